@@ -1,0 +1,29 @@
+// gardenos failover
+import { GardenError } from '../../errors.js';
+import { layoutOf, readSecrets } from '../../local/index.js';
+import { failover } from '../../ops/index.js';
+import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
+import { readPlatformSpec } from '../spec-source.js';
+
+const command: Command = {
+  name: 'failover',
+  summary: 'promote a named node',
+  usage: `Usage: gardenos failover --to NAME [options]
+
+Manual failover through Patroni, for when there is no healthy leader (prefer switchover otherwise).
+Returns once a write through the primary port lands on NAME.
+
+${PLATFORM_USAGE}
+      --to NAME         the node to promote (required)`,
+  options: { ...PLATFORM_OPTIONS, to: { type: 'string' } },
+  async run(ctx) {
+    const to = ctx.values.to as string | undefined;
+    if (!to) throw new GardenError('USAGE', 'failover needs --to NAME.', { hint: 'name the node to promote, e.g. `gardenos failover --to pg2`' });
+    const spec = readPlatformSpec(ctx);
+    const r = await failover(spec, readSecrets(layoutOf(spec.local.stateDir)), { to });
+    ctx.out.write(`failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,68 @@
+// Entry point: finds the command, parses its flags, runs it, and turns errors into text and exit codes.
+import { parseArgs } from 'node:util';
+import { GardenError } from '../errors.js';
+import type { Command, CommandContext } from './command.js';
+import { formatError } from './output.js';
+
+/** Commands load lazily: `gardenos spec check` never pays for the etcd or pg clients. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  setup: { summary: 'install etcd, Patroni, HAProxy, PostgreSQL and pgBackRest with apt', load: async () => (await import('./commands/setup.js')).default },
+  up: { summary: 'start the local HA platform (or heal a partly stopped one)', load: async () => (await import('./commands/up.js')).default },
+  down: { summary: 'stop the local platform in a safe order (--purge --yes deletes its data)', load: async () => (await import('./commands/down.js')).default },
+  status: { summary: 'etcd, Patroni, HAProxy and endpoints on one screen (--json, --watch)', load: async () => (await import('./commands/status.js')).default },
+  logs: { summary: 'show or follow the logs of a component', load: async () => (await import('./commands/logs.js')).default },
+  spec: { summary: 'check, print or describe (JSON Schema) gardenos.yaml', load: async () => (await import('./commands/spec.js')).default },
+  switchover: { summary: 'planned leader change, returns when writes work on the new leader', load: async () => (await import('./commands/switchover.js')).default },
+  failover: { summary: 'promote a named node when there is no healthy leader', load: async () => (await import('./commands/failover.js')).default },
+  psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
+  secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'gardenos — a highly available PostgreSQL platform (etcd, Patroni, HAProxy) from one spec',
+    '',
+    'Usage: gardenos <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `gardenos <command> --help` for its options.',
+  ].join('\n') + '\n';
+}
+
+export async function main(argv: string[], io: Pick<CommandContext, 'out' | 'err' | 'env' | 'cwd'>): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out.write('gardenos 0.1.0\n');
+    return 0;
+  }
+  try {
+    const entry = COMMANDS[name];
+    if (!entry) {
+      throw new GardenError('USAGE', `Unknown command "${name}".`, { hint: `run \`gardenos --help\` to see the commands: ${Object.keys(COMMANDS).join(', ')}` });
+    }
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out.write(`${command.usage}\n`);
+      return 0;
+    }
+    const dashDash = rest.indexOf('--');
+    const args = dashDash >= 0 ? rest.slice(0, dashDash) : rest;
+    const passthrough = dashDash >= 0 ? rest.slice(dashDash + 1) : [];
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    } catch (cause) {
+      throw new GardenError('USAGE', `${(cause as Error).message}.`, { hint: `see \`gardenos ${name} --help\``, cause });
+    }
+    return await command.run({ ...io, values: parsed.values, positionals: parsed.positionals, passthrough });
+  } catch (err) {
+    io.err.write(formatError(err, io.err, io.env));
+    return err instanceof GardenError ? err.exitCode : 1;
+  }
+}

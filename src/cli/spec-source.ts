@@ -1,0 +1,68 @@
+// Where the effective spec comes from: flags > env > file > built-in defaults, in this one place.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GardenError } from '../errors.js';
+import { isRoot, layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
+import { loadSpec, type Spec } from '../spec/index.js';
+import type { CommandContext } from './command.js';
+
+export function defaultStateDir(env: NodeJS.ProcessEnv): (name: string) => string {
+  // As root, PostgreSQL runs as `postgres`, which cannot enter /root: keep state under /var/lib.
+  if (isRoot()) return (name) => `/var/lib/gardenos/${name}`;
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return (name) => join(base, 'gardenos', name);
+}
+
+export interface SpecSource { spec: Spec; source: string; text: string }
+
+/** Reads and validates the spec named by flags/env, or the built-in defaults. */
+export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
+  const file = fileArg ?? (ctx.values.file as string | undefined) ?? ctx.env.GARDENOS_FILE;
+  const implicit = resolve(ctx.cwd, 'gardenos.yaml');
+  let text = '';
+  let source = 'built-in defaults';
+  if (file !== undefined) {
+    const path = resolve(ctx.cwd, file);
+    if (!existsSync(path)) {
+      throw new GardenError('SPEC_NOT_FOUND', `The spec file ${path} does not exist.`, {
+        hint: 'check the path given to --file, or run without it to use ./gardenos.yaml or the built-in defaults',
+      });
+    }
+    text = readFileSync(path, 'utf8');
+    source = file;
+  } else if (existsSync(implicit)) {
+    text = readFileSync(implicit, 'utf8');
+    source = 'gardenos.yaml';
+  }
+  const stateDir = (ctx.values['state-dir'] as string | undefined) ?? ctx.env.GARDENOS_STATE_DIR;
+  const basePortText = (ctx.values['base-port'] as string | undefined) ?? ctx.env.GARDENOS_BASE_PORT;
+  const basePort = basePortText === undefined ? undefined : Number(basePortText);
+  if (basePortText !== undefined && !Number.isInteger(basePort)) {
+    throw new GardenError('USAGE', `--base-port must be a whole number, got "${basePortText}".`, { hint: 'for example --base-port 16000' });
+  }
+  const spec = loadSpec(text, {
+    source,
+    defaultStateDir: defaultStateDir(ctx.env),
+    overrides: {
+      ...(stateDir !== undefined ? { stateDir: resolve(ctx.cwd, stateDir) } : {}),
+      ...(basePort !== undefined ? { basePort } : {}),
+    },
+  });
+  return { spec, source, text };
+}
+
+/**
+ * For commands on a platform that already exists: the spec it was created with (its ports and
+ * names) wins over the file, so `status` finds the platform even if gardenos.yaml changed since.
+ */
+export function readPlatformSpec(ctx: CommandContext): Spec {
+  const { spec } = readSpec(ctx);
+  const layout = layoutOf(spec.local.stateDir);
+  if (!readStateMarker(layout)) {
+    throw new GardenError('NOT_RUNNING', `There is no gardenos platform in ${layout.root}.`, {
+      hint: 'start one with `gardenos up`, or point at it with --state-dir / --file',
+    });
+  }
+  return readStoredSpec(layout) ?? spec;
+}

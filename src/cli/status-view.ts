@@ -1,0 +1,51 @@
+// Renders a PlatformStatus as the one-screen text view.
+import type { PlatformStatus } from '../ops/index.js';
+import { colorsFor, table, type Colors } from './output.js';
+
+export function renderStatus(s: PlatformStatus, stream: NodeJS.WritableStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv): string {
+  const c = colorsFor(stream, env);
+  const verdict = s.health === 'healthy' ? c.green('healthy') : s.health === 'degraded' ? c.yellow('degraded') : c.red('down');
+  const ok = (b: boolean, yes: string, no: string) => (b ? c.green(yes) : c.red(no));
+  const lines = [
+    `${c.bold(`GardenOS ${s.name}`)}: ${verdict}   ${c.dim(`state ${s.stateDir}`)}`,
+    '',
+    c.bold('etcd'),
+    table([
+      ['NAME', 'CLIENT URL', 'HEALTH', 'LEADER', 'VERSION'],
+      ...s.etcd.members.map((m) => [m.name, m.clientURL, ok(m.healthy, 'healthy', 'unhealthy'), m.isLeader ? '*' : '', m.version ?? '-']),
+    ]),
+    '',
+    c.bold(`PostgreSQL (Patroni scope ${s.postgres.scope})`),
+    table([
+      ['NAME', 'ROLE', 'STATE', 'TL', 'LAG', 'ADDRESS', 'API'],
+      ...s.postgres.members.map((m) => [
+        m.name, roleText(m.role, c), m.state === 'running' || m.state === 'streaming' ? m.state : c.red(m.state),
+        m.timeline === null ? '-' : String(m.timeline), m.lagBytes === null ? '-' : formatBytes(m.lagBytes),
+        `${m.host}:${m.port}`, m.apiURL,
+      ]),
+    ]),
+    '',
+    c.bold(`HAProxy`) + c.dim(`  stats ${s.haproxy.statsURL}`),
+    s.haproxy.backends.length === 0 ? '  (no answer on the admin socket)' : table(s.haproxy.backends.map((b) => [
+      b.name, b.servers.map((x) => `${x.name} ${x.status.startsWith('UP') ? c.green(x.status) : x.status === 'MAINT' ? c.dim(x.status) : c.red(x.status)}`).join(', '),
+    ])),
+    '',
+    c.bold('Endpoints'),
+    table([
+      ['primary (read/write)', `${s.endpoints.primary.host}:${s.endpoints.primary.port}`],
+      ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
+    ]),
+  ];
+  if (s.problems.length > 0) lines.push('', c.bold('Problems'), ...s.problems.map((p) => `  - ${p}`));
+  return lines.join('\n') + '\n';
+}
+
+function roleText(role: string, c: Colors): string {
+  return role === 'leader' ? c.bold(role) : role;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

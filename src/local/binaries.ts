@@ -1,0 +1,106 @@
+// Finds the programs the local platform runs and checks their versions before anything starts.
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { GardenError } from '../errors.js';
+
+export interface Binaries {
+  etcd: string;
+  patroni: string;
+  haproxy: string;
+  /** PostgreSQL's bin dir (pg_ctl, initdb, postgres, pg_basebackup, pg_rewind...). */
+  pgBinDir: string;
+  versions: Record<'etcd' | 'patroni' | 'haproxy' | 'postgres', string>;
+}
+
+export const INSTALL_COMMAND = 'sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15 pgbackrest';
+
+interface Requirement {
+  name: 'etcd' | 'patroni' | 'haproxy';
+  package: string;
+  min: [number, number];
+  versionArgs: string[];
+  pattern: RegExp;
+}
+
+const REQUIREMENTS: Requirement[] = [
+  { name: 'etcd', package: 'etcd-server', min: [3, 4], versionArgs: ['--version'], pattern: /etcd Version: (\d+)\.(\d+)\.(\d+)/ },
+  { name: 'patroni', package: 'patroni', min: [3, 0], versionArgs: ['--version'], pattern: /patroni (\d+)\.(\d+)\.(\d+)/ },
+  { name: 'haproxy', package: 'haproxy', min: [2, 4], versionArgs: ['-v'], pattern: /HA-?Proxy version (\d+)\.(\d+)\.(\d+)/ },
+];
+
+export function findOnPath(program: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+  // HAProxy lives in /usr/sbin on Debian, which a non-root PATH often lacks.
+  const dirs = [...pathEnv.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
+  for (const dir of dirs) {
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this dir
+    }
+  }
+  return undefined;
+}
+
+function versionOf(path: string, args: string[], pattern: RegExp): { text: string; major: number; minor: number } | undefined {
+  try {
+    const out = execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15000 });
+    const m = pattern.exec(out);
+    return m ? { text: `${m[1]}.${m[2]}.${m[3]}`, major: Number(m[1]), minor: Number(m[2]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks every program and the requested PostgreSQL major; one error names everything missing. */
+export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.env): Binaries {
+  const problems: string[] = [];
+  const packages = new Set<string>();
+  const found: Partial<Record<Requirement['name'], string>> = {};
+  const versions: Partial<Binaries['versions']> = {};
+
+  for (const req of REQUIREMENTS) {
+    const path = findOnPath(req.name, env.PATH);
+    if (!path) {
+      problems.push(`${req.name} is not installed`);
+      packages.add(req.package);
+      if (req.name === 'etcd') packages.add('etcd-client');
+      continue;
+    }
+    const v = versionOf(path, req.versionArgs, req.pattern);
+    if (!v) {
+      problems.push(`${path} did not report a version`);
+      continue;
+    }
+    if (v.major < req.min[0] || (v.major === req.min[0] && v.minor < req.min[1])) {
+      problems.push(`${req.name} ${v.text} is too old (need >= ${req.min.join('.')})`);
+      packages.add(req.package);
+    }
+    found[req.name] = path;
+    versions[req.name] = v.text;
+  }
+
+  const pgBinDir = env.GARDENOS_PG_BIN_DIR ?? `/usr/lib/postgresql/${pgMajor}/bin`;
+  const pg = versionOf(join(pgBinDir, 'postgres'), ['--version'], /PostgreSQL\)? (\d+)\.(\d+)()/);
+  if (!pg) {
+    problems.push(`PostgreSQL ${pgMajor} is not installed (no ${pgBinDir}/postgres)`);
+    packages.add(`postgresql-${pgMajor}`);
+  } else if (pg.major !== pgMajor) {
+    problems.push(`${pgBinDir}/postgres is PostgreSQL ${pg.major}, but the spec asks for ${pgMajor}`);
+  } else {
+    versions.postgres = `${pg.major}.${pg.minor}`;
+  }
+
+  if (problems.length > 0) {
+    const install = packages.size > 0
+      ? `install them with \`sudo apt-get update && sudo apt-get install -y ${[...packages].join(' ')}\` (or run \`gardenos setup\`)`
+      : 'fix the installation, or set GARDENOS_PG_BIN_DIR to the bin dir of the PostgreSQL version in the spec';
+    throw new GardenError('BINARY_MISSING', `The local platform cannot start: ${problems.join('; ')}.`, { hint: install });
+  }
+  return {
+    etcd: found.etcd!, patroni: found.patroni!, haproxy: found.haproxy!, pgBinDir,
+    versions: versions as Binaries['versions'],
+  };
+}

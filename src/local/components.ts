@@ -1,0 +1,67 @@
+// The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
+import type { Spec } from '../spec/index.js';
+import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/index.js';
+import type { Binaries } from './binaries.js';
+import type { Layout } from './layout.js';
+import type { OsUser } from './os-user.js';
+import type { ComponentSpec } from './supervised-process.js';
+
+export interface ComponentContext {
+  spec: Spec;
+  layout: Layout;
+  binaries: Pick<Binaries, 'etcd' | 'patroni' | 'haproxy' | 'pgBinDir'>;
+  /** Set when PostgreSQL must run as another user (we are root). */
+  pgUser?: OsUser;
+  etcdTls?: EtcdTlsFiles;
+}
+
+const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+
+export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
+  const { spec, layout, binaries } = ctx;
+  const topology = localTopology(spec);
+
+  const etcd = topology.etcd.map((member): ComponentSpec => {
+    const id = `etcd-${member.name}`;
+    return {
+      id, kind: 'etcd', member: member.name, pidFile: layout.pidFile(id), ports: [member.clientPort, member.peerPort],
+      launch: {
+        command: binaries.etcd,
+        args: renderEtcdArgs({ spec, topology, member, dataDir: layout.etcdDataDir(member.name), ...(ctx.etcdTls ? { tls: ctx.etcdTls } : {}) }),
+        env: { ...BASE_ENV, HOME: layout.root },
+        cwd: layout.root,
+        logFile: layout.logFile(id),
+      },
+    };
+  });
+
+  const patroni = topology.nodes.map((node): ComponentSpec => {
+    const id = `patroni-${node.name}`;
+    return {
+      id, kind: 'patroni', member: node.name, pidFile: layout.pidFile(id), ports: [node.pgPort, node.apiPort],
+      launch: {
+        command: binaries.patroni,
+        args: [layout.patroniConfig(node.name)],
+        env: { ...BASE_ENV, HOME: layout.nodeDir(node.name), PGPASSFILE: `${layout.nodeRunDir(node.name)}/pgpass` },
+        cwd: layout.nodeDir(node.name),
+        logFile: layout.logFile(id),
+        ...(ctx.pgUser ? { user: { uid: ctx.pgUser.uid, gid: ctx.pgUser.gid } } : {}),
+      },
+    };
+  });
+
+  const haproxy: ComponentSpec = {
+    id: 'haproxy', kind: 'haproxy', member: 'haproxy', pidFile: layout.pidFile('haproxy'),
+    ports: [spec.haproxy.primaryPort, spec.haproxy.replicaPort, spec.haproxy.statsPort],
+    launch: {
+      command: binaries.haproxy,
+      // -db: stay in the foreground so the pid we record is HAProxy's own.
+      args: ['-db', '-f', layout.haproxyConfig],
+      env: { ...BASE_ENV, HOME: layout.haproxyDir },
+      cwd: layout.haproxyDir,
+      logFile: layout.logFile('haproxy'),
+    },
+  };
+
+  return [...etcd, ...patroni, haproxy];
+}

@@ -1,0 +1,51 @@
+// Where everything of one local platform lives inside its state dir (pure path arithmetic).
+import { join } from 'node:path';
+
+export const STATE_FORMAT = 1;
+
+export interface Layout {
+  root: string;
+  stateFile: string;
+  specFile: string;
+  secretsFile: string;
+  logsDir: string;
+  runDir: string;
+  certsDir: string;
+  haproxyDir: string;
+  haproxyConfig: string;
+  adminSocket: string;
+  etcdDataDir(member: string): string;
+  nodeDir(node: string): string;
+  pgDataDir(node: string): string;
+  nodeRunDir(node: string): string;
+  patroniConfig(node: string): string;
+  logFile(componentId: string): string;
+  pidFile(componentId: string): string;
+}
+
+export function layoutOf(stateDir: string): Layout {
+  const root = stateDir;
+  const nodeDir = (node: string) => join(root, 'pg', node);
+  return {
+    root,
+    stateFile: join(root, 'state.json'),
+    specFile: join(root, 'spec.json'),
+    secretsFile: join(root, 'secrets.json'),
+    logsDir: join(root, 'logs'),
+    runDir: join(root, 'run'),
+    certsDir: join(root, 'certs'),
+    haproxyDir: join(root, 'haproxy'),
+    haproxyConfig: join(root, 'haproxy', 'haproxy.cfg'),
+    adminSocket: join(root, 'haproxy', 'admin.sock'),
+    etcdDataDir: (member) => join(root, 'etcd', member),
+    nodeDir,
+    pgDataDir: (node) => join(nodeDir(node), 'data'),
+    nodeRunDir: (node) => join(nodeDir(node), 'run'),
+    patroniConfig: (node) => join(nodeDir(node), 'patroni.yml'),
+    logFile: (id) => join(root, 'logs', `${id}.log`),
+    pidFile: (id) => join(root, 'run', `${id}.pid`),
+  };
+}
+
+/** Unix sockets fail to bind when their path is longer than this (sun_path is 108 bytes). */
+export const MAX_SOCKET_PATH = 100;

@@ -1,0 +1,36 @@
+// A local platform as the commands see it: its spec, state dir layout and supervised processes.
+import type { Spec } from '../spec/index.js';
+import type { Binaries } from './binaries.js';
+import { buildComponents } from './components.js';
+import { layoutOf, type Layout } from './layout.js';
+import type { OsUser } from './os-user.js';
+import type { ProcessRunner } from './process-runner.js';
+import { SupervisedProcess } from './supervised-process.js';
+import { etcdTlsFiles } from './certs.js';
+
+export interface LocalPlatform {
+  spec: Spec;
+  layout: Layout;
+  processes: SupervisedProcess[];
+}
+
+/** Binaries are only needed to start things; stop and status work from pid files. */
+const NO_BINARIES = { etcd: 'etcd', patroni: 'patroni', haproxy: 'haproxy', pgBinDir: '' };
+
+export function openPlatform(spec: Spec, runner: ProcessRunner, opts: {
+  binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'haproxy' | 'pgBinDir'>;
+  pgUser?: OsUser;
+} = {}): LocalPlatform {
+  const layout = layoutOf(spec.local.stateDir);
+  const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir) : undefined;
+  const components = buildComponents({
+    spec, layout, binaries: opts.binaries ?? NO_BINARIES,
+    ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
+    ...(etcdTls ? { etcdTls } : {}),
+  });
+  return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)) };
+}
+
+export function processesOf(platform: LocalPlatform, kind: SupervisedProcess['spec']['kind']): SupervisedProcess[] {
+  return platform.processes.filter((p) => p.spec.kind === kind);
+}

@@ -1,0 +1,106 @@
+// Readiness conditions of a local platform, each a single probe that says what it is still waiting for.
+import pg from 'pg';
+import { etcdMembersStatus } from '../dcs/index.js';
+import { showServers } from '../haproxy/index.js';
+import { BACKENDS, etcdClientUrl, localTopology, type PlatformSecrets } from '../render/index.js';
+import type { Spec } from '../spec/index.js';
+import { GardenError } from '../errors.js';
+import { PatroniClient } from '../patroni/index.js';
+import type { Layout } from './layout.js';
+
+/** undefined = ready; otherwise a sentence saying what is missing. */
+export type Probe = () => Promise<string | undefined>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntil(probe: Probe, opts: { timeoutMs: number; intervalMs?: number; what: string; hint: string }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: string | undefined = 'not checked yet';
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+    } catch (err) {
+      // A GardenError is a verdict (a process died), not a "not yet": stop waiting.
+      if (err instanceof GardenError) throw err;
+      last = (err as Error).message;
+    }
+    if (last === undefined) return;
+    await sleep(opts.intervalMs ?? 200);
+  }
+  throw new GardenError('TIMEOUT', `Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}: ${last}.`, { hint: opts.hint });
+}
+
+export function etcdHealthyProbe(spec: Spec): Probe {
+  const endpoints = localTopology(spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) }));
+  return async () => {
+    const statuses = await etcdMembersStatus(endpoints, 1000);
+    const sick = statuses.filter((s) => !s.healthy);
+    return sick.length === 0 ? undefined : `etcd members not healthy yet: ${sick.map((s) => `${s.name} (${s.error ?? 'unhealthy'})`).join(', ')}`;
+  };
+}
+
+export function pgClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 2000): pg.Client {
+  return new pg.Client({
+    host: spec.local.bindAddress,
+    port,
+    user: spec.postgres.superuser,
+    password: secrets.superuserPassword,
+    database: 'postgres',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    application_name: 'gardenos',
+  });
+}
+
+export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, port: number, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = pgClient(spec, secrets, port);
+  client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The primary port reaches a leader that takes writes, and every other node streams from it. */
+export function primaryAndReplicasProbe(spec: Spec, secrets: PlatformSecrets): Probe {
+  const replicas = spec.nodes.length - 1;
+  return async () => withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
+    const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+    if (r.rows[0]?.recovery) return 'the primary port reached a node that is in recovery';
+    // txid_current() assigns a transaction id: only a writable primary can do that.
+    await c.query('SELECT txid_current()');
+    const s = await c.query<{ streaming: string }>("SELECT count(*) AS streaming FROM pg_stat_replication WHERE state = 'streaming'");
+    const streaming = Number(s.rows[0]?.streaming ?? 0);
+    return streaming >= replicas ? undefined : `${streaming} of ${replicas} replicas stream from the primary`;
+  });
+}
+
+/** HAProxy routes: exactly one primary server UP, and every replica UP in the replica backend. */
+export function haproxyRoutesProbe(spec: Spec, layout: Layout): Probe {
+  return async () => {
+    const servers = await showServers(layout.adminSocket);
+    const up = (backend: string) => servers.filter((s) => s.backend === backend && s.status.startsWith('UP')).map((s) => s.server);
+    const primaries = up(BACKENDS.primary);
+    if (primaries.length !== 1) return `HAProxy has ${primaries.length} primary servers UP (want 1)`;
+    const replicas = up(BACKENDS.replicas);
+    const want = spec.nodes.length - 1;
+    return replicas.length >= want ? undefined : `HAProxy has ${replicas.length} of ${want} replica servers UP`;
+  };
+}
+
+/** Patroni itself reports every member running, a leader, and replica lag within maximum_lag_on_failover. */
+export function patroniMembersProbe(spec: Spec): Probe {
+  const apis = spec.nodes.map((n) => `http://${spec.local.bindAddress}:${n.apiPort}`);
+  return async () => {
+    const cluster = await new PatroniClient(apis[0]!, undefined, 1500).cluster().catch(() => new PatroniClient(apis[apis.length - 1]!, undefined, 1500).cluster());
+    if (!cluster.members.some((m) => m.role === 'leader')) return 'Patroni reports no leader';
+    const notRunning = cluster.members.filter((m) => m.state !== 'running' && m.state !== 'streaming');
+    if (notRunning.length > 0 || cluster.members.length < spec.nodes.length) {
+      return `Patroni members not running yet: ${spec.nodes.map((n) => n.name).filter((n) => !cluster.members.some((m) => m.name === n && !notRunning.includes(m))).join(', ')}`;
+    }
+    const lagging = cluster.members.filter((m) => m.role !== 'leader' && (typeof m.lag !== 'number' || m.lag > spec.postgres.maximumLagOnFailover));
+    return lagging.length === 0 ? undefined : `Patroni reports replica lag for ${lagging.map((m) => `${m.name} (${String(m.lag)})`).join(', ')}`;
+  };
+}

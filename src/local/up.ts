@@ -1,0 +1,195 @@
+// `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { GardenError, isGardenError } from '../errors.js';
+import { localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
+import type { Spec } from '../spec/index.js';
+import { checkBinaries, type Binaries } from './binaries.js';
+import { ensureEtcdCerts } from './certs.js';
+import { MAX_SOCKET_PATH } from './layout.js';
+import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
+import { openPlatform, type LocalPlatform } from './platform.js';
+import { assertPortsFree } from './ports.js';
+import type { ProcessRunner } from './process-runner.js';
+import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, waitUntil } from './readiness.js';
+import type { Reporter } from './reporter.js';
+import {
+  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec,
+  specDifferences, writeAtomic,
+} from './state-dir.js';
+import type { SupervisedProcess } from './supervised-process.js';
+
+export interface UpOptions {
+  spec: Spec;
+  runner: ProcessRunner;
+  reporter: Reporter;
+  /** How long to wait for each readiness condition. */
+  timeoutMs?: number;
+}
+
+export interface UpResult {
+  outcome: 'created' | 'healed' | 'already-running';
+  started: string[];
+  elapsedMs: number;
+  platform: LocalPlatform;
+}
+
+export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOptions): Promise<UpResult> {
+  const t0 = Date.now();
+  const done = reporter.step('preflight: binaries, state dir, ports');
+  const binaries = checkBinaries(spec.postgres.version);
+  const pgUser = postgresRunAs();
+  const platform = openPlatform(spec, runner, { binaries, ...(pgUser ? { pgUser } : {}) });
+  const { layout } = platform;
+  const fresh = preflightStateDir(platform, pgUser);
+  const missing = platform.processes.filter((p) => !p.running());
+  await assertPortsFree(spec.local.bindAddress, missing.flatMap((p) => p.spec.ports.map((port) => ({ port, owner: p.spec.member }))));
+  done(`${Object.entries(binaries.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+
+  if (missing.length === 0) {
+    const healthy = await isReady(platform, 3000);
+    if (healthy) return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
+  }
+
+  const started: SupervisedProcess[] = [];
+  try {
+    if (fresh) createStateDir(layout, spec);
+    const secrets = loadOrCreateSecrets(layout);
+    writeConfigs(platform, binaries, secrets, pgUser);
+    await startKind(platform, 'etcd', started, reporter);
+    await stepWait(reporter, 'etcd quorum', etcdHealthyProbe(spec), timeoutMs, platform, 'etcd');
+    await startKind(platform, 'patroni', started, reporter);
+    await startKind(platform, 'haproxy', started, reporter);
+    await stepWait(reporter, `primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
+      primaryAndReplicasProbe(spec, secrets), timeoutMs, platform, 'patroni');
+    await stepWait(reporter, 'HAProxy routes converged', haproxyRoutesProbe(spec, layout), timeoutMs, platform, 'haproxy');
+    await stepWait(reporter, 'Patroni reports every member running, lag within limits', patroniMembersProbe(spec), timeoutMs, platform, 'patroni');
+  } catch (err) {
+    throw await rollBack(platform, started, fresh, err);
+  }
+  return { outcome: fresh ? 'created' : 'healed', started: started.map((p) => p.id), elapsedMs: Date.now() - t0, platform };
+}
+
+/** Returns whether the state dir is new. Refuses foreign dirs, other formats and a changed spec. */
+function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined): boolean {
+  const { layout, spec } = platform;
+  assertUsableStateDir(layout);
+  const marker = readStateMarker(layout);
+  if (marker) {
+    const stored = readStoredSpec(layout);
+    const diffs = specDifferences(stored, spec);
+    if (diffs.length > 0) {
+      throw new GardenError('CLUSTER_STATE', `The platform in ${layout.root} was created from a different spec; changed: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.`, {
+        hint: 'restore the original values, or recreate the platform with `gardenos down --purge --yes` (deletes its data) and `gardenos up`',
+      });
+    }
+  }
+  if (pgUser) assertReachableBy(layout.root, pgUser);
+  const longest = [layout.adminSocket, ...spec.nodes.map((n) => `${layout.nodeRunDir(n.name)}/.s.PGSQL.${n.pgPort}`)]
+    .reduce((a, b) => (b.length > a.length ? b : a));
+  if (longest.length > MAX_SOCKET_PATH) {
+    throw new GardenError('STATE_DIR', `The state dir ${layout.root} is too deep: the socket ${longest} is ${longest.length} characters, and Unix sockets allow about ${MAX_SOCKET_PATH}.`, {
+      hint: 'choose a shorter --state-dir (local.stateDir)',
+    });
+  }
+  return !marker;
+}
+
+function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: PlatformSecrets, pgUser: OsUser | undefined): void {
+  const { spec, layout } = platform;
+  const topology = localTopology(spec);
+  const etcdTls = spec.etcd.scheme === 'https' ? ensureEtcdCerts(layout.certsDir, spec.local.bindAddress, pgUser) : undefined;
+  // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
+  ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
+  for (const node of topology.nodes) {
+    ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
+    ensureOwnedDir(layout.nodeRunDir(node.name), 0o700, pgUser);
+    const text = renderPatroniConfig({
+      spec, topology, node, secrets,
+      dataDir: layout.pgDataDir(node.name), binDir: binaries.pgBinDir, runDir: layout.nodeRunDir(node.name),
+      ...(etcdTls ? { etcdTls } : {}),
+    });
+    // It holds passwords: readable by the PostgreSQL user only.
+    writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);
+  }
+  mkdirSync(layout.haproxyDir, { recursive: true });
+  writeAtomic(layout.haproxyConfig, renderHaproxyConfig({ spec, topology, adminSocket: layout.adminSocket, host: spec.local.bindAddress }), 0o644);
+}
+
+async function startKind(platform: LocalPlatform, kind: SupervisedProcess['spec']['kind'], started: SupervisedProcess[], reporter: Reporter): Promise<void> {
+  const todo = platform.processes.filter((p) => p.spec.kind === kind && !p.running());
+  if (todo.length === 0) return;
+  const done = reporter.step(`start ${todo.map((p) => p.spec.member).join(', ')}`);
+  for (const p of todo) {
+    await p.start();
+    started.push(p);
+  }
+  done(`${todo.length} started`);
+}
+
+async function stepWait(reporter: Reporter, what: string, probe: () => Promise<string | undefined>, timeoutMs: number,
+  platform: LocalPlatform, logKind: string): Promise<void> {
+  const done = reporter.step(`wait: ${what}`);
+  const t = Date.now();
+  await waitUntil(async () => {
+    assertAllAlive(platform);
+    return probe();
+  }, {
+    timeoutMs, what,
+    hint: `look at the logs with \`gardenos logs ${logKind}\` (files in ${platform.layout.logsDir})`,
+  });
+  done(`${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** A process that exited will not become ready: stop waiting and show why, from its log. */
+function assertAllAlive(platform: LocalPlatform): void {
+  const dead = platform.processes.find((p) => existsSync(p.spec.pidFile) && !p.running());
+  if (!dead) return;
+  const tail = lastLines(dead.spec.launch.logFile, 6);
+  throw new GardenError('START_FAILED', `${dead.spec.member} (${dead.spec.kind}) exited during start-up. Its last log lines:\n${tail}`, {
+    hint: `read the whole log with \`gardenos logs ${dead.spec.member}\` (${dead.spec.launch.logFile})`,
+  });
+}
+
+function lastLines(file: string, n: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+  } catch {
+    return '    (no log)';
+  }
+}
+
+async function isReady(platform: LocalPlatform, timeoutMs: number): Promise<boolean> {
+  const { spec, layout } = platform;
+  const secrets = loadOrCreateSecrets(layout);
+  try {
+    for (const probe of [etcdHealthyProbe(spec), primaryAndReplicasProbe(spec, secrets), haproxyRoutesProbe(spec, layout), patroniMembersProbe(spec)]) {
+      await waitUntil(probe, { timeoutMs, what: 'health', hint: '' });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops what this run started (newest first); a fresh platform's state dir goes too, its logs are kept. */
+async function rollBack(platform: LocalPlatform, started: SupervisedProcess[], fresh: boolean, err: unknown): Promise<unknown> {
+  for (const p of [...started].reverse()) await p.stop({ graceMs: 5000 }).catch(() => undefined);
+  const { layout } = platform;
+  let leftBehind = started.length > 0
+    ? `the ${started.length} processes this run started were stopped again`
+    : 'nothing was started';
+  if (fresh && existsSync(layout.root)) {
+    const keptLogs = join(tmpdir(), `gardenos-${platform.spec.name}-failed-${Date.now()}`);
+    if (existsSync(layout.logsDir)) cpSync(layout.logsDir, keptLogs, { recursive: true });
+    rmSync(layout.root, { recursive: true, force: true });
+    leftBehind += `; the new state dir was removed (logs kept in ${keptLogs})`;
+  }
+  if (isGardenError(err)) {
+    return new GardenError(err.code, err.message, { hint: err.hint, cause: err.cause, leftBehind, exitCode: err.exitCode });
+  }
+  return new GardenError('START_FAILED', `gardenos up failed: ${(err as Error).message}`, {
+    hint: 'read the logs named above; this is likely a bug if they show nothing', cause: err, leftBehind,
+  });
+}

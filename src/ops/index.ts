@@ -1,0 +1,3 @@
+// Operations on a running platform: status, switchover, failover.
+export { collectStatus, type PlatformStatus } from './status.js';
+export { switchover, failover, type LeaderChange } from './leader-change.js';

@@ -1,0 +1,106 @@
+// Collects the whole state of a local platform: processes, etcd, Patroni, HAProxy, endpoints, and a verdict.
+import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
+import { showServers } from '../haproxy/index.js';
+import type { LocalPlatform } from '../local/index.js';
+import { PatroniClient, type PatroniCluster } from '../patroni/index.js';
+import { etcdClientUrl, localTopology } from '../render/index.js';
+
+export interface PlatformStatus {
+  name: string;
+  stateDir: string;
+  health: 'healthy' | 'degraded' | 'down';
+  problems: string[];
+  processes: { id: string; kind: string; member: string; running: boolean; pid: number | null }[];
+  etcd: { members: { name: string; clientURL: string; healthy: boolean; isLeader: boolean; version: string | null }[] };
+  postgres: {
+    scope: string;
+    leader: string | null;
+    members: {
+      name: string; role: string; state: string; timeline: number | null; lagBytes: number | null;
+      host: string; port: number; apiURL: string;
+    }[];
+  };
+  haproxy: { statsURL: string; backends: { name: string; servers: { name: string; status: string }[] }[] };
+  endpoints: { primary: { host: string; port: number }; replicas: { host: string; port: number } };
+}
+
+export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
+  const { spec, layout } = platform;
+  const topology = localTopology(spec);
+  const host = spec.local.bindAddress;
+  const processes = platform.processes.map((p) => {
+    const id = p.running();
+    return { id: p.id, kind: p.spec.kind, member: p.spec.member, running: id !== undefined, pid: id?.pid ?? null };
+  });
+  const anyRunning = processes.some((p) => p.running);
+
+  const [etcd, cluster, servers] = await Promise.all([
+    anyRunning
+      ? etcdMembersStatus(topology.etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) })), 1500)
+      : Promise.resolve(topology.etcd.map((m): EtcdMemberStatus => ({ name: m.name, clientURL: etcdClientUrl(spec, m), healthy: false, isLeader: false }))),
+    anyRunning ? firstCluster(topology.nodes.map((n) => `http://${n.host}:${n.apiPort}`)) : Promise.resolve(undefined),
+    anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
+  ]);
+
+  const members = topology.nodes.map((n) => {
+    const m = cluster?.members.find((x) => x.name === n.name);
+    return {
+      name: n.name,
+      role: m?.role ?? 'unknown',
+      state: m?.state ?? 'unreachable',
+      timeline: m?.timeline ?? null,
+      lagBytes: typeof m?.lag === 'number' ? m.lag : m && m.role === 'leader' ? 0 : null,
+      host: n.host,
+      port: n.pgPort,
+      apiURL: `http://${n.host}:${n.apiPort}`,
+    };
+  });
+  const backendNames = [...new Set(servers.map((s) => s.backend))].filter((b) => b !== 'stats');
+  const status: PlatformStatus = {
+    name: spec.name,
+    stateDir: layout.root,
+    health: 'healthy',
+    problems: [],
+    processes,
+    etcd: { members: etcd.map((e) => ({ name: e.name, clientURL: e.clientURL, healthy: e.healthy, isLeader: e.isLeader, version: e.version ?? null })) },
+    postgres: { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members },
+    haproxy: {
+      statsURL: `http://${host}:${spec.haproxy.statsPort}/stats`,
+      backends: backendNames.map((b) => ({ name: b, servers: servers.filter((s) => s.backend === b).map((s) => ({ name: s.server, status: s.status })) })),
+    },
+    endpoints: { primary: { host, port: spec.haproxy.primaryPort }, replicas: { host, port: spec.haproxy.replicaPort } },
+  };
+  status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
+  status.health = !anyRunning ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
+  if (!anyRunning) status.problems = ['no process of this platform is running'];
+  return status;
+}
+
+async function firstCluster(apiUrls: string[]): Promise<PatroniCluster | undefined> {
+  for (const url of apiUrls) {
+    try {
+      return await new PatroniClient(url, undefined, 1500).cluster();
+    } catch {
+      // ask the next member
+    }
+  }
+  return undefined;
+}
+
+function findProblems(s: PlatformStatus, maxLag: number): string[] {
+  const problems: string[] = [];
+  for (const p of s.processes) if (!p.running) problems.push(`${p.member} (${p.kind}) is not running`);
+  for (const e of s.etcd.members) if (!e.healthy) problems.push(`etcd member ${e.name} is not healthy`);
+  if (!s.postgres.leader) problems.push('the Patroni cluster has no leader');
+  for (const m of s.postgres.members) {
+    if (m.state !== 'running' && m.state !== 'streaming') problems.push(`PostgreSQL ${m.name} is ${m.state}`);
+    if (m.lagBytes !== null && m.lagBytes > maxLag) problems.push(`replica ${m.name} lags ${m.lagBytes} bytes`);
+  }
+  for (const b of s.haproxy.backends) {
+    const up = b.servers.filter((x) => x.status.startsWith('UP')).length;
+    const want = b.name === 'primary' ? 1 : Math.max(0, s.postgres.members.length - 1);
+    if (up !== want) problems.push(`HAProxy backend ${b.name} has ${up} servers UP (want ${want})`);
+  }
+  if (s.haproxy.backends.length === 0) problems.push('HAProxy does not answer on its admin socket');
+  return problems;
+}

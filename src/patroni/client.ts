@@ -1,0 +1,79 @@
+// Patroni REST API client: cluster view, health endpoints, switchover and failover. Every call has a timeout.
+import { GardenError, describeCause } from '../errors.js';
+
+export interface PatroniMember {
+  name: string;
+  role: string;
+  state: string;
+  host: string;
+  port: number;
+  api_url?: string;
+  timeline?: number;
+  lag?: number | string;
+}
+
+export interface PatroniCluster {
+  members: PatroniMember[];
+}
+
+export interface PatroniAuth { username: string; password: string }
+
+const DEFAULT_TIMEOUT_MS = 3000;
+
+export class PatroniClient {
+  constructor(readonly apiUrl: string, private readonly auth?: PatroniAuth, private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
+
+  async cluster(): Promise<PatroniCluster> {
+    const res = await this.request('GET', '/cluster');
+    if (!res.ok) throw this.apiError('GET /cluster', res.status, await res.text());
+    return (await res.json()) as PatroniCluster;
+  }
+
+  /** HTTP status of a health endpoint such as /primary, /replica, /health: 200 yes, 503 no. */
+  async health(path: string): Promise<number> {
+    const res = await this.request('GET', path);
+    await res.body?.cancel();
+    return res.status;
+  }
+
+  async switchover(body: { leader: string; candidate?: string }): Promise<string> {
+    return this.post('/switchover', body);
+  }
+
+  async failover(body: { candidate: string }): Promise<string> {
+    return this.post('/failover', body);
+  }
+
+  private async post(path: string, body: object): Promise<string> {
+    const res = await this.request('POST', path, body);
+    const text = await res.text();
+    if (!res.ok) throw this.apiError(`POST ${path}`, res.status, text);
+    return text;
+  }
+
+  private async request(method: string, path: string, body?: object): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (body) headers['content-type'] = 'application/json';
+    if (this.auth && method !== 'GET') {
+      headers.authorization = 'Basic ' + Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64');
+    }
+    try {
+      return await fetch(this.apiUrl + path, {
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (cause) {
+      throw new GardenError('PATRONI_API', `Patroni at ${this.apiUrl} did not answer ${method} ${path}: ${describeCause(cause)}.`, {
+        hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)', cause,
+      });
+    }
+  }
+
+  private apiError(what: string, status: number, text: string): GardenError {
+    return new GardenError('PATRONI_API', `Patroni at ${this.apiUrl} refused ${what} (HTTP ${status}): ${text.trim()}.`, {
+      hint: status === 401 ? 'the REST API credentials do not match this platform\'s secrets' : 'see `gardenos status` for the cluster state and retry',
+    });
+  }
+}

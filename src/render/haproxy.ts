@@ -1,0 +1,66 @@
+// Renders haproxy.cfg: the primary port checks Patroni /primary, the replica port /replica, plus stats.
+import type { Spec } from '../spec/index.js';
+import { GENERATED_HEADER, type Topology } from './topology.js';
+
+export interface HaproxyInput {
+  spec: Spec;
+  topology: Topology;
+  /** Runtime API socket (admin level): status reads it, the router writes server states to it. */
+  adminSocket: string;
+  host: string;
+}
+
+export const BACKENDS = { primary: 'primary', replicas: 'replicas' } as const;
+
+export function renderHaproxyConfig({ spec, topology, adminSocket, host }: HaproxyInput): string {
+  const h = spec.haproxy;
+  const defaultServer =
+    `default-server inter ${h.checkIntervalMs}ms fastinter ${Math.max(100, Math.floor(h.checkIntervalMs / 2))}ms ` +
+    `fall ${h.fall} rise ${h.rise} on-marked-down shutdown-sessions`;
+  const servers = topology.nodes.map((n) =>
+    `    server ${n.name} ${n.host}:${n.pgPort} maxconn 100 check port ${n.apiPort}`);
+  const lines = [
+    `# ${GENERATED_HEADER}`,
+    'global',
+    '    maxconn 2000',
+    `    stats socket ${adminSocket} mode 600 level admin`,
+    '    stats timeout 30s',
+    '    log stdout format raw local0 info',
+    '',
+    'defaults',
+    '    mode tcp',
+    '    log global',
+    '    option tcplog',
+    '    retries 2',
+    '    timeout connect 3s',
+    // Long client/server timeouts: database sessions (and LISTEN) stay idle for long periods.
+    '    timeout client 30m',
+    '    timeout server 30m',
+    '    timeout check 2s',
+    '',
+    'listen stats',
+    '    mode http',
+    `    bind ${host}:${h.statsPort}`,
+    '    stats enable',
+    '    stats uri /stats',
+    '    stats refresh 5s',
+    '    http-request use-service prometheus-exporter if { path /metrics }',
+    '',
+    `listen ${BACKENDS.primary}`,
+    `    bind ${host}:${h.primaryPort}`,
+    '    option httpchk GET /primary',
+    '    http-check expect status 200',
+    `    ${defaultServer}`,
+    ...servers,
+    '',
+    `listen ${BACKENDS.replicas}`,
+    `    bind ${host}:${h.replicaPort}`,
+    '    balance roundrobin',
+    '    option httpchk GET /replica',
+    '    http-check expect status 200',
+    `    ${defaultServer}`,
+    ...servers,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,117 @@
+// Renders one patroni.yml per node: etcd3 DCS (never the v2 `etcd` section), scram-sha-256 pg_hba, REST auth.
+import { stringify } from 'yaml';
+import type { Spec } from '../spec/index.js';
+import { GENERATED_HEADER, type NodeAt, type Topology } from './topology.js';
+import type { EtcdTlsFiles } from './etcd.js';
+
+export interface PlatformSecrets {
+  superuserPassword: string;
+  replicationPassword: string;
+  rewindPassword: string;
+  restapiPassword: string;
+}
+
+/** Fixed role and user names; only their passwords are secret. */
+export const ROLE_NAMES = { replication: 'replicator', rewind: 'rewind_user', restapi: 'gardenos' } as const;
+
+export interface PatroniNodeInput {
+  spec: Spec;
+  topology: Topology;
+  node: NodeAt;
+  secrets: PlatformSecrets;
+  dataDir: string;
+  binDir: string;
+  /** Directory for the Unix socket and pgpass, writable by the PostgreSQL user. */
+  runDir: string;
+  etcdTls?: EtcdTlsFiles;
+}
+
+/** Parameters Patroni needs for streaming replication and pg_rewind, before the user's own. */
+const BASE_PARAMETERS = {
+  wal_level: 'replica',
+  hot_standby: 'on',
+  max_wal_senders: 10,
+  max_replication_slots: 10,
+  wal_log_hints: 'on',
+  wal_keep_size: '128MB',
+  password_encryption: 'scram-sha-256',
+};
+
+export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unknown> {
+  const { spec, topology, node, secrets } = input;
+  const pg = spec.postgres;
+  const api = `${node.host}:${node.apiPort}`;
+  const pgAddress = `${node.host}:${node.pgPort}`;
+  return {
+    scope: spec.name,
+    namespace: `${spec.etcd.namespace}/`,
+    name: node.name,
+    restapi: {
+      listen: api,
+      connect_address: api,
+      // Unsafe endpoints (switchover, restart, reinitialize...) need these credentials; health GETs do not.
+      authentication: { username: ROLE_NAMES.restapi, password: secrets.restapiPassword },
+    },
+    etcd3: {
+      hosts: topology.etcd.map((m) => `${m.host}:${m.clientPort}`),
+      protocol: spec.etcd.scheme,
+      ...(input.etcdTls ? { cacert: input.etcdTls.caFile, cert: input.etcdTls.certFile, key: input.etcdTls.keyFile } : {}),
+    },
+    bootstrap: {
+      dcs: {
+        ttl: pg.ttl,
+        loop_wait: pg.loopWait,
+        retry_timeout: pg.retryTimeout,
+        maximum_lag_on_failover: pg.maximumLagOnFailover,
+        synchronous_mode: pg.synchronousMode,
+        synchronous_mode_strict: pg.synchronousModeStrict,
+        postgresql: {
+          use_pg_rewind: true,
+          use_slots: true,
+          parameters: { ...BASE_PARAMETERS, ...sortedRecord(pg.parameters) },
+        },
+      },
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
+      pg_hba: renderPgHba(spec, topology),
+    },
+    postgresql: {
+      listen: pgAddress,
+      connect_address: pgAddress,
+      data_dir: input.dataDir,
+      bin_dir: input.binDir,
+      pgpass: `${input.runDir}/pgpass`,
+      authentication: {
+        superuser: { username: pg.superuser, password: secrets.superuserPassword },
+        replication: { username: ROLE_NAMES.replication, password: secrets.replicationPassword },
+        rewind: { username: ROLE_NAMES.rewind, password: secrets.rewindPassword },
+      },
+      parameters: { unix_socket_directories: input.runDir },
+      pg_hba: renderPgHba(spec, topology),
+      use_pg_rewind: true,
+    },
+    watchdog: { mode: 'off' },
+    tags: { nofailover: node.nofailover, noloadbalance: false, clonefrom: false, nosync: false },
+  };
+}
+
+export function renderPatroniConfig(input: PatroniNodeInput): string {
+  return `# ${GENERATED_HEADER}\n` + stringify(buildPatroniConfig(input), { lineWidth: 0, version: '1.1' });
+}
+
+/**
+ * pg_hba lines: scram-sha-256 everywhere, never trust. Replication only from the members' own
+ * addresses; clients from the allowed CIDRs and from the members (HAProxy connects from there).
+ */
+export function renderPgHba(spec: Spec, topology: Topology): string[] {
+  const memberNets = [...new Set(topology.nodes.map((n) => `${n.host}/32`))].sort();
+  const clientNets = [...new Set([...spec.postgres.allowedClientCidrs, ...memberNets])];
+  return [
+    'local all all scram-sha-256',
+    ...memberNets.map((net) => `host replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
+    ...clientNets.map((net) => `host all all ${net} scram-sha-256`),
+  ];
+}
+
+function sortedRecord<T>(rec: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => a.localeCompare(b)));
+}

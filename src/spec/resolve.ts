@@ -1,0 +1,115 @@
+// Turns a parsed spec into the effective spec: names and every port made concrete.
+import type { ParsedSpec } from './schema.js';
+
+/** The ports a local platform may use, counted from local.basePort. */
+export const PORT_SPAN = 50;
+
+export interface NodeConfig {
+  readonly name: string;
+  readonly pgPort: number;
+  readonly apiPort: number;
+  readonly nofailover: boolean;
+}
+
+export interface EtcdMemberConfig {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+export interface Spec {
+  readonly name: string;
+  readonly nodes: readonly NodeConfig[];
+  readonly etcd: {
+    readonly members: readonly EtcdMemberConfig[];
+    readonly scheme: 'http' | 'https';
+    readonly namespace: string;
+  };
+  readonly postgres: Omit<ParsedSpec['postgres'], 'parameters' | 'allowedClientCidrs'> & {
+    readonly parameters: Readonly<Record<string, string | number | boolean>>;
+    readonly allowedClientCidrs: readonly string[];
+  };
+  readonly haproxy: {
+    readonly primaryPort: number;
+    readonly replicaPort: number;
+    readonly statsPort: number;
+    readonly checkIntervalMs: number;
+    readonly fall: number;
+    readonly rise: number;
+  };
+  readonly local: {
+    readonly stateDir: string;
+    readonly basePort: number;
+    readonly bindAddress: string;
+  };
+}
+
+export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) => string): Spec {
+  const base = parsed.local.basePort;
+  type NodeEntry = Exclude<ParsedSpec['nodes'], number>[number];
+  type MemberEntry = Exclude<ParsedSpec['etcd']['members'], number>[number];
+  const nodes: NodeEntry[] = typeof parsed.nodes === 'number'
+    ? Array.from({ length: parsed.nodes }, (_, i) => ({ name: `pg${i + 1}` }))
+    : parsed.nodes;
+  const members: MemberEntry[] = typeof parsed.etcd.members === 'number'
+    ? Array.from({ length: parsed.etcd.members }, (_, i) => ({ name: `etcd${i + 1}` }))
+    : parsed.etcd.members;
+  const spec: Spec = {
+    name: parsed.name,
+    nodes: nodes.map((n, i) => ({
+      name: n.name,
+      pgPort: n.pgPort ?? base + 30 + i,
+      apiPort: n.apiPort ?? base + 40 + i,
+      nofailover: n.nofailover ?? false,
+    })),
+    etcd: {
+      scheme: parsed.etcd.scheme,
+      namespace: parsed.etcd.namespace.replace(/\/+$/, '') || '/service',
+      members: members.map((m, i) => ({
+        name: m.name,
+        clientPort: m.clientPort ?? base + 10 + 2 * i,
+        peerPort: m.peerPort ?? base + 11 + 2 * i,
+      })),
+    },
+    postgres: { ...parsed.postgres },
+    haproxy: {
+      primaryPort: parsed.haproxy.primaryPort ?? base,
+      replicaPort: parsed.haproxy.replicaPort ?? base + 1,
+      statsPort: parsed.haproxy.statsPort ?? base + 2,
+      checkIntervalMs: parsed.haproxy.checkIntervalMs,
+      fall: parsed.haproxy.fall,
+      rise: parsed.haproxy.rise,
+    },
+    local: {
+      stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
+      basePort: base,
+      bindAddress: parsed.local.bindAddress,
+    },
+  };
+  return deepFreeze(spec);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Every port the local platform binds, with the spec path that decides it. */
+export function listPorts(spec: Spec): { path: (string | number)[]; port: number; owner: string }[] {
+  return [
+    { path: ['haproxy', 'primaryPort'], port: spec.haproxy.primaryPort, owner: 'HAProxy primary' },
+    { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
+    { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
+    ...spec.etcd.members.flatMap((m, i) => [
+      { path: ['etcd', 'members', i, 'clientPort'], port: m.clientPort, owner: `etcd ${m.name} client` },
+      { path: ['etcd', 'members', i, 'peerPort'], port: m.peerPort, owner: `etcd ${m.name} peer` },
+    ]),
+    ...spec.nodes.flatMap((n, i) => [
+      { path: ['nodes', i, 'pgPort'], port: n.pgPort, owner: `PostgreSQL ${n.name}` },
+      { path: ['nodes', i, 'apiPort'], port: n.apiPort, owner: `Patroni ${n.name} REST API` },
+    ]),
+  ];
+}

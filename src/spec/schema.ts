@@ -1,0 +1,100 @@
+// The zod schema of gardenos.yaml: shapes, ranges and defaults. Cross-field rules live in rules.ts.
+import { z } from 'zod';
+
+const dnsName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, {
+    error: 'must be 1-32 characters of lowercase letters, digits and "-", starting with a letter',
+  });
+
+const port = z
+  .number()
+  .int({ error: 'must be a whole number' })
+  .min(1024, { error: 'must be 1024 or higher (lower ports need root and clash with system services)' })
+  .max(65535, { error: 'must be 65535 or lower' });
+
+const seconds = (min: number, max: number) =>
+  z.number().int({ error: 'must be a whole number of seconds' }).min(min).max(max);
+
+const nodeSpec = z.strictObject({
+  name: dnsName,
+  pgPort: port.optional().describe('PostgreSQL port of this node (default: local.basePort + 30 + index)'),
+  apiPort: port.optional().describe('Patroni REST API port of this node (default: local.basePort + 40 + index)'),
+  nofailover: z.boolean().optional().describe('Never promote this node (Patroni tag nofailover)'),
+});
+
+const etcdMemberSpec = z.strictObject({
+  name: dnsName,
+  clientPort: port.optional().describe('etcd client port (default: local.basePort + 10 + 2*index)'),
+  peerPort: port.optional().describe('etcd peer port (default: local.basePort + 11 + 2*index)'),
+});
+
+const etcdSpec = z.strictObject({
+  members: z
+    .union([z.number().int().min(1).max(7), z.array(etcdMemberSpec).min(1).max(7)])
+    .default(3)
+    .describe('Number of etcd members, or a list of {name, clientPort, peerPort}'),
+  scheme: z.enum(['http', 'https']).default('http').describe('URL scheme of etcd client and peer URLs'),
+  namespace: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_\-/]*$/, { error: 'must be an absolute key path such as /service' })
+    .default('/service')
+    .describe('Patroni DCS namespace: keys live under <namespace>/<name>/'),
+});
+
+const postgresSpec = z.strictObject({
+  version: z.number().int().min(13).max(17).default(15).describe('PostgreSQL major version (13-17)'),
+  ttl: seconds(20, 3600).default(20).describe('Patroni leader lock TTL in seconds'),
+  loopWait: seconds(1, 300).default(2).describe('Patroni HA loop interval in seconds'),
+  retryTimeout: seconds(3, 600).default(5).describe('Patroni DCS and PostgreSQL retry timeout in seconds'),
+  synchronousMode: z.boolean().default(false).describe('Patroni synchronous_mode: commit waits for one standby'),
+  synchronousModeStrict: z.boolean().default(false).describe('Refuse writes when no synchronous standby is left'),
+  maximumLagOnFailover: z
+    .number()
+    .int()
+    .min(0)
+    .default(1048576)
+    .describe('Bytes a replica may lag and still be promoted'),
+  parameters: z
+    .record(z.string().regex(/^[a-z_.]+$/, { error: 'must be a PostgreSQL parameter name' }), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .describe('Extra postgresql.conf parameters'),
+  allowedClientCidrs: z
+    .array(z.string())
+    .min(1)
+    .default(['127.0.0.1/32'])
+    .describe('Client networks allowed in pg_hba (scram-sha-256)'),
+  superuser: dnsName.default('postgres').describe('Name of the PostgreSQL superuser'),
+});
+
+const haproxySpec = z.strictObject({
+  primaryPort: port.optional().describe('Port that always reaches the primary (default: local.basePort)'),
+  replicaPort: port.optional().describe('Port that reaches streaming replicas (default: local.basePort + 1)'),
+  statsPort: port.optional().describe('HAProxy stats page port (default: local.basePort + 2)'),
+  checkIntervalMs: z.number().int().min(100).max(60000).default(1000).describe('Patroni health check interval'),
+  fall: z.number().int().min(1).max(10).default(2).describe('Failed checks before a server is DOWN'),
+  rise: z.number().int().min(1).max(10).default(1).describe('Passed checks before a server is UP'),
+});
+
+const localSpec = z.strictObject({
+  stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
+  basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
+  bindAddress: z.ipv4({ error: 'must be an IPv4 address such as 127.0.0.1' }).default('127.0.0.1'),
+});
+
+export const specSchema = z
+  .strictObject({
+    name: dnsName.default('garden').describe('Cluster name; also the Patroni scope'),
+    nodes: z
+      .union([z.number().int().min(1).max(9), z.array(nodeSpec).min(1).max(9)])
+      .default(3)
+      .describe('Number of PostgreSQL nodes, or a list of {name, pgPort, apiPort}'),
+    etcd: etcdSpec.prefault({}),
+    postgres: postgresSpec.prefault({}),
+    haproxy: haproxySpec.prefault({}),
+    local: localSpec.prefault({}),
+  })
+  .describe('GardenOS platform spec (gardenos.yaml)');
+
+export type SpecInput = z.input<typeof specSchema>;
+export type ParsedSpec = z.output<typeof specSchema>;
