@@ -47,24 +47,27 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   await assertPortsFree(spec.local.bindAddress, missing.flatMap((p) => p.spec.ports.map((port) => ({ port, owner: p.spec.member }))));
   done(`${Object.entries(binaries.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
-  if (missing.length === 0) {
-    const healthy = await isReady(platform, 3000);
-    if (healthy) return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
+  if (missing.length === 0 && await isReadyNow(platform)) {
+    return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
   }
 
   const started: SupervisedProcess[] = [];
+  // Processes that must stay alive while we wait: those already running plus those this run starts.
+  const watched = platform.processes.filter((p) => p.running());
+  const wait = (what: string, probe: () => Promise<string | undefined>, logKind: string) =>
+    stepWait(reporter, what, probe, timeoutMs, platform, [...watched, ...started], logKind);
   try {
     if (fresh) createStateDir(layout, spec);
     const secrets = loadOrCreateSecrets(layout);
     writeConfigs(platform, binaries, secrets, pgUser);
     await startKind(platform, 'etcd', started, reporter);
-    await stepWait(reporter, 'etcd quorum', etcdHealthyProbe(spec), timeoutMs, platform, 'etcd');
+    await wait('etcd quorum', etcdHealthyProbe(spec), 'etcd');
     await startKind(platform, 'patroni', started, reporter);
     await startKind(platform, 'haproxy', started, reporter);
-    await stepWait(reporter, `primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
-      primaryAndReplicasProbe(spec, secrets), timeoutMs, platform, 'patroni');
-    await stepWait(reporter, 'HAProxy routes converged', haproxyRoutesProbe(spec, layout), timeoutMs, platform, 'haproxy');
-    await stepWait(reporter, 'Patroni reports every member running, lag within limits', patroniMembersProbe(spec), timeoutMs, platform, 'patroni');
+    await wait(`primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
+      primaryAndReplicasProbe(spec, secrets), 'patroni');
+    await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
+    await wait('Patroni reports every member running, lag within limits', patroniMembersProbe(spec), 'patroni');
   } catch (err) {
     throw await rollBack(platform, started, fresh, err);
   }
@@ -129,22 +132,21 @@ async function startKind(platform: LocalPlatform, kind: SupervisedProcess['spec'
 }
 
 async function stepWait(reporter: Reporter, what: string, probe: () => Promise<string | undefined>, timeoutMs: number,
-  platform: LocalPlatform, logKind: string): Promise<void> {
+  platform: LocalPlatform, mustLive: SupervisedProcess[], logKind: string): Promise<void> {
   const done = reporter.step(`wait: ${what}`);
-  const t = Date.now();
   await waitUntil(async () => {
-    assertAllAlive(platform);
+    assertAllAlive(mustLive);
     return probe();
   }, {
     timeoutMs, what,
     hint: `look at the logs with \`gardenos logs ${logKind}\` (files in ${platform.layout.logsDir})`,
   });
-  done(`${((Date.now() - t) / 1000).toFixed(1)} s`);
+  done();
 }
 
 /** A process that exited will not become ready: stop waiting and show why, from its log. */
-function assertAllAlive(platform: LocalPlatform): void {
-  const dead = platform.processes.find((p) => existsSync(p.spec.pidFile) && !p.running());
+function assertAllAlive(processes: SupervisedProcess[]): void {
+  const dead = processes.find((p) => !p.running());
   if (!dead) return;
   const tail = lastLines(dead.spec.launch.logFile, 6);
   throw new GardenError('START_FAILED', `${dead.spec.member} (${dead.spec.kind}) exited during start-up. Its last log lines:\n${tail}`, {
@@ -160,12 +162,13 @@ function lastLines(file: string, n: number): string {
   }
 }
 
-async function isReady(platform: LocalPlatform, timeoutMs: number): Promise<boolean> {
+/** One look, no waiting: anything not ready yet goes through the normal start-and-wait steps. */
+async function isReadyNow(platform: LocalPlatform): Promise<boolean> {
   const { spec, layout } = platform;
   const secrets = loadOrCreateSecrets(layout);
   try {
     for (const probe of [etcdHealthyProbe(spec), primaryAndReplicasProbe(spec, secrets), haproxyRoutesProbe(spec, layout), patroniMembersProbe(spec)]) {
-      await waitUntil(probe, { timeoutMs, what: 'health', hint: '' });
+      if ((await probe()) !== undefined) return false;
     }
     return true;
   } catch {

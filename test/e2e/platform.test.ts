@@ -1,0 +1,145 @@
+// End to end on the real stack: up, write/read through HAProxy, switchover, crash and heal, down, restart, purge.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { PlatformStatus } from '../../src/ops/index.js';
+import {
+  cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, query, requireStack, superuserPassword,
+} from './harness.js';
+
+const BASE = 17000;
+const PRIMARY = BASE;
+const REPLICAS = BASE + 1;
+const stateDir = join(makeStateParent('platform'), 'garden');
+const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
+let password = '';
+
+async function status(): Promise<{ code: number; s: PlatformStatus }> {
+  const r = await cli(['status', '--json', ...flags]);
+  return { code: r.code, s: JSON.parse(r.stdout) as PlatformStatus };
+}
+
+async function count(port: number): Promise<number> {
+  const rows = await query<{ n: string }>(port, password, 'SELECT count(*) AS n FROM e2e_items');
+  return Number(rows[0]!.n);
+}
+
+async function insert(n: number, label: string): Promise<void> {
+  await query(PRIMARY, password, 'INSERT INTO e2e_items (label) SELECT $1 || g FROM generate_series(1, $2::int) g', [label, n]);
+}
+
+describe('local platform end to end', { timeout: 600_000 }, () => {
+  before(() => requireStack());
+  after(async () => {
+    await cli(['down', '--purge', '--yes', ...flags]);
+  });
+
+  test('up creates a healthy platform and prints masked endpoints', async () => {
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /is up: created in [\d.]+ s/);
+    assert.match(r.stdout, new RegExp(`postgresql://postgres:\\*\\*\\*\\*@127\\.0\\.0\\.1:${PRIMARY}/postgres`));
+    password = superuserPassword(stateDir);
+    assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), 'the password must never be printed');
+    const { code, s } = await status();
+    assert.equal(code, 0);
+    assert.equal(s.health, 'healthy', s.problems.join('; '));
+    assert.equal(s.etcd.members.length, 3);
+    assert.equal(s.etcd.members.filter((m) => m.isLeader).length, 1);
+    assert.ok(s.etcd.members.every((m) => m.healthy && /^http:\/\/127\.0\.0\.1:\d+$/.test(m.clientURL)));
+    assert.equal(s.postgres.members.filter((m) => m.role === 'leader').length, 1);
+    assert.equal(s.postgres.leader, s.postgres.members.find((m) => m.role === 'leader')!.name);
+    assert.deepEqual(s.endpoints, { primary: { host: '127.0.0.1', port: PRIMARY }, replicas: { host: '127.0.0.1', port: REPLICAS } });
+    const primary = s.haproxy.backends.find((b) => b.name === 'primary')!;
+    assert.deepEqual(primary.servers.filter((x) => x.status === 'UP').map((x) => x.name), [s.postgres.leader]);
+  });
+
+  test('writes go through the primary port and are read back through the replica port', async () => {
+    await query(PRIMARY, password, 'CREATE TABLE e2e_items (id bigserial PRIMARY KEY, label text NOT NULL)');
+    await insert(100, 'a');
+    const onReplica = await query<{ recovery: boolean }>(REPLICAS, password, 'SELECT pg_is_in_recovery() AS recovery');
+    assert.equal(onReplica[0]!.recovery, true, 'the replica port must reach a standby');
+    await eventually(() => count(REPLICAS), (n) => n === 100);
+    await assert.rejects(query(REPLICAS, password, "INSERT INTO e2e_items (label) VALUES ('x')"), /read-only/);
+  });
+
+  test('switchover moves writes to the new leader', async () => {
+    const before = (await status()).s.postgres.leader!;
+    const r = await cli(['switchover', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    const m = /switched over from (\S+) to (\S+): .* after ([\d.]+) s/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.equal(m[1], before);
+    const { s } = await status();
+    assert.equal(s.postgres.leader, m[2]);
+    assert.notEqual(s.postgres.leader, before);
+    await insert(100, 'b');
+    assert.equal(await count(PRIMARY), 200);
+    await eventually(() => count(REPLICAS), (n) => n === 200);
+  });
+
+  test('kill -9 of a replica postmaster: up heals it and no row is lost', async () => {
+    const { s } = await eventually(status, ({ s }) => s.health === 'healthy');
+    const victim = s.postgres.members.find((m) => m.role !== 'leader')!.name;
+    const pid = postmasterPid(stateDir, victim);
+    process.kill(pid, 'SIGKILL');
+    await eventually(async () => pidAlive(pid), (alive) => !alive, 5000);
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /is up/);
+    const after = await status();
+    assert.equal(after.s.health, 'healthy', after.s.problems.join('; '));
+    assert.equal(after.s.postgres.members.find((x) => x.name === victim)!.state, 'running');
+    assert.equal(await count(PRIMARY), 200);
+    await eventually(() => count(REPLICAS), (n) => n === 200);
+  });
+
+  test('kill -9 of a replica Patroni and its postmaster: up restarts only that node', async () => {
+    const { s } = await status();
+    const victim = s.postgres.members.find((m) => m.role !== 'leader')!.name;
+    const patroniPid = processPid(stateDir, `patroni-${victim}`);
+    const pmPid = postmasterPid(stateDir, victim);
+    const others = s.processes.filter((p) => p.member !== victim).map((p) => p.pid);
+    process.kill(patroniPid, 'SIGKILL');
+    process.kill(pmPid, 'SIGKILL');
+    await eventually(async () => pidAlive(patroniPid) || pidAlive(pmPid), (alive) => !alive, 5000);
+    assert.equal((await status()).code, 1, 'a platform with a dead node is degraded (exit 1)');
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`restarted patroni-${victim} in`));
+    const after = await status();
+    assert.equal(after.s.health, 'healthy', after.s.problems.join('; '));
+    assert.deepEqual(after.s.processes.filter((p) => p.member !== victim).map((p) => p.pid), others, 'other processes untouched');
+    await insert(1, 'c');
+    await eventually(() => count(REPLICAS), (n) => n === 201);
+  });
+
+  test('up on a healthy platform changes nothing', async () => {
+    const pids = (await status()).s.processes.map((p) => p.pid);
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /already running and healthy/);
+    assert.deepEqual((await status()).s.processes.map((p) => p.pid), pids);
+  });
+
+  test('down stops everything, keeps data; up brings it back with the rows', async () => {
+    const pids = (await status()).s.processes.map((p) => p.pid!);
+    const r = await cli(['down', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /is down: 7 processes stopped; data kept/);
+    assert.ok(pids.every((p) => !pidAlive(p)), 'no process survives down');
+    const st = await status();
+    assert.equal(st.code, 2);
+    assert.equal(st.s.health, 'down');
+    const again = await cli(['up', ...flags]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await count(PRIMARY), 201);
+  });
+
+  test('down --purge --yes deletes the state dir', async () => {
+    const r = await cli(['down', '--purge', '--yes', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(stateDir));
+  });
+});
