@@ -58,7 +58,7 @@ export function loadSpec(text: string, options: LoadOptions): Spec {
   const raw = applyOverrides(doc.toJS() ?? {}, options.overrides);
   const lineOf = (path: SpecPath) => findLine(doc, lineCounter, path);
 
-  const parsed = specSchema.safeParse(raw);
+  const parsed = specSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new SpecError(options.source, parsed.error.issues.flatMap((issue) => issueToProblems(issue, lineOf)));
   }
@@ -110,7 +110,8 @@ function issueToProblems(issue: z.core.$ZodIssue, lineOf: (p: SpecPath) => numbe
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
-    return `expected ${issue.expected}${'input' in issue ? `, got ${describeValue(issue.input)}` : ''}`;
+    if ('input' in issue && issue.input === undefined) return `is required (${typeName(issue.expected)})`;
+    return `expected ${typeName(issue.expected)}${'input' in issue ? `, got ${describeValue(issue.input)}` : ''}`;
   }
   if (issue.code === 'invalid_union') return 'has the wrong type: ' + unionExpectation(issue.errors);
   return issue.message;
@@ -118,7 +119,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function issueHint(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return `write a ${issue.expected}`;
+    case 'invalid_type': return 'input' in issue && issue.input === undefined
+      ? `add this key with ${typeName(issue.expected)}` : `write ${typeName(issue.expected)}`;
     case 'too_small': return `use a value of at least ${String(issue.minimum)}`;
     case 'too_big': return `use a value of at most ${String(issue.maximum)}`;
     case 'invalid_value': return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -130,14 +132,24 @@ function issueHint(issue: z.core.$ZodIssue): string {
 function unionExpectation(errors: z.core.$ZodIssue[][]): string {
   const firsts = errors.map((branch) => branch[0]).filter((i): i is z.core.$ZodIssue => i !== undefined);
   const types = firsts.filter((i) => i.code === 'invalid_type').map((i) => (i as { expected: string }).expected);
-  if (types.length === firsts.length) return `expected ${types.join(' or ')}`;
+  if (types.length === firsts.length) return `expected ${types.map(typeName).join(' or ')}`;
   return firsts.map((i) => i.message).join('; or ');
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false',
+  object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)',
+};
+
+function typeName(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected;
 }
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v;
 }
 
