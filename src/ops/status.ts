@@ -1,7 +1,8 @@
 // Collects the whole state of a local platform: processes, etcd, Patroni, HAProxy, endpoints, and a verdict.
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
-import type { LocalPlatform } from '../local/index.js';
+import { existsSync } from 'node:fs';
+import { readSecrets, withPg, type LocalPlatform } from '../local/index.js';
 import { PatroniClient, type PatroniCluster } from '../patroni/index.js';
 import { etcdClientUrl, localTopology } from '../render/index.js';
 
@@ -42,14 +43,17 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
   ]);
 
+  const leaderName = cluster?.members.find((m) => m.role === 'leader')?.name;
+  const liveLag = leaderName ? await replayLagFromLeader(platform, leaderName) : undefined;
   const members = topology.nodes.map((n) => {
     const m = cluster?.members.find((x) => x.name === n.name);
+    const patroniLag = typeof m?.lag === 'number' ? m.lag : null;
     return {
       name: n.name,
       role: m?.role ?? 'unknown',
       state: m?.state ?? 'unreachable',
       timeline: m?.timeline ?? null,
-      lagBytes: typeof m?.lag === 'number' ? m.lag : m && m.role === 'leader' ? 0 : null,
+      lagBytes: m?.role === 'leader' ? 0 : liveLag?.get(n.name) ?? patroniLag,
       host: n.host,
       port: n.pgPort,
       apiURL: `http://${n.host}:${n.apiPort}`,
@@ -74,6 +78,25 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   status.health = !anyRunning ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
   if (!anyRunning) status.problems = ['no process of this platform is running'];
   return status;
+}
+
+/**
+ * Replay lag per standby as the leader sees it now (pg_stat_replication). Patroni's own figure comes
+ * from member keys refreshed once per loop, so it can show megabytes of lag that are long gone.
+ */
+async function replayLagFromLeader(platform: LocalPlatform, leader: string): Promise<Map<string, number> | undefined> {
+  const node = platform.spec.nodes.find((n) => n.name === leader);
+  if (!node || !existsSync(platform.layout.secretsFile)) return undefined;
+  try {
+    const secrets = readSecrets(platform.layout);
+    return await withPg(platform.spec, secrets, node.pgPort, async (c) => {
+      const r = await c.query<{ name: string; lag: string | null }>(
+        'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication');
+      return new Map(r.rows.filter((row) => row.lag !== null).map((row) => [row.name, Number(row.lag)]));
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 async function firstCluster(apiUrls: string[]): Promise<PatroniCluster | undefined> {

@@ -76,7 +76,7 @@ describe('renderHaproxyConfig', () => {
     const spec = specFrom('');
     const primary = section(render(spec), 'listen primary');
     assert.ok(primary.includes('bind 127.0.0.1:15400'));
-    assert.ok(primary.includes('option httpchk GET /primary'));
+    assert.ok(primary.includes('option httpchk OPTIONS /primary'));
     assert.ok(primary.includes('http-check expect status 200'));
     assert.ok(!primary.some((l) => l.includes('/replica')));
     assert.deepEqual(primary.filter((l) => l.startsWith('server ')), [
@@ -89,7 +89,7 @@ describe('renderHaproxyConfig', () => {
   test('the replica port checks Patroni /replica and balances round-robin', () => {
     const replicas = section(render(specFrom('')), 'listen replicas');
     assert.ok(replicas.includes('bind 127.0.0.1:15401'));
-    assert.ok(replicas.includes('option httpchk GET /replica'));
+    assert.ok(replicas.includes('option httpchk OPTIONS /replica'));
     assert.ok(replicas.includes('balance roundrobin'));
     assert.ok(!replicas.some((l) => l.includes('/primary')));
     assert.equal(replicas.filter((l) => l.startsWith('server ')).length, 3);
@@ -101,7 +101,7 @@ describe('renderHaproxyConfig', () => {
       const defaults = section(cfg, header).find((l) => l.startsWith('default-server '));
       assert.ok(defaults, `${header} has a default-server line`);
       assert.match(defaults, /\bon-marked-down shutdown-sessions\b/);
-      assert.match(defaults, /\binter 3000ms fastinter 1500ms fall 4 rise 3\b/);
+      assert.match(defaults, /\binter 3000ms fastinter 750ms downinter 750ms fall 4 rise 3\b/);
     }
   });
 

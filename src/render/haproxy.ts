@@ -14,8 +14,11 @@ export const BACKENDS = { primary: 'primary', replicas: 'replicas' } as const;
 
 export function renderHaproxyConfig({ spec, topology, adminSocket, host }: HaproxyInput): string {
   const h = spec.haproxy;
+  // fastinter/downinter: a server changing state, or DOWN, is checked 4x as often, so a new leader
+  // (DOWN in the primary backend until then) is routed within a quarter interval of being promoted.
+  const quick = Math.max(100, Math.floor(h.checkIntervalMs / 4));
   const defaultServer =
-    `default-server inter ${h.checkIntervalMs}ms fastinter ${Math.max(100, Math.floor(h.checkIntervalMs / 2))}ms ` +
+    `default-server inter ${h.checkIntervalMs}ms fastinter ${quick}ms downinter ${quick}ms ` +
     `fall ${h.fall} rise ${h.rise} on-marked-down shutdown-sessions`;
   const servers = topology.nodes.map((n) =>
     `    server ${n.name} ${n.host}:${n.pgPort} maxconn 100 check port ${n.apiPort}`);
@@ -48,7 +51,7 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
     '',
     `listen ${BACKENDS.primary}`,
     `    bind ${host}:${h.primaryPort}`,
-    '    option httpchk GET /primary',
+    '    option httpchk OPTIONS /primary',
     '    http-check expect status 200',
     `    ${defaultServer}`,
     ...servers,
@@ -56,7 +59,7 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
     `listen ${BACKENDS.replicas}`,
     `    bind ${host}:${h.replicaPort}`,
     '    balance roundrobin',
-    '    option httpchk GET /replica',
+    '    option httpchk OPTIONS /replica',
     '    http-check expect status 200',
     `    ${defaultServer}`,
     ...servers,

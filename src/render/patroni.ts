@@ -35,6 +35,9 @@ const BASE_PARAMETERS = {
   wal_log_hints: 'on',
   wal_keep_size: '128MB',
   password_encryption: 'scram-sha-256',
+  // A standby retries a failed WAL stream this often (default 5 s). Right after bootstrap, and after
+  // a leader change, its slot may not exist yet; 1 s retries cost nothing and start streaming sooner.
+  wal_retrieve_retry_interval: '1s',
 };
 
 export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unknown> {

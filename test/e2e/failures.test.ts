@@ -12,7 +12,7 @@ const parent = makeStateParent('failures');
 function assertUserError(r: { code: number; stderr: string }, code: string): void {
   assert.equal(r.code, 2, `exit code 2 expected; stderr: ${r.stderr}`);
   assert.match(r.stderr, new RegExp(`error \\[${code}\\]: `));
-  assert.match(r.stderr, /\n  fix: \S/, 'every error says how to fix it');
+  assert.match(r.stderr, /\n {2}fix: \S/, 'every error says how to fix it');
 }
 
 describe('user-caused failures', { timeout: 300_000 }, () => {
