@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   switchover: { summary: 'planned leader change, returns when writes work on the new leader', load: async () => (await import('./commands/switchover.js')).default },
   failover: { summary: 'promote a named node when there is no healthy leader', load: async () => (await import('./commands/failover.js')).default },
   psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
+  router: { summary: 'run the primary router (started by `up`; watches the leader key, routes writes)', load: async () => (await import('./commands/router.js')).default },
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
 };
 

@@ -29,6 +29,10 @@ export function renderStatus(s: PlatformStatus, stream: NodeJS.WritableStream & 
     s.haproxy.backends.length === 0 ? '  (no answer on the admin socket)' : table(s.haproxy.backends.map((b) => [
       b.name, b.servers.map((x) => `${x.name} ${x.status.startsWith('UP') ? c.green(x.status) : x.status === 'MAINT' ? c.dim(x.status) : c.red(x.status)}`).join(', '),
     ])),
+    ...(s.router ? ['', c.bold('Router') + c.dim(`  ${s.router.url}/metrics`), s.router.reachable
+      ? table([['routes primary to', s.router.routedTo ?? c.red('nobody')], ['leader key', s.router.leader ?? '-'],
+        ['last decision', s.router.lastDecision ?? '-'], ['watch errors', String(s.router.watchErrors)]])
+      : `  ${c.red('not answering')}`] : []),
     '',
     c.bold('Endpoints'),
     table([

@@ -1,6 +1,7 @@
 // Health, leadership and version of each etcd member, asked of each member directly.
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
+import { readFileSync } from 'node:fs';
 
 export interface EtcdMemberStatus {
   name: string;
@@ -13,19 +14,24 @@ export interface EtcdMemberStatus {
 
 export interface EtcdEndpoint { name: string; clientURL: string }
 
+export interface EtcdTls { caFile: string; certFile: string; keyFile: string }
+
 /** An etcd3 client that fails fast: no retries, no circuit breaker, a deadline on every call. */
-export function fastEtcdClient(hosts: string | string[], timeoutMs = 2000): Etcd3 {
+export function fastEtcdClient(hosts: string | string[], timeoutMs = 2000, tls?: EtcdTls): Etcd3 {
   return new Etcd3({
     hosts,
+    ...(tls ? {
+      credentials: { rootCertificate: readFileSync(tls.caFile), certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) },
+    } : {}),
     dialTimeout: timeoutMs,
     faultHandling: { host: () => noop, global: noop },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
   });
 }
 
-export async function etcdMembersStatus(endpoints: EtcdEndpoint[], timeoutMs = 2000): Promise<EtcdMemberStatus[]> {
+export async function etcdMembersStatus(endpoints: EtcdEndpoint[], timeoutMs = 2000, tls?: EtcdTls): Promise<EtcdMemberStatus[]> {
   return Promise.all(endpoints.map(async (ep) => {
-    const client = fastEtcdClient(ep.clientURL, timeoutMs);
+    const client = fastEtcdClient(ep.clientURL, timeoutMs, tls);
     try {
       const status = await client.maintenance.status();
       const leaderKnown = status.leader !== '0';

@@ -1,2 +1,2 @@
 // etcd access for a Patroni scope.
-export { etcdMembersStatus, fastEtcdClient, type EtcdMemberStatus, type EtcdEndpoint } from './etcd-status.js';
+export { etcdMembersStatus, fastEtcdClient, type EtcdMemberStatus, type EtcdEndpoint, type EtcdTls } from './etcd-status.js';

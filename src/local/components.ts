@@ -1,4 +1,5 @@
 // The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
+import { fileURLToPath } from 'node:url';
 import type { Spec } from '../spec/index.js';
 import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/index.js';
 import type { Binaries } from './binaries.js';
@@ -14,6 +15,9 @@ export interface ComponentContext {
   pgUser?: OsUser;
   etcdTls?: EtcdTlsFiles;
 }
+
+/** The CLI entry point; the router runs as `gardenos router` under the supervisor. */
+const GARDENOS_BIN = fileURLToPath(new URL('../../bin/gardenos.js', import.meta.url));
 
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 
@@ -63,5 +67,16 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     },
   };
 
-  return [...etcd, ...patroni, haproxy];
+  const router: ComponentSpec[] = spec.router.enabled ? [{
+    id: 'router', kind: 'router', member: 'router', pidFile: layout.pidFile('router'), ports: [spec.router.port],
+    launch: {
+      command: process.execPath,
+      args: [GARDENOS_BIN, 'router', '--state-dir', layout.root],
+      env: { ...BASE_ENV, HOME: layout.root },
+      cwd: layout.root,
+      logFile: layout.logFile('router'),
+    },
+  }] : [];
+
+  return [...etcd, ...patroni, haproxy, ...router];
 }

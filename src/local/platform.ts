@@ -7,6 +7,7 @@ import type { OsUser } from './os-user.js';
 import type { ProcessRunner } from './process-runner.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { etcdTlsFiles } from './certs.js';
+import type { EtcdTls } from '../dcs/index.js';
 
 export interface LocalPlatform {
   spec: Spec;
@@ -33,4 +34,9 @@ export function openPlatform(spec: Spec, runner: ProcessRunner, opts: {
 
 export function processesOf(platform: LocalPlatform, kind: SupervisedProcess['spec']['kind']): SupervisedProcess[] {
   return platform.processes.filter((p) => p.spec.kind === kind);
+}
+
+/** Client TLS files for etcd when the spec asks for https, for every etcd client of ours. */
+export function etcdClientTls(platform: LocalPlatform): EtcdTls | undefined {
+  return platform.spec.etcd.scheme === 'https' ? etcdTlsFiles(platform.layout.certsDir) : undefined;
 }

@@ -1,6 +1,6 @@
 // Readiness conditions of a local platform, each a single probe that says what it is still waiting for.
 import pg from 'pg';
-import { etcdMembersStatus } from '../dcs/index.js';
+import { etcdMembersStatus, type EtcdTls } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { BACKENDS, etcdClientUrl, localTopology, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
@@ -30,10 +30,10 @@ export async function waitUntil(probe: Probe, opts: { timeoutMs: number; interva
   throw new GardenError('TIMEOUT', `Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}: ${last}.`, { hint: opts.hint });
 }
 
-export function etcdHealthyProbe(spec: Spec): Probe {
+export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   const endpoints = localTopology(spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) }));
   return async () => {
-    const statuses = await etcdMembersStatus(endpoints, 1000);
+    const statuses = await etcdMembersStatus(endpoints, 1000, tls);
     const sick = statuses.filter((s) => !s.healthy);
     return sick.length === 0 ? undefined : `etcd members not healthy yet: ${sick.map((s) => `${s.name} (${s.error ?? 'unhealthy'})`).join(', ')}`;
   };
@@ -109,5 +109,14 @@ export function patroniMembersProbe(spec: Spec): Probe {
     }
     // Lag itself is checked live through pg_stat_replication; Patroni's figure trails by a loop or two.
     return undefined;
+  };
+}
+
+/** The router answers and routes the primary to the leader Patroni names. */
+export function routerProbe(spec: Spec): Probe {
+  return async () => {
+    const res = await fetch(`http://${spec.local.bindAddress}:${spec.router.port}/status`, { signal: AbortSignal.timeout(1000) });
+    const view = (await res.json()) as { leader: string | null; routedTo: string | null };
+    return view.leader !== null && view.routedTo === view.leader ? undefined : `the router routes to ${view.routedTo ?? 'nobody'} (leader key: ${view.leader ?? 'none'})`;
   };
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
-import type { Spec } from '../spec/index.js';
+import { loadSpec, type Spec } from '../spec/index.js';
 import { STATE_FORMAT, type Layout } from './layout.js';
 import type { OsUser } from './os-user.js';
 
@@ -47,9 +47,13 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
+/**
+ * The effective spec the platform was created with. It is validated again as spec input (an
+ * effective spec is valid input), so fields added by a newer gardenos get their defaults.
+ */
 export function readStoredSpec(layout: Layout): Spec | undefined {
   if (!existsSync(layout.specFile)) return undefined;
-  return JSON.parse(readFileSync(layout.specFile, 'utf8')) as Spec;
+  return loadSpec(readFileSync(layout.specFile, 'utf8'), { source: layout.specFile, defaultStateDir: () => layout.root });
 }
 
 /** Paths whose values differ between two specs (for "the spec changed since the platform was created"). */

@@ -9,10 +9,10 @@ import { checkBinaries, type Binaries } from './binaries.js';
 import { ensureEtcdCerts } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
-import { openPlatform, type LocalPlatform } from './platform.js';
+import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import type { ProcessRunner } from './process-runner.js';
-import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, waitUntil } from './readiness.js';
+import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, routerProbe, waitUntil } from './readiness.js';
 import type { Reporter } from './reporter.js';
 import {
   assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec,
@@ -61,13 +61,15 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     const secrets = loadOrCreateSecrets(layout);
     writeConfigs(platform, binaries, secrets, pgUser);
     await startKind(platform, 'etcd', started, reporter);
-    await wait('etcd quorum', etcdHealthyProbe(spec), 'etcd');
+    await wait('etcd quorum', etcdHealthyProbe(spec, etcdClientTls(platform)), 'etcd');
     await startKind(platform, 'patroni', started, reporter);
     await startKind(platform, 'haproxy', started, reporter);
+    await startKind(platform, 'router', started, reporter);
     await wait(`primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
       primaryAndReplicasProbe(spec, secrets), 'patroni');
     await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
     await wait('Patroni reports every member running', patroniMembersProbe(spec), 'patroni');
+    if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
   } catch (err) {
     throw await rollBack(platform, started, fresh, err);
   }
@@ -189,7 +191,9 @@ async function isReadyNow(platform: LocalPlatform): Promise<boolean> {
   const { spec, layout } = platform;
   const secrets = loadOrCreateSecrets(layout);
   try {
-    for (const probe of [etcdHealthyProbe(spec), primaryAndReplicasProbe(spec, secrets), haproxyRoutesProbe(spec, layout), patroniMembersProbe(spec)]) {
+    const probes = [etcdHealthyProbe(spec, etcdClientTls(platform)), primaryAndReplicasProbe(spec, secrets), haproxyRoutesProbe(spec, layout), patroniMembersProbe(spec)];
+    if (spec.router.enabled) probes.push(routerProbe(spec));
+    for (const probe of probes) {
       if ((await probe()) !== undefined) return false;
     }
     return true;

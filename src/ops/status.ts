@@ -2,7 +2,7 @@
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
-import { readSecrets, withPg, type LocalPlatform } from '../local/index.js';
+import { etcdClientTls, readSecrets, withPg, type LocalPlatform } from '../local/index.js';
 import { PatroniClient, type PatroniCluster } from '../patroni/index.js';
 import { etcdClientUrl, localTopology } from '../render/index.js';
 
@@ -23,6 +23,8 @@ export interface PlatformStatus {
   };
   haproxy: { statsURL: string; backends: { name: string; servers: { name: string; status: string }[] }[] };
   endpoints: { primary: { host: string; port: number }; replicas: { host: string; port: number } };
+  /** The router's own view (GET /status), null when the router is disabled. */
+  router: { url: string; reachable: boolean; leader: string | null; routedTo: string | null; lastDecision: string | null; watchErrors: number } | null;
 }
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
@@ -35,12 +37,13 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   });
   const anyRunning = processes.some((p) => p.running);
 
-  const [etcd, cluster, servers] = await Promise.all([
+  const [etcd, cluster, servers, router] = await Promise.all([
     anyRunning
-      ? etcdMembersStatus(topology.etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) })), 1500)
+      ? etcdMembersStatus(topology.etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) })), 1500, etcdClientTls(platform))
       : Promise.resolve(topology.etcd.map((m): EtcdMemberStatus => ({ name: m.name, clientURL: etcdClientUrl(spec, m), healthy: false, isLeader: false }))),
     anyRunning ? firstCluster(topology.nodes.map((n) => `http://${n.host}:${n.apiPort}`)) : Promise.resolve(undefined),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
+    spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
   ]);
 
   const leaderName = cluster?.members.find((m) => m.role === 'leader')?.name;
@@ -73,6 +76,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       backends: backendNames.map((b) => ({ name: b, servers: servers.filter((s) => s.backend === b).map((s) => ({ name: s.server, status: s.status })) })),
     },
     endpoints: { primary: { host, port: spec.haproxy.primaryPort }, replicas: { host, port: spec.haproxy.replicaPort } },
+    router,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
   status.health = !anyRunning ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
@@ -96,6 +100,18 @@ async function replayLagFromLeader(platform: LocalPlatform, leader: string): Pro
     });
   } catch {
     return undefined;
+  }
+}
+
+async function routerView(url: string, anyRunning: boolean): Promise<PlatformStatus['router']> {
+  const down = { url, reachable: false, leader: null, routedTo: null, lastDecision: null, watchErrors: 0 };
+  if (!anyRunning) return down;
+  try {
+    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
+    const v = (await res.json()) as { leader: string | null; routedTo: string | null; lastDecision: string | null; watchErrors: number };
+    return { url, reachable: true, leader: v.leader, routedTo: v.routedTo, lastDecision: v.lastDecision, watchErrors: v.watchErrors };
+  } catch {
+    return down;
   }
 }
 
@@ -125,5 +141,9 @@ function findProblems(s: PlatformStatus, maxLag: number): string[] {
     if (up !== want) problems.push(`HAProxy backend ${b.name} has ${up} servers UP (want ${want})`);
   }
   if (s.haproxy.backends.length === 0) problems.push('HAProxy does not answer on its admin socket');
+  if (s.router && !s.router.reachable) problems.push('the router does not answer');
+  else if (s.router && s.postgres.leader && s.router.routedTo !== s.postgres.leader) {
+    problems.push(`the router routes the primary to ${s.router.routedTo ?? 'nobody'}, but the leader is ${s.postgres.leader}`);
+  }
   return problems;
 }

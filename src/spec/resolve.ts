@@ -37,6 +37,11 @@ export interface Spec {
     readonly fall: number;
     readonly rise: number;
   };
+  readonly router: {
+    readonly enabled: boolean;
+    readonly reconcileIntervalMs: number;
+    readonly port: number;
+  };
   readonly local: {
     readonly stateDir: string;
     readonly basePort: number;
@@ -80,6 +85,11 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       fall: parsed.haproxy.fall,
       rise: parsed.haproxy.rise,
     },
+    router: {
+      enabled: parsed.router.enabled,
+      reconcileIntervalMs: parsed.router.reconcileIntervalMs,
+      port: parsed.router.port ?? base + 3,
+    },
     local: {
       stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
       basePort: base,
@@ -103,6 +113,7 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
     { path: ['haproxy', 'primaryPort'], port: spec.haproxy.primaryPort, owner: 'HAProxy primary' },
     { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
     { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
+    ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
     ...spec.etcd.members.flatMap((m, i) => [
       { path: ['etcd', 'members', i, 'clientPort'], port: m.clientPort, owner: `etcd ${m.name} client` },
       { path: ['etcd', 'members', i, 'peerPort'], port: m.peerPort, owner: `etcd ${m.name} peer` },

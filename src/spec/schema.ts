@@ -76,6 +76,12 @@ const haproxySpec = z.strictObject({
   rise: z.number().int().min(1).max(10).default(1).describe('Passed checks before a server is UP'),
 });
 
+const routerSpec = z.strictObject({
+  enabled: z.boolean().default(true).describe('Run the primary router: writes follow the leader key in milliseconds'),
+  reconcileIntervalMs: z.number().int().min(500).max(300000).default(5000).describe('Re-read the leader and compare routes this often'),
+  port: port.optional().describe('Router /metrics and /status port (default: local.basePort + 3)'),
+});
+
 const localSpec = z.strictObject({
   stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
   basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
@@ -92,6 +98,7 @@ export const specSchema = z
     etcd: etcdSpec.prefault({}),
     postgres: postgresSpec.prefault({}),
     haproxy: haproxySpec.prefault({}),
+    router: routerSpec.prefault({}),
     local: localSpec.prefault({}),
   })
   .describe('GardenOS platform spec (gardenos.yaml)');

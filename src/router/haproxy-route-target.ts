@@ -1,0 +1,55 @@
+// RouteTarget on HAProxy's runtime API: only the leader's server is ready in the primary backend.
+import { runtimeCommand } from '../haproxy/index.js';
+import type { ActualRoutes, PrimaryRoute, RouteTarget } from './types.js';
+
+/** srv_admin_state bits that keep a server out of rotation: maint (forced, inherited, config, resolver, health) or drain. */
+const NOT_READY = 0x01 | 0x02 | 0x04 | 0x08 | 0x10 | 0x20 | 0x40;
+const OP_RUNNING = 2;
+
+export interface ServerState { name: string; opState: number; adminState: number }
+
+export function parseServersState(text: string, backend: string): ServerState[] {
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  return lines.map((l) => l.split(' ')).filter((f) => f[1] === backend && f.length > 6)
+    .map((f) => ({ name: f[3]!, opState: Number(f[5]), adminState: Number(f[6]) }));
+}
+
+export class HaproxyRouteTarget implements RouteTarget {
+  readonly name = 'haproxy';
+
+  constructor(private readonly adminSocket: string, private readonly backend = 'primary', private readonly timeoutMs = 1000) {}
+
+  async servers(): Promise<ServerState[]> {
+    return parseServersState(await runtimeCommand(this.adminSocket, `show servers state ${this.backend}`, this.timeoutMs), this.backend);
+  }
+
+  async actual(): Promise<ActualRoutes> {
+    const servers = await this.servers();
+    const ready = servers.filter((s) => (s.adminState & NOT_READY) === 0);
+    return {
+      ready: ready.map((s) => s.name),
+      routable: ready.filter((s) => s.opState === OP_RUNNING).map((s) => s.name),
+      members: servers.map((s) => s.name),
+    };
+  }
+
+  async apply(wanted: PrimaryRoute): Promise<void> {
+    const servers = await this.servers();
+    const b = this.backend;
+    // Un-route first, in its own round trip: at no moment are two servers ready.
+    const demote = servers.filter((s) => s.name !== wanted.primary && (s.adminState & 0x01) === 0)
+      .flatMap((s) => [`set server ${b}/${s.name} state maint`, `shutdown sessions server ${b}/${s.name}`]);
+    if (demote.length > 0) await this.run(demote);
+    if (wanted.primary === null) return;
+    if (!servers.some((s) => s.name === wanted.primary)) throw new Error(`HAProxy backend ${b} has no server ${wanted.primary}`);
+    // The leader answered /primary with 200 just before this call, so mark it UP now instead of
+    // waiting for its next health check; the checks keep running and overrule us if it fails.
+    await this.run([`set server ${b}/${wanted.primary} state ready`, `set server ${b}/${wanted.primary} health up`]);
+  }
+
+  private async run(commands: string[]): Promise<void> {
+    const out = await runtimeCommand(this.adminSocket, commands.join(';'), this.timeoutMs);
+    const bad = out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(Health check state changed|Server state changed)?$/.test(l));
+    if (bad.length > 0) throw new Error(`HAProxy refused "${commands.join('; ')}": ${bad.join(' / ')}`);
+  }
+}

@@ -1,0 +1,139 @@
+// The primary router: wanted routes from the leader source, actual routes from the target, act only on a difference.
+import type { RouterMetrics } from './metrics.js';
+import type { ActualRoutes, DecisionLog, LeaderConfirmer, LeaderObservation, LeaderSource, RouteTarget } from './types.js';
+
+export interface RouterOptions {
+  source: LeaderSource;
+  target: RouteTarget;
+  confirm: LeaderConfirmer;
+  log: DecisionLog;
+  metrics: RouterMetrics;
+  /** Re-read the leader and compare states this often, so a missed event heals itself. */
+  reconcileIntervalMs: number;
+  /** How long to keep asking a new leader for /primary before giving up until the next event. */
+  confirmTimeoutMs?: number;
+}
+
+export interface RouterView {
+  leader: string | null;
+  revision: string | null;
+  routedTo: string | null;
+  lastDecision: string | null;
+  lastDecisionAt: string | null;
+  watchErrors: number;
+  target: string;
+}
+
+function sameRoute(actual: ActualRoutes, member: string): boolean {
+  return actual.ready.length === 1 && actual.ready[0] === member && actual.routable.includes(member);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Router {
+  private latest: LeaderObservation | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  readonly view: RouterView;
+
+  constructor(private readonly o: RouterOptions) {
+    this.view = { leader: null, revision: null, routedTo: null, lastDecision: null, lastDecisionAt: null, watchErrors: 0, target: o.target.name };
+  }
+
+  async start(): Promise<void> {
+    await this.o.source.start((obs) => this.observe(obs), (err) => {
+      this.view.watchErrors++;
+      this.o.metrics.watchErrors.inc();
+      this.o.log.warn(`watch on the leader key failed, rebuilding from a fresh read: ${err.message}`);
+    });
+    this.timer = setInterval(() => void this.onTimer(), this.o.reconcileIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.o.source.stop();
+    await this.running;
+  }
+
+  private async onTimer(): Promise<void> {
+    try {
+      const obs = await this.o.source.read();
+      this.observe({ ...obs, cause: 'reconcile timer' });
+    } catch (err) {
+      // etcd unreachable: keep the current routes. No leader can change without the DCS, and
+      // HAProxy's own Patroni checks still take a demoted primary out of rotation.
+      this.o.log.warn(`cannot read the leader key, keeping current routes: ${(err as Error).message}`);
+    }
+  }
+
+  /** Newest observation wins; reconciles run one at a time and re-run if something arrived meanwhile. */
+  observe(obs: LeaderObservation): void {
+    if (this.latest && obs.cause === 'reconcile timer' && BigInt(obs.revision) < BigInt(this.latest.revision)) return;
+    this.latest = obs;
+    this.view.leader = obs.leader;
+    this.view.revision = obs.revision;
+    if (obs.leader) this.o.metrics.setLeader(obs.leader);
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => (this.running = undefined));
+  }
+
+  /** Resolves once no reconcile is pending (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      const obs = this.latest!;
+      try {
+        await this.reconcile(obs);
+      } catch (err) {
+        this.o.log.warn(`could not apply routes for revision ${obs.revision}: ${(err as Error).message}; retrying`);
+        await sleep(200);
+        if (!this.again && !this.stopped) this.again = true;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async reconcile(obs: LeaderObservation): Promise<void> {
+    const before = await this.o.target.actual();
+    // Already routed to the key's leader and healthy there: nothing to confirm (the target's own
+    // checks keep verifying it), so a slow Patroni API can never make us unroute a good leader.
+    if (obs.leader && sameRoute(before, obs.leader)) {
+      this.view.routedTo = obs.leader;
+      return;
+    }
+    const wanted = obs.leader && (await this.confirmed(obs)) ? obs.leader : null;
+    if (this.latest !== obs) return; // a newer observation arrived while confirming
+    const actual = wanted === null ? before : await this.o.target.actual();
+    this.view.routedTo = wanted;
+    if (wanted ? sameRoute(actual, wanted) : actual.ready.length === 0) return;
+    await this.o.target.apply({ primary: wanted });
+    const latencyMs = performance.now() - obs.observedAt;
+    this.o.metrics.routeChanges.inc({ target: this.o.target.name });
+    if (obs.event) this.o.metrics.leaderToRoute.observe(latencyMs / 1000);
+    const sentence = wanted
+      ? `routed primary to ${wanted}: ${obs.cause} at revision ${obs.revision}`
+      : `unrouted primary: ${obs.leader ? `${obs.leader} does not confirm /primary yet` : obs.cause} at revision ${obs.revision}`;
+    this.view.lastDecision = sentence;
+    this.view.lastDecisionAt = new Date().toISOString();
+    this.o.log.decision(sentence, { leader: obs.leader, wanted, revision: obs.revision, latencyMs: Math.round(latencyMs * 10) / 10, previous: actual.ready });
+  }
+
+  /** The leader key alone is not enough: the member must answer /primary with 200 before it gets writes. */
+  private async confirmed(obs: LeaderObservation): Promise<boolean> {
+    const deadline = performance.now() + (this.o.confirmTimeoutMs ?? 10_000);
+    while (performance.now() < deadline && this.latest === obs && !this.stopped) {
+      if (await this.o.confirm(obs.leader!).catch(() => false)) return true;
+      await sleep(20);
+    }
+    return false;
+  }
+}
