@@ -1,5 +1,5 @@
 // Readiness conditions of a local platform, each a single probe that says what it is still waiting for.
-import pg from 'pg';
+import type pg from 'pg';
 import { etcdMembersStatus, type EtcdTls } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { BACKENDS, etcdClientUrl, localTopology, type PlatformSecrets } from '../render/index.js';
@@ -39,8 +39,10 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   };
 }
 
-export function pgClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 2000): pg.Client {
-  return new pg.Client({
+/** pg is imported on first use: long-running processes that never query (the router) do not load it. */
+export async function pgClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 2000): Promise<pg.Client> {
+  const { default: driver } = await import('pg');
+  return new driver.Client({
     host: spec.local.bindAddress,
     port,
     user: spec.postgres.superuser,
@@ -53,7 +55,7 @@ export function pgClient(spec: Spec, secrets: PlatformSecrets, port: number, tim
 }
 
 export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, port: number, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = pgClient(spec, secrets, port);
+  const client = await pgClient(spec, secrets, port);
   client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
   await client.connect();
   try {
@@ -80,7 +82,13 @@ export function primaryAndReplicasProbe(spec: Spec, secrets: PlatformSecrets): P
       // Only members count: pg_basebackup's own WAL stream also shows up as 'streaming'.
       [spec.postgres.maximumLagOnFailover, spec.nodes.map((n) => n.name)]);
     const streaming = Number(s.rows[0]?.streaming ?? 0);
-    return streaming >= replicas ? undefined : `${streaming} of ${replicas} replicas stream from the primary within maximumLagOnFailover`;
+    if (streaming < replicas) return `${streaming} of ${replicas} replicas stream from the primary within maximumLagOnFailover`;
+    if (spec.postgres.synchronousMode && replicas > 0) {
+      // Until Patroni names a synchronous standby, commits are not yet protected and a switchover is refused.
+      const sync = await c.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'");
+      if (Number(sync.rows[0]?.n ?? 0) < 1) return 'no synchronous standby is chosen yet';
+    }
+    return undefined;
   });
 }
 

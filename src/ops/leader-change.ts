@@ -33,7 +33,7 @@ function assertKnownNode(spec: Spec, name: string): void {
 function pickCandidate(members: PatroniMember[], spec: Spec): PatroniMember | undefined {
   const healthy = members.filter((m) => m.role !== 'leader' && m.state === 'running' && !spec.nodes.find((n) => n.name === m.name)?.nofailover);
   const sync = healthy.find((m) => m.role === 'sync_standby');
-  if (sync) return sync;
+  if (sync || spec.postgres.synchronousMode) return sync;
   const lag = (m: PatroniMember) => (typeof m.lag === 'number' ? m.lag : Number.MAX_SAFE_INTEGER);
   return [...healthy].sort((a, b) => lag(a) - lag(b))[0];
 }
@@ -52,8 +52,8 @@ export async function switchover(spec: Spec, secrets: PlatformSecrets, opts: { t
   }
   const candidate = opts.to ? cluster.members.find((m) => m.name === opts.to) : pickCandidate(cluster.members, spec);
   if (!candidate || candidate.state !== 'running') {
-    throw new GardenError('CLUSTER_STATE', `No healthy replica to switch over to${opts.to ? ` (${opts.to} is ${candidate?.state ?? 'not a member'})` : ''}.`, {
-      hint: 'check `gardenos status`; replicas must be running and streaming',
+    throw new GardenError('CLUSTER_STATE', `No healthy replica to switch over to${opts.to ? ` (${opts.to} is ${candidate?.state ?? 'not a member'})` : ''}${!opts.to && spec.postgres.synchronousMode ? ': synchronous mode only allows the synchronous standby, and there is none yet' : ''}.`, {
+      hint: 'check `gardenos status`; replicas must be running and streaming (in synchronous mode, wait until Patroni names a sync standby)',
     });
   }
   const t0 = Date.now();

@@ -47,6 +47,16 @@ export class HaproxyRouteTarget implements RouteTarget {
     await this.run([`set server ${b}/${wanted.primary} state ready`, `set server ${b}/${wanted.primary} health up`]);
   }
 
+  /**
+   * Hands the backend back to HAProxy's own health checks: every server ready, /primary checks decide.
+   * Called when the router stops on purpose, so that a leader change while it is away still routes.
+   */
+  async release(): Promise<void> {
+    const servers = await this.servers();
+    const held = servers.filter((s) => (s.adminState & 0x01) !== 0);
+    if (held.length > 0) await this.run(held.map((s) => `set server ${this.backend}/${s.name} state ready`));
+  }
+
   private async run(commands: string[]): Promise<void> {
     const out = await runtimeCommand(this.adminSocket, commands.join(';'), this.timeoutMs);
     const bad = out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(Health check state changed|Server state changed)?$/.test(l));

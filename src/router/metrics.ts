@@ -6,7 +6,8 @@ export interface RouterMetrics {
   routeChanges: Counter<'target'>;
   leaderToRoute: Histogram;
   watchErrors: Counter;
-  setLeader(name: string): void;
+  /** null clears it: the leader key is gone. */
+  setLeader(name: string | null): void;
 }
 
 export function createRouterMetrics(): RouterMetrics {
@@ -24,7 +25,7 @@ export function createRouterMetrics(): RouterMetrics {
     registry, routeChanges, leaderToRoute, watchErrors,
     setLeader(name) {
       leader.reset();
-      leader.set({ member: name }, 1);
+      if (name !== null) leader.set({ member: name }, 1);
     },
   };
 }

@@ -36,6 +36,7 @@ export class Router {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private confirming: { leader: string; deadline: number } | undefined;
   readonly view: RouterView;
 
   constructor(private readonly o: RouterOptions) {
@@ -73,9 +74,11 @@ export class Router {
   observe(obs: LeaderObservation): void {
     if (this.latest && obs.cause === 'reconcile timer' && BigInt(obs.revision) < BigInt(this.latest.revision)) return;
     this.latest = obs;
+    // A confirm deadline runs while one leader keeps the key; anyone else (or nobody) holding it resets it.
+    if (this.confirming && this.confirming.leader !== obs.leader) this.confirming = undefined;
     this.view.leader = obs.leader;
     this.view.revision = obs.revision;
-    if (obs.leader) this.o.metrics.setLeader(obs.leader);
+    this.o.metrics.setLeader(obs.leader);
     if (this.running) {
       this.again = true;
       return;
@@ -129,11 +132,22 @@ export class Router {
 
   /** The leader key alone is not enough: the member must answer /primary with 200 before it gets writes. */
   private async confirmed(obs: LeaderObservation): Promise<boolean> {
-    const deadline = performance.now() + (this.o.confirmTimeoutMs ?? 10_000);
-    while (performance.now() < deadline && this.latest === obs && !this.stopped) {
-      if (await this.o.confirm(obs.leader!).catch(() => false)) return true;
-      await sleep(20);
+    // The deadline belongs to the leader, not to the observation: the reconcile timer and Patroni's
+    // leader-key refreshes bring new observations of the same leader more often than the timeout, and
+    // restarting the wait on each would keep the old primary routed for as long as the new one is silent.
+    // Past the deadline we still ask once per observation, so a leader that confirms late gets routed.
+    if (this.confirming?.leader !== obs.leader) {
+      this.confirming = { leader: obs.leader!, deadline: performance.now() + (this.o.confirmTimeoutMs ?? 10_000) };
     }
+    const { deadline } = this.confirming;
+    do {
+      if (await this.o.confirm(obs.leader!).catch(() => false)) {
+        this.confirming = undefined;
+        return true;
+      }
+      if (performance.now() >= deadline) break;
+      await sleep(20);
+    } while (this.latest === obs && !this.stopped);
     return false;
   }
 }

@@ -4,7 +4,7 @@ import { fastEtcdClient } from '../../dcs/index.js';
 import { etcdClientTls, layoutOf, NodeProcessRunner, openPlatform } from '../../local/index.js';
 import { etcdClientUrl, localTopology, scopePrefix } from '../../render/index.js';
 import {
-  clientPodApi, createRouterMetrics, dcsApiUrls, EtcdLeaderSource, HaproxyRouteTarget, jsonLog, K8sLabelRouteTarget,
+  createRouterMetrics, dcsApiUrls, EtcdLeaderSource, HaproxyRouteTarget, jsonLog, K8sLabelRouteTarget,
   PatroniPollingLeaderSource, patroniConfirmer, Router, startRouterServer, type LeaderSource, type RouteTarget,
 } from '../../router/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
@@ -47,6 +47,7 @@ ${PLATFORM_USAGE}
       const namespace = ctx.values.namespace as string | undefined;
       if (!namespace) throw new GardenError('USAGE', 'The k8s target needs --namespace.', { hint: 'pass the namespace of the Patroni pods, e.g. --namespace gardenos' });
       const kubeconfig = ctx.values.kubeconfig as string | undefined;
+      const { clientPodApi } = await import('../../router/k8s-pod-api.js');
       target = new K8sLabelRouteTarget(clientPodApi({
         namespace, selector: (ctx.values.selector as string | undefined) ?? `cluster-name=${spec.name}`, ...(kubeconfig ? { kubeconfig } : {}),
       }));
@@ -70,8 +71,14 @@ ${PLATFORM_USAGE}
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
-    log.decision('router stopping: routes stay as they are; HAProxy health checks keep running');
     await router.stop();
+    if (target instanceof HaproxyRouteTarget) {
+      // Hand over to HAProxy's /primary checks: a leader change while we are away still gets routed.
+      await target.release().catch((err: Error) => log.warn(`could not hand the backend back to the health checks: ${err.message}`));
+      log.decision('router stopped: primary backend handed back to HAProxy health checks');
+    } else {
+      log.decision('router stopped: pod labels stay as they are');
+    }
     server.close();
     etcd.close();
     return 0;
