@@ -105,7 +105,7 @@ export function haproxyRoutesProbe(spec: Spec, layout: Layout): Probe {
   };
 }
 
-/** Patroni itself reports a leader and every member running. */
+/** Patroni itself reports a leader, every member running and, in synchronous mode, a sync standby. */
 export function patroniMembersProbe(spec: Spec): Probe {
   const apis = spec.nodes.map((n) => `http://${spec.local.bindAddress}:${n.apiPort}`);
   return async () => {
@@ -114,6 +114,11 @@ export function patroniMembersProbe(spec: Spec): Probe {
     const notRunning = cluster.members.filter((m) => m.state !== 'running' && m.state !== 'streaming');
     if (notRunning.length > 0 || cluster.members.length < spec.nodes.length) {
       return `Patroni members not running yet: ${spec.nodes.map((n) => n.name).filter((n) => !cluster.members.some((m) => m.name === n && !notRunning.includes(m))).join(', ')}`;
+    }
+    // Patroni writes its `sync` key a loop after PostgreSQL reports a sync standby; until then it
+    // refuses switchovers, so a platform in synchronous mode is not ready before that.
+    if (spec.postgres.synchronousMode && spec.nodes.length > 1 && !cluster.members.some((m) => m.role === 'sync_standby')) {
+      return 'Patroni has not named a synchronous standby yet';
     }
     // Lag itself is checked live through pg_stat_replication; Patroni's figure trails by a loop or two.
     return undefined;

@@ -57,7 +57,7 @@ export async function switchover(spec: Spec, secrets: PlatformSecrets, opts: { t
     });
   }
   const t0 = Date.now();
-  await new PatroniClient(apiUrl(spec, leader.name), restAuth(secrets), 10000).switchover({ leader: leader.name, candidate: candidate.name });
+  await retryDcsUnavailable(() => new PatroniClient(apiUrl(spec, leader.name), restAuth(secrets), 10000).switchover({ leader: leader.name, candidate: candidate.name }));
   await waitForWritableLeader(spec, secrets, candidate.name, opts.timeoutMs ?? 60000);
   return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0 };
 }
@@ -70,9 +70,24 @@ export async function failover(spec: Spec, secrets: PlatformSecrets, opts: { to:
     throw new GardenError('USAGE', `${opts.to} is already the leader.`, { hint: 'name another node with --to' });
   }
   const t0 = Date.now();
-  await new PatroniClient(apiUrl(spec, opts.to), restAuth(secrets), 10000).failover({ candidate: opts.to });
+  await retryDcsUnavailable(() => new PatroniClient(apiUrl(spec, opts.to), restAuth(secrets), 10000).failover({ candidate: opts.to }));
   await waitForWritableLeader(spec, secrets, opts.to, opts.timeoutMs ?? 60000);
   return { from: leader?.name ?? null, to: opts.to, elapsedMs: Date.now() - t0 };
+}
+
+/**
+ * Patroni answers 503 "failed to write ... key into DCS" when its etcd connection just broke (a member
+ * died); it moves to another member on its next attempt. Nothing was scheduled, so retrying is safe.
+ */
+async function retryDcsUnavailable<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (i >= attempts || !(err instanceof GardenError) || !/HTTP 503\).*DCS/.test(err.message)) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 function restAuth(secrets: PlatformSecrets) {

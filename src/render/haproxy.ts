@@ -14,9 +14,9 @@ export const BACKENDS = { primary: 'primary', replicas: 'replicas' } as const;
 
 export function renderHaproxyConfig({ spec, topology, adminSocket, host }: HaproxyInput): string {
   const h = spec.haproxy;
-  // fastinter/downinter: a server changing state, or DOWN, is checked 4x as often, so a new leader
-  // (DOWN in the primary backend until then) is routed within a quarter interval of being promoted.
-  const quick = Math.max(100, Math.floor(h.checkIntervalMs / 4));
+  // fastinter/downinter (default a quarter of inter): a server changing state, or DOWN, is checked
+  // more often, so a new leader (DOWN in the primary backend until then) is routed sooner.
+  const quick = h.fastIntervalMs;
   const defaultServer =
     `default-server inter ${h.checkIntervalMs}ms fastinter ${quick}ms downinter ${quick}ms ` +
     `fall ${h.fall} rise ${h.rise} on-marked-down shutdown-sessions`;

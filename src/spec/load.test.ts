@@ -209,7 +209,7 @@ describe('loadSpec resolves valid specs', () => {
     assert.equal(spec.etcd.namespace, '/gardens', 'a trailing slash is dropped');
     assert.deepEqual(spec.postgres.parameters, { work_mem: '8MB', max_connections: 200, jit: false });
     assert.equal(spec.postgres.superuser, 'admin');
-    assert.deepEqual(spec.haproxy, { primaryPort: 26300, replicaPort: 26301, statsPort: 26302, checkIntervalMs: 500, fall: 3, rise: 2 });
+    assert.deepEqual(spec.haproxy, { primaryPort: 26300, replicaPort: 26301, statsPort: 26302, checkIntervalMs: 500, fastIntervalMs: 125, fall: 3, rise: 2 });
     assert.deepEqual(loadSpec(stringify(spec), options()), spec);
   });
 });

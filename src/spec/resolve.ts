@@ -34,6 +34,7 @@ export interface Spec {
     readonly replicaPort: number;
     readonly statsPort: number;
     readonly checkIntervalMs: number;
+    readonly fastIntervalMs: number;
     readonly fall: number;
     readonly rise: number;
   };
@@ -82,6 +83,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       replicaPort: parsed.haproxy.replicaPort ?? base + 1,
       statsPort: parsed.haproxy.statsPort ?? base + 2,
       checkIntervalMs: parsed.haproxy.checkIntervalMs,
+      fastIntervalMs: parsed.haproxy.fastIntervalMs ?? Math.max(100, Math.floor(parsed.haproxy.checkIntervalMs / 4)),
       fall: parsed.haproxy.fall,
       rise: parsed.haproxy.rise,
     },

@@ -72,6 +72,8 @@ const haproxySpec = z.strictObject({
   replicaPort: port.optional().describe('Port that reaches streaming replicas (default: local.basePort + 1)'),
   statsPort: port.optional().describe('HAProxy stats page port (default: local.basePort + 2)'),
   checkIntervalMs: z.number().int().min(100).max(60000).default(1000).describe('Patroni health check interval'),
+  fastIntervalMs: z.number().int().min(100).max(60000).optional()
+    .describe('Check interval while a server changes state or is DOWN (fastinter/downinter; default checkIntervalMs / 4)'),
   fall: z.number().int().min(1).max(10).default(2).describe('Failed checks before a server is DOWN'),
   rise: z.number().int().min(1).max(10).default(1).describe('Passed checks before a server is UP'),
 });

@@ -1,0 +1,127 @@
+// Benchmark: write gap on planned switchover and on a leader crash, for five routing modes, with
+// synchronous replication. Each round runs two writers at once (every 10 ms): one through the mode's
+// primary endpoint and the ideal client that tries every node directly, so ratios compare the same event.
+// Usage: npm run bench:failover [-- --rounds 5]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { cli, eventually, makeStateParent, postmasterPid, processPid, query, superuserPassword } from '../test/e2e/harness.js';
+import { missingAcked, Writer } from '../test/e2e/writer.js';
+
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5) || 5;
+const BIN = new URL('../bin/gardenos.js', import.meta.url).pathname;
+const BASE = 17600;
+
+interface Mode { key: string; name: string; spec: string; sidecarPollMs?: number }
+const sync = 'postgres:\n  synchronousMode: true\n';
+const MODES: Mode[] = [
+  { key: 'router', name: 'gardenos router (etcd watch + HAProxy runtime API)', spec: sync },
+  { key: 'template', name: 'HAProxy checks, Patroni template (inter 3s fall 3 rise 2)', spec: `${sync}router:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 3000\n  fastIntervalMs: 3000\n  fall: 3\n  rise: 2\n` },
+  { key: 'fast', name: 'HAProxy checks (inter 1s fall 2 rise 1)', spec: `${sync}router:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 1000\n  fastIntervalMs: 1000\n  fall: 2\n  rise: 1\n` },
+  { key: 'sidecar', name: "journal's sidecar (poll Patroni every 10 s, then switch)", spec: `${sync}router:\n  enabled: false\n`, sidecarPollMs: 10000 },
+];
+
+interface Sample { mode: string; kind: 'switchover' | 'crash'; gapMs: number; idealGapMs: number; lost: number; idealLost: number }
+const samples: Sample[] = [];
+const leaderToRouteMs: number[] = [];
+let routerRssKb = 0;
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const p99 = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)]!; };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function must(args: string[]): Promise<string> {
+  const r = await cli(args);
+  if (r.code !== 0) throw new Error(`gardenos ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+async function leaderOf(flags: string[]): Promise<string> {
+  const s = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as { postgres: { leader: string } };
+  return s.postgres.leader;
+}
+
+async function round(mode: Mode, kind: Sample['kind'], ctx: { flags: string[]; stateDir: string; password: string; ports: number[]; id: number }): Promise<void> {
+  const via = new Writer({ ports: [BASE], password: ctx.password, table: 'bench_writes', intervalMs: 10, idOffset: ctx.id });
+  const ideal = new Writer({ ports: ctx.ports, password: ctx.password, table: 'bench_writes', intervalMs: 10, idOffset: ctx.id + 500_000 });
+  via.start();
+  ideal.start();
+  await sleep(1000);
+  const leader = await leaderOf(ctx.flags);
+  const t = performance.now();
+  if (kind === 'switchover') await must(['switchover', ...ctx.flags]).catch(async () => must(['switchover', ...ctx.flags]));
+  else {
+    process.kill(processPid(ctx.stateDir, `patroni-${leader}`), 'SIGKILL');
+    process.kill(postmasterPid(ctx.stateDir, leader), 'SIGKILL');
+  }
+  await eventually(async () => Math.min(via.ackedSince(t), ideal.ackedSince(t)), (n) => n > 50, 120_000);
+  const [a, b] = [await via.stop(), await ideal.stop()];
+  const q = (sql: string) => query<{ id: string }>(BASE, ctx.password, sql);
+  const lost = (await missingAcked(q, 'bench_writes', a.acked)).length;
+  const idealLost = (await missingAcked(q, 'bench_writes', b.acked)).length;
+  samples.push({ mode: mode.key, kind, gapMs: a.longestGapMs, idealGapMs: b.longestGapMs, lost, idealLost });
+  console.error(`${mode.key} ${kind}: gap ${(a.longestGapMs / 1000).toFixed(2)} s, ideal ${(b.longestGapMs / 1000).toFixed(2)} s, lost ${lost}/${idealLost}`);
+  if (kind === 'crash') await must(['up', ...ctx.flags]); // bring the crashed node back (pg_rewind) before the next round
+}
+
+async function runMode(mode: Mode, parent: string): Promise<void> {
+  const stateDir = join(parent, mode.key);
+  const specFile = join(parent, `${mode.key}.yaml`);
+  writeFileSync(specFile, `${mode.spec}local:\n  basePort: ${BASE}\n`);
+  const flags = ['-f', specFile, '--state-dir', stateDir];
+  await must(['up', ...flags]);
+  let sidecar: ChildProcess | undefined;
+  try {
+    if (mode.sidecarPollMs) {
+      sidecar = spawn(process.execPath, [BIN, 'router', '--state-dir', stateDir, '--poll-ms', String(mode.sidecarPollMs)], { stdio: 'ignore' });
+      await sleep(2000);
+    }
+    const password = superuserPassword(stateDir);
+    await query(BASE, password, 'CREATE TABLE bench_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())');
+    const ports = [BASE + 30, BASE + 31, BASE + 32];
+    let id = 1;
+    for (let i = 0; i < rounds; i++) {
+      await round(mode, 'switchover', { flags, stateDir, password, ports, id: (id += 1_000_000) });
+      await round(mode, 'crash', { flags, stateDir, password, ports, id: (id += 1_000_000) });
+    }
+    if (mode.key === 'router') {
+      routerRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${processPid(stateDir, 'router')}/status`, 'utf8'))?.[1] ?? 0);
+      for (const line of readFileSync(join(stateDir, 'logs', 'router.log'), 'utf8').split('\n')) {
+        if (!line.includes('"routed primary to') || !line.includes('leader key changed')) continue;
+        leaderToRouteMs.push((JSON.parse(line) as { latencyMs: number }).latencyMs);
+      }
+    }
+  } finally {
+    sidecar?.kill('SIGTERM');
+    await cli(['down', '--purge', '--yes', ...flags]);
+  }
+}
+
+const parent = makeStateParent('bench-failover');
+for (const mode of MODES) await runMode(mode, parent);
+
+const ideal = (kind: Sample['kind']) => median(samples.filter((s) => s.kind === kind).map((s) => s.idealGapMs)) / 1000;
+const rows = MODES.map((m) => {
+  const of = (kind: Sample['kind']) => samples.filter((s) => s.mode === m.key && s.kind === kind);
+  const sw = median(of('switchover').map((s) => s.gapMs)) / 1000;
+  const cr = median(of('crash').map((s) => s.gapMs)) / 1000;
+  const swIdeal = median(of('switchover').map((s) => s.idealGapMs)) / 1000;
+  const crIdeal = median(of('crash').map((s) => s.idealGapMs)) / 1000;
+  const lost = samples.filter((s) => s.mode === m.key).reduce((n, s) => n + s.lost, 0);
+  return `| ${m.name} | ${sw.toFixed(2)} | ${(sw / swIdeal).toFixed(2)} | ${cr.toFixed(2)} | ${(cr - crIdeal >= 0 ? '+' : '') + (cr - crIdeal).toFixed(2)} s | ${lost} |`;
+});
+console.log([
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`,
+  `${rounds} switchover + ${rounds} crash rounds per mode; writers every 10 ms; synchronous_mode on; ttl 20, loop_wait 2, retry_timeout 5`,
+  '',
+  '| routing mode | switchover gap median s | ratio to ideal (same rounds) | crash gap median s | vs ideal (same rounds) | acked writes lost |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...rows,
+  `| ideal client (tries every node directly), all rounds | ${ideal('switchover').toFixed(2)} | 1.00 | ${ideal('crash').toFixed(2)} | +0.00 s | ${samples.reduce((n, s) => n + s.idealLost, 0)} |`,
+  '',
+  `router leader-key event -> route applied: p99 ${leaderToRouteMs.length ? p99(leaderToRouteMs).toFixed(1) : '-'} ms, median ${leaderToRouteMs.length ? median(leaderToRouteMs).toFixed(1) : '-'} ms over ${leaderToRouteMs.length} events`,
+  `router RSS at the end of its rounds: ${(routerRssKb / 1024).toFixed(1)} MB`,
+  '',
+  'raw: ' + JSON.stringify(samples),
+].join('\n'));
