@@ -2,12 +2,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { loadSpec, type Spec } from '../spec/index.js';
 import { GENERATED_HEADER, localTopology, renderHaproxyConfig } from './index.js';
+import { requireBinary as requireInstalled } from '../../test/support/processes.js';
 
 const INSTALL = 'sudo apt-get install -y haproxy patroni etcd-server etcd-client';
 
@@ -42,19 +43,8 @@ function section(cfg: string, header: string): string[] {
   return body;
 }
 
-/** The absolute path of `name` on PATH; a missing validator fails the test, never skips it. */
-function requireBinary(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  assert.fail(`${name} is not on PATH (${process.env.PATH ?? ''}); install it with: ${INSTALL}`);
-}
+/** The absolute path of `name`; a missing validator fails the test, never skips it. */
+const requireBinary = (name: string): string => requireInstalled(name, INSTALL);
 
 function run(file: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {

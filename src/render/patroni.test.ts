@@ -2,15 +2,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSpec, type Spec } from '../spec/index.js';
 import {
   GENERATED_HEADER, ROLE_NAMES, localTopology, renderEtcdArgs, renderPatroniConfig, type PatroniNodeInput,
 } from './index.js';
+import { requireBinary as requireInstalled } from '../../test/support/processes.js';
 
 const INSTALL = 'sudo apt-get install -y haproxy patroni etcd-server etcd-client';
 const secrets = { superuserPassword: 's3cret-su', replicationPassword: 's3cret-repl', rewindPassword: 's3cret-rw', restapiPassword: 's3cret-api' };
@@ -138,19 +139,8 @@ describe('renderPatroniConfig', () => {
   });
 });
 
-/** The absolute path of `name` on PATH; a missing validator fails the test, never skips it. */
-function requireBinary(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  assert.fail(`${name} is not on PATH (${process.env.PATH ?? ''}); install it with: ${INSTALL}`);
-}
+/** The absolute path of `name`; a missing validator fails the test, never skips it. */
+const requireBinary = (name: string): string => requireInstalled(name, INSTALL);
 
 /** Patroni's validator checks that bin_dir holds the PostgreSQL binaries. */
 function postgresBinDir(): { version: number; binDir: string } {

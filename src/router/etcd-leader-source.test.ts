@@ -5,7 +5,7 @@ import type { Etcd3 } from 'etcd3';
 import { fastEtcdClient } from '../dcs/index.js';
 import { EtcdLeaderSource } from './etcd-leader-source.js';
 import { startEtcd, type EtcdHarness } from './test-support/etcd-harness.js';
-import { waitFor } from './test-support/processes.js';
+import { waitFor } from '../../test/support/processes.js';
 import type { LeaderObservation } from './types.js';
 
 /** Starts a source and records what it reports. */

@@ -6,7 +6,7 @@ import { runtimeCommand } from '../haproxy/index.js';
 import { HaproxyRouteTarget, parseServersState } from './haproxy-route-target.js';
 import { runRouteTargetConformance } from './route-target.conformance.js';
 import { startHaproxy } from './test-support/haproxy-harness.js';
-import { waitFor } from './test-support/processes.js';
+import { waitFor } from '../../test/support/processes.js';
 
 runRouteTargetConformance('HAProxy runtime API', async () => {
   const h = await startHaproxy();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createRouterMetrics, type RouterMetrics } from './metrics.js';
 import { runRouteTargetConformance } from './route-target.conformance.js';
 import { Router, type RouterOptions } from './router.js';
-import { waitFor } from './test-support/processes.js';
+import { waitFor } from '../../test/support/processes.js';
 import { FakeConfirmer, FakeLeaderSource, MemoryLog, MemoryRouteTarget } from './test-support/router-fakes.js';
 
 // The fake target must behave like the real ones, or the router tests below would prove nothing.

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastEtcdClient } from '../../dcs/index.js';
-import { freePort, requireBinary, startChild, waitFor, type Child } from './processes.js';
+import { freePort, requireBinary, startChild, waitFor, type Child } from '../../../test/support/processes.js';
 
 export const ETCD_INSTALL = 'sudo apt-get install -y etcd-server etcd-client';
 

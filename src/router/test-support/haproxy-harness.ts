@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtimeCommand } from '../../haproxy/index.js';
 import { parseServersState } from '../haproxy-route-target.js';
-import { freePort, requireBinary, startChild, waitFor } from './processes.js';
+import { freePort, requireBinary, startChild, waitFor } from '../../../test/support/processes.js';
 
 export const HAPROXY_INSTALL = 'sudo apt-get install -y haproxy';
 
