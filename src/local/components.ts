@@ -4,6 +4,7 @@ import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/inde
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from './os-user.js';
+import { buildServiceComponents } from './services.js';
 import type { ComponentSpec } from './supervised-process.js';
 
 export interface ComponentContext {
@@ -63,5 +64,5 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     },
   };
 
-  return [...etcd, ...patroni, haproxy];
+  return [...etcd, ...patroni, haproxy, ...buildServiceComponents(spec, layout, BASE_ENV)];
 }

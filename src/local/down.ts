@@ -11,7 +11,7 @@ export interface DownResult {
 }
 
 /** Grace periods: Patroni needs time for a fast shutdown and a checkpoint. */
-const GRACE_MS = { haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
+const GRACE_MS = { haproxy: 5000, patroni: 30000, etcd: 10000, service: 10000 } as const;
 
 export async function down(platform: LocalPlatform, opts: { purge: boolean; reporter: Reporter }): Promise<DownResult> {
   const stopped: DownResult['stopped'] = [];
@@ -27,6 +27,7 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   };
   const of = (kind: SupervisedProcess['spec']['kind']) => platform.processes.filter((p) => p.spec.kind === kind);
 
+  await stopAll(of('service'), 'services');
   await stopAll(of('haproxy'), 'HAProxy');
   const leader = await currentLeader(platform);
   const patroni = of('patroni');

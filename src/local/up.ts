@@ -11,6 +11,8 @@ import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
 import { openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
+import { servicesHealthyProbe } from './services.js';
+import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
 import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, waitUntil } from './readiness.js';
 import type { Reporter } from './reporter.js';
@@ -68,6 +70,12 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
       primaryAndReplicasProbe(spec, secrets), 'patroni');
     await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
     await wait('Patroni reports every member running, lag within limits', patroniMembersProbe(spec), 'patroni');
+    if (spec.supabase.enabled) {
+      const doneSupabase = reporter.step('apply the Supabase DB bootstrap');
+      doneSupabase(await applyLocalSupabase(spec, layout, secrets));
+    }
+    await startKind(platform, 'service', started, reporter);
+    if (spec.services.some((s) => s.command)) await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
   } catch (err) {
     throw await rollBack(platform, started, fresh, err);
   }

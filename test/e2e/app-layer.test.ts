@@ -1,0 +1,172 @@
+// End to end on the real stack: Supabase bootstrap on `up`, RLS through authenticator, idempotency,
+// and the example service under the supervisor: restart on crash, logs, answering across a switchover.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { applyBootstrap, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
+import { cli, eventually, makeStateParent, pidAlive, query, requireStack, superuserPassword } from './harness.js';
+
+const BASE = 18000;
+const PRIMARY = BASE;
+const SERVICE_PORT = 18060;
+const ROOT = new URL('../..', import.meta.url).pathname;
+const parent = makeStateParent('app');
+const stateDir = join(parent, 'garden');
+const specFile = join(parent, 'gardenos.yaml');
+const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
+let password = '';
+let supabase: SupabaseSecrets;
+
+writeFileSync(specFile, `supabase: { enabled: true }
+services:
+  - name: notes
+    command: [node, --import, tsx, examples/notes-api/server.ts]
+    cwd: ${ROOT}
+    port: ${SERVICE_PORT}
+    needs: [primary, replicas]
+`);
+
+async function as<T>(user: string, pw: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ host: '127.0.0.1', port: PRIMARY, user, password: pw, database: 'postgres', connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${SERVICE_PORT}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+
+/** Everything the bootstrap decides, including password verifiers: a second run must leave it identical. */
+const SNAPSHOT_SQL = `SELECT json_build_object(
+  'roles', (SELECT json_agg(row_to_json(r) ORDER BY rolname) FROM (SELECT rolname, rolcanlogin, rolinherit, rolbypassrls, rolreplication, rolpassword FROM pg_authid WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin')) r),
+  'members', (SELECT json_agg(x ORDER BY x) FROM (SELECT pg_get_userbyid(roleid) || '>' || pg_get_userbyid(member) AS x FROM pg_auth_members) m),
+  'schemas', (SELECT json_agg(json_build_array(nspname, pg_get_userbyid(nspowner), nspacl::text) ORDER BY nspname) FROM pg_namespace WHERE nspname IN ('auth','storage','public')),
+  'defacl', (SELECT json_agg(json_build_array(pg_get_userbyid(defaclrole), defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text) ORDER BY 1) FROM pg_default_acl),
+  'settings', (SELECT json_agg(json_build_array(setrole::regrole::text, setconfig) ORDER BY 1) FROM pg_db_role_setting)
+) AS s`;
+
+describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_000 }, () => {
+  before(() => requireStack());
+  after(async () => {
+    await cli(['down', '--purge', '--yes', ...flags]);
+  });
+
+  test('up applies the Supabase bootstrap and starts the service; nothing secret is printed', async () => {
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /apply the Supabase DB bootstrap/);
+    assert.match(r.stderr, /services answer on their health paths/);
+    password = superuserPassword(stateDir);
+    supabase = JSON.parse(readFileSync(join(stateDir, 'supabase-secrets.json'), 'utf8')) as SupabaseSecrets;
+    for (const v of [password, supabase.jwtSecret, supabase.anonKey, ...Object.values(supabase.passwords)]) {
+      assert.ok(!r.stdout.includes(v) && !r.stderr.includes(v), 'a secret was printed');
+    }
+  });
+
+  test('the anon and service_role keys are HS256 JWTs signed with the JWT secret', async () => {
+    assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.anonKey)).role, 'anon');
+    assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.serviceRoleKey)).role, 'service_role');
+  });
+
+  test('roles, attributes, schema owners and search paths are in place', async () => {
+    const roles = await query<{ rolname: string; rolcanlogin: boolean; rolinherit: boolean; rolbypassrls: boolean }>(PRIMARY, password,
+      "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY rolname");
+    assert.deepEqual(roles, [
+      { rolname: 'anon', rolcanlogin: false, rolinherit: false, rolbypassrls: false },
+      { rolname: 'authenticated', rolcanlogin: false, rolinherit: false, rolbypassrls: false },
+      { rolname: 'authenticator', rolcanlogin: true, rolinherit: false, rolbypassrls: false },
+      { rolname: 'service_role', rolcanlogin: false, rolinherit: false, rolbypassrls: true },
+      { rolname: 'supabase_auth_admin', rolcanlogin: true, rolinherit: false, rolbypassrls: false },
+      { rolname: 'supabase_storage_admin', rolcanlogin: true, rolinherit: false, rolbypassrls: false },
+    ]);
+    const owners = await query<{ nspname: string; owner: string }>(PRIMARY, password,
+      "SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('auth','storage') ORDER BY 1");
+    assert.deepEqual(owners, [{ nspname: 'auth', owner: 'supabase_auth_admin' }, { nspname: 'storage', owner: 'supabase_storage_admin' }]);
+    const path = await as('supabase_auth_admin', supabase.passwords.supabase_auth_admin, (c) => c.query<{ search_path: string }>('SHOW search_path'));
+    assert.equal(path.rows[0]!.search_path, 'auth');
+  });
+
+  test('authenticator can become each API role; RLS hides a row from anon but not from service_role', async () => {
+    await query(PRIMARY, password, `CREATE TABLE public.rls_notes (id int PRIMARY KEY, visible boolean NOT NULL);
+      INSERT INTO public.rls_notes VALUES (1, true), (2, false);
+      ALTER TABLE public.rls_notes ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY visible_rows ON public.rls_notes FOR SELECT TO anon, authenticated USING (visible)`);
+    await as('authenticator', supabase.passwords.authenticator, async (c) => {
+      for (const role of ['anon', 'authenticated', 'service_role']) {
+        await c.query(`SET ROLE ${role}`);
+        assert.equal((await c.query<{ r: string }>('SELECT current_user AS r')).rows[0]!.r, role);
+        await c.query('RESET ROLE');
+      }
+      await c.query('SET ROLE anon');
+      assert.deepEqual((await c.query('SELECT id FROM public.rls_notes ORDER BY id')).rows, [{ id: 1 }]);
+      await c.query('RESET ROLE');
+      await c.query('SET ROLE service_role');
+      assert.deepEqual((await c.query('SELECT id FROM public.rls_notes ORDER BY id')).rows, [{ id: 1 }, { id: 2 }]);
+      await c.query('RESET ROLE');
+      await assert.rejects(c.query('SET ROLE postgres'), /permission denied/);
+    });
+  });
+
+  test('running the bootstrap a second time changes nothing, password verifiers included', async () => {
+    const snap = async () => (await query<{ s: unknown }>(PRIMARY, password, SNAPSHOT_SQL))[0]!.s;
+    const before = await snap();
+    await as('postgres', password, (c) => applyBootstrap(c, supabase.passwords));
+    assert.deepEqual(await snap(), before);
+  });
+
+  test('the service writes through the primary and reads through the replicas; logs show it', async () => {
+    const post = await api('/notes', { method: 'POST', body: JSON.stringify({ body: 'first' }) });
+    assert.equal(post.status, 201);
+    await eventually(async () => (await (await api('/notes')).json()) as { count: number }, (v) => v.count === 1);
+    const logs = await cli(['logs', 'notes', ...flags]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /notes-api listening on 127\.0\.0\.1:18060/);
+  });
+
+  test('a crashed service is restarted by its keeper', async () => {
+    const { pid } = (await (await api('/health')).json()) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    const after = await eventually(async () => (await (await api('/health')).json()) as { pid: number }, (v) => v.pid !== pid, 20_000);
+    assert.ok(!pidAlive(pid) && after.pid !== pid);
+    const logs = await cli(['logs', 'notes', ...flags]);
+    assert.match(logs.stdout, /exited \(SIGKILL\); restarting in \d+ ms/);
+  });
+
+  test('the service keeps answering across a switchover, and no acknowledged write is lost', async () => {
+    const acked: number[] = [];
+    const failures: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const t0 = Date.now();
+        const res = await api('/notes', { method: 'POST', body: JSON.stringify({ body: `w${i}` }) }).catch((e: Error) => e);
+        if (res instanceof Error || res.status !== 201) failures.push(res instanceof Error ? res.message : `HTTP ${res.status}`);
+        else acked.push(((await res.json()) as { id: number }).id);
+        await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1000));
+    const sw = await cli(['switchover', ...flags]);
+    await new Promise((r) => setTimeout(r, 2000));
+    writing = false;
+    await writer;
+    assert.equal(sw.code, 0, sw.stderr);
+    assert.deepEqual(failures, [], 'every request was answered with 201');
+    assert.ok(acked.length > 20, `only ${acked.length} writes`);
+    const ids = await query<{ id: string }>(PRIMARY, password, 'SELECT id FROM notes WHERE id = ANY($1::bigint[])', [acked]);
+    assert.equal(ids.length, new Set(acked).size, 'every acknowledged id is on the new primary');
+    console.log(`# switchover: ${acked.length} writes acknowledged through the service, 0 failed; ${sw.stdout.trim().split('\n')[0]}`);
+  });
+
+  test('down stops the service with the rest', async () => {
+    const { pid } = (await (await api('/health')).json()) as { pid: number };
+    const r = await cli(['down', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /8 processes stopped/);
+    await eventually(async () => pidAlive(pid), (alive) => !alive, 10_000);
+  });
+});
