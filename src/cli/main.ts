@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   failover: { summary: 'promote a named node when there is no healthy leader', load: async () => (await import('./commands/failover.js')).default },
   psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
+  deploy: { summary: 'server-side apply the Kubernetes target in dependency order (--dry-run prints the plan)', load: async () => (await import('./commands/deploy.js')).default },
   render: { summary: 'write Kubernetes manifests (--target k8s --out DIR) for kubectl apply -k', load: async () => (await import('./commands/render.js')).default },
 };
 
