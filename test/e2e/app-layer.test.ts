@@ -5,7 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { applyBootstrap, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { renderK8s } from '../../src/render/k8s/index.js';
+import { loadSpec } from '../../src/spec/index.js';
+import { applyBootstrap, psqlBootstrapScript, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
 import { cli, eventually, makeStateParent, pidAlive, query, requireStack, superuserPassword } from './harness.js';
 
 const BASE = 18000;
@@ -115,6 +120,27 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const snap = async () => (await query<{ s: unknown }>(PRIMARY, password, SNAPSHOT_SQL))[0]!.s;
     const before = await snap();
     await as('postgres', password, (c) => applyBootstrap(c, supabase.passwords));
+    assert.deepEqual(await snap(), before);
+  });
+
+  test("the Kubernetes bootstrap Job's own command (psql with -v variables) runs clean and changes nothing", async () => {
+    const spec = loadSpec('k8s: { etcdEndpoints: [etcd:2379] }\nsupabase: { enabled: true }\n', { source: 'test', defaultStateDir: () => '/x' });
+    const job = renderK8s({ spec, secrets: { postgres: { superuserPassword: password, replicationPassword: '', rewindPassword: '', restapiPassword: '' }, supabase } })
+      .flatMap((c) => c.objects).find((o) => o.kind === 'Job') as unknown as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
+    const script = join(mkdtempSync(join(tmpdir(), 'gardenos-job-')), 'bootstrap.sql');
+    writeFileSync(script, psqlBootstrapScript());
+    const [sh, dashC, line] = job.spec.template.spec.containers[0]!.command;
+    const env = {
+      PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ''}`, PGHOST: '127.0.0.1', PGPORT: String(PRIMARY), PGDATABASE: 'postgres', PGUSER: 'postgres', PGPASSWORD: password,
+      AUTHENTICATOR_PASSWORD: supabase.passwords.authenticator, AUTH_ADMIN_PASSWORD: supabase.passwords.supabase_auth_admin,
+      STORAGE_ADMIN_PASSWORD: supabase.passwords.supabase_storage_admin,
+    };
+    const snap = async () => (await query<{ s: unknown }>(PRIMARY, password, SNAPSHOT_SQL))[0]!.s;
+    const before = await snap();
+    const run = await new Promise<{ code: number; output: string }>((resolve) => execFile(sh!, [dashC!, line!.replace('/bootstrap/bootstrap.sql', script)], { env, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` })));
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /COMMIT/);
     assert.deepEqual(await snap(), before);
   });
 
