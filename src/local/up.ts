@@ -12,13 +12,13 @@ import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
 import { openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
+import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
 import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, waitUntil } from './readiness.js';
 import type { Reporter } from './reporter.js';
 import {
-  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec,
-  specDifferences, writeAtomic,
+  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec, writeAtomic,
 } from './state-dir.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
@@ -89,7 +89,7 @@ function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined):
   const marker = readStateMarker(layout);
   if (marker) {
     const stored = readStoredSpec(layout);
-    const diffs = specDifferences(stored, spec);
+    const diffs = relevantDifferences(stored, spec);
     if (diffs.length > 0) {
       throw new GardenError('CLUSTER_STATE', `The platform in ${layout.root} was created from a different spec; changed: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.`, {
         hint: 'restore the original values, or recreate the platform with `gardenos down --purge --yes` (deletes its data) and `gardenos up`',
