@@ -14,7 +14,9 @@ const KEEPER = fileURLToPath(new URL('./service-keeper.mjs', import.meta.url));
  */
 export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Record<string, string>): ComponentSpec[] {
   const host = spec.local.bindAddress;
-  return spec.services.filter((s) => s.command).map((s): ComponentSpec => {
+  // A spec stored by a gardenos from before the app layer has no services key (status/down read it).
+  const services = (spec.services as Spec['services'] | undefined) ?? [];
+  return services.filter((s) => s.command).map((s): ComponentSpec => {
     const id = `service-${s.name}`;
     return {
       id, kind: 'service', member: s.name, pidFile: layout.pidFile(id), ports: [s.port],
