@@ -2,7 +2,7 @@
 import { resolve, join } from 'node:path';
 import { GardenError } from '../errors.js';
 import { loadOrCreateK8sSecrets } from '../k8s/index.js';
-import { renderK8s, type K8sComponent } from '../render/k8s/index.js';
+import { assertRenderable, renderK8s, type K8sComponent } from '../render/k8s/index.js';
 import type { Spec } from '../spec/index.js';
 import type { CommandContext, OptionSpec } from './command.js';
 
@@ -23,6 +23,7 @@ export function k8sPaths(ctx: CommandContext): { outDir: string; secretsFile: st
 }
 
 export async function renderFor(spec: Spec, secretsFile: string): Promise<{ components: K8sComponent[]; createdSecrets: boolean }> {
+  assertRenderable(spec);
   const { secrets, created } = await loadOrCreateK8sSecrets(secretsFile, { supabase: spec.supabase.enabled });
   return { components: renderK8s({ spec, secrets }), createdSecrets: created };
 }

@@ -19,6 +19,12 @@ export async function loadOrCreateSupabaseSecrets(layout: Layout): Promise<Supab
   return secrets;
 }
 
+/** The stored Supabase secrets, if this platform has them (read commands never generate). */
+export function readSupabaseSecrets(layout: Layout): SupabaseSecrets | undefined {
+  const file = supabaseSecretsFile(layout);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SupabaseSecrets) : undefined;
+}
+
 /** Runs the idempotent bootstrap on the primary (through HAProxy's primary port) as the superuser. */
 export async function applyLocalSupabase(spec: Spec, layout: Layout, secrets: PlatformSecrets): Promise<string> {
   const supabase = await loadOrCreateSupabaseSecrets(layout);

@@ -75,6 +75,11 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
   test('the anon and service_role keys are HS256 JWTs signed with the JWT secret', async () => {
     assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.anonKey)).role, 'anon');
     assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.serviceRoleKey)).role, 'service_role');
+    const masked = await cli(['secrets', ...flags]);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.match(masked.stdout, /Supabase anon key \(JWT\)\s+\*{8}/);
+    assert.ok(!masked.stdout.includes(supabase.jwtSecret) && !masked.stdout.includes(supabase.anonKey));
+    assert.ok((await cli(['secrets', '--show', ...flags])).stdout.includes(supabase.anonKey));
   });
 
   test('roles, attributes, schema owners and search paths are in place', async () => {

@@ -48,5 +48,6 @@ describe('gardenos render --target k8s', () => {
     const noEtcd = await run(['render', '--target', 'k8s'], cwd);
     assert.equal(noEtcd.code, 2);
     assert.match(noEtcd.err, /RENDER_INPUT.*etcdEndpoints is empty/);
+    assert.deepEqual(readdirSync(cwd), [], 'a refused render leaves no secrets file behind');
   });
 });

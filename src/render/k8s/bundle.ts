@@ -8,6 +8,13 @@ import { renderRouting } from './routing.js';
 import { renderService } from './services.js';
 import { renderSupabaseBootstrap, renderSupabaseServices } from './supabase.js';
 
+/** Throws the user error render would throw, before anything (a secrets file) is generated for it. */
+export function assertRenderable(spec: Spec): void {
+  renderK8s({ spec, secrets: { postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' }, supabase: PLACEHOLDER_SUPABASE } });
+}
+
+const PLACEHOLDER_SUPABASE = { jwtSecret: '', anonKey: '', serviceRoleKey: '', passwords: { authenticator: '', supabase_auth_admin: '', supabase_storage_admin: '' } };
+
 /** Every component in dependency order; empty components are left out. */
 export function renderK8s(input: K8sInput): K8sComponent[] {
   const { spec } = input;
