@@ -29,14 +29,17 @@ BEGIN
     EXECUTE format('ALTER ROLE %I NOLOGIN NOINHERIT %s', r.name, r.rls);
   END LOOP;
 
-  -- Login roles: the password is set when the role is created, never again here.
-  FOR r IN SELECT * FROM (VALUES ('authenticator'), ('supabase_auth_admin'), ('supabase_storage_admin')) AS t(name) LOOP
+  -- Login roles: the password is set when the role is created, never again here. The two admins get
+  -- CREATEROLE as upstream creates them (supabase/auth init_postgres.sh): their migrations grant roles.
+  FOR r IN SELECT * FROM (VALUES ('authenticator', 'NOCREATEROLE'), ('supabase_auth_admin', 'CREATEROLE'), ('supabase_storage_admin', 'CREATEROLE')) AS t(name, cr) LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name) THEN
-      EXECUTE format('CREATE ROLE %I LOGIN NOINHERIT NOREPLICATION PASSWORD %L', r.name,
+      EXECUTE format('CREATE ROLE %I LOGIN NOINHERIT NOREPLICATION %s PASSWORD %L', r.name, r.cr,
         current_setting('gardenos.' || r.name || '_password'));
     END IF;
-    EXECUTE format('ALTER ROLE %I LOGIN NOINHERIT NOREPLICATION', r.name);
+    EXECUTE format('ALTER ROLE %I LOGIN NOINHERIT NOREPLICATION %s', r.name, r.cr);
   END LOOP;
+  -- GoTrue's and Storage's migrations run CREATE SCHEMA IF NOT EXISTS, which checks CREATE on the database first.
+  EXECUTE format('GRANT CREATE ON DATABASE %I TO supabase_auth_admin, supabase_storage_admin', current_database());
 END
 $bootstrap$;
 

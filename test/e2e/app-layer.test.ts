@@ -47,10 +47,11 @@ const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${SERV
 
 /** Everything the bootstrap decides, including password verifiers: a second run must leave it identical. */
 const SNAPSHOT_SQL = `SELECT json_build_object(
-  'roles', (SELECT json_agg(row_to_json(r) ORDER BY rolname) FROM (SELECT rolname, rolcanlogin, rolinherit, rolbypassrls, rolreplication, rolpassword FROM pg_authid WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin')) r),
+  'roles', (SELECT json_agg(row_to_json(r) ORDER BY rolname) FROM (SELECT rolname, rolcanlogin, rolinherit, rolbypassrls, rolreplication, rolcreaterole, rolpassword FROM pg_authid WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin')) r),
   'members', (SELECT json_agg(x ORDER BY x) FROM (SELECT pg_get_userbyid(roleid) || '>' || pg_get_userbyid(member) AS x FROM pg_auth_members) m),
   'schemas', (SELECT json_agg(json_build_array(nspname, pg_get_userbyid(nspowner), nspacl::text) ORDER BY nspname) FROM pg_namespace WHERE nspname IN ('auth','storage','public')),
   'defacl', (SELECT json_agg(json_build_array(pg_get_userbyid(defaclrole), defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text) ORDER BY 1) FROM pg_default_acl),
+  'database', (SELECT datacl::text FROM pg_database WHERE datname = current_database()),
   'settings', (SELECT json_agg(json_build_array(setrole::regrole::text, setconfig) ORDER BY 1) FROM pg_db_role_setting)
 ) AS s`;
 
@@ -82,7 +83,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     assert.ok((await cli(['secrets', '--show', ...flags])).stdout.includes(supabase.anonKey));
   });
 
-  test('roles, attributes, schema owners and search paths are in place', async () => {
+  test('roles, attributes, schema owners, search paths and CREATE on the database are in place', async () => {
     const roles = await query<{ rolname: string; rolcanlogin: boolean; rolinherit: boolean; rolbypassrls: boolean }>(PRIMARY, password,
       "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY rolname");
     assert.deepEqual(roles, [
@@ -96,6 +97,13 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const owners = await query<{ nspname: string; owner: string }>(PRIMARY, password,
       "SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('auth','storage') ORDER BY 1");
     assert.deepEqual(owners, [{ nspname: 'auth', owner: 'supabase_auth_admin' }, { nspname: 'storage', owner: 'supabase_storage_admin' }]);
+    const extra = await query<{ r: string; createrole: boolean; dbcreate: boolean }>(PRIMARY, password,
+      "SELECT rolname AS r, rolcreaterole AS createrole, has_database_privilege(rolname, current_database(), 'CREATE') AS dbcreate FROM pg_roles WHERE rolname IN ('authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY 1");
+    assert.deepEqual(extra, [
+      { r: 'authenticator', createrole: false, dbcreate: false },
+      { r: 'supabase_auth_admin', createrole: true, dbcreate: true },
+      { r: 'supabase_storage_admin', createrole: true, dbcreate: true },
+    ]);
     const path = await as('supabase_auth_admin', supabase.passwords.supabase_auth_admin, (c) => c.query<{ search_path: string }>('SHOW search_path'));
     assert.equal(path.rows[0]!.search_path, 'auth');
   });
