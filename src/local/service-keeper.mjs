@@ -5,7 +5,7 @@
 // argv: --name N --secrets FILE --user U --primary HOST:PORT --replicas HOST:PORT --needs primary,replicas -- CMD ARGS...
 // The password is read from the 0600 secrets file on each start, so it never appears in any argv.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
 const sep = argv.indexOf('--');
@@ -33,9 +33,14 @@ function databaseEnv() {
   };
 }
 
+// If the keeper is killed (-9), the service must not live on as an orphan holding its port:
+// setpriv (util-linux) asks the kernel to send it SIGTERM when its parent dies.
+const SETPRIV = '/usr/bin/setpriv';
+const [file, argv2] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+
 function start() {
   const startedAt = Date.now();
-  child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...databaseEnv() } });
+  child = spawn(file, argv2, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...databaseEnv() } });
   log(`started ${command} (pid ${child.pid})${restarts ? `, restart #${restarts}` : ''}`);
   child.on('error', (err) => log(`could not start ${command}: ${err.message}`));
   child.on('exit', (code, signal) => {

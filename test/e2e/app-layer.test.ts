@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { renderK8s } from '../../src/render/k8s/index.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { applyBootstrap, psqlBootstrapScript, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
-import { cli, eventually, makeStateParent, pidAlive, query, requireStack, superuserPassword } from './harness.js';
+import { cli, eventually, makeStateParent, pidAlive, processPid, query, requireStack, superuserPassword } from './harness.js';
 
 const BASE = 18000;
 const PRIMARY = BASE;
@@ -173,6 +173,18 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     assert.ok(!pidAlive(pid) && after.pid !== pid);
     const logs = await cli(['logs', 'notes', ...flags]);
     assert.match(logs.stdout, /exited \(SIGKILL\); restarting in \d+ ms/);
+  });
+
+  test('a killed keeper takes its service with it (no orphan on the port), and up restarts both', async () => {
+    const keeper = processPid(stateDir, 'service-notes');
+    const { pid } = (await (await api('/health')).json()) as { pid: number };
+    process.kill(keeper, 'SIGKILL');
+    await eventually(async () => pidAlive(pid), (alive) => !alive, 10_000);
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /restarted service-notes in/);
+    const after = (await (await api('/health')).json()) as { pid: number };
+    assert.notEqual(after.pid, pid);
   });
 
   test('the service keeps answering across a switchover, and no acknowledged write is lost', async () => {
