@@ -44,7 +44,10 @@ describe('render --target k8s', () => {
     });
   }
 
-  test('the schema check bites: a string port and an unknown kind are rejected', () => {
+  test('the schema check bites: a string port, a misspelled field and an unknown kind are rejected', () => {
+    const typo = structuredClone(find(allObjects(render(MINIMAL_YAML)), 'StatefulSet', 'garden-postgres'));
+    typo.spec.template.spec.containers[0].readynessProbe = typo.spec.template.spec.containers[0].readinessProbe;
+    assert.throws(() => validateObject(typo), /fields the API does not know: StatefulSet\.spec\.template\.spec\.containers\[0\]\.readynessProbe/);
     const sts = structuredClone(find(allObjects(render(MINIMAL_YAML)), 'StatefulSet', 'garden-postgres'));
     sts.spec.template.spec.containers[0].ports[0].containerPort = '5432';
     assert.throws(() => validateObject(sts), /StatefulSet\/garden-postgres does not match .*containerPort must be integer/);

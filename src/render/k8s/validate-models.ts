@@ -16,6 +16,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { K8sObject } from './meta.js';
+import { unknownFields } from './strict-fields.js';
 
 type Model = new (data: never) => { validate(): void };
 
@@ -38,4 +39,7 @@ export function validateObject(obj: K8sObject): void {
   } catch (err) {
     throw new Error(`${obj.kind}/${obj.metadata.name} does not match the Kubernetes schema: ${(err as Error).message}`);
   }
+  const unknown = unknownFields(obj);
+  if (unknown === undefined && !obj.apiVersion.startsWith('gateway.networking.k8s.io/')) throw new Error(`no field list for ${obj.kind}`);
+  if (unknown && unknown.length > 0) throw new Error(`${obj.kind}/${obj.metadata.name} has fields the API does not know: ${unknown.join(', ')}`);
 }
