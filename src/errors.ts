@@ -17,7 +17,11 @@ export type ErrorCode =
   | 'NOT_RUNNING'
   | 'CLUSTER_STATE'
   | 'PATRONI_API'
-  | 'CONFIRM_REQUIRED';
+  | 'CONFIRM_REQUIRED'
+  | 'SECRETS_INVALID'
+  | 'RENDER_INPUT'
+  | 'DEPLOY_FAILED'
+  | 'SERVICE_FAILED';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

@@ -17,6 +17,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
   router: { summary: 'run the primary router (started by `up`; watches the leader key, routes writes)', load: async () => (await import('./commands/router.js')).default },
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
+  deploy: { summary: 'server-side apply the Kubernetes target in dependency order (--dry-run prints the plan)', load: async () => (await import('./commands/deploy.js')).default },
+  render: { summary: 'write Kubernetes manifests (--target k8s --out DIR) for kubectl apply -k', load: async () => (await import('./commands/render.js')).default },
 };
 
 function help(): string {

@@ -7,6 +7,7 @@ import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/inde
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from './os-user.js';
+import { buildServiceComponents } from './services.js';
 import type { ComponentSpec } from './supervised-process.js';
 
 export interface ComponentContext {
@@ -95,5 +96,5 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     },
   }] : [];
 
-  return [...etcd, ...patroni, haproxy, ...router];
+  return [...etcd, ...patroni, haproxy, ...router, ...buildServiceComponents(spec, layout, BASE_ENV)];
 }

@@ -11,7 +11,7 @@ export interface DownResult {
 }
 
 /** Grace periods: Patroni needs time for a fast shutdown and a checkpoint. */
-const GRACE_MS = { router: 3000, haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
+const GRACE_MS = { service: 10000, router: 3000, haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
 
 export async function down(platform: LocalPlatform, opts: { purge: boolean; reporter: Reporter }): Promise<DownResult> {
   const stopped: DownResult['stopped'] = [];
@@ -27,7 +27,8 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   };
   const of = (kind: SupervisedProcess['spec']['kind']) => platform.processes.filter((p) => p.spec.kind === kind);
 
-  // The router first: it would otherwise react to the members going away.
+  // Services first (they hold database sessions), then the router: it would otherwise react to the members going away.
+  await stopAll(of('service'), 'services');
   await stopAll(of('router'), 'router');
   await stopAll(of('haproxy'), 'HAProxy');
   const leader = await currentLeader(platform);

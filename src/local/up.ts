@@ -11,12 +11,14 @@ import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
+import { servicesHealthyProbe } from './services.js';
+import { relevantDifferences } from './spec-drift.js';
+import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
 import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, routerProbe, waitUntil } from './readiness.js';
 import type { Reporter } from './reporter.js';
 import {
-  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec,
-  specDifferences, writeAtomic,
+  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec, writeAtomic,
 } from './state-dir.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
@@ -70,6 +72,12 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
     await wait('Patroni reports every member running', patroniMembersProbe(spec), 'patroni');
     if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
+    if (spec.supabase.enabled) {
+      const doneSupabase = reporter.step('apply the Supabase DB bootstrap');
+      doneSupabase(await applyLocalSupabase(spec, layout, secrets));
+    }
+    await startKind(platform, 'service', started, reporter);
+    if (spec.services.some((s) => s.command)) await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
   } catch (err) {
     throw await rollBack(platform, started, fresh, err);
   }
@@ -83,7 +91,7 @@ function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined):
   const marker = readStateMarker(layout);
   if (marker) {
     const stored = readStoredSpec(layout);
-    const diffs = specDifferences(stored, spec);
+    const diffs = relevantDifferences(stored, spec);
     if (diffs.length > 0) {
       throw new GardenError('CLUSTER_STATE', `The platform in ${layout.root} was created from a different spec; changed: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.`, {
         hint: 'restore the original values, or recreate the platform with `gardenos down --purge --yes` (deletes its data) and `gardenos up`',

@@ -4,3 +4,5 @@ export { resolveSpec, listPorts, PORT_SPAN, type Spec, type NodeConfig, type Etc
 export { checkRules, isValidCidr, type SpecProblem, type SpecPath } from './rules.js';
 export { loadSpec, SpecError, formatPath, formatProblem, type LoadOptions, type SpecOverrides } from './load.js';
 export { specJsonSchema, maskSecrets } from './present.js';
+export { DEFAULT_IMAGES, SUPABASE_SERVICES, type K8sSettings, type SupabaseSettings, type ServiceSettings, type RoutingSettings } from './app-schema.js';
+export { SUPABASE_PREFIXES } from './app-rules.js';

@@ -1,4 +1,5 @@
 // Turns a parsed spec into the effective spec: names and every port made concrete.
+import type { K8sSettings, RoutingSettings, ServiceSettings, SupabaseSettings } from './app-schema.js';
 import type { ParsedSpec } from './schema.js';
 
 /** The ports a local platform may use, counted from local.basePort. */
@@ -48,6 +49,10 @@ export interface Spec {
     readonly basePort: number;
     readonly bindAddress: string;
   };
+  readonly k8s: K8sSettings;
+  readonly supabase: SupabaseSettings;
+  readonly services: readonly ServiceSettings[];
+  readonly routing: RoutingSettings;
 }
 
 export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) => string): Spec {
@@ -97,6 +102,10 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       basePort: base,
       bindAddress: parsed.local.bindAddress,
     },
+    k8s: parsed.k8s,
+    supabase: parsed.supabase,
+    services: parsed.services,
+    routing: parsed.routing,
   };
   return deepFreeze(spec);
 }
@@ -124,5 +133,7 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
       { path: ['nodes', i, 'pgPort'], port: n.pgPort, owner: `PostgreSQL ${n.name}` },
       { path: ['nodes', i, 'apiPort'], port: n.apiPort, owner: `Patroni ${n.name} REST API` },
     ]),
+    // Only services that run locally bind a port here; image-only ones listen inside their pods.
+    ...spec.services.flatMap((s, i) => s.command ? [{ path: ['services', i, 'port'], port: s.port, owner: `service ${s.name}` }] : []),
   ];
 }

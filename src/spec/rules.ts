@@ -1,5 +1,6 @@
 // Cross-field rules that a single field's schema cannot express.
 import { isIPv4 } from 'node:net';
+import { checkAppRules } from './app-rules.js';
 import { listPorts, PORT_SPAN, type Spec } from './resolve.js';
 
 export type SpecPath = (string | number)[];
@@ -31,6 +32,7 @@ export function checkRules(spec: Spec): SpecProblem[] {
     ...cidrs(spec),
     ...managedParameters(spec),
     ...stateDir(spec),
+    ...checkAppRules(spec),
   ];
 }
 

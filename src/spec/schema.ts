@@ -1,5 +1,6 @@
 // The zod schema of gardenos.yaml: shapes, ranges and defaults. Cross-field rules live in rules.ts.
 import { z } from 'zod';
+import { k8sSpec, routingSpec, serviceSpec, supabaseSpec } from './app-schema.js';
 
 const dnsName = z
   .string()
@@ -102,6 +103,10 @@ export const specSchema = z
     haproxy: haproxySpec.prefault({}),
     router: routerSpec.prefault({}),
     local: localSpec.prefault({}),
+    k8s: k8sSpec.prefault({}),
+    supabase: supabaseSpec.prefault({}),
+    services: z.array(serviceSpec).max(50).default([]).describe('Your API services, run locally (command) and on Kubernetes (image)'),
+    routing: routingSpec.prefault({}),
   })
   .describe('GardenOS platform spec (gardenos.yaml)');
 

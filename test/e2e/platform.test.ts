@@ -87,7 +87,8 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     await eventually(async () => pidAlive(pid), (alive) => !alive, 5000);
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /is up/);
+    // Patroni restarts a killed postmaster by itself within a loop or two; under load it can win the race with `up`.
+    assert.match(r.stdout, /is up|is already running and healthy/);
     const after = await status();
     assert.equal(after.s.health, 'healthy', after.s.problems.join('; '));
     assert.equal(after.s.postgres.members.find((x) => x.name === victim)!.state, 'running');

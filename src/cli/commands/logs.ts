@@ -10,7 +10,7 @@ const command: Command = {
   summary: 'show or follow logs',
   usage: `Usage: gardenos logs [COMPONENT] [-f] [-n LINES] [options]
 
-COMPONENT is a member name (etcd1, pg2, haproxy) or a kind (etcd, patroni, haproxy); default: all.
+COMPONENT is a member name (etcd1, pg2, haproxy, or a service name) or a kind (etcd, patroni, haproxy, service); default: all.
 
 ${PLATFORM_USAGE}
   -f, --follow          keep printing new lines

@@ -1,0 +1,42 @@
+// The deploy command through main(): --dry-run prints the ordered plan without a cluster; bad input exits 2.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../main.js';
+
+async function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => (o += d.toString()));
+  err.on('data', (d: Buffer) => (e += d.toString()));
+  const code = await main(args, { out, err, env: { NO_COLOR: '1', ...env }, cwd });
+  return { code, out: o, err: e };
+}
+
+describe('gardenos deploy', () => {
+  test('--dry-run prints the plan in dependency order and contacts no cluster', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gardenos-deploy-'));
+    writeFileSync(join(cwd, 'gardenos.yaml'), 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n');
+    const r = await run(['deploy', '--dry-run'], cwd, { KUBECONFIG: '/nonexistent' });
+    assert.equal(r.code, 0, r.err);
+    const titles = [...r.out.matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(titles, ['namespace', 'RBAC and secrets', 'Patroni and the router', 'Supabase DB bootstrap (Job garden-supabase-bootstrap)', 'Supabase services', 'routing']);
+    assert.match(r.out, /wait {2}for a Ready leader pod/);
+  });
+
+  test('an unreadable kubeconfig and a bad --timeout are user errors (exit 2)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gardenos-deploy-'));
+    writeFileSync(join(cwd, 'gardenos.yaml'), 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\n');
+    const noConfig = await run(['deploy', '--kubeconfig', join(cwd, 'missing.yaml')], cwd);
+    assert.equal(noConfig.code, 2);
+    assert.match(noConfig.err, /Could not read the kubeconfig[^]*fix: pass --kubeconfig FILE/);
+    const badTimeout = await run(['deploy', '--timeout', 'soon'], cwd);
+    assert.equal(badTimeout.code, 2);
+    assert.match(badTimeout.err, /--timeout must be a positive number/);
+  });
+});

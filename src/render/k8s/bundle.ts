@@ -1,0 +1,61 @@
+// The whole Kubernetes target: components in apply order, their YAML text, and the kustomization.
+import { stringify } from 'yaml';
+import type { Spec } from '../../spec/index.js';
+import { renderNamespace, renderRbac, renderRouter, renderSecrets, renderStorage } from './base.js';
+import { K8S_HEADER, type K8sComponent, type K8sInput, type K8sObject } from './meta.js';
+import { renderPostgres } from './postgres.js';
+import { renderRouting } from './routing.js';
+import { renderService } from './services.js';
+import { renderSupabaseBootstrap, renderSupabaseServices } from './supabase.js';
+
+/** Throws the user error render would throw, before anything (a secrets file) is generated for it. */
+export function assertRenderable(spec: Spec): void {
+  renderK8s({ spec, secrets: { postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' }, supabase: PLACEHOLDER_SUPABASE } });
+}
+
+const PLACEHOLDER_SUPABASE = { jwtSecret: '', anonKey: '', serviceRoleKey: '', passwords: { authenticator: '', supabase_auth_admin: '', supabase_storage_admin: '' } };
+
+/** Every component in dependency order; empty components are left out. */
+export function renderK8s(input: K8sInput): K8sComponent[] {
+  const { spec } = input;
+  const components: K8sComponent[] = [
+    { name: 'namespace', objects: renderNamespace(spec) },
+    { name: 'storage', objects: renderStorage(spec) },
+    { name: 'rbac', objects: renderRbac(spec) },
+    { name: 'secrets', objects: renderSecrets(input) },
+    { name: 'postgres', objects: renderPostgres(spec) },
+    { name: 'router', objects: renderRouter(spec) },
+    { name: 'supabase-bootstrap', objects: renderSupabaseBootstrap(spec) },
+    ...renderSupabaseServices(spec),
+    ...spec.services.map((svc, i) => ({ name: `service-${svc.name}`, objects: renderService(spec, svc, i) })),
+    { name: 'routing', objects: renderRouting(spec) },
+  ];
+  return components.filter((c) => c.objects.length > 0);
+}
+
+/** Multi-document YAML with sorted keys, so the same spec always gives the same bytes. */
+export function componentYaml(c: K8sComponent): string {
+  return `# ${K8S_HEADER}\n` + c.objects.map((o) => stringify(o, { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false })).join('---\n');
+}
+
+export function kustomizationYaml(spec: Spec, components: K8sComponent[]): string {
+  return `# ${K8S_HEADER}\n` + stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: components.map((c) => `${c.name}.yaml`),
+    labels: [{ pairs: { 'gardenos.io/cluster': spec.name }, includeSelectors: false }],
+  }, { lineWidth: 0 });
+}
+
+/** File name -> text, including kustomization.yaml. */
+export function renderK8sFiles(input: K8sInput): Map<string, string> {
+  const components = renderK8s(input);
+  const files = new Map<string, string>();
+  for (const c of components) files.set(`${c.name}.yaml`, componentYaml(c));
+  files.set('kustomization.yaml', kustomizationYaml(input.spec, components));
+  return files;
+}
+
+export function allObjects(components: K8sComponent[]): K8sObject[] {
+  return components.flatMap((c) => c.objects);
+}

@@ -1,0 +1,56 @@
+// Test fixtures: specs and fixed fake secrets for the Kubernetes renderer tests and golden files.
+import { loadSpec, type Spec } from '../../spec/index.js';
+import type { K8sSecrets } from './meta.js';
+
+export function specFrom(text: string): Spec {
+  return loadSpec(text, { source: 'test', defaultStateDir: (name) => `/srv/${name}` });
+}
+
+export const FULL_YAML = `
+name: garden
+k8s:
+  etcdEndpoints: [etcd1.internal:2379, etcd2.internal:2379, etcd3.internal:2379]
+  makeStorageClassDefault: true
+supabase:
+  enabled: true
+  siteUrl: https://app.example.com
+  apiExternalUrl: https://api.example.com
+routing:
+  host: api.example.com
+  tlsSecret: api-example-com-tls
+services:
+  - name: main-api
+    image: registry.example.com/main-api:1.4.2
+    port: 8080
+    needs: [primary, replicas]
+    routes: [/api]
+    env: { LOG_LEVEL: info }
+  - name: agents
+    image: registry.example.com/agents:0.9.0
+    port: 8090
+    needs: [replicas]
+`;
+
+export const INGRESS_YAML = FULL_YAML.replace('  tlsSecret: api-example-com-tls\n', '  tlsSecret: api-example-com-tls\n  mode: ingress\n');
+
+export const MINIMAL_YAML = 'k8s:\n  etcdEndpoints: [etcd.internal:2379]\n';
+
+/** Fake but recognisable values: a test finds any of them outside a Secret. */
+export const FAKE_SECRETS: K8sSecrets = {
+  postgres: {
+    superuserPassword: 'fake-superuser-pw-0001',
+    replicationPassword: 'fake-replication-pw-0002',
+    rewindPassword: 'fake-rewind-pw-0003',
+    restapiPassword: 'fake-restapi-pw-0004',
+  },
+  supabase: {
+    jwtSecret: 'fake-jwt-secret-0005-fake-jwt-secret-0005-fake-jwt',
+    anonKey: 'fake.anon.key-0006',
+    serviceRoleKey: 'fake.service.key-0007',
+    passwords: { authenticator: 'fake-authenticator-pw-0008', supabase_auth_admin: 'fake-auth-admin-pw-0009', supabase_storage_admin: 'fake-storage-admin-pw-0010' },
+  },
+};
+
+export function secretValues(s: K8sSecrets): string[] {
+  return [...Object.values(s.postgres), ...(s.supabase ? [s.supabase.jwtSecret, s.supabase.anonKey, s.supabase.serviceRoleKey, ...Object.values(s.supabase.passwords)] : [])];
+}
