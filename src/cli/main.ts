@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   failover: { summary: 'promote a named node when there is no healthy leader', load: async () => (await import('./commands/failover.js')).default },
   psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
+  dcs: { summary: 'show the Patroni keys in etcd, or reset them safely (backup first)', load: async () => (await import('./commands/dcs.js')).default },
 };
 
 function help(): string {
