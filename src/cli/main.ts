@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   psql: { summary: 'open psql on the primary (or --replica) endpoint', load: async () => (await import('./commands/psql.js')).default },
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
   dcs: { summary: 'show the Patroni keys in etcd, or reset them safely (backup first)', load: async () => (await import('./commands/dcs.js')).default },
+  doctor: { summary: 'diagnose every layer: evidence, cause and fix for each problem (--json)', load: async () => (await import('./commands/doctor.js')).default },
 };
 
 function help(): string {

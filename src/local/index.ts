@@ -11,3 +11,5 @@ export { readSecrets, readStoredSpec, readStateMarker } from './state-dir.js';
 export { withPg, waitUntil, primaryAndReplicasProbe } from './readiness.js';
 export { isRoot } from './os-user.js';
 export { silentReporter, type Reporter } from './reporter.js';
+export { postgresRunAs, type OsUser } from './os-user.js';
+export { isPortFree } from './ports.js';
