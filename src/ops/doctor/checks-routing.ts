@@ -52,7 +52,7 @@ export const backendsDown: Check = {
     if (primaryUp.length === 0) {
       problems.push({
         severity: 'error', title: 'no server is UP in the primary backend',
-        evidence: servers.value.filter((s) => s.backend === BACKENDS.primary).map((s) => `${s.server} ${s.status}`).join(', '),
+        evidence: `show stat: ${servers.value.filter((s) => s.backend === BACKENDS.primary).map((s) => `${BACKENDS.primary}/${s.server} ${s.status}`).join(', ') || 'the primary backend has no servers'}`,
         cause: 'no member answers Patroni /primary with 200: there is no leader, or HAProxy cannot reach the REST APIs',
         fix: 'see patroni.members; the port accepts no writes until a leader exists',
       });
