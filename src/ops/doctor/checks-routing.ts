@@ -3,6 +3,9 @@ import { BACKENDS } from '../../render/index.js';
 import { clusterView } from './checks-patroni.js';
 import type { Check, Problem } from './types.js';
 
+/** Servers that take traffic: UP, or with health checks disabled ("no check"), which HAProxy treats as up. */
+const routable = (status: string) => status.startsWith('UP') || status === 'no check';
+
 export const primaryRoute: Check = {
   id: 'routing.primary-to-replica', layer: 'routing', title: 'the primary port reaches the leader, and only the leader',
   async run(ctx) {
@@ -12,12 +15,12 @@ export const primaryRoute: Check = {
     const problems: Problem[] = [];
     const leader = view.ok ? view.value.members.find((m) => m.role === 'leader')?.name : undefined;
     if (servers.ok && leader) {
-      const up = servers.value.filter((s) => s.backend === BACKENDS.primary && s.status.startsWith('UP')).map((s) => s.server);
+      const up = servers.value.filter((s) => s.backend === BACKENDS.primary && routable(s.status)).map((s) => s.server);
       const wrong = up.filter((s) => s !== leader);
       if (wrong.length > 0) {
         problems.push({
           severity: 'error', title: `HAProxy's primary backend routes to ${wrong.join(', ')}, which ${wrong.length > 1 ? 'are replicas' : 'is a replica'}`,
-          evidence: `show stat: primary servers UP = ${up.join(', ')}; Patroni leader = ${leader}`,
+          evidence: `show stat: primary servers taking traffic = ${servers.value.filter((s) => s.backend === BACKENDS.primary && routable(s.status)).map((s) => `${s.server} (${s.status})`).join(', ')}; Patroni leader = ${leader}`,
           cause: 'the route ignores the leader (a forced server state, a health check that does not ask Patroni /primary, or a Service without leader-only endpoints)',
           fix: `re-enable health checks (\`echo "enable health ${BACKENDS.primary}/${wrong[0]}" | socat - ${ctx.layout.adminSocket}\`) or restart HAProxy with \`gardenos up\`; checks must GET /primary`,
         });
@@ -48,7 +51,7 @@ export const backendsDown: Check = {
       }];
     }
     const problems: Problem[] = [];
-    const primaryUp = servers.value.filter((s) => s.backend === BACKENDS.primary && s.status.startsWith('UP'));
+    const primaryUp = servers.value.filter((s) => s.backend === BACKENDS.primary && routable(s.status));
     if (primaryUp.length === 0) {
       problems.push({
         severity: 'error', title: 'no server is UP in the primary backend',
