@@ -17,7 +17,12 @@ export type ErrorCode =
   | 'NOT_RUNNING'
   | 'CLUSTER_STATE'
   | 'PATRONI_API'
-  | 'CONFIRM_REQUIRED';
+  | 'CONFIRM_REQUIRED'
+  | 'NOT_CONFIGURED'
+  | 'BACKUP_FAILED'
+  | 'RESTORE_FAILED'
+  | 'MIGRATE_FAILED'
+  | 'TARGET_NOT_EMPTY';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

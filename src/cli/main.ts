@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
   dcs: { summary: 'show the Patroni keys in etcd, or reset them safely (backup first)', load: async () => (await import('./commands/dcs.js')).default },
   doctor: { summary: 'diagnose every layer: evidence, cause and fix for each problem (--json)', load: async () => (await import('./commands/doctor.js')).default },
+  backup: { summary: 'pgBackRest backup of the leader (--type full|diff|incr), or `backup list`', load: async () => (await import('./commands/backup.js')).default },
+  restore: { summary: 'rebuild the cluster from a backup: --latest or --to-time TS (asks first)', load: async () => (await import('./commands/restore.js')).default },
 };
 
 function help(): string {

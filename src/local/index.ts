@@ -13,3 +13,7 @@ export { isRoot } from './os-user.js';
 export { silentReporter, type Reporter } from './reporter.js';
 export { postgresRunAs, type OsUser } from './os-user.js';
 export { isPortFree } from './ports.js';
+export { pgbackrestPaths, writeBackupFiles } from './backup-files.js';
+export { etcdTlsFiles } from './certs.js';
+export { ensureOwnedDir, writeAtomic } from './state-dir.js';
+export { haproxyRoutesProbe, patroniMembersProbe } from './readiness.js';

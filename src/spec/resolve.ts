@@ -42,6 +42,8 @@ export interface Spec {
     readonly basePort: number;
     readonly bindAddress: string;
   };
+  /** Present only when backups are enabled, so specs stored before this field existed still compare equal. */
+  readonly backup?: { readonly enabled: true; readonly repoPath: string; readonly retentionFull: number };
 }
 
 export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) => string): Spec {
@@ -86,6 +88,10 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       bindAddress: parsed.local.bindAddress,
     },
   };
+  if (parsed.backup.enabled) {
+    const stateDir = spec.local.stateDir;
+    return deepFreeze({ ...spec, backup: { enabled: true, repoPath: parsed.backup.repoPath ?? `${stateDir}/backup/repo`, retentionFull: parsed.backup.retentionFull } });
+  }
   return deepFreeze(spec);
 }
 

@@ -76,6 +76,12 @@ const haproxySpec = z.strictObject({
   rise: z.number().int().min(1).max(10).default(1).describe('Passed checks before a server is UP'),
 });
 
+const backupSpec = z.strictObject({
+  enabled: z.boolean().default(false).describe('WAL archiving to pgBackRest plus `gardenos backup` / `restore` (off by default: archiving costs I/O)'),
+  repoPath: z.string().min(1).optional().describe('pgBackRest repository directory (default: <stateDir>/backup/repo)'),
+  retentionFull: z.number().int().min(1).max(100).default(2).describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
+});
+
 const localSpec = z.strictObject({
   stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
   basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
@@ -93,6 +99,7 @@ export const specSchema = z
     postgres: postgresSpec.prefault({}),
     haproxy: haproxySpec.prefault({}),
     local: localSpec.prefault({}),
+    backup: backupSpec.prefault({}),
   })
   .describe('GardenOS platform spec (gardenos.yaml)');
 
