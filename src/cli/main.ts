@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   doctor: { summary: 'diagnose every layer: evidence, cause and fix for each problem (--json)', load: async () => (await import('./commands/doctor.js')).default },
   backup: { summary: 'pgBackRest backup of the leader (--type full|diff|incr), or `backup list`', load: async () => (await import('./commands/backup.js')).default },
   restore: { summary: 'rebuild the cluster from a backup: --latest or --to-time TS (asks first)', load: async () => (await import('./commands/restore.js')).default },
+  migrate: { summary: 'copy a PostgreSQL database into the primary and verify rows and sequences', load: async () => (await import('./commands/migrate.js')).default },
 };
 
 function help(): string {
