@@ -2,7 +2,7 @@
 // source; migrate copies it into the platform's primary, verifies it, and refuses a non-empty target.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -41,6 +41,9 @@ async function source(sql: string, db = 'shop'): Promise<pg.QueryResultRow[]> {
 describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   before(async () => {
     requireStack();
+    if (!existsSync(join(PG_BIN, 'initdb')) || !existsSync(join(PG_BIN, 'pg_dump'))) {
+      throw new Error(`PostgreSQL 15 server binaries are missing in ${PG_BIN}: install with \`sudo apt-get install -y postgresql-15\``);
+    }
     mkdirSync(sourceDir, { recursive: true });
     if (process.getuid?.() === 0) chownSync(sourceDir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
     asPg('initdb', ['-D', join(sourceDir, 'data'), '-U', 'postgres', '--auth=trust']);

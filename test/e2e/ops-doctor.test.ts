@@ -132,6 +132,18 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
   });
 
+  test('a running replica put in maintenance in the replicas backend', async () => {
+    const { replica } = await roles();
+    await runtimeCommand(socket, `set server replicas/${replica} state maint`);
+    try {
+      const f = (await doctor()).report.findings.find((x) => x.id === 'routing.backends-down');
+      assert.equal(f?.title, `replica ${replica} runs but is MAINT in the replicas backend`);
+    } finally {
+      await runtimeCommand(socket, `set server replicas/${replica} state ready`);
+    }
+    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
+  });
+
   test('a stopped replica whose port another process took', async () => {
     const { replica } = await roles();
     await stopPatroni(replica);
