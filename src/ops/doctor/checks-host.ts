@@ -82,15 +82,16 @@ export const portsInUse: Check = {
     ];
     for (const c of components) {
       if (ctx.platformExists && ctx.env.processRunning(c.id)) continue;
-      for (const port of c.ports) {
-        if (await ctx.env.portFree(port)) continue;
-        problems.push({
-          severity: 'error', title: `port ${port} of ${c.id} is taken by another process`,
-          evidence: `${c.id} is not running, but ${host}:${port} is already bound`,
-          cause: 'another program (or a leftover process of an old platform) holds the port, so this component cannot start',
-          fix: `find the owner with \`ss -ltnp 'sport = :${port}'\` and stop it, or move the platform with --base-port`,
-        });
-      }
+      const taken: number[] = [];
+      for (const port of c.ports) if (!(await ctx.env.portFree(port))) taken.push(port);
+      if (taken.length === 0) continue;
+      const many = taken.length > 1;
+      problems.push({
+        severity: 'error', title: `port${many ? 's' : ''} ${taken.join(', ')} of ${c.id} ${many ? 'are' : 'is'} taken by another process`,
+        evidence: `${c.id} is not running, but ${taken.map((p) => `${host}:${p}`).join(', ')} ${many ? 'are' : 'is'} already bound`,
+        cause: 'another program (or a leftover process of an old platform) holds the port, so this component cannot start',
+        fix: `find the owner with \`ss -ltnp 'sport = :${taken[0]}'\` and stop it, or move the platform with --base-port`,
+      });
     }
     return problems;
   },
