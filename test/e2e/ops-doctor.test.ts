@@ -72,6 +72,14 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     assert.match(r.stderr, /CLUSTER_STATE.*Patroni still answers on pg1, pg2.*Nothing was changed/s);
   });
 
+  test('backup commands on a platform without backups are a user error', async () => {
+    for (const args of [['backup'], ['backup', 'list'], ['restore', '--latest', '--yes']]) {
+      const r = await cli([...args, ...flags]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /NOT_CONFIGURED.*Backups are not enabled for garden.*fix: set `backup: \{ enabled: true \}`/s);
+    }
+  });
+
   test('wrong etcd scheme in patroni.yml', async () => {
     await withFileChanged(join(stateDir, 'pg', 'pg1', 'patroni.yml'), (s) => s.replace('protocol: http', 'protocol: https'), async () => {
       const { code, report } = await doctor();

@@ -79,16 +79,20 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
   const patronis = platform.processes.filter((p) => p.spec.kind === 'patroni');
   onStep('stop Patroni and PostgreSQL on every node');
   for (const p of patronis) await p.stop({ graceMs: 60_000 });
-  const leftBehind = `the platform's Patroni members are stopped; old data dirs: ${plan.moves.map((m) => m.to).join(', ') || 'none'}`;
+  const moved: string[] = [];
   try {
-    for (const m of plan.moves) renameSync(m.from, m.to);
-    for (const n of spec.nodes) ensureOwnedDir(layout.pgDataDir(n.name), 0o700, ctx.pgUser);
+    // Read and back up the DCS keys before touching any data dir: if etcd is down, nothing else changes.
     onStep(`back up and clear the DCS keys under ${scopePrefix(spec)}`);
     const etcd = fastEtcdClient(localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)), 5000);
     let dcsBackup: string;
     try {
       const snapshot = await readScope(etcd, scopePrefix(spec));
       dcsBackup = writeDcsBackup(join(layout.root, 'backups', 'dcs'), spec, snapshot);
+      for (const m of plan.moves) {
+        renameSync(m.from, m.to);
+        moved.push(m.to);
+      }
+      for (const n of spec.nodes) ensureOwnedDir(layout.pgDataDir(n.name), 0o700, ctx.pgUser);
       await deleteScope(etcd, snapshot);
     } finally {
       etcd.close();
@@ -124,7 +128,8 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
     return { dcsBackup };
   } catch (err) {
     throw new GardenError('RESTORE_FAILED', `Restore failed: ${describeCause(err)}`, {
-      hint: 'read the logs named above; the old data dirs are intact and can be moved back while Patroni is stopped', cause: err, leftBehind,
+      hint: 'read the logs named above; the old data dirs are intact and can be moved back while Patroni is stopped', cause: err,
+      leftBehind: `Patroni is stopped on every node; ${moved.length > 0 ? `the old data dirs are at ${moved.join(', ')}` : 'no data dir was moved'}`,
     });
   }
 }
