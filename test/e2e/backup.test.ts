@@ -2,7 +2,7 @@
 // point-in-time restore into a fresh cluster that holds exactly the rows written before the target.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StanzaInfo } from '../../src/ops/backup/index.js';
@@ -43,6 +43,22 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     assert.match(s!.cmd, /^pgbackrest --config=.*\/backup\/pgbackrest.conf --stanza=garden --pg1-path="\$\(pwd -P\)" archive-push %p$/);
     const conf = readFileSync(join(stateDir, 'backup', 'pgbackrest.conf'), 'utf8');
     assert.ok(!conf.includes(password), 'no password in the pgBackRest config');
+  });
+
+  test('doctor names failing WAL archiving (repository made unwritable), and archiving recovers', async () => {
+    const doctor = async () => JSON.parse((await cli(['doctor', '--json', ...flags])).stdout) as { findings: { id: string; title: string }[] };
+    assert.ok(!(await doctor()).findings.some((f) => f.id === 'replication.wal-archiving'), 'up created the stanza: archiving works from the start');
+    const archive = join(stateDir, 'backup', 'repo', 'archive');
+    chmodSync(archive, 0o000);
+    try {
+      await query(BASE, password, 'CREATE TABLE IF NOT EXISTS wal_kick (x int); INSERT INTO wal_kick VALUES (1)');
+      await query(BASE, password, 'SELECT pg_switch_wal()');
+      const { findings } = await eventually(doctor, (d) => d.findings.some((f) => f.id === 'replication.wal-archiving'), 20000);
+      assert.match(findings.find((f) => f.id === 'replication.wal-archiving')!.title, /WAL archiving is failing on the primary \(\d+ failures?, last 0000/);
+    } finally {
+      chmodSync(archive, 0o750);
+    }
+    await eventually(doctor, (d) => !d.findings.some((f) => f.id === 'replication.wal-archiving'), 30000);
   });
 
   test('backup refuses a bad --type; restore refuses before any backup and without --yes', async () => {

@@ -1,17 +1,10 @@
 // gardenos backup [--type full|diff|incr] | backup list
 import { GardenError } from '../../errors.js';
-import { layoutOf, postgresRunAs, readSecrets } from '../../local/index.js';
-import { listBackups, pgbackrestRunner, takeBackup, type BackupContext, type BackupType } from '../../ops/backup/index.js';
-import type { Spec } from '../../spec/index.js';
+import { listBackups, takeBackup, type BackupType } from '../../ops/backup/index.js';
+import { backupContext } from '../backup-context.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { progressReporter, table } from '../output.js';
 import { readPlatformSpec } from '../spec-source.js';
-
-export function backupContext(spec: Spec): BackupContext {
-  const layout = layoutOf(spec.local.stateDir);
-  const pgUser = postgresRunAs();
-  return { spec, layout, pgUser, run: pgbackrestRunner(pgUser, readSecrets(layout).superuserPassword) };
-}
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 

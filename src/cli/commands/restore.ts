@@ -7,7 +7,7 @@ import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { confirmPlan } from '../confirm.js';
 import { progressReporter } from '../output.js';
 import { readPlatformSpec } from '../spec-source.js';
-import { backupContext } from './backup.js';
+import { backupContext } from '../backup-context.js';
 
 const command: Command = {
   name: 'restore',

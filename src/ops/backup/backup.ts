@@ -49,15 +49,23 @@ export async function ensureStanza(ctx: BackupContext, leader: string): Promise<
     `read ${pgbackrestPaths(ctx.layout).logDir} and check that the PostgreSQL user can write ${ctx.spec.backup?.repoPath ?? 'the repository'}`);
 }
 
+/**
+ * `check` switches WAL and waits until that segment is archived. It also wakes PostgreSQL's archiver,
+ * which otherwise retries segments that failed before the stanza existed only once a minute.
+ */
+export async function checkArchiving(ctx: BackupContext, leader: string): Promise<void> {
+  assertOk(await ctx.run([...leaderArgs(ctx, leader), 'check'], { timeoutMs: 120_000 }), 'pgbackrest check (WAL archiving)',
+    'PostgreSQL cannot archive WAL: see `gardenos logs` of the leader and the pgBackRest log dir');
+}
+
 export async function takeBackup(ctx: BackupContext, type: BackupType, onStep: (s: string) => void = () => undefined): Promise<BackupSet> {
   assertBackupEnabled(ctx.spec);
   const leader = await currentLeader(ctx.spec);
   onStep(`stanza ${stanzaOf(ctx.spec)} on leader ${leader}`);
   await ensureStanza(ctx, leader);
-  // check switches WAL and waits until it is archived: a backup whose WAL never arrives cannot be restored.
+  // A backup whose WAL never reaches the repository cannot be restored: prove archiving works first.
   onStep('check WAL archiving');
-  assertOk(await ctx.run([...leaderArgs(ctx, leader), 'check'], { timeoutMs: 120_000 }), 'pgbackrest check (WAL archiving)',
-    'PostgreSQL cannot archive WAL: see `gardenos logs` of the leader and the pgBackRest log dir');
+  await checkArchiving(ctx, leader);
   onStep(`${type} backup`);
   const before = (await listBackups(ctx)).backups.map((b) => b.label);
   assertOk(await ctx.run([...leaderArgs(ctx, leader), `--type=${type}`, 'backup'], { timeoutMs: 3_600_000 }), `pgbackrest ${type} backup`,

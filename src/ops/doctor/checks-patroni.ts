@@ -127,3 +127,23 @@ export const replicationLag: Check = {
       }));
   },
 };
+
+export const walArchiving: Check = {
+  id: 'replication.wal-archiving', layer: 'replication', title: 'the primary archives WAL to pgBackRest (backup.enabled)',
+  async run(ctx) {
+    if (!ctx.spec.backup) return { skipped: 'backups are not enabled in the spec' };
+    const skip = skipWithout(ctx);
+    if (skip) return skip;
+    const a = await ctx.env.pgArchiver(ctx.spec.haproxy.primaryPort);
+    if (!a.ok) return { skipped: `cannot read pg_stat_archiver through the primary port: ${a.error}` };
+    const s = a.value;
+    const failingNow = s.lastFailedTime !== null && (s.lastArchivedTime === null || s.lastFailedTime > s.lastArchivedTime);
+    if (!failingNow) return [];
+    return [{
+      severity: 'error', title: `WAL archiving is failing on the primary (${s.failed} failures, last ${s.lastFailedWal ?? '?'})`,
+      evidence: `pg_stat_archiver: last failure ${s.lastFailedTime} on ${s.lastFailedWal ?? '?'}; last success ${s.lastArchivedTime ?? 'never'}; ${s.archived} archived`,
+      cause: 'archive_command (pgbackrest archive-push) fails: WAL piles up in pg_wal until the disk fills, and point-in-time recovery has a gap',
+      fix: 'read the primary\'s PostgreSQL log (`gardenos logs <leader>`) and the pgBackRest log in <state dir>/backup/log; check that the postgres user can write the repository; `gardenos backup` re-checks archiving',
+    }];
+  },
+};

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fakeContext, HBA, healthyWorld, LAYOUT, patroniYml, SPEC, type FakeWorld } from './fake-env.js';
+import { BACKUP_SPEC, fakeContext, HBA, healthyWorld, LAYOUT, patroniYml, SPEC, type FakeWorld } from './fake-env.js';
 import { readLiveObjects, readManifestDir } from './kube-objects.js';
 import { CHECKS } from './registry.js';
 import { runDoctor } from './run.js';
@@ -19,6 +19,8 @@ interface Case {
   expect: RegExp;
   /** Setup that a healthy world of this layer needs (Kubernetes objects, Docker facts). */
   healthy?(w: FakeWorld): void;
+  /** Context both the healthy and the faulty run use (a spec with backups, say). */
+  ctx?: Partial<DoctorContext>;
 }
 
 const CASES: Record<string, Case[]> = {
@@ -52,6 +54,11 @@ const CASES: Record<string, Case[]> = {
     { fault: (w) => { w.pg[pg1!.pgPort] = { code: '28000', message: 'no pg_hba.conf entry for host "127.0.0.1"' }; }, expect: /pg1 rejects a plain connection/ },
   ],
   'replication.lag': [{ fault: (w) => { w.members[1]!.lag = 50_000_000; }, expect: /pg2 lags 50000000 bytes/ }],
+  'replication.wal-archiving': [{
+    ctx: { spec: BACKUP_SPEC },
+    fault: (w) => { w.archiver = { ok: true, value: { archived: 3, failed: 7, lastArchivedWal: '000000010000000000000003', lastArchivedTime: '2026-11-22T00:20:00.000Z', lastFailedWal: '000000010000000000000004', lastFailedTime: '2026-11-22T00:25:00.000Z' } }; },
+    expect: /WAL archiving is failing on the primary \(7 failures, last 000000010000000000000004\)/,
+  }],
   'routing.primary-to-replica': [
     { fault: (w) => { w.haproxy = { ok: true, value: [{ backend: 'primary', server: 'pg2', status: 'UP' }] }; w.pg[SPEC.haproxy.primaryPort] = { inRecovery: true }; }, expect: /routes to pg2, which is a replica/ },
     { fault: (w) => { w.pg[SPEC.haproxy.primaryPort] = { inRecovery: true }; }, expect: /reaches a server in recovery/ },
@@ -83,13 +90,13 @@ describe('doctor checks (conformance)', () => {
       test('is silent on a healthy world', async () => {
         const w = healthyWorld();
         cases[0]?.healthy?.(w);
-        const res = await check.run(fakeContext(w));
+        const res = await check.run(fakeContext(w, cases[0]?.ctx));
         assert.deepEqual(res, []);
       });
       cases.forEach((c, i) => test(`names its fault (case ${i + 1}) with evidence, cause and fix`, async () => {
         const w = healthyWorld();
         c.healthy?.(w);
-        const over: Partial<DoctorContext> = {};
+        const over: Partial<DoctorContext> = { ...c.ctx };
         c.fault(w, over);
         const res = await check.run(fakeContext(w, over));
         assert.ok(Array.isArray(res) && res.length > 0, `expected a finding, got ${JSON.stringify(res)}`);
@@ -98,7 +105,7 @@ describe('doctor checks (conformance)', () => {
       }));
       if (check.layer !== 'kubernetes' && check.layer !== 'docker' && !['spec.patroni-etcd-v2', 'host.binaries', 'host.data-dir', 'host.ports-in-use', 'etcd.scheme-mismatch', 'patroni.pg-hba'].includes(check.id)) {
         test('skips when there is no platform', async () => {
-          const res = await check.run(fakeContext(healthyWorld(), { platformExists: false }));
+          const res = await check.run(fakeContext(healthyWorld(), { ...CASES[check.id]?.[0]?.ctx, platformExists: false }));
           assert.ok(!Array.isArray(res), JSON.stringify(res));
         });
       }

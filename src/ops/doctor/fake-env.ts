@@ -2,9 +2,10 @@
 import type { ScopeKey } from '../../dcs/index.js';
 import { layoutOf } from '../../local/index.js';
 import { loadSpec } from '../../spec/index.js';
-import type { DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
+import type { ArchiverStat, DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
 
 export const SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
+export const BACKUP_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\nbackup: { enabled: true }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
 export const LAYOUT = layoutOf(SPEC.local.stateDir);
 const HOST = '127.0.0.1';
 
@@ -25,6 +26,7 @@ export interface FakeWorld {
   haproxy: Maybe<{ backend: string; server: string; status: string }[]>;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
   takenPorts: number[];
+  archiver: Maybe<ArchiverStat>;
   running: string[];
   binaryProblems: string[];
   missingTools: string[];
@@ -51,6 +53,7 @@ export function healthyWorld(): FakeWorld {
     ] },
     pg: { [pg1!.pgPort]: { inRecovery: false }, [pg2!.pgPort]: { inRecovery: true }, [SPEC.haproxy.primaryPort]: { inRecovery: false } },
     takenPorts: [],
+    archiver: { ok: true, value: { archived: 12, failed: 0, lastArchivedWal: '00000001000000000000000C', lastArchivedTime: '2026-11-22T00:20:00.000Z', lastFailedWal: null, lastFailedTime: null } },
     running: ['etcd-etcd1', 'patroni-pg1', 'patroni-pg2', 'haproxy'],
     binaryProblems: [],
     missingTools: [],
@@ -74,6 +77,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };
       return 'code' in r ? { ok: false, error: r } : { ok: true, value: r };
     },
+    pgArchiver: async () => w.archiver,
     portFree: async (port) => !w.takenPorts.includes(port),
     processRunning: (id) => w.running.includes(id),
     binaryProblems: () => ({ problems: w.binaryProblems, hint: 'sudo apt-get install -y etcd-server' }),

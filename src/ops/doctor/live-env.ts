@@ -82,6 +82,21 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }
     },
     haproxyServers: (socket) => maybe(() => showServers(socket)),
+    pgArchiver: (port) => maybe(async () => {
+      if (!opts.secrets) throw new Error('no secrets: the platform was never started');
+      const client = new pg.Client({ host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,
+        database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 2000, application_name: 'gardenos-doctor' });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const r = await client.query<{ archived: string; failed: string; law: string | null; lat: Date | null; lfw: string | null; lft: Date | null }>(
+          'SELECT archived_count AS archived, failed_count AS failed, last_archived_wal AS law, last_archived_time AS lat, last_failed_wal AS lfw, last_failed_time AS lft FROM pg_stat_archiver');
+        const a = r.rows[0]!;
+        return { archived: Number(a.archived), failed: Number(a.failed), lastArchivedWal: a.law, lastArchivedTime: a.lat?.toISOString() ?? null, lastFailedWal: a.lfw, lastFailedTime: a.lft?.toISOString() ?? null };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }),
     pgProbe: async (port) => {
       if (!opts.secrets) return { ok: false, error: { message: 'no secrets: the platform was never started' } };
       const client = new pg.Client({ host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,

@@ -3,7 +3,7 @@ import { dockerGroup, docker0 } from './checks-docker.js';
 import { etcdHealth, etcdScheme, staleDcsKeys } from './checks-etcd.js';
 import { binaries, dataDirs, patroniEtcdV2, portsInUse } from './checks-host.js';
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
-import { patroniApi, patroniMembers, pgHba, replicationLag } from './checks-patroni.js';
+import { patroniApi, patroniMembers, pgHba, replicationLag, walArchiving } from './checks-patroni.js';
 import { backendsDown, primaryRoute } from './checks-routing.js';
 import type { Check } from './types.js';
 
@@ -13,7 +13,7 @@ export const CHECKS: readonly Check[] = [
   etcdScheme, etcdHealth,
   staleDcsKeys,
   patroniApi, patroniMembers, pgHba,
-  replicationLag,
+  replicationLag, walArchiving,
   primaryRoute, backendsDown,
   pvcStorageClass, noScheduleTaints, serviceEndpoints, k8sPatroniV2, podDataPermissions,
   dockerGroup, docker0,

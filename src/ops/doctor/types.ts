@@ -34,6 +34,8 @@ export interface Check {
 export type Maybe<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface PgProbe { inRecovery: boolean }
+/** pg_stat_archiver of one server: times are ISO strings or null. */
+export interface ArchiverStat { archived: number; failed: number; lastArchivedWal: string | null; lastArchivedTime: string | null; lastFailedWal: string | null; lastFailedTime: string | null }
 export interface PgProbeError { code?: string; message: string }
 export interface FileStat { uid: number; gid: number; mode: number }
 
@@ -64,6 +66,8 @@ export interface DoctorEnv {
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
   /** Connects as the superuser without SSL and asks pg_is_in_recovery(). */
   pgProbe(port: number): Promise<{ ok: true; value: PgProbe } | { ok: false; error: PgProbeError }>;
+  /** pg_stat_archiver on the server behind this port. */
+  pgArchiver(port: number): Promise<Maybe<ArchiverStat>>;
   portFree(port: number): Promise<boolean>;
   /** The supervisor's view: is this component's recorded process alive? */
   processRunning(componentId: string): boolean;
