@@ -21,7 +21,12 @@ export type ErrorCode =
   | 'SECRETS_INVALID'
   | 'RENDER_INPUT'
   | 'DEPLOY_FAILED'
-  | 'SERVICE_FAILED';
+  | 'SERVICE_FAILED'
+  | 'NOT_CONFIGURED'
+  | 'BACKUP_FAILED'
+  | 'RESTORE_FAILED'
+  | 'MIGRATE_FAILED'
+  | 'TARGET_NOT_EMPTY';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

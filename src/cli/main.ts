@@ -19,6 +19,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   secrets: { summary: 'where the generated passwords are (--show prints them)', load: async () => (await import('./commands/secrets.js')).default },
   deploy: { summary: 'server-side apply the Kubernetes target in dependency order (--dry-run prints the plan)', load: async () => (await import('./commands/deploy.js')).default },
   render: { summary: 'write Kubernetes manifests (--target k8s --out DIR) for kubectl apply -k', load: async () => (await import('./commands/render.js')).default },
+  dcs: { summary: 'show the Patroni keys in etcd, or reset them safely (backup first)', load: async () => (await import('./commands/dcs.js')).default },
+  doctor: { summary: 'diagnose every layer: evidence, cause and fix for each problem (--json)', load: async () => (await import('./commands/doctor.js')).default },
+  backup: { summary: 'pgBackRest backup of the leader (--type full|diff|incr), or `backup list`', load: async () => (await import('./commands/backup.js')).default },
+  restore: { summary: 'rebuild the cluster from a backup: --latest or --to-time TS (asks first)', load: async () => (await import('./commands/restore.js')).default },
+  migrate: { summary: 'copy a PostgreSQL database into the primary and verify rows and sequences', load: async () => (await import('./commands/migrate.js')).default },
 };
 
 function help(): string {

@@ -3,8 +3,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
-import { localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
+import { archiveCommand, localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
+import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
 import { ensureEtcdCerts } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
@@ -115,6 +116,7 @@ function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: Plat
   const etcdTls = spec.etcd.scheme === 'https' ? ensureEtcdCerts(layout.certsDir, spec.local.bindAddress, pgUser) : undefined;
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
+  const backup = writeBackupFiles(spec, layout, pgUser);
   for (const node of topology.nodes) {
     ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
     ensureOwnedDir(layout.nodeRunDir(node.name), 0o700, pgUser);
@@ -122,6 +124,7 @@ function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: Plat
       spec, topology, node, secrets,
       dataDir: layout.pgDataDir(node.name), binDir: binaries.pgBinDir, runDir: layout.nodeRunDir(node.name),
       ...(etcdTls ? { etcdTls } : {}),
+      ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
     });
     // It holds passwords: readable by the PostgreSQL user only.
     writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);

@@ -3,3 +3,4 @@ export { localTopology, etcdClientUrl, etcdPeerUrl, scopePrefix, GENERATED_HEADE
 export { renderEtcdArgs, type EtcdTlsFiles, type EtcdMemberInput } from './etcd.js';
 export { renderPatroniConfig, buildPatroniConfig, renderPgHba, ROLE_NAMES, type PlatformSecrets, type PatroniNodeInput } from './patroni.js';
 export { renderHaproxyConfig, BACKENDS, type HaproxyInput } from './haproxy.js';
+export { renderPgbackrestConfig, archiveCommand, restoreCommand, nodeOptions, stanzaOf, type PgbackrestPaths, type RestoreTarget } from './pgbackrest.js';

@@ -24,6 +24,10 @@ export interface PatroniNodeInput {
   /** Directory for the Unix socket and pgpass, writable by the PostgreSQL user. */
   runDir: string;
   etcdTls?: EtcdTlsFiles;
+  /** backup.enabled: WAL archiving through this command (bootstrap.dcs, so every member archives alike). */
+  archiveCommand?: string;
+  /** Bootstrap this node from a pgBackRest backup instead of initdb (gardenos restore). */
+  restoreCommand?: string;
 }
 
 /** Parameters Patroni needs for streaming replication and pg_rewind, before the user's own. */
@@ -71,9 +75,18 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,
-          parameters: { ...BASE_PARAMETERS, ...sortedRecord(pg.parameters) },
+          parameters: {
+            ...BASE_PARAMETERS,
+            ...(input.archiveCommand ? { archive_mode: 'on', archive_command: input.archiveCommand, archive_timeout: 60 } : {}),
+            ...sortedRecord(pg.parameters),
+          },
         },
       },
+      ...(input.restoreCommand ? {
+        method: 'pgbackrest',
+        // pgBackRest writes restore_command and the recovery target itself; Patroni keeps them.
+        pgbackrest: { command: input.restoreCommand, keep_existing_recovery_conf: true, no_params: true },
+      } : {}),
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
       pg_hba: renderPgHba(spec, topology),
     },

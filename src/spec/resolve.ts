@@ -53,6 +53,8 @@ export interface Spec {
   readonly supabase: SupabaseSettings;
   readonly services: readonly ServiceSettings[];
   readonly routing: RoutingSettings;
+  /** Present only when backups are enabled, so specs stored before this field existed still compare equal. */
+  readonly backup?: { readonly enabled: true; readonly repoPath: string; readonly retentionFull: number };
 }
 
 export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) => string): Spec {
@@ -107,6 +109,10 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
     services: parsed.services,
     routing: parsed.routing,
   };
+  if (parsed.backup.enabled) {
+    const stateDir = spec.local.stateDir;
+    return deepFreeze({ ...spec, backup: { enabled: true, repoPath: parsed.backup.repoPath ?? `${stateDir}/backup/repo`, retentionFull: parsed.backup.retentionFull } });
+  }
   return deepFreeze(spec);
 }
 

@@ -85,6 +85,12 @@ const routerSpec = z.strictObject({
   port: port.optional().describe('Router /metrics and /status port (default: local.basePort + 3)'),
 });
 
+const backupSpec = z.strictObject({
+  enabled: z.boolean().default(false).describe('WAL archiving to pgBackRest plus `gardenos backup` / `restore` (off by default: archiving costs I/O)'),
+  repoPath: z.string().min(1).optional().describe('pgBackRest repository directory (default: <stateDir>/backup/repo)'),
+  retentionFull: z.number().int().min(1).max(100).default(2).describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
+});
+
 const localSpec = z.strictObject({
   stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
   basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
@@ -107,6 +113,7 @@ export const specSchema = z
     supabase: supabaseSpec.prefault({}),
     services: z.array(serviceSpec).max(50).default([]).describe('Your API services, run locally (command) and on Kubernetes (image)'),
     routing: routingSpec.prefault({}),
+    backup: backupSpec.prefault({}),
   })
   .describe('GardenOS platform spec (gardenos.yaml)');
 

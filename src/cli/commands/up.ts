@@ -4,6 +4,7 @@ import { collectStatus } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { colorsFor, progressReporter, table } from '../output.js';
 import { readSpec } from '../spec-source.js';
+import { ensureArchiving } from '../up-backup.js';
 import { renderStatus } from '../status-view.js';
 
 const command: Command = {
@@ -22,6 +23,7 @@ ${PLATFORM_USAGE}
     const reporter = progressReporter(ctx.err, ctx.env);
     const timeoutMs = ctx.values.timeout ? Number(ctx.values.timeout) * 1000 : undefined;
     const result = await up({ spec, runner: new NodeProcessRunner(), reporter, ...(timeoutMs ? { timeoutMs } : {}) });
+    if (spec.backup) await ensureArchiving(spec, reporter);
     const c = colorsFor(ctx.out, ctx.env);
     const secs = (result.elapsedMs / 1000).toFixed(1);
     const headline = {

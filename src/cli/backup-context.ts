@@ -1,0 +1,10 @@
+// Wires the pgBackRest runner for the backup, restore and up commands: the PostgreSQL user, the password in env.
+import { layoutOf, postgresRunAs, readSecrets } from '../local/index.js';
+import { pgbackrestRunner, type BackupContext } from '../ops/backup/index.js';
+import type { Spec } from '../spec/index.js';
+
+export function backupContext(spec: Spec): BackupContext {
+  const layout = layoutOf(spec.local.stateDir);
+  const pgUser = postgresRunAs();
+  return { spec, layout, pgUser, run: pgbackrestRunner(pgUser, readSecrets(layout).superuserPassword) };
+}

@@ -1,0 +1,20 @@
+// Every doctor check, in layer order. Adding a check means adding it here and a case in checks.test.ts.
+import { dockerGroup, docker0 } from './checks-docker.js';
+import { etcdHealth, etcdScheme, staleDcsKeys } from './checks-etcd.js';
+import { binaries, dataDirs, patroniEtcdV2, portsInUse } from './checks-host.js';
+import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
+import { patroniApi, patroniMembers, pgHba, replicationLag, walArchiving } from './checks-patroni.js';
+import { backendsDown, primaryRoute } from './checks-routing.js';
+import type { Check } from './types.js';
+
+export const CHECKS: readonly Check[] = [
+  patroniEtcdV2,
+  binaries, dataDirs, portsInUse,
+  etcdScheme, etcdHealth,
+  staleDcsKeys,
+  patroniApi, patroniMembers, pgHba,
+  replicationLag, walArchiving,
+  primaryRoute, backendsDown,
+  pvcStorageClass, noScheduleTaints, serviceEndpoints, k8sPatroniV2, podDataPermissions,
+  dockerGroup, docker0,
+];

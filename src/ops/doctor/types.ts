@@ -1,0 +1,107 @@
+// The shape of doctor: checks are small objects `{ id, layer, run(ctx) }`; the edge to the world is DoctorEnv.
+import type { EtcdMemberStatus, ScopeSnapshot } from '../../dcs/index.js';
+import type { ServerStat } from '../../haproxy/index.js';
+import type { Layout } from '../../local/index.js';
+import type { PatroniCluster } from '../../patroni/index.js';
+import type { Spec } from '../../spec/index.js';
+
+export const LAYERS = ['spec', 'host', 'etcd', 'dcs', 'patroni', 'replication', 'routing', 'kubernetes', 'docker'] as const;
+export type Layer = (typeof LAYERS)[number];
+export type Severity = 'error' | 'warning';
+
+/** What a check saw: the evidence, why it happens, and what to do. */
+export interface Problem {
+  severity: Severity;
+  title: string;
+  evidence: string;
+  cause: string;
+  fix: string;
+}
+
+export interface Finding extends Problem { id: string; layer: Layer }
+
+export type CheckResult = Problem[] | { skipped: string };
+
+export interface Check {
+  id: string;
+  layer: Layer;
+  /** One line: what it looks at. */
+  title: string;
+  run(ctx: DoctorContext): Promise<CheckResult>;
+}
+
+/** Error-or-value, so a check can report an unreachable component as evidence instead of throwing. */
+export type Maybe<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface PgProbe { inRecovery: boolean }
+/** pg_stat_archiver of one server: times are ISO strings or null. */
+export interface ArchiverStat { archived: number; failed: number; lastArchivedWal: string | null; lastArchivedTime: string | null; lastFailedWal: string | null; lastFailedTime: string | null }
+export interface PgProbeError { code?: string; message: string }
+export interface FileStat { uid: number; gid: number; mode: number }
+
+/** A Kubernetes object as read from a manifest file or `kubectl get -o json`. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  data?: Record<string, string>;
+  subsets?: unknown[];
+  /** Where it came from: a file path, or `live cluster`. */
+  source?: string;
+}
+
+/** Everything doctor reads from the outside world; the live implementation is live-env.ts, tests pass fakes. */
+export interface DoctorEnv {
+  readText(path: string): string | undefined;
+  stat(path: string): FileStat | undefined;
+  /** undefined: nothing listens; true: a TLS handshake succeeded; false: plain TCP only. */
+  speaksTls(host: string, port: number): Promise<boolean | undefined>;
+  etcdStatus(urls: { name: string; clientURL: string }[]): Promise<EtcdMemberStatus[]>;
+  dcsScope(prefix: string): Promise<Maybe<ScopeSnapshot>>;
+  patroniCluster(apiUrl: string): Promise<Maybe<PatroniCluster>>;
+  /** Any HTTP answer from GET /patroni. */
+  patroniAnswers(apiUrl: string): Promise<boolean>;
+  haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
+  /** Connects as the superuser without SSL and asks pg_is_in_recovery(). */
+  pgProbe(port: number): Promise<{ ok: true; value: PgProbe } | { ok: false; error: PgProbeError }>;
+  /** pg_stat_archiver on the server behind this port. */
+  pgArchiver(port: number): Promise<Maybe<ArchiverStat>>;
+  portFree(port: number): Promise<boolean>;
+  /** The supervisor's view: is this component's recorded process alive? */
+  processRunning(componentId: string): boolean;
+  /** Version problems of the programs the platform needs; [] when all are fine. */
+  binaryProblems(): { problems: string[]; hint: string };
+  optionalTools(): { name: string; found: boolean; purpose: string; install: string }[];
+  docker(): DockerFacts | undefined;
+  kubeObjects(): Promise<Maybe<KubeObject[]> | undefined>;
+}
+
+export interface DockerFacts {
+  socketPath: string;
+  /** The socket's group id, if it exists. */
+  socketGid?: number;
+  dockerGid?: number;
+  isRoot: boolean;
+  /** Users listed in the docker group in /etc/group. */
+  groupMembers: string[];
+  userName: string;
+  /** Group ids of this process (what `id` shows for the current login session). */
+  processGroups: number[];
+  /** docker0 exists in /sys/class/net; ipv4 lists its IPv4 addresses. */
+  docker0?: { ipv4: string[] };
+}
+
+export interface DoctorContext {
+  spec: Spec;
+  layout: Layout;
+  /** False when the state dir holds no platform: checks of running components skip. */
+  platformExists: boolean;
+  /** Owner PostgreSQL data dirs must have. */
+  pgOwner: { name: string; uid: number };
+  lagThresholdBytes: number;
+  /** Client networks pg_hba must admit: the spec's allowedClientCidrs plus --client-cidr. */
+  clientCidrs: string[];
+  env: DoctorEnv;
+}

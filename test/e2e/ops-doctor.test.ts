@@ -1,0 +1,222 @@
+// Doctor and `dcs` on the real stack: inject each reproducible journal fault into a live platform and
+// assert doctor names it; reset the DCS next to a neighbouring scope and foreign keys that must survive.
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fastEtcdClient } from '../../src/dcs/index.js';
+import { runtimeCommand } from '../../src/haproxy/index.js';
+import type { DoctorReport } from '../../src/ops/doctor/index.js';
+import { cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, requireStack } from './harness.js';
+
+const BASE = 19000;
+const parent = makeStateParent('doctor');
+const stateDir = join(parent, 'garden');
+const specFile = join(parent, 'gardenos.yaml');
+const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
+const ETCD = `http://127.0.0.1:${BASE + 10}`;
+const socket = join(stateDir, 'haproxy', 'admin.sock');
+
+async function doctor(extra: string[] = []): Promise<{ code: number; report: DoctorReport; ids: string[] }> {
+  const r = await cli(['doctor', '--json', ...flags, ...extra]);
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const report = JSON.parse(r.stdout) as DoctorReport;
+  return { code: r.code, report, ids: [...new Set(report.findings.map((f) => f.id))] };
+}
+
+/** Runs `fn` with a file changed in place (owner and mode kept), then restores it. */
+async function withFileChanged(path: string, change: (s: string) => string, fn: () => Promise<void>, after?: () => void): Promise<void> {
+  const original = readFileSync(path, 'utf8');
+  writeFileSync(path, change(original));
+  after?.();
+  try {
+    await fn();
+  } finally {
+    writeFileSync(path, original);
+    after?.();
+  }
+}
+
+async function roles(): Promise<{ leader: string; replica: string }> {
+  const r = await cli(['status', '--json', ...flags]);
+  const s = JSON.parse(r.stdout) as { postgres: { leader: string; members: { name: string }[] } };
+  return { leader: s.postgres.leader, replica: s.postgres.members.find((m) => m.name !== s.postgres.leader)!.name };
+}
+
+async function stopPatroni(node: string): Promise<void> {
+  const pid = processPid(stateDir, `patroni-${node}`);
+  process.kill(pid, 'SIGTERM');
+  await eventually(async () => pidAlive(pid), (alive) => !alive, 30000);
+}
+
+const hup = (node: string) => process.kill(postmasterPid(stateDir, node), 'SIGHUP');
+
+describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
+  before(async () => {
+    requireStack();
+    writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\n');
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await cli(['down', '--purge', '--yes', ...flags]);
+  });
+
+  test('a healthy platform: doctor finds nothing; dcs reset refuses while Patroni answers', async () => {
+    const { code, report } = await doctor();
+    assert.equal(report.verdict, 'healthy', JSON.stringify(report.findings, null, 1));
+    assert.equal(code, 0);
+    const r = await cli(['dcs', 'reset', '--yes', ...flags]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /CLUSTER_STATE.*Patroni still answers on pg1, pg2.*Nothing was changed/s);
+  });
+
+  test('backup commands on a platform without backups are a user error', async () => {
+    for (const args of [['backup'], ['backup', 'list'], ['restore', '--latest', '--yes']]) {
+      const r = await cli([...args, ...flags]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /NOT_CONFIGURED.*Backups are not enabled for garden.*fix: set `backup: \{ enabled: true \}`/s);
+    }
+  });
+
+  test('wrong etcd scheme in patroni.yml', async () => {
+    await withFileChanged(join(stateDir, 'pg', 'pg1', 'patroni.yml'), (s) => s.replace('protocol: http', 'protocol: https'), async () => {
+      const { code, report } = await doctor();
+      assert.equal(code, 1);
+      const f = report.findings.find((x) => x.id === 'etcd.scheme-mismatch')!;
+      assert.match(f.title, new RegExp(`patroni.yml of pg1 uses https://127.0.0.1:${BASE + 10}, but etcd there serves http`));
+    });
+  });
+
+  test('a patroni.yml with a v2 `etcd:` section', async () => {
+    await withFileChanged(join(stateDir, 'pg', 'pg2', 'patroni.yml'), (s) => s.replace(/^etcd3:/m, 'etcd:'), async () => {
+      assert.ok((await doctor()).ids.includes('spec.patroni-etcd-v2'));
+    });
+  });
+
+  test('data dir with the wrong mode, then the wrong owner', async () => {
+    const dir = join(stateDir, 'pg', 'pg1', 'data');
+    const st = statSync(dir);
+    try {
+      chmodSync(dir, 0o755);
+      let f = (await doctor()).report.findings.find((x) => x.id === 'host.data-dir');
+      assert.match(f!.title, /data dir of pg1 has mode 755/);
+      chmodSync(dir, 0o700);
+      chownSync(dir, 0, 0);
+      f = (await doctor()).report.findings.find((x) => x.id === 'host.data-dir');
+      assert.match(f!.title, /data dir of pg1 has owner uid 0/);
+    } finally {
+      chownSync(dir, st.uid, st.gid);
+      chmodSync(dir, st.mode & 0o777);
+    }
+  });
+
+  test('pg_hba that admits the client network only over SSL, and a pod network it rejects', async () => {
+    const node = (await roles()).leader;
+    await withFileChanged(join(stateDir, 'pg', node, 'data', 'pg_hba.conf'), (s) => s.replace(/^host all all/gm, 'hostssl all all'), async () => {
+      await eventually(() => doctor(['--client-cidr', '172.21.0.0/16']), ({ report }) => report.findings.some((f) => f.id === 'patroni.pg-hba' && /rejects a plain connection/.test(f.title)));
+      const titles = (await doctor(['--client-cidr', '172.21.0.0/16'])).report.findings.filter((f) => f.id === 'patroni.pg-hba').map((f) => f.title);
+      assert.ok(titles.includes(`pg_hba of ${node} allows clients from 127.0.0.1/32 only over SSL`), titles.join('\n'));
+      assert.ok(titles.includes(`pg_hba of ${node} rejects clients from 172.21.0.0/16`), titles.join('\n'));
+    }, () => hup(node));
+    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy');
+  });
+
+  test('the primary port routed to a replica (HAProxy runtime API)', async () => {
+    const { leader, replica } = await roles();
+    await runtimeCommand(socket, `disable health primary/${replica}`);
+    await runtimeCommand(socket, `set server primary/${replica} health up`);
+    await runtimeCommand(socket, `set server primary/${leader} state maint`);
+    try {
+      const { report } = await eventually(() => doctor(), ({ report }) => report.findings.filter((f) => f.id === 'routing.primary-to-replica').length === 2);
+      const titles = report.findings.filter((f) => f.id === 'routing.primary-to-replica').map((f) => f.title);
+      assert.ok(titles.some((t) => t.includes(`routes to ${replica}, which is a replica`)), titles.join('\n'));
+      assert.ok(titles.some((t) => t.includes(`primary port ${BASE} reaches a server in recovery`)), titles.join('\n'));
+    } finally {
+      await runtimeCommand(socket, `enable health primary/${replica}`);
+      await runtimeCommand(socket, `set server primary/${leader} state ready`);
+    }
+    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
+  });
+
+  test('a running replica put in maintenance in the replicas backend', async () => {
+    const { replica } = await roles();
+    await runtimeCommand(socket, `set server replicas/${replica} state maint`);
+    try {
+      const f = (await doctor()).report.findings.find((x) => x.id === 'routing.backends-down');
+      assert.equal(f?.title, `replica ${replica} runs but is MAINT in the replicas backend`);
+    } finally {
+      await runtimeCommand(socket, `set server replicas/${replica} state ready`);
+    }
+    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
+  });
+
+  test('a stopped replica whose port another process took', async () => {
+    const { replica } = await roles();
+    await stopPatroni(replica);
+    const pgPort = BASE + 30 + Number(replica.slice(2)) - 1;
+    // It accepts and drops connections, like any foreign program would not speak PostgreSQL.
+    const squatter: Server = createServer((c) => c.destroy());
+    await new Promise<void>((r) => squatter.listen(pgPort, '127.0.0.1', () => r()));
+    try {
+      const { report, ids } = await eventually(() => doctor(), ({ ids }) => ids.includes('patroni.members'));
+      for (const id of ['patroni.api-unreachable', 'patroni.members', 'host.ports-in-use']) assert.ok(ids.includes(id), `${id} missing: ${ids.join(', ')}`);
+      assert.ok(report.findings.some((f) => f.title === `Patroni of ${replica} does not answer on http://127.0.0.1:${pgPort + 10}`));
+      assert.ok(report.findings.some((f) => f.title === `port ${pgPort} of patroni-${replica} is taken by another process`));
+    } finally {
+      squatter.close();
+    }
+  });
+
+  test('stale initialize/leader keys with no live member; dcs show and a reset that spares garden2 and /registry', async () => {
+    const { leader } = await roles();
+    await stopPatroni(leader);
+    const etcd = fastEtcdClient(ETCD, 3000);
+    try {
+      await etcd.put('/service/garden/leader').value('pg9');
+      await etcd.put('/service/garden2/initialize').value('123');
+      await etcd.put('/service/garden2/leader').value('other');
+      await etcd.put('/registry/pods/default/web').value('{"kind":"Pod"}');
+      await etcd.put('/service/gardenx').value('not a scope key');
+      const d = await doctor();
+      const stale = d.report.findings.find((f) => f.id === 'dcs.stale-keys');
+      assert.match(stale!.title, /leader key names pg9, which does not answer \(and the key has no lease/);
+      assert.match(stale!.evidence, /\/service\/garden\/initialize = system identifier \d+/);
+
+      const show = await cli(['dcs', 'show', '--json', ...flags]);
+      assert.equal(show.code, 0, show.stderr);
+      const keys = (JSON.parse(show.stdout) as { keys: { name: string; summary: string; since: string | null }[] }).keys;
+      assert.deepEqual(keys.slice(0, 2).map((k) => k.name), ['initialize', 'config']);
+      assert.match(keys.find((k) => k.name === 'leader')!.summary, /held by pg9 \(no lease/);
+      assert.match(keys.find((k) => k.name === 'initialize')!.since!, /^\d{4}-\d\d-\d\dT/);
+      assert.ok(!keys.some((k) => k.name.includes('garden2')));
+
+      const refused = await cli(['dcs', 'reset', ...flags]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /will:\n.*backup of the \d+ keys under \/service\/garden\//s);
+      assert.match(refused.stderr, /CONFIRM_REQUIRED.*Nothing was changed/s);
+      assert.ok((await etcd.get('/service/garden/leader').string()) === 'pg9');
+
+      const before = (await etcd.getAll().prefix('/service/garden/').keys()).sort();
+      const r = await cli(['dcs', 'reset', '--yes', ...flags]);
+      assert.equal(r.code, 0, r.stderr);
+      const path = /backup of \d+ keys written to (\S+)/.exec(r.stdout)![1]!;
+      const backup = JSON.parse(readFileSync(path, 'utf8')) as { keys: { key: string; value: string }[] };
+      assert.deepEqual(backup.keys.map((k) => k.key).sort(), before);
+      assert.equal(backup.keys.find((k) => k.key === '/service/garden/leader')!.value, 'pg9');
+      assert.equal((statSync(path).mode & 0o777).toString(8), '600');
+      assert.deepEqual(await etcd.getAll().prefix('/service/garden/').keys(), []);
+      assert.equal(await etcd.get('/service/garden2/initialize').string(), '123');
+      assert.equal(await etcd.get('/service/garden2/leader').string(), 'other');
+      assert.equal(await etcd.get('/registry/pods/default/web').string(), '{"kind":"Pod"}');
+      assert.equal(await etcd.get('/service/gardenx').string(), 'not a scope key');
+    } finally {
+      etcd.close();
+    }
+    const up = await cli(['up', ...flags]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal((await doctor()).report.verdict, 'healthy');
+    assert.ok(existsSync(join(stateDir, 'backups', 'dcs')));
+  });
+});
