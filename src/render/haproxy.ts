@@ -34,7 +34,10 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
     '    mode tcp',
     '    log global',
     '    option tcplog',
-    '    retries 2',
+    // No retries: HAProxy waits a 1 s turn-around before retrying a refused connect, which holds a
+    // client on a primary that is shutting down long after the new one is routed. Database clients
+    // reconnect themselves, within milliseconds.
+    '    retries 0',
     '    timeout connect 3s',
     // Long client/server timeouts: database sessions (and LISTEN) stay idle for long periods.
     '    timeout client 30m',
