@@ -110,11 +110,14 @@ async function runMode(mode: Mode, parent: string): Promise<void> {
   }
 }
 
+// --modes router,fast runs only those (the ideal client is measured in every round regardless).
+const only = process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1]!.split(',') : undefined;
+const modes = MODES.filter((m) => !only || only.includes(m.key));
 const parent = makeStateParent('bench-failover');
-for (const mode of MODES) await runMode(mode, parent);
+for (const mode of modes) await runMode(mode, parent);
 
 const ideal = (kind: Sample['kind']) => median(samples.filter((s) => s.kind === kind).map((s) => s.idealGapMs)) / 1000;
-const rows = MODES.map((m) => {
+const rows = modes.map((m) => {
   const of = (kind: Sample['kind']) => samples.filter((s) => s.mode === m.key && s.kind === kind);
   const sw = median(of('switchover').map((s) => s.gapMs)) / 1000;
   const cr = median(of('crash').map((s) => s.gapMs)) / 1000;
