@@ -25,6 +25,8 @@ const MODES: Mode[] = [
 interface Sample { mode: string; kind: 'switchover' | 'crash'; gapMs: number; idealGapMs: number; lost: number; idealLost: number }
 const samples: Sample[] = [];
 const leaderToRouteMs: number[] = [];
+/** The same minus the wait for the new leader to answer /primary (Patroni still promoting). */
+const routerOwnMs: number[] = [];
 let routerRssKb = 0;
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -101,7 +103,9 @@ async function runMode(mode: Mode, parent: string): Promise<void> {
       routerRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${processPid(stateDir, 'router')}/status`, 'utf8'))?.[1] ?? 0);
       for (const line of readFileSync(join(stateDir, 'logs', 'router.log'), 'utf8').split('\n')) {
         if (!line.includes('"routed primary to') || !line.includes('leader key changed')) continue;
-        leaderToRouteMs.push((JSON.parse(line) as { latencyMs: number }).latencyMs);
+        const d = JSON.parse(line) as { latencyMs: number; confirmMs?: number };
+        leaderToRouteMs.push(d.latencyMs);
+        routerOwnMs.push(d.latencyMs - (d.confirmMs ?? 0));
       }
     }
   } finally {
@@ -136,6 +140,8 @@ console.log([
   `| ideal client (tries every node directly), all rounds | ${ideal('switchover').toFixed(2)} | 1.00 | ${ideal('crash').toFixed(2)} | +0.00 s | ${samples.reduce((n, s) => n + s.idealLost, 0)} |`,
   '',
   `router leader-key event -> route applied: p99 ${leaderToRouteMs.length ? p99(leaderToRouteMs).toFixed(1) : '-'} ms, median ${leaderToRouteMs.length ? median(leaderToRouteMs).toFixed(1) : '-'} ms over ${leaderToRouteMs.length} events`,
+  `  of which the router's own work (event -> route minus waiting for /primary = 200): p99 ${routerOwnMs.length ? p99(routerOwnMs).toFixed(1) : '-'} ms, median ${routerOwnMs.length ? median(routerOwnMs).toFixed(1) : '-'} ms`,
+  `  all events (ms): ${leaderToRouteMs.map((x) => x.toFixed(1)).join(', ')}`,
   `router RSS at the end of its rounds: ${(routerRssKb / 1024).toFixed(1)} MB`,
   '',
   'raw: ' + JSON.stringify(samples),
