@@ -25,6 +25,8 @@ const MODES: Mode[] = [
 interface Sample { mode: string; kind: 'switchover' | 'crash'; gapMs: number; idealGapMs: number; lost: number; idealLost: number }
 const samples: Sample[] = [];
 const leaderToRouteMs: number[] = [];
+/** The same minus the wait for the new leader to answer /primary (Patroni still promoting). */
+const routerOwnMs: number[] = [];
 let routerRssKb = 0;
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
@@ -101,7 +103,9 @@ async function runMode(mode: Mode, parent: string): Promise<void> {
       routerRssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${processPid(stateDir, 'router')}/status`, 'utf8'))?.[1] ?? 0);
       for (const line of readFileSync(join(stateDir, 'logs', 'router.log'), 'utf8').split('\n')) {
         if (!line.includes('"routed primary to') || !line.includes('leader key changed')) continue;
-        leaderToRouteMs.push((JSON.parse(line) as { latencyMs: number }).latencyMs);
+        const d = JSON.parse(line) as { latencyMs: number; confirmMs?: number };
+        leaderToRouteMs.push(d.latencyMs);
+        routerOwnMs.push(d.latencyMs - (d.confirmMs ?? 0));
       }
     }
   } finally {
@@ -110,11 +114,14 @@ async function runMode(mode: Mode, parent: string): Promise<void> {
   }
 }
 
+// --modes router,fast runs only those (the ideal client is measured in every round regardless).
+const only = process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1]!.split(',') : undefined;
+const modes = MODES.filter((m) => !only || only.includes(m.key));
 const parent = makeStateParent('bench-failover');
-for (const mode of MODES) await runMode(mode, parent);
+for (const mode of modes) await runMode(mode, parent);
 
 const ideal = (kind: Sample['kind']) => median(samples.filter((s) => s.kind === kind).map((s) => s.idealGapMs)) / 1000;
-const rows = MODES.map((m) => {
+const rows = modes.map((m) => {
   const of = (kind: Sample['kind']) => samples.filter((s) => s.mode === m.key && s.kind === kind);
   const sw = median(of('switchover').map((s) => s.gapMs)) / 1000;
   const cr = median(of('crash').map((s) => s.gapMs)) / 1000;
@@ -133,6 +140,8 @@ console.log([
   `| ideal client (tries every node directly), all rounds | ${ideal('switchover').toFixed(2)} | 1.00 | ${ideal('crash').toFixed(2)} | +0.00 s | ${samples.reduce((n, s) => n + s.idealLost, 0)} |`,
   '',
   `router leader-key event -> route applied: p99 ${leaderToRouteMs.length ? p99(leaderToRouteMs).toFixed(1) : '-'} ms, median ${leaderToRouteMs.length ? median(leaderToRouteMs).toFixed(1) : '-'} ms over ${leaderToRouteMs.length} events`,
+  `  of which the router's own work (event -> route minus waiting for /primary = 200): p99 ${routerOwnMs.length ? p99(routerOwnMs).toFixed(1) : '-'} ms, median ${routerOwnMs.length ? median(routerOwnMs).toFixed(1) : '-'} ms`,
+  `  all events (ms): ${leaderToRouteMs.map((x) => x.toFixed(1)).join(', ')}`,
   `router RSS at the end of its rounds: ${(routerRssKb / 1024).toFixed(1)} MB`,
   '',
   'raw: ' + JSON.stringify(samples),

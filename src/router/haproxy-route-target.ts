@@ -36,15 +36,17 @@ export class HaproxyRouteTarget implements RouteTarget {
   async apply(wanted: PrimaryRoute): Promise<void> {
     const servers = await this.servers();
     const b = this.backend;
-    // Un-route first, in its own round trip: at no moment are two servers ready.
+    if (wanted.primary !== null && !servers.some((s) => s.name === wanted.primary)) {
+      throw new Error(`HAProxy backend ${b} has no server ${wanted.primary}`);
+    }
+    // One round trip, executed by HAProxy in order: every other server leaves rotation (its sessions
+    // cut) before the leader enters it, so at no moment are two servers ready.
     const demote = servers.filter((s) => s.name !== wanted.primary && (s.adminState & 0x01) === 0)
       .flatMap((s) => [`set server ${b}/${s.name} state maint`, `shutdown sessions server ${b}/${s.name}`]);
-    if (demote.length > 0) await this.run(demote);
-    if (wanted.primary === null) return;
-    if (!servers.some((s) => s.name === wanted.primary)) throw new Error(`HAProxy backend ${b} has no server ${wanted.primary}`);
     // The leader answered /primary with 200 just before this call, so mark it UP now instead of
     // waiting for its next health check; the checks keep running and overrule us if it fails.
-    await this.run([`set server ${b}/${wanted.primary} state ready`, `set server ${b}/${wanted.primary} health up`]);
+    const promote = wanted.primary === null ? [] : [`set server ${b}/${wanted.primary} state ready`, `set server ${b}/${wanted.primary} health up`];
+    if (demote.length + promote.length > 0) await this.run([...demote, ...promote]);
   }
 
   /**
