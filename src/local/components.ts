@@ -1,8 +1,6 @@
 // The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Spec } from '../spec/index.js';
+import { GARDENOS_BIN } from './install-paths.js';
 import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/index.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
@@ -19,21 +17,6 @@ export interface ComponentContext {
   etcdTls?: EtcdTlsFiles;
 }
 
-/**
- * The CLI entry point; the router runs as `gardenos router` under the supervisor. Found by walking up
- * from this module, which lives in src/local/ when run from source and in node_modules/.cache when bundled.
- */
-function findGardenosBin(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'bin', 'gardenos.js');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error('cannot find bin/gardenos.js above ' + fileURLToPath(import.meta.url));
-    dir = dirname(dir);
-  }
-}
-
-const GARDENOS_BIN = findGardenosBin();
 
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
 

@@ -1,12 +1,11 @@
 // User services under the local supervisor: their launch specs (through the keeper) and a health probe.
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Spec } from '../spec/index.js';
 import type { Layout } from './layout.js';
 import type { Probe } from './readiness.js';
 import type { ComponentSpec } from './supervised-process.js';
 
-const KEEPER = fileURLToPath(new URL('./service-keeper.mjs', import.meta.url));
+import { SERVICE_KEEPER as KEEPER } from './install-paths.js';
 
 /**
  * One 'service' component per services[] entry with a command. The pid file holds the keeper, which

@@ -79,6 +79,10 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     router,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
+  if (spec.postgres.synchronousMode && spec.nodes.length > 1 && status.postgres.leader && !members.some((m) => m.role === 'sync_standby')) {
+    // Until Patroni names one, no replica is eligible for promotion: a leader crash now would leave no leader.
+    status.problems.push('synchronous mode: Patroni has not named a synchronous standby (no replica may take over yet)');
+  }
   status.health = !anyRunning ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
   if (!anyRunning) status.problems = ['no process of this platform is running'];
   return status;

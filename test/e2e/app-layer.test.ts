@@ -217,7 +217,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const { pid } = (await (await api('/health')).json()) as { pid: number };
     const r = await cli(['down', ...flags]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /8 processes stopped/);
+    assert.match(r.stdout, /9 processes stopped/);
     await eventually(async () => pidAlive(pid), (alive) => !alive, 10_000);
   });
 });

@@ -55,7 +55,8 @@ const hup = (node: string) => process.kill(postmasterPid(stateDir, node), 'SIGHU
 describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
   before(async () => {
     requireStack();
-    writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\n');
+    // Without the router: it would heal the misrouting injected below before doctor could see it.
+    writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\nrouter: { enabled: false }\n');
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
   });

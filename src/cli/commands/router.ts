@@ -109,9 +109,13 @@ ${PLATFORM_USAGE}
     const source: LeaderSource = pollMs
       ? new PatroniPollingLeaderSource(setup.patroniApis, pollMs)
       : new EtcdLeaderSource(etcd, `${setup.prefix}leader`);
+    const confirm = patroniConfirmer(dcsApiUrls(etcd, setup.prefix));
+    // Warm up the path a leader change takes (member URLs from the DCS, HTTP to each Patroni, the
+    // code itself), so the first failover is routed as fast as the later ones.
+    const members = await etcd.getAll().prefix(`${setup.prefix}members/`).keys().catch(() => [] as string[]);
+    await Promise.all(members.map((k) => confirm(k.slice(`${setup.prefix}members/`.length)).catch(() => false)));
     const router = new Router({
-      source, target: setup.target, log, metrics,
-      confirm: patroniConfirmer(dcsApiUrls(etcd, setup.prefix)),
+      source, target: setup.target, log, metrics, confirm,
       reconcileIntervalMs: pollMs ?? setup.reconcileIntervalMs,
     });
     const server = await startRouterServer(setup.listen.host, setup.listen.port, metrics, () => router.view);
