@@ -72,7 +72,7 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
       command: process.execPath,
       // A small heap: the router uses about 20 MB of it. V8's default 16 MB semi-spaces and lazily
       // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
-      args: ['--max-semi-space-size=1', '--max-old-space-size=48', GARDENOS_BIN, 'router', '--state-dir', layout.root],
+      args: ['--max-semi-space-size=1', '--max-old-space-size=32', GARDENOS_BIN, 'router', '--state-dir', layout.root],
       env: { ...BASE_ENV, HOME: layout.root },
       cwd: layout.root,
       logFile: layout.logFile('router'),
