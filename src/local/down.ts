@@ -1,7 +1,7 @@
 // `gardenos down`: stop in a safe order (HAProxy, replicas, leader, etcd), graceful then forced.
 import { rmSync } from 'node:fs';
 import { PatroniClient } from '../patroni/index.js';
-import type { LocalPlatform } from './platform.js';
+import { processesOf, type LocalPlatform } from './platform.js';
 import type { Reporter } from './reporter.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
@@ -25,7 +25,7 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
     }
     done(stopped.some((s) => s.how === 'killed') ? 'some needed SIGKILL' : 'done');
   };
-  const of = (kind: SupervisedProcess['spec']['kind']) => platform.processes.filter((p) => p.spec.kind === kind);
+  const of = (kind: SupervisedProcess['spec']['kind']) => processesOf(platform, kind);
 
   // Services first (they hold database sessions), then the router: it would otherwise react to the members going away.
   await stopAll(of('service'), 'services');

@@ -4,19 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../main.js';
+import { runMain } from '../../../test/support/main-in-process.js';
 
-async function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(args, { out, err, env: { NO_COLOR: '1', ...env }, cwd });
-  return { code, out: o, err: e };
-}
+const run = runMain;
 
 describe('gardenos deploy', () => {
   test('--dry-run prints the plan in dependency order and contacts no cluster', async () => {
