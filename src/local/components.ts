@@ -5,6 +5,7 @@ import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/inde
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from './os-user.js';
+import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
 import type { ComponentSpec } from './supervised-process.js';
 
@@ -70,9 +71,10 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     id: 'router', kind: 'router', member: 'router', pidFile: layout.pidFile('router'), ports: [spec.router.port],
     launch: {
       command: process.execPath,
-      // A small heap: the router uses about 20 MB of it. V8's default 16 MB semi-spaces and lazily
+      // A small heap: the router uses about 10 MB of it. V8's default 16 MB semi-spaces and lazily
       // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
-      args: ['--max-semi-space-size=1', '--max-old-space-size=32', GARDENOS_BIN, 'router', '--state-dir', layout.root],
+      // Explicit flags instead of the spec: the router never loads zod, yaml or the renderers.
+      args: ['--max-semi-space-size=1', '--max-old-space-size=32', GARDENOS_BIN, 'router', ...routerFlags(spec, layout)],
       env: { ...BASE_ENV, HOME: layout.root },
       cwd: layout.root,
       logFile: layout.logFile('router'),

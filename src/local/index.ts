@@ -18,3 +18,4 @@ export { pgbackrestPaths, writeBackupFiles } from './backup-files.js';
 export { etcdTlsFiles } from './certs.js';
 export { ensureOwnedDir, writeAtomic } from './state-dir.js';
 export { haproxyRoutesProbe, patroniMembersProbe } from './readiness.js';
+export { routerFlags } from './router-flags.js';

@@ -16,11 +16,15 @@ export function parseServersState(text: string, backend: string): ServerState[] 
 
 export class HaproxyRouteTarget implements RouteTarget {
   readonly name = 'haproxy';
+  /** Server names of the backend: fixed by haproxy.cfg, so apply() needs no read of its own. */
+  private known: string[] | undefined;
 
   constructor(private readonly adminSocket: string, private readonly backend = 'primary', private readonly timeoutMs = 1000) {}
 
   async servers(): Promise<ServerState[]> {
-    return parseServersState(await runtimeCommand(this.adminSocket, `show servers state ${this.backend}`, this.timeoutMs), this.backend);
+    const servers = parseServersState(await runtimeCommand(this.adminSocket, `show servers state ${this.backend}`, this.timeoutMs), this.backend);
+    this.known = servers.map((s) => s.name);
+    return servers;
   }
 
   async actual(): Promise<ActualRoutes> {
@@ -34,19 +38,21 @@ export class HaproxyRouteTarget implements RouteTarget {
   }
 
   async apply(wanted: PrimaryRoute): Promise<void> {
-    const servers = await this.servers();
     const b = this.backend;
-    if (wanted.primary !== null && !servers.some((s) => s.name === wanted.primary)) {
+    let names = this.known ?? (await this.servers()).map((s) => s.name);
+    if (wanted.primary !== null && !names.includes(wanted.primary)) names = (await this.servers()).map((s) => s.name);
+    if (wanted.primary !== null && !names.includes(wanted.primary)) {
       throw new Error(`HAProxy backend ${b} has no server ${wanted.primary}`);
     }
     // One round trip, executed by HAProxy in order: every other server leaves rotation (its sessions
-    // cut) before the leader enters it, so at no moment are two servers ready.
-    const demote = servers.filter((s) => s.name !== wanted.primary && (s.adminState & 0x01) === 0)
-      .flatMap((s) => [`set server ${b}/${s.name} state maint`, `shutdown sessions server ${b}/${s.name}`]);
+    // cut) before the leader enters it, so at no moment are two servers ready. Sent for every other
+    // server whatever its state: repeating maint is harmless, and no read is needed on the way.
+    const demote = names.filter((n) => n !== wanted.primary)
+      .flatMap((n) => [`set server ${b}/${n} state maint`, `shutdown sessions server ${b}/${n}`]);
     // The leader answered /primary with 200 just before this call, so mark it UP now instead of
     // waiting for its next health check; the checks keep running and overrule us if it fails.
     const promote = wanted.primary === null ? [] : [`set server ${b}/${wanted.primary} state ready`, `set server ${b}/${wanted.primary} health up`];
-    if (demote.length + promote.length > 0) await this.run([...demote, ...promote]);
+    await this.run([...demote, ...promote]);
   }
 
   /**

@@ -126,14 +126,28 @@ describe('Router', () => {
     assert.equal(log.decisions.at(-1), 'routed primary to pg2: reconcile timer at revision 15');
   });
 
-  test('when the target already matches, apply is never called (nor the leader asked)', async () => {
+  test('when the target already matches, apply is never called (nor the leader asked on key refreshes)', async () => {
     const { router, source, target, confirmer, log } = await rig({ leader: 'pg1', revision: 12, ready: ['pg1'] });
+    confirmer.asked.length = 0; // on start the router does not know yet what is routed, and may ask once
     source.push('pg1', 13); // Patroni refreshing its leader key
+    source.push('pg1', 14);
     await router.idle();
     assert.deepEqual(target.applied, []);
     assert.deepEqual(confirmer.asked, []);
     assert.deepEqual(log.decisions, []);
     assert.equal(router.view.routedTo, 'pg1');
+  });
+
+  test('a new leader is asked for /primary while the target\'s state is still being read', async () => {
+    const { router, source, target, confirmer, log } = await rig({ leader: 'pg1', revision: 12 });
+    target.holdActual();
+    source.push('pg2', 13);
+    await waitFor('pg2 to be asked before the target answers', () => confirmer.asked.includes('pg2'));
+    assert.deepEqual(target.ready, ['pg1'], 'nothing applied before the target state is known');
+    target.releaseActual();
+    await router.idle();
+    assert.deepEqual(target.ready, ['pg2']);
+    assert.equal(log.decisions.at(-1), 'routed primary to pg2: leader key changed at revision 13');
   });
 
   test('the newest observation wins when several arrive during a slow confirm', async () => {

@@ -108,18 +108,30 @@ export class Router {
   }
 
   private async reconcile(obs: LeaderObservation): Promise<void> {
-    const before = await this.o.target.actual();
+    // A key naming someone we do not route to is a leader change: ask it for /primary at once, while
+    // the target's state is being read, so the HTTP wait and the socket round trip overlap.
+    const confirmStart = performance.now();
+    const abandon = { now: false };
+    const early = obs.leader !== null && obs.leader !== this.view.routedTo ? this.confirmed(obs, abandon) : undefined;
+    let before: ActualRoutes;
+    try {
+      before = await this.o.target.actual();
+    } catch (err) {
+      abandon.now = true;
+      throw err;
+    }
     // Already routed to the key's leader and healthy there: nothing to confirm (the target's own
     // checks keep verifying it), so a slow Patroni API can never make us unroute a good leader.
     if (obs.leader && sameRoute(before, obs.leader)) {
+      abandon.now = true;
+      this.confirming = undefined;
       this.view.routedTo = obs.leader;
       return;
     }
-    const confirmStart = performance.now();
-    const wanted = obs.leader && (await this.confirmed(obs)) ? obs.leader : null;
+    const wanted = obs.leader && (await (early ?? this.confirmed(obs, abandon))) ? obs.leader : null;
     const confirmMs = performance.now() - confirmStart;
     if (this.latest !== obs) return; // a newer observation arrived while confirming
-    // `before` is still the target's state: only routers change it, and apply() re-reads it anyway.
+    // `before` is still the target's state: only routers change it, and apply() works from the wanted state anyway.
     const actual = before;
     this.view.routedTo = wanted;
     if (wanted ? sameRoute(actual, wanted) : actual.ready.length === 0) return;
@@ -136,7 +148,7 @@ export class Router {
   }
 
   /** The leader key alone is not enough: the member must answer /primary with 200 before it gets writes. */
-  private async confirmed(obs: LeaderObservation): Promise<boolean> {
+  private async confirmed(obs: LeaderObservation, abandon: { now: boolean }): Promise<boolean> {
     // The deadline belongs to the leader, not to the observation: the reconcile timer and Patroni's
     // leader-key refreshes bring new observations of the same leader more often than the timeout, and
     // restarting the wait on each would keep the old primary routed for as long as the new one is silent.
@@ -147,15 +159,17 @@ export class Router {
     const { deadline } = this.confirming;
     const started = performance.now();
     do {
+      if (abandon.now) return false;
       if (await this.o.confirm(obs.leader!).catch(() => false)) {
         this.confirming = undefined;
         return true;
       }
       if (performance.now() >= deadline) break;
-      // A promotion finishes within milliseconds of the key changing: ask every 5 ms at first, then
-      // every 50 ms, so a leader that is dead (its key not yet expired) does not cost a request per 5 ms.
-      await sleep(performance.now() - started < 500 ? 5 : 50);
-    } while (this.latest === obs && !this.stopped);
+      // Patroni 3.0 answers 200 once it holds the key, so a refusal mostly means our request came
+      // first (or Patroni is still promoting): ask again after 2 ms at first, then every 50 ms, so a
+      // leader that is dead (its key not yet expired) does not cost a request per 2 ms.
+      await sleep(performance.now() - started < 500 ? 2 : 50);
+    } while (this.latest === obs && !this.stopped && !abandon.now);
     return false;
   }
 }

@@ -56,11 +56,24 @@ export class MemoryRouteTarget implements RouteTarget {
   readonly applied: PrimaryRoute[] = [];
   /** How many of the next apply() calls throw. */
   failNext = 0;
+  private actualGate: Promise<void> | undefined;
+  private openActual: (() => void) | undefined;
 
   constructor(readonly members: string[]) {}
 
+  /** Makes actual() wait until releaseActual(), like a slow admin socket. */
+  holdActual(): void {
+    this.actualGate = new Promise((r) => (this.openActual = r));
+  }
+
+  releaseActual(): void {
+    this.actualGate = undefined;
+    this.openActual?.();
+  }
+
   async actual(): Promise<ActualRoutes> {
     await turn();
+    await this.actualGate;
     return { ready: [...this.ready], routable: [...this.ready], members: [...this.members] };
   }
 

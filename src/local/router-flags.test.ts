@@ -1,0 +1,37 @@
+// The flags `up` starts the router with describe the spec's platform exactly (round trip through the router's parser).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { routerSettingsFromFlags, type FlagValues } from '../router/settings.js';
+import { loadSpec } from '../spec/index.js';
+import { layoutOf } from './layout.js';
+import { routerFlags } from './router-flags.js';
+
+const load = (text: string) => loadSpec(text, { source: 't', defaultStateDir: (n) => `/srv/${n}` });
+const parse = (flags: string[]) => routerSettingsFromFlags(parseArgs({ args: flags, options: Object.fromEntries(
+  flags.filter((f) => f.startsWith('--')).map((f) => [f.slice(2), { type: 'string' as const }])), strict: true }).values as FlagValues);
+
+describe('routerFlags', () => {
+  test('the default spec: three etcd members over http, the admin socket, the router port', () => {
+    const spec = load('');
+    const s = parse(routerFlags(spec, layoutOf(spec.local.stateDir)));
+    assert.deepEqual(s.etcd, ['http://127.0.0.1:15410', 'http://127.0.0.1:15412', 'http://127.0.0.1:15414']);
+    assert.equal(s.prefix, '/service/garden/');
+    assert.equal(s.haproxySocket, '/srv/garden/haproxy/admin.sock');
+    assert.deepEqual(s.listen, { host: '127.0.0.1', port: 15403 });
+    assert.equal(s.reconcileIntervalMs, 5000);
+    assert.equal(s.etcdTls, undefined);
+    assert.equal(s.poll, undefined, 'the etcd watch unless --poll-ms is added');
+  });
+
+  test('https etcd, another namespace, name, base port and reconcile interval', () => {
+    const spec = load('name: shop\netcd:\n  scheme: https\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n');
+    const flags = routerFlags(spec, layoutOf(spec.local.stateDir));
+    const s = parse([...flags, '--poll-ms', '500']);
+    assert.equal(s.etcd[0], 'https://127.0.0.1:20010');
+    assert.equal(s.prefix, '/db/shop/');
+    assert.deepEqual(s.etcdTls, { caFile: '/srv/shop/certs/ca.crt', certFile: '/srv/shop/certs/etcd.crt', keyFile: '/srv/shop/certs/etcd.key' });
+    assert.equal(s.reconcileIntervalMs, 2000);
+    assert.deepEqual(s.poll, { intervalMs: 500, patroniApis: ['http://127.0.0.1:20040', 'http://127.0.0.1:20041', 'http://127.0.0.1:20042'] });
+  });
+});
