@@ -10,7 +10,7 @@ import { waitFor } from '../../test/support/processes.js';
 
 runRouteTargetConformance('HAProxy runtime API', async () => {
   const h = await startHaproxy();
-  return { target: new HaproxyRouteTarget(h.adminSocket), members: h.members, teardown: h.stop };
+  return { target: new HaproxyRouteTarget(h.adminSocket), peer: () => new HaproxyRouteTarget(h.adminSocket), members: h.members, teardown: h.stop };
 });
 
 // Captured from HAProxy 2.6.12 (`show servers state`): pg2 forced into maint (admin 1, op 0), pg3 drained

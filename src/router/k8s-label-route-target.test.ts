@@ -9,11 +9,10 @@ import { ConflictError, FakePodApi } from './test-support/fake-pod-api.js';
 
 const MEMBERS = ['pg-0', 'pg-1', 'pg-2'];
 
-runRouteTargetConformance('Kubernetes role labels (fake PodApi)', async () => ({
-  target: new K8sLabelRouteTarget(new FakePodApi(MEMBERS)),
-  members: MEMBERS,
-  teardown: async () => undefined,
-}));
+runRouteTargetConformance('Kubernetes role labels (fake PodApi)', async () => {
+  const api = new FakePodApi(MEMBERS);
+  return { target: new K8sLabelRouteTarget(api), peer: () => new K8sLabelRouteTarget(api), members: MEMBERS, teardown: async () => undefined };
+});
 
 test('the fake PodApi rejects a stale resourceVersion and bumps it on every write', async () => {
   const api = new FakePodApi(['a']);

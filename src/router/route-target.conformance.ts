@@ -8,6 +8,8 @@ export interface RouteTargetFixture {
   target: RouteTarget;
   /** Every member the target routes to; the suite needs at least two. */
   members: string[];
+  /** A second, independent handle on the same routes: what another router process would hold. */
+  peer(): RouteTarget;
   teardown(): Promise<void>;
 }
 
@@ -77,6 +79,28 @@ export function runRouteTargetConformance(name: string, setup: () => Promise<Rou
       assert.deepEqual(r.doubles, [], `two members ready at once in ${r.doubles.length} of ${r.samples} samples`);
       assert.ok(r.samples >= order.length, `the sampler only ran ${r.samples} times during ${order.length} switches`);
       await expectRouted(target, b);
+    }));
+
+    test('two routers applying the same leader at once: never two members ready, that leader routed', withTarget(async ({ target, members, peer }, a, b) => {
+      const other = peer();
+      await apply(target, a);
+      // A router retries a rejected apply (the Kubernetes target rejects a stale resourceVersion).
+      const applyRetrying = async (t: RouteTarget, m: string) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await apply(t, m);
+          } catch (err) {
+            if (attempt >= 5) throw err;
+          }
+        }
+      };
+      const order = [b, members[2] ?? a, a, b];
+      const r = await sampleWhile(target, async () => {
+        for (const m of order) await Promise.all([applyRetrying(target, m), applyRetrying(other, m)]);
+      });
+      assert.deepEqual(r.doubles, [], `two members ready at once in ${r.doubles.length} of ${r.samples} samples`);
+      await expectRouted(target, b);
+      await expectRouted(other, b);
     }));
 
     test('apply({primary: null}) leaves nobody ready', withTarget(async ({ target }, a) => {

@@ -10,7 +10,8 @@ import { FakeConfirmer, FakeLeaderSource, MemoryLog, MemoryRouteTarget } from '.
 // The fake target must behave like the real ones, or the router tests below would prove nothing.
 runRouteTargetConformance('in-memory fake used by the router tests', async () => {
   const members = ['pg1', 'pg2', 'pg3'];
-  return { target: new MemoryRouteTarget(members), members, teardown: async () => undefined };
+  const target = new MemoryRouteTarget(members);
+  return { target, peer: () => target.peer(), members, teardown: async () => undefined };
 });
 
 interface Rig {
@@ -192,6 +193,34 @@ describe('Router', () => {
     await router.idle();
     assert.equal(await histogramCount(metrics), 2);
     assert.match(await metrics.registry.getSingleMetricAsString('gardenos_router_route_changes_total'), /route_changes_total\{target="memory"\} 3$/m);
+  });
+
+  test('two routers on one target: both follow the leader, and one lagging behind cannot route the old leader back', async () => {
+    const { router: first, source, target, confirmer } = await rig({ leader: 'pg1', revision: 12 });
+    const lagging = new FakeLeaderSource('pg1', 12);
+    const second = new Router({
+      source: lagging, target: target.peer(), log: new MemoryLog(), metrics: createRouterMetrics(), confirm: confirmer.confirm,
+      reconcileIntervalMs: 60_000, confirmTimeoutMs: 300,
+    });
+    started.push(second);
+    await second.start();
+    await second.idle();
+    assert.deepEqual(target.ready, ['pg1']);
+    // pg1 is demoted: it stops answering /primary, and pg2 takes the key. Only the first router hears of it.
+    confirmer.confirming.delete('pg1');
+    source.push('pg2', 13);
+    await first.idle();
+    assert.deepEqual(target.ready, ['pg2']);
+    // The lagging router re-reads its stale key (pg1): pg1 does not confirm, so it must not take the route
+    // back. After its confirm timeout it errs on the safe side (nobody routed) until it hears of pg2.
+    lagging.push('pg1', 12);
+    await second.idle();
+    assert.ok(!target.ready.includes('pg1'), `the lagging router routed the demoted pg1: ${JSON.stringify(target.ready)}`);
+    assert.ok(target.ready.length <= 1);
+    // Once it hears of pg2, both agree.
+    lagging.push('pg2', 13);
+    await second.idle();
+    assert.deepEqual(target.ready, ['pg2']);
   });
 
   test('watch errors are counted in the view and the metrics', async () => {

@@ -52,7 +52,8 @@ export class FakeLeaderSource implements LeaderSource {
 /** The router tests' RouteTarget: it demotes before it promotes, like the real ones, and can be told to fail. */
 export class MemoryRouteTarget implements RouteTarget {
   readonly name = 'memory';
-  ready: string[] = [];
+  /** Shared by peers: another router's handle on the same routes. */
+  private shared: { ready: string[] } = { ready: [] };
   readonly applied: PrimaryRoute[] = [];
   /** How many of the next apply() calls throw. */
   failNext = 0;
@@ -60,6 +61,21 @@ export class MemoryRouteTarget implements RouteTarget {
   private openActual: (() => void) | undefined;
 
   constructor(readonly members: string[]) {}
+
+  get ready(): string[] {
+    return this.shared.ready;
+  }
+
+  set ready(members: string[]) {
+    this.shared.ready = members;
+  }
+
+  /** A second handle on the same routes, as another router process would have. */
+  peer(): MemoryRouteTarget {
+    const other = new MemoryRouteTarget(this.members);
+    other.shared = this.shared;
+    return other;
+  }
 
   /** Makes actual() wait until releaseActual(), like a slow admin socket. */
   holdActual(): void {
