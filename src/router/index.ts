@@ -9,4 +9,5 @@ export { patroniConfirmer, dcsApiUrls } from './patroni-confirmer.js';
 export { createRouterMetrics, type RouterMetrics } from './metrics.js';
 export { startRouterServer } from './server.js';
 export { jsonLog } from './json-log.js';
+export { routerSettingsFromFlags, type FlagValues, type RouterSettings } from './settings.js';
 export type { LeaderSource, RouteTarget, LeaderObservation, PrimaryRoute, ActualRoutes, DecisionLog } from './types.js';

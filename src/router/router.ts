@@ -132,9 +132,8 @@ export class Router {
     const confirmMs = performance.now() - confirmStart;
     if (this.latest !== obs) return; // a newer observation arrived while confirming
     // `before` is still the target's state: only routers change it, and apply() works from the wanted state anyway.
-    const actual = before;
     this.view.routedTo = wanted;
-    if (wanted ? sameRoute(actual, wanted) : actual.ready.length === 0) return;
+    if (wanted ? sameRoute(before, wanted) : before.ready.length === 0) return;
     await this.o.target.apply({ primary: wanted });
     const latencyMs = performance.now() - obs.observedAt;
     this.o.metrics.routeChanges.inc({ target: this.o.target.name });
@@ -144,7 +143,7 @@ export class Router {
       : `unrouted primary: ${obs.leader ? `${obs.leader} does not confirm /primary yet` : obs.cause} at revision ${obs.revision}`;
     this.view.lastDecision = sentence;
     this.view.lastDecisionAt = new Date().toISOString();
-    this.o.log.decision(sentence, { leader: obs.leader, wanted, revision: obs.revision, latencyMs: round1(latencyMs), confirmMs: round1(confirmMs), previous: actual.ready });
+    this.o.log.decision(sentence, { leader: obs.leader, wanted, revision: obs.revision, latencyMs: round1(latencyMs), confirmMs: round1(confirmMs), previous: before.ready });
   }
 
   /** The leader key alone is not enough: the member must answer /primary with 200 before it gets writes. */

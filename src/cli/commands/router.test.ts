@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runMain } from '../../../test/support/main-in-process.js';
 
 describe('gardenos router (command)', () => {
@@ -11,6 +12,13 @@ describe('gardenos router (command)', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /--scope/);
     assert.match(r.err, /--scope garden/);
+  });
+
+  test('without --etcd it reads the local platform, and says so when there is none', async () => {
+    const r = await runMain(['router', '--state-dir', join(tmpdir(), 'gardenos-no-such-platform')], tmpdir());
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no gardenos platform in .*gardenos-no-such-platform/);
+    assert.match(r.err, /gardenos up/);
   });
 
   test('a port in use ends with exit 2 before any routing starts', async () => {

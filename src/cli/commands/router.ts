@@ -1,17 +1,12 @@
 // gardenos router
+import { parseArgs } from 'node:util';
 import { GardenError } from '../../errors.js';
-import { fastEtcdClient } from '../../dcs/etcd-status.js';
-import { HaproxyRouteTarget } from '../../router/haproxy-route-target.js';
-import { K8sLabelRouteTarget } from '../../router/k8s-label-route-target.js';
-import { EtcdLeaderSource } from '../../router/etcd-leader-source.js';
-import { PatroniPollingLeaderSource } from '../../router/patroni-polling-leader-source.js';
-import { dcsApiUrls, patroniConfirmer } from '../../router/patroni-confirmer.js';
-import { createRouterMetrics } from '../../router/metrics.js';
-import { jsonLog } from '../../router/json-log.js';
-import { Router } from '../../router/router.js';
-import { startRouterServer } from '../../router/server.js';
-import { routerSettingsFromFlags, type FlagValues, type RouterSettings } from '../../router/settings.js';
-import type { LeaderSource, RouteTarget } from '../../router/types.js';
+import { fastEtcdClient } from '../../dcs/index.js';
+import {
+  createRouterMetrics, dcsApiUrls, EtcdLeaderSource, HaproxyRouteTarget, jsonLog, K8sLabelRouteTarget,
+  PatroniPollingLeaderSource, patroniConfirmer, Router, routerSettingsFromFlags, startRouterServer,
+  type FlagValues, type LeaderSource, type RouteTarget, type RouterSettings,
+} from '../../router/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 
 /**
@@ -22,8 +17,10 @@ async function settingsOf(ctx: CommandContext): Promise<RouterSettings> {
   if (ctx.values.etcd !== undefined || ctx.values.target === 'k8s') return routerSettingsFromFlags(ctx.values as FlagValues);
   const [{ readPlatformSpec }, { layoutOf, routerFlags }] = await Promise.all([import('../spec-source.js'), import('../../local/index.js')]);
   const spec = readPlatformSpec(ctx);
-  const { values } = (await import('node:util')).parseArgs({ args: routerFlags(spec, layoutOf(spec.local.stateDir)), options: command.options, strict: true });
-  return routerSettingsFromFlags({ ...values, ...(ctx.values['poll-ms'] !== undefined ? { 'poll-ms': ctx.values['poll-ms'] } : {}) } as FlagValues);
+  const { values } = parseArgs({ args: routerFlags(spec, layoutOf(spec.local.stateDir)), options: command.options, strict: true });
+  // Flags given on the command line (e.g. --poll-ms, --listen) override what the spec says.
+  const given = Object.fromEntries(Object.entries(ctx.values).filter(([, v]) => v !== undefined));
+  return routerSettingsFromFlags({ ...values, ...given } as FlagValues);
 }
 
 async function targetOf(s: RouterSettings): Promise<RouteTarget> {
