@@ -89,6 +89,16 @@ describe('renderPatroniConfig', () => {
     }
   });
 
+  test('Patroni reaches its own PostgreSQL over the socket, so a client pg_hba mistake cannot cut it off', () => {
+    const config = patroniView(specFrom('{}\n'));
+    assert.equal(at(config, 'postgresql', 'use_unix_socket'), true);
+    assert.equal(at(config, 'postgresql', 'use_unix_socket_repl'), true);
+    for (const hba of [at(config, 'bootstrap', 'pg_hba'), at(config, 'postgresql', 'pg_hba')] as string[][]) {
+      // The socket lines come before every host line: the first matching line decides.
+      assert.deepEqual(hba.slice(0, 2), ['local all all scram-sha-256', `local replication ${ROLE_NAMES.replication} scram-sha-256`]);
+    }
+  });
+
   test('authentication has superuser, replication and rewind users', () => {
     const config = patroniView(specFrom('postgres: { superuser: admin }\n'));
     assert.deepEqual(at(config, 'postgresql', 'authentication'), {

@@ -104,6 +104,7 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
       parameters: { unix_socket_directories: input.runDir },
       pg_hba: renderPgHba(spec, topology),
       use_pg_rewind: true,
+      ...OWN_CONNECTIONS_OVER_SOCKET,
     },
     watchdog: { mode: 'off' },
     tags: { nofailover: node.nofailover, noloadbalance: false, clonefrom: false, nosync: false },
@@ -115,6 +116,17 @@ export function renderPatroniConfig(input: PatroniNodeInput): string {
 }
 
 /**
+ * Patroni reaches its own PostgreSQL over the Unix socket (its health queries, and the replication
+ * connection it uses to read its own timeline). Over TCP it would pass through the same `host` lines
+ * as clients, so an operator's pg_hba mistake (say `hostssl` for the client network) would cut Patroni
+ * off from its own server and make it restart PostgreSQL: the leader would go down.
+ */
+export const OWN_CONNECTIONS_OVER_SOCKET = { use_unix_socket: true, use_unix_socket_repl: true } as const;
+
+/** The socket lines that OWN_CONNECTIONS_OVER_SOCKET needs; they come first, before any `host` line. */
+export const LOCAL_SOCKET_HBA = ['local all all scram-sha-256', `local replication ${ROLE_NAMES.replication} scram-sha-256`] as const;
+
+/**
  * pg_hba lines: scram-sha-256 everywhere, never trust. Replication only from the members' own
  * addresses; clients from the allowed CIDRs and from the members (HAProxy connects from there).
  */
@@ -122,7 +134,7 @@ export function renderPgHba(spec: Spec, topology: Topology): string[] {
   const memberNets = [...new Set(topology.nodes.map((n) => `${n.host}/32`))].sort();
   const clientNets = [...new Set([...spec.postgres.allowedClientCidrs, ...memberNets])];
   return [
-    'local all all scram-sha-256',
+    ...LOCAL_SOCKET_HBA,
     ...memberNets.map((net) => `host replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
     ...clientNets.map((net) => `host all all ${net} scram-sha-256`),
   ];

@@ -1,7 +1,7 @@
 // The Patroni StatefulSet on the shared etcd (etcd3), its config, Services, and PodDisruptionBudget.
 import { stringify } from 'yaml';
 import type { Spec } from '../../spec/index.js';
-import { buildPatroniConfig, ROLE_NAMES } from '../patroni.js';
+import { buildPatroniConfig, LOCAL_SOCKET_HBA, OWN_CONNECTIONS_OVER_SOCKET, ROLE_NAMES } from '../patroni.js';
 import { etcdEndpoints } from './base.js';
 import {
   labelsOf, metadata, namesOf, PATRONI_PORT, PG_PORT, resourcesOf, scrapeAnnotations, secretEnv, selectorOf, type K8sObject,
@@ -18,7 +18,7 @@ const SOCKET_DIR = '/var/run/postgresql';
 export function renderK8sPgHba(spec: Spec): string[] {
   const clientNets = [...new Set([spec.k8s.podCidr, ...spec.postgres.allowedClientCidrs])];
   return [
-    'local all all scram-sha-256',
+    ...LOCAL_SOCKET_HBA,
     `host replication ${ROLE_NAMES.replication} ${spec.k8s.podCidr} scram-sha-256`,
     ...clientNets.map((net) => `host all all ${net} scram-sha-256`),
   ];
@@ -49,6 +49,7 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
       parameters: { unix_socket_directories: SOCKET_DIR },
       pg_hba: pgHba,
       use_pg_rewind: true,
+      ...OWN_CONNECTIONS_OVER_SOCKET,
     },
     watchdog: { mode: 'off' },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
