@@ -66,6 +66,18 @@ export async function query<T extends pg.QueryResultRow>(port: number, password:
   }
 }
 
+/** A query as the superuser over a node's Unix socket, which pg_hba's `host` lines do not govern. */
+export async function querySocket<T extends pg.QueryResultRow>(socketDir: string, port: number, password: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ host: socketDir, port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 30000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
