@@ -59,7 +59,7 @@ async function round(mode: Mode, kind: Sample['kind'], ctx: { flags: string[]; s
   const leader = await leaderOf(ctx.flags);
   let t = performance.now();
   if (kind === 'switchover') {
-    await must(['switchover', ...ctx.flags]);
+    await must(['switchover', '--yes', ...ctx.flags]);
     // Count resumed writes from the end of the switchover: before it, the old leader still took writes.
     t = performance.now();
   } else {

@@ -54,7 +54,7 @@ try {
     })();
   });
   for (let i = 0; i < N; i++) {
-    await must(['switchover', ...flags]);
+    await must(['switchover', '--yes', ...flags]);
     await must(['up', ...flags]);
     await new Promise((r) => setTimeout(r, 1500));
   }

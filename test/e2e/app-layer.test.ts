@@ -201,7 +201,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
       }
     })();
     await new Promise((r) => setTimeout(r, 1000));
-    const sw = await cli(['switchover', ...flags]);
+    const sw = await cli(['switchover', '--yes', ...flags]);
     await new Promise((r) => setTimeout(r, 2000));
     writing = false;
     await writer;

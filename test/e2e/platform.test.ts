@@ -66,7 +66,7 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
 
   test('switchover moves writes to the new leader', async () => {
     const before = (await status()).s.postgres.leader!;
-    const r = await cli(['switchover', ...flags]);
+    const r = await cli(['switchover', '--yes', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     const m = /switched over from (\S+) to (\S+): .* after ([\d.]+) s/.exec(r.stdout);
     assert.ok(m, r.stdout);

@@ -69,7 +69,7 @@ describe('primary router end to end', { timeout: 600_000 }, () => {
   test('switchover: writes resume on the new leader, none lost, never two routable servers', async () => {
     const sampler = sampleRoutable();
     const r = await withWriter(async () => {
-      const s = await cli(['switchover', ...flags]);
+      const s = await cli(['switchover', '--yes', ...flags]);
       assert.equal(s.code, 0, s.stderr);
     });
     assert.ok((await sampler.stop()) <= 1, 'two servers were routable at once');
@@ -100,7 +100,7 @@ describe('primary router end to end', { timeout: 600_000 }, () => {
     const before = await status();
     const routerPid = processPid(stateDir, 'router');
     const r = await withWriter(async () => {
-      const s = cli(['switchover', ...flags]);
+      const s = cli(['switchover', '--yes', ...flags]);
       await new Promise((res) => setTimeout(res, 300));
       process.kill(routerPid, 'SIGKILL');
       await eventually(async () => pidAlive(routerPid), (alive) => !alive, 5000);
@@ -121,7 +121,7 @@ describe('primary router end to end', { timeout: 600_000 }, () => {
     process.kill(victim, 'SIGKILL');
     await eventually(async () => pidAlive(victim), (alive) => !alive, 5000);
     const r = await withWriter(async () => {
-      const s = await cli(['switchover', ...flags]);
+      const s = await cli(['switchover', '--yes', ...flags]);
       assert.equal(s.code, 0, s.stderr);
     }, { waitHealthy: false });
     assert.deepEqual(r.lost, []);

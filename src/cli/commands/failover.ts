@@ -3,6 +3,7 @@ import { GardenError } from '../../errors.js';
 import { layoutOf, readSecrets } from '../../local/index.js';
 import { failover } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
+import { confirmPlan } from '../confirm.js';
 import { readPlatformSpec } from '../spec-source.js';
 
 const command: Command = {
@@ -12,14 +13,20 @@ const command: Command = {
 
 Manual failover through Patroni, for when there is no healthy leader (prefer switchover otherwise).
 Returns once a write through the primary port lands on NAME.
+Asks for confirmation on a terminal; --yes confirms without asking (needed without a terminal).
 
 ${PLATFORM_USAGE}
-      --to NAME         the node to promote (required)`,
-  options: { ...PLATFORM_OPTIONS, to: { type: 'string' } },
+      --to NAME         the node to promote (required)
+      --yes             confirm without asking`,
+  options: { ...PLATFORM_OPTIONS, to: { type: 'string' }, yes: { type: 'boolean' } },
   async run(ctx) {
     const to = ctx.values.to as string | undefined;
     if (!to) throw new GardenError('USAGE', 'failover needs --to NAME.', { hint: 'name the node to promote, e.g. `gardenos failover --to pg2`' });
     const spec = readPlatformSpec(ctx);
+    await confirmPlan(ctx, 'gardenos failover', [
+      `promote ${to} of ${spec.name} now, without waiting for the current leader (if any) to hand over`,
+      'transactions the old leader committed but did not yet send to it can be lost, unless synchronous mode names it the sync standby',
+    ]);
     const r = await failover(spec, readSecrets(layoutOf(spec.local.stateDir)), { to });
     ctx.out.write(`failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
     return 0;

@@ -2,6 +2,7 @@
 import { layoutOf, readSecrets } from '../../local/index.js';
 import { switchover } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
+import { confirmPlan } from '../confirm.js';
 import { readPlatformSpec } from '../spec-source.js';
 
 const command: Command = {
@@ -11,13 +12,19 @@ const command: Command = {
 
 Asks Patroni for a planned switchover (to NAME, or to the sync standby / least-lagging replica) and
 returns once a write through the primary port lands on the new leader, with the elapsed time.
+Asks for confirmation on a terminal; --yes confirms without asking (needed without a terminal).
 
 ${PLATFORM_USAGE}
-      --to NAME         the replica to promote`,
-  options: { ...PLATFORM_OPTIONS, to: { type: 'string' } },
+      --to NAME         the replica to promote
+      --yes             confirm without asking`,
+  options: { ...PLATFORM_OPTIONS, to: { type: 'string' }, yes: { type: 'boolean' } },
   async run(ctx) {
     const spec = readPlatformSpec(ctx);
     const to = ctx.values.to as string | undefined;
+    await confirmPlan(ctx, 'gardenos switchover', [
+      `demote the current leader of ${spec.name} and promote ${to ?? 'the sync standby (or the least-lagging replica)'}`,
+      `close the sessions on the old leader; writes through :${spec.haproxy.primaryPort} pause until the new leader takes them (about a second)`,
+    ]);
     const r = await switchover(spec, readSecrets(layoutOf(spec.local.stateDir)), to ? { to } : {});
     ctx.out.write(`switched over from ${r.from} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
     return 0;
