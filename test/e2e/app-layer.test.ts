@@ -200,9 +200,11 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
         await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
       }
     })();
-    await new Promise((r) => setTimeout(r, 1000));
+    // Wait for states, not for times: writes flowing before, and flowing again through the new leader after.
+    await eventually(async () => acked.length, (n) => n >= 10, 30_000);
     const sw = await cli(['switchover', '--yes', ...flags]);
-    await new Promise((r) => setTimeout(r, 2000));
+    const afterSwitch = acked.length;
+    await eventually(async () => acked.length, (n) => n >= afterSwitch + 10, 30_000);
     writing = false;
     await writer;
     assert.equal(sw.code, 0, sw.stderr);
