@@ -26,7 +26,7 @@ const ORPHAN_GRACE_MS = 5000;
 /** Ports are released when their process exits; this covers the kernel catching up, not a process stopping. */
 const PORT_RELEASE_MS = 5000;
 
-export async function down(platform: LocalPlatform, opts: { purge: boolean; reporter: Reporter; runner: ProcessRunner }): Promise<DownResult> {
+export async function down(platform: LocalPlatform, opts: { purge: boolean; reporter: Reporter }): Promise<DownResult> {
   const stopped: DownResult['stopped'] = [];
   const stopAll = async (procs: SupervisedProcess[], title: string) => {
     const running = procs.filter((p) => p.running());
@@ -51,12 +51,12 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   await stopAll(patroni.filter((p) => p.spec.member === leader), 'leader');
   await stopAll(of('etcd'), 'etcd');
 
-  const orphansStopped = await sweepOrphans(platform, opts.runner, opts.reporter);
-  const left = await whatIsLeft(platform, opts.runner);
+  const orphansStopped = await sweepOrphans(platform, platform.runner, opts.reporter);
+  const left = await whatIsLeft(platform, platform.runner);
   const result: DownResult = { stopped, orphansStopped, left, purged: false };
   if (opts.purge) {
     if (left.processes.length > 0 || left.ports.length > 0) return result;
-    assertNothingUses(platform, opts.runner);
+    assertNothingUses(platform, platform.runner);
     const done = opts.reporter.step(`delete ${platform.layout.root}`);
     rmSync(platform.layout.root, { recursive: true, force: true });
     done();

@@ -1,6 +1,7 @@
 // The local supervisor: processes, ports, state dir, logs, start/stop order.
 export { up, type UpOptions, type UpResult } from './up.js';
 export { down, type DownResult } from './down.js';
+export { stopOrphanedPostmasters } from './postmasters.js';
 export { openPlatform, processesOf, etcdClientTls, type LocalPlatform } from './platform.js';
 export { layoutOf, type Layout } from './layout.js';
 export { NodeProcessRunner, readStartTime } from './node-process-runner.js';

@@ -13,6 +13,8 @@ export interface LocalPlatform {
   spec: Spec;
   layout: Layout;
   processes: SupervisedProcess[];
+  /** The process runner the platform's processes were opened with (also for processes no pid file names). */
+  runner: ProcessRunner;
 }
 
 /** Binaries are only needed to start things; stop and status work from pid files. */
@@ -29,7 +31,7 @@ export function openPlatform(spec: Spec, runner: ProcessRunner, opts: {
     ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
     ...(etcdTls ? { etcdTls } : {}),
   });
-  return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)) };
+  return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)), runner };
 }
 
 export function processesOf(platform: LocalPlatform, kind: SupervisedProcess['spec']['kind']): SupervisedProcess[] {

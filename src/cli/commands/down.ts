@@ -29,9 +29,8 @@ ${PLATFORM_USAGE}
         hint: 'add --yes to confirm, or leave out --purge to keep the data', exitCode: 2,
       });
     }
-    const runner = new NodeProcessRunner();
-    const platform = openPlatform(spec, runner);
-    const result = await down(platform, { purge, reporter: progressReporter(ctx.err, ctx.env), runner });
+    const platform = openPlatform(spec, new NodeProcessRunner());
+    const result = await down(platform, { purge, reporter: progressReporter(ctx.err, ctx.env) });
     const { processes, ports } = result.left;
     if (processes.length > 0 || ports.length > 0) {
       // Not "down": say exactly what is still there, and that nothing was deleted.

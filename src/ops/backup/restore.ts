@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { deleteScope, fastEtcdClient, readScope } from '../../dcs/index.js';
 import { GardenError, describeCause } from '../../errors.js';
 import {
-  checkBinaries, ensureOwnedDir, etcdTlsFiles, haproxyRoutesProbe, patroniMembersProbe, pgbackrestPaths, primaryAndReplicasProbe, readSecrets, waitUntil, withPg, writeAtomic,
+  silentReporter, stopOrphanedPostmasters, checkBinaries, ensureOwnedDir, etcdTlsFiles, haproxyRoutesProbe, patroniMembersProbe, pgbackrestPaths, primaryAndReplicasProbe, readSecrets, waitUntil, withPg, writeAtomic,
   type LocalPlatform, type OsUser,
 } from '../../local/index.js';
 import { PatroniClient } from '../../patroni/index.js';
@@ -79,6 +79,8 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
   const patronis = platform.processes.filter((p) => p.spec.kind === 'patroni');
   onStep('stop Patroni and PostgreSQL on every node');
   for (const p of patronis) await p.stop({ graceMs: 60_000 });
+  // A PostgreSQL that Patroni was (re)starting can outlive it: never move a data dir under a live server.
+  await stopOrphanedPostmasters(platform, platform.runner, silentReporter);
   const moved: string[] = [];
   try {
     // Read and back up the DCS keys before touching any data dir: if etcd is down, nothing else changes.
