@@ -49,7 +49,7 @@ async function setSynchronous(on: boolean, restapiPassword: string, password: st
   });
   if (!res.ok) throw new Error(`PATCH /config: HTTP ${res.status} ${await res.text()}`);
   // Wait for the state, not for a time: the primary's synchronous_standby_names is what commits obey.
-  await eventually(() => query<{ s: string }>(BASE, password, 'SHOW synchronous_standby_names AS s').catch(() => [{ s: '?' }]).then((r) => r[0]!.s),
+  await eventually(() => query<{ s: string }>(BASE, password, "SELECT current_setting('synchronous_standby_names') AS s").catch(() => [{ s: '?' }]).then((r) => r[0]!.s),
     (s) => (on ? s !== '' && s !== '?' : s === ''), 30000);
 }
 
