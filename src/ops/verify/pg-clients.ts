@@ -1,0 +1,138 @@
+// PostgreSQL sessions for verify: the writer through the primary endpoint and the per-node prober.
+import pg from 'pg';
+import type { PlatformSecrets } from '../../render/index.js';
+import type { Spec } from '../../spec/index.js';
+import type { Ack, EndpointSample, NodeSample } from './evaluate.js';
+import type { RoundProber, RoundWriter } from './env.js';
+
+export const VERIFY_TABLE = 'gardenos_verify.writes';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Short timeouts: a session on a frozen or dead node must fail fast, not hold the round. */
+export function verifyClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 1000): pg.Client {
+  const client = new pg.Client({
+    host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: secrets.superuserPassword, database: 'postgres',
+    connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs * 2, application_name: 'gardenos-verify',
+  });
+  client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
+  return client;
+}
+
+export class PgWriter implements RoundWriter {
+  private readonly acks: Ack[] = [];
+  private nextId = 1;
+  private stopped = false;
+  private client: pg.Client | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly spec: Spec, private readonly secrets: PlatformSecrets, private readonly run: string, private readonly intervalMs = 10) {}
+
+  start(): void {
+    this.loop = this.writeLoop();
+  }
+
+  ackedSince(t: number): number {
+    let n = 0;
+    for (let i = this.acks.length - 1; i >= 0 && this.acks[i]!.at > t; i--) n++;
+    return n;
+  }
+
+  async stop(): Promise<Ack[]> {
+    this.stopped = true;
+    await this.loop;
+    await this.client?.end().catch(() => undefined);
+    return this.acks;
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (!this.stopped) {
+      const started = performance.now();
+      const id = this.nextId++;
+      try {
+        if (!this.client) {
+          const c = verifyClient(this.spec, this.secrets, this.spec.haproxy.primaryPort);
+          this.client = c;
+          await c.connect();
+        }
+        // RETURNING the serving port: a write a resumed old leader took can be told apart.
+        const r = await this.client.query<{ port: number }>(`INSERT INTO ${VERIFY_TABLE} (run, id) VALUES ($1, $2) RETURNING inet_server_port() AS port`, [this.run, id]);
+        this.acks.push({ id, at: performance.now(), port: r.rows[0]?.port ?? null });
+      } catch {
+        const broken = this.client;
+        this.client = undefined;
+        await broken?.end().catch(() => undefined);
+      }
+      const wait = this.intervalMs - (performance.now() - started);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+}
+
+export class PgProber implements RoundProber {
+  private readonly nodeSamples: NodeSample[] = [];
+  private readonly endpointSamples: EndpointSample[] = [];
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly spec: Spec, private readonly secrets: PlatformSecrets, private readonly intervalMs = 50) {}
+
+  start(): void {
+    // One loop per node: a node that hangs (frozen) must not delay the samples of the others.
+    this.loops = [...this.spec.nodes.map((n) => this.nodeLoop(n.name, n.pgPort)), this.endpointLoop()];
+  }
+
+  sawEveryNode(): boolean {
+    return this.spec.nodes.every((n) => this.nodeSamples.some((s) => s.node === n.name && s.writable !== null));
+  }
+
+  async stop(): Promise<{ nodeSamples: NodeSample[]; endpointSamples: EndpointSample[] }> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    return { nodeSamples: this.nodeSamples, endpointSamples: this.endpointSamples };
+  }
+
+  private async nodeLoop(node: string, port: number): Promise<void> {
+    let client: pg.Client | undefined;
+    while (!this.stopped) {
+      const started = performance.now();
+      try {
+        if (!client) {
+          client = verifyClient(this.spec, this.secrets, port, 500);
+          await client.connect();
+        }
+        const r = await client.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+        // Stamped when the answer came: that is when the node was in that state.
+        this.nodeSamples.push({ node, at: performance.now(), writable: r.rows[0]?.recovery === false });
+      } catch {
+        this.nodeSamples.push({ node, at: performance.now(), writable: null });
+        await client?.end().catch(() => undefined);
+        client = undefined;
+      }
+      const wait = this.intervalMs - (performance.now() - started);
+      if (wait > 0) await sleep(wait);
+    }
+    await client?.end().catch(() => undefined);
+  }
+
+  /** A new session each time: where the endpoint sends a new client is what matters, not an old session. */
+  private async endpointLoop(): Promise<void> {
+    const byPort = new Map(this.spec.nodes.map((n) => [n.pgPort, n.name]));
+    while (!this.stopped) {
+      const started = performance.now();
+      const client = verifyClient(this.spec, this.secrets, this.spec.haproxy.primaryPort, 500);
+      try {
+        await client.connect();
+        const r = await client.query<{ port: number; recovery: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery');
+        const row = r.rows[0];
+        this.endpointSamples.push({ at: performance.now(), node: row ? byPort.get(row.port) ?? null : null, recovery: row?.recovery ?? null });
+      } catch {
+        this.endpointSamples.push({ at: performance.now(), node: null, recovery: null });
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      const wait = this.intervalMs - (performance.now() - started);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+}
