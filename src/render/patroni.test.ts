@@ -120,7 +120,12 @@ describe('renderPatroniConfig', () => {
   });
 
   test('synchronous mode flags and timings go to bootstrap.dcs', () => {
-    const off = patroniView(specFrom(''));
+    // 2+ nodes default to synchronous mode, non-strict; one node and an explicit false do not.
+    const byDefault = patroniView(specFrom(''));
+    assert.equal(at(byDefault, 'bootstrap', 'dcs', 'synchronous_mode'), true);
+    assert.equal(at(byDefault, 'bootstrap', 'dcs', 'synchronous_mode_strict'), false);
+    assert.equal(at(patroniView(specFrom('nodes: 1\n')), 'bootstrap', 'dcs', 'synchronous_mode'), false);
+    const off = patroniView(specFrom('postgres: { synchronousMode: false }\n'));
     assert.equal(at(off, 'bootstrap', 'dcs', 'synchronous_mode'), false);
     assert.equal(at(off, 'bootstrap', 'dcs', 'synchronous_mode_strict'), false);
     const on = patroniView(specFrom('postgres: { synchronousMode: true, synchronousModeStrict: true, ttl: 45, loopWait: 5, retryTimeout: 20 }\n'));

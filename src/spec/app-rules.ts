@@ -60,7 +60,7 @@ function routeRules(spec: Spec): SpecProblem[] {
     problems.push({ path: ['supabase', 'services'], message: 'lists a Supabase service twice', hint: 'list each of auth, rest, storage at most once' });
   }
   if (spec.routing.httpPort === spec.routing.httpsPort) {
-    problems.push({ path: ['routing', 'httpsPort'], message: 'the HTTP and HTTPS listeners use the same port', hint: 'use two ports (Traefik: 8000 and 8443)' });
+    problems.push({ path: ['routing', 'httpsPort'], alsoAt: ['routing', 'httpPort'], message: 'the HTTP and HTTPS listeners use the same port', hint: 'use two ports (Traefik: 8000 and 8443)' });
   }
   return problems;
 }

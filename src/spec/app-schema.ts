@@ -1,5 +1,6 @@
 // The zod schema of the Kubernetes target and the app layer: k8s, supabase, services[], routing.
 import { z } from 'zod';
+import { checkedString, hostNameProblem, hostPortProblem, httpUrlProblem } from './addresses.js';
 
 const dnsLabel = z
   .string()
@@ -43,7 +44,7 @@ export const k8sSpec = z.strictObject({
   makeStorageClassDefault: z.boolean().default(false).describe('Render local-path as the default StorageClass (K3s)'),
   volumeSize: quantity.default('10Gi').describe('Size of each PostgreSQL volume'),
   etcdEndpoints: z
-    .array(z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { error: 'must be host:port, such as etcd1.internal:2379' }))
+    .array(checkedString(hostPortProblem))
     .default([])
     .describe('etcd client endpoints (host:port) Patroni uses through the etcd3 API; required for render --target k8s'),
   podCidr: z.string().default('10.42.0.0/16').describe('Pod network allowed in pg_hba (K3s default 10.42.0.0/16)'),
@@ -62,8 +63,8 @@ export const SUPABASE_SERVICES = ['auth', 'rest', 'storage'] as const;
 
 export const supabaseSpec = z.strictObject({
   enabled: z.boolean().default(false).describe('Bootstrap the Supabase roles and schemas; render auth, rest, storage'),
-  siteUrl: z.url().default('http://localhost:3000').describe('GoTrue GOTRUE_SITE_URL'),
-  apiExternalUrl: z.url().default('http://localhost:8000').describe('GoTrue API_EXTERNAL_URL'),
+  siteUrl: checkedString(httpUrlProblem).default('http://localhost:3000').describe('GoTrue GOTRUE_SITE_URL (http:// or https:// URL)'),
+  apiExternalUrl: checkedString(httpUrlProblem).default('http://localhost:8000').describe('GoTrue API_EXTERNAL_URL (http:// or https:// URL)'),
   services: z.array(z.enum(SUPABASE_SERVICES)).min(1).default([...SUPABASE_SERVICES]).describe('Which Supabase services run'),
   storageSize: quantity.default('10Gi').describe('Size of the Storage file backend volume'),
   jwtExpirySeconds: z.number().int().min(60).max(604800).default(3600).describe('Lifetime of GoTrue user tokens'),
@@ -87,7 +88,7 @@ export const serviceSpec = z.strictObject({
 });
 
 export const routingSpec = z.strictObject({
-  host: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, { error: 'must be a DNS host name' }).default('gardenos.local'),
+  host: checkedString(routingHostProblem).default('gardenos.local').describe('Host name the Gateway or Ingress serves (lower case, DNS labels of 1-63 characters)'),
   tlsSecret: dnsLabel.optional().describe('Secret with the TLS certificate for host'),
   mode: z.enum(['gatewayApi', 'ingress']).default('gatewayApi').describe('Gateway API HTTPRoutes, or networking.k8s.io/v1 Ingress'),
   gatewayClass: dnsLabel.default('traefik').describe('GatewayClass of the rendered Gateway (K3s ships Traefik)'),
@@ -96,6 +97,12 @@ export const routingSpec = z.strictObject({
   httpsPort: z.number().int().min(1).max(65535).default(8443),
   ingressClass: dnsLabel.default('nginx').describe('IngressClass when mode is ingress'),
 });
+
+/** Kubernetes compares Ingress and HTTPRoute hosts in lower case and refuses capitals. */
+function routingHostProblem(host: string) {
+  if (/[A-Z]/.test(host)) return { message: `"${host}" has capital letters; Kubernetes only accepts lower-case host names`, hint: `write "${host.toLowerCase()}"` };
+  return hostNameProblem(host);
+}
 
 export type K8sSettings = z.output<typeof k8sSpec>;
 export type SupabaseSettings = z.output<typeof supabaseSpec>;

@@ -12,7 +12,7 @@ function options(overrides?: SpecOverrides): LoadOptions {
 }
 
 /** Loads text that must be rejected and returns the SpecError's problems. */
-function problemsOf(text: string): SpecProblem[] {
+function problemsOf(text: string, code: 'SPEC_INVALID' | 'SPEC_PARSE' = 'SPEC_INVALID'): SpecProblem[] {
   let caught: unknown;
   try {
     loadSpec(text, options());
@@ -20,7 +20,8 @@ function problemsOf(text: string): SpecProblem[] {
     caught = err;
   }
   assert.ok(caught instanceof SpecError, `expected a SpecError for:\n${text}\ngot ${String(caught)}`);
-  assert.equal(caught.code, 'SPEC_INVALID');
+  assert.equal(caught.code, code);
+  assert.equal(caught.exitCode, 2);
   assert.equal(caught.source, 'gardenos.yaml');
   assert.ok(caught.hint.length > 0);
   assert.ok(caught.problems.length > 0);
@@ -34,6 +35,7 @@ interface InvalidCase {
   line: number;
   /** Text the problem's message must contain, for cases where the wording is the point (suggestions). */
   mentions?: string;
+  code?: 'SPEC_INVALID' | 'SPEC_PARSE';
 }
 
 const invalid: InvalidCase[] = [
@@ -61,7 +63,8 @@ const invalid: InvalidCase[] = [
   { name: 'loop_wait + 2*retry_timeout > ttl', yaml: 'postgres:\n  ttl: 20\n  loopWait: 10\n  retryTimeout: 6\n', path: ['postgres', 'ttl'], line: 2 },
   { name: 'ttl below 20', yaml: 'postgres:\n  ttl: 10\n', path: ['postgres', 'ttl'], line: 2 },
   { name: 'synchronousMode with one node', yaml: 'nodes: 1\npostgres:\n  synchronousMode: true\n', path: ['postgres', 'synchronousMode'], line: 3 },
-  { name: 'synchronousModeStrict without synchronousMode', yaml: 'postgres:\n  synchronousModeStrict: true\n', path: ['postgres', 'synchronousModeStrict'], line: 2 },
+  { name: 'synchronousModeStrict with synchronousMode off', yaml: 'postgres:\n  synchronousMode: false\n  synchronousModeStrict: true\n', path: ['postgres', 'synchronousModeStrict'], line: 3 },
+  { name: 'synchronousModeStrict on one node (synchronousMode defaults to off)', yaml: 'nodes: 1\npostgres:\n  synchronousModeStrict: true\n', path: ['postgres', 'synchronousModeStrict'], line: 3 },
   { name: 'every node nofailover', yaml: 'name: g\nnodes:\n  - name: a\n    nofailover: true\n  - name: b\n    nofailover: true\n', path: ['nodes'], line: 2 },
   { name: 'invalid CIDR prefix', yaml: 'postgres:\n  allowedClientCidrs:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n', path: ['postgres', 'allowedClientCidrs', 1], line: 4 },
   { name: 'CIDR without a prefix', yaml: 'postgres:\n  allowedClientCidrs: [10.1.2.3]\n', path: ['postgres', 'allowedClientCidrs', 0], line: 2 },
@@ -75,8 +78,8 @@ const invalid: InvalidCase[] = [
   { name: 'bindAddress out of range', yaml: 'local:\n  bindAddress: 127.0.0.256\n', path: ['local', 'bindAddress'], line: 2 },
   { name: 'cluster name with capitals and underscore', yaml: 'name: Garden_1\n', path: ['name'], line: 1 },
   { name: 'cluster name ending in a dash', yaml: '# comment\nname: garden-\n', path: ['name'], line: 2 },
-  { name: 'YAML syntax error', yaml: 'name: g\nnodes: [1\n', path: [], line: 3 },
-  { name: 'duplicate YAML keys', yaml: 'name: a\nnodes: 3\nname: b\n', path: [], line: 3 },
+  { name: 'YAML syntax error: an unclosed [ is reported where it opens', yaml: 'name: g\nnodes: [1\n', path: [], line: 2, code: 'SPEC_PARSE' },
+  { name: 'duplicate YAML keys', yaml: 'name: a\nnodes: 3\nname: b\n', path: [], line: 3, code: 'SPEC_PARSE', mentions: 'first at line 1' },
   { name: 'postgres.version 12', yaml: 'postgres:\n  version: 12\n', path: ['postgres', 'version'], line: 2 },
   { name: 'postgres.version 18', yaml: 'postgres:\n  version: 18\n', path: ['postgres', 'version'], line: 2 },
   { name: 'haproxy fall of zero', yaml: 'haproxy:\n  fall: 0\n', path: ['haproxy', 'fall'], line: 2 },
@@ -85,7 +88,7 @@ const invalid: InvalidCase[] = [
 describe('loadSpec rejects invalid specs with the exact path and line', () => {
   for (const c of invalid) {
     test(c.name, () => {
-      const problems = problemsOf(c.yaml);
+      const problems = problemsOf(c.yaml, c.code);
       const hit = problems.find((p) => JSON.stringify(p.path) === JSON.stringify(c.path));
       assert.ok(hit, `no problem at ${JSON.stringify(c.path)}; got ${JSON.stringify(problems)}`);
       assert.equal(hit.line, c.line, `line of ${JSON.stringify(c.path)}`);
@@ -110,7 +113,7 @@ describe('loadSpec rejects invalid specs with the exact path and line', () => {
   });
 
   test('cross-field problems are reported together too', () => {
-    const text = 'etcd:\n  members: 4\npostgres:\n  synchronousModeStrict: true\n  parameters:\n    port: 1\n';
+    const text = 'etcd:\n  members: 4\npostgres:\n  synchronousMode: false\n  synchronousModeStrict: true\n  parameters:\n    port: 1\n';
     const paths = problemsOf(text).map((p) => JSON.stringify(p.path)).sort();
     assert.deepEqual(paths, [
       '["etcd","members"]', '["postgres","parameters","port"]', '["postgres","synchronousModeStrict"]',

@@ -1,18 +1,19 @@
 // Parses gardenos.yaml text into a frozen effective Spec, or a SpecError listing every problem with its line.
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { GardenError } from '../errors.js';
 import { resolveSpec, type Spec } from './resolve.js';
 import { checkRules, type SpecPath, type SpecProblem } from './rules.js';
 import { specSchema } from './schema.js';
 import { knownKeysAt, suggest } from './suggest.js';
+import { readYaml, type YamlText } from './yaml-source.js';
 
 export class SpecError extends GardenError {
   readonly problems: SpecProblem[];
   readonly source: string;
 
-  constructor(source: string, problems: SpecProblem[]) {
-    super('SPEC_INVALID', `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
+  /** SPEC_PARSE when the text is not readable YAML, SPEC_INVALID when the YAML is not a valid spec. */
+  constructor(source: string, problems: SpecProblem[], code: 'SPEC_INVALID' | 'SPEC_PARSE' = 'SPEC_INVALID') {
+    super(code, `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
       problems.map((p) => '  ' + formatProblem(source, p)).join('\n'), {
       hint: `fix the lines above and run \`gardenos spec check ${source}\`; \`gardenos spec schema\` gives a JSON Schema for editor completion`,
     });
@@ -41,36 +42,50 @@ export interface LoadOptions {
   source: string;
   defaultStateDir: (name: string) => string;
   overrides?: SpecOverrides;
+  /**
+   * The text was read from a file: an empty document (nothing, only comments, or null) is then
+   * refused instead of meaning the built-in defaults. Leave it off when there is no file.
+   */
+  fromFile?: boolean;
 }
 
-/** Parse and validate spec text; empty text means the built-in defaults. */
+/** Parse and validate spec text; without `fromFile`, empty text means the built-in defaults. */
 export function loadSpec(text: string, options: LoadOptions): Spec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new SpecError(options.source, doc.errors.map((e) => ({
-      path: [],
-      line: e.linePos?.[0]?.line,
-      message: `YAML syntax error: ${e.message.split('\n')[0]}`,
-      hint: 'correct the YAML syntax (indentation, colons, quotes)',
-    })));
-  }
-  const raw = applyOverrides(doc.toJS() ?? {}, options.overrides);
-  const lineOf = (path: SpecPath) => findLine(doc, lineCounter, path);
+  const read = readYaml(text, { fromFile: options.fromFile });
+  if (!read.ok) throw new SpecError(options.source, read.problems, read.code);
+  const yaml = read.text;
+  const raw = applyOverrides(yaml.value, options.overrides);
+  const lineOf = (path: SpecPath) => yaml.lineOf(path);
 
   const parsed = specSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new SpecError(options.source, parsed.error.issues.flatMap((issue) => issueToProblems(issue, lineOf)));
+    const problems = parsed.error.issues.flatMap((issue) => issueToProblems(issue, lineOf));
+    throw new SpecError(options.source, problems.map((p) => placeProblem(p, yaml, options.overrides)));
   }
   const spec = resolveSpec(parsed.data, options.defaultStateDir);
-  // A collision between an explicit and a derived port is reported where the file spells the port out;
-  // the derived side's path does not exist in the file and would point at an unrelated line.
-  const problems = checkRules(spec).map(({ alsoAt, ...p }) => {
-    const path = alsoAt && !isWritten(doc, p.path) && isWritten(doc, alsoAt) ? alsoAt : p.path;
-    return { ...p, path, line: lineOf(path) };
-  });
+  const problems = checkRules(spec).map((p) => placeProblem(p, yaml, options.overrides));
   if (problems.length > 0) throw new SpecError(options.source, problems);
   return spec;
+}
+
+const OVERRIDE_SOURCES: Record<keyof SpecOverrides, string> = {
+  stateDir: '--state-dir or GARDENOS_STATE_DIR',
+  basePort: '--base-port or GARDENOS_BASE_PORT',
+};
+
+/**
+ * Puts a problem on a line the user wrote. A value set by a flag has no line; a derived or defaulted
+ * key (a port from local.basePort) is reported where the file spells out the other side (`alsoAt`),
+ * else on its nearest written parent; never on an unrelated first line of the file.
+ */
+function placeProblem({ alsoAt, ...p }: SpecProblem, yaml: YamlText, overrides: SpecOverrides | undefined): SpecProblem {
+  const overridden = (Object.keys(OVERRIDE_SOURCES) as (keyof SpecOverrides)[])
+    .find((k) => overrides?.[k] !== undefined && p.path.length === 2 && p.path[0] === 'local' && p.path[1] === k);
+  if (overridden) return { ...p, line: undefined, message: `${p.message} (local.${overridden} comes from ${OVERRIDE_SOURCES[overridden]})` };
+  const written = (path: SpecPath) => yaml.writtenDepth(path) === path.length;
+  if (!written(p.path) && alsoAt && written(alsoAt)) return { ...p, path: alsoAt, line: yaml.lineOf(alsoAt) };
+  const depth = yaml.writtenDepth(p.path);
+  return { ...p, line: depth > 0 || p.path.length === 0 ? yaml.lineOf(p.path) : undefined };
 }
 
 function applyOverrides(raw: unknown, overrides: SpecOverrides | undefined): unknown {
@@ -111,6 +126,8 @@ function issueToProblems(issue: z.core.$ZodIssue, lineOf: (p: SpecPath) => numbe
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     if ('input' in issue && issue.input === undefined) return `is required (${typeName(issue.expected)})`;
+    // `postgres:` with every child line deleted or commented out reads as null.
+    if ('input' in issue && issue.input === null) return `has no value (expected ${typeName(issue.expected)}); its lines are missing or commented out`;
     return `expected ${typeName(issue.expected)}${'input' in issue ? `, got ${describeValue(issue.input)}` : ''}`;
   }
   if (issue.code === 'invalid_union') return 'has the wrong type: ' + unionExpectation(issue.errors);
@@ -119,12 +136,18 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 
 function issueHint(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type': return 'input' in issue && issue.input === undefined
-      ? `add this key with ${typeName(issue.expected)}` : `write ${typeName(issue.expected)}`;
+    case 'invalid_type':
+      if ('input' in issue && issue.input === null) return `remove the key to use the defaults, or write ${typeName(issue.expected)} under it`;
+      return 'input' in issue && issue.input === undefined
+        ? `add this key with ${typeName(issue.expected)}` : `write ${typeName(issue.expected)}`;
     case 'too_small': return `use a value of at least ${String(issue.minimum)}`;
     case 'too_big': return `use a value of at most ${String(issue.maximum)}`;
     case 'invalid_value': return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': return 'see `gardenos spec schema` for the allowed forms';
+    case 'custom': {
+      const hint = (issue.params as { hint?: unknown } | undefined)?.hint;
+      return typeof hint === 'string' ? hint : 'see `gardenos spec schema` for the allowed values';
+    }
     default: return 'see `gardenos spec schema` for the allowed values';
   }
 }
@@ -151,39 +174,4 @@ function describeValue(v: unknown): string {
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return typeof v;
-}
-
-/** The 1-based line of the deepest node of `path` that exists in the document. */
-function findLine(doc: Document, lc: LineCounter, path: SpecPath): number | undefined {
-  const { offset } = walk(doc, path);
-  return offset === undefined ? undefined : lc.linePos(offset).line;
-}
-
-/** Whether the document spells out the whole of `path`. */
-function isWritten(doc: Document, path: SpecPath): boolean {
-  return walk(doc, path).depth === path.length;
-}
-
-function walk(doc: Document, path: SpecPath): { offset: number | undefined; depth: number } {
-  let node: unknown = doc.contents;
-  let offset: number | undefined = rangeStart(node);
-  let depth = 0;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => String((it.key as { value?: unknown } | null)?.value ?? it.key) === String(key));
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number' && node.items[key] !== undefined) {
-      node = node.items[key];
-      offset = rangeStart(node) ?? offset;
-    } else break;
-    depth++;
-  }
-  return { offset, depth };
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range ? range[0] : undefined;
 }

@@ -26,7 +26,8 @@ export interface Spec {
     readonly scheme: 'http' | 'https';
     readonly namespace: string;
   };
-  readonly postgres: Omit<ParsedSpec['postgres'], 'parameters' | 'allowedClientCidrs'> & {
+  readonly postgres: Omit<ParsedSpec['postgres'], 'parameters' | 'allowedClientCidrs' | 'synchronousMode'> & {
+    readonly synchronousMode: boolean;
     readonly parameters: Readonly<Record<string, string | number | boolean>>;
     readonly allowedClientCidrs: readonly string[];
   };
@@ -84,7 +85,20 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
         peerPort: m.peerPort ?? base + 11 + 2 * i,
       })),
     },
-    postgres: { ...parsed.postgres },
+    postgres: {
+      version: parsed.postgres.version,
+      ttl: parsed.postgres.ttl,
+      loopWait: parsed.postgres.loopWait,
+      retryTimeout: parsed.postgres.retryTimeout,
+      // Two or more nodes: a commit waits for a standby (non-strict, so a lone survivor still takes writes).
+      // One node has no standby to wait for.
+      synchronousMode: parsed.postgres.synchronousMode ?? nodes.length >= 2,
+      synchronousModeStrict: parsed.postgres.synchronousModeStrict,
+      maximumLagOnFailover: parsed.postgres.maximumLagOnFailover,
+      parameters: parsed.postgres.parameters,
+      allowedClientCidrs: parsed.postgres.allowedClientCidrs,
+      superuser: parsed.postgres.superuser,
+    },
     haproxy: {
       primaryPort: parsed.haproxy.primaryPort ?? base,
       replicaPort: parsed.haproxy.replicaPort ?? base + 1,

@@ -1,6 +1,7 @@
 // Cross-field rules that a single field's schema cannot express.
 import { isIPv4 } from 'node:net';
 import { checkAppRules } from './app-rules.js';
+import { checkPostgresRules } from './postgres-rules.js';
 import { listPorts, PORT_SPAN, type Spec } from './resolve.js';
 
 export type SpecPath = (string | number)[];
@@ -10,16 +11,12 @@ export interface SpecProblem {
   message: string;
   hint: string;
   line?: number;
-  /** Another place that causes the same problem (the other side of a port collision). */
+  /**
+   * Another place that causes the same problem (the other side of a port collision, the key a
+   * derived value comes from). Used when the file does not spell out `path` itself.
+   */
   alsoAt?: SpecPath;
 }
-
-/** postgresql.conf settings that Patroni or gardenos owns; setting them by hand breaks the cluster. */
-const MANAGED_PARAMETERS = new Set([
-  'port', 'listen_addresses', 'data_directory', 'hba_file', 'ident_file', 'config_file',
-  'synchronous_standby_names', 'primary_conninfo', 'primary_slot_name', 'restore_command',
-  'recovery_target_timeline', 'hot_standby', 'cluster_name',
-]);
 
 export function checkRules(spec: Spec): SpecProblem[] {
   return [
@@ -30,7 +27,7 @@ export function checkRules(spec: Spec): SpecProblem[] {
     ...patroniTiming(spec),
     ...synchronousMode(spec),
     ...cidrs(spec),
-    ...managedParameters(spec),
+    ...checkPostgresRules(spec),
     ...stateDir(spec),
     ...checkAppRules(spec),
   ];
@@ -136,14 +133,6 @@ function cidrs(spec: Spec): SpecProblem[] {
     message: `"${cidr}" is not an IPv4 CIDR`,
     hint: 'write an address and prefix length, such as 127.0.0.1/32 or 10.42.0.0/16',
   }]);
-}
-
-function managedParameters(spec: Spec): SpecProblem[] {
-  return Object.keys(spec.postgres.parameters).filter((k) => MANAGED_PARAMETERS.has(k)).map((k) => ({
-    path: ['postgres', 'parameters', k],
-    message: `"${k}" is managed by Patroni and gardenos; setting it by hand breaks replication or routing`,
-    hint: `remove postgres.parameters.${k}; ports come from the nodes and local sections`,
-  }));
 }
 
 function stateDir(spec: Spec): SpecProblem[] {

@@ -1,6 +1,11 @@
 // The zod schema of gardenos.yaml: shapes, ranges and defaults. Cross-field rules live in rules.ts.
 import { z } from 'zod';
+import { absolutePathProblem, checkedString } from './addresses.js';
 import { k8sSpec, routingSpec, serviceSpec, supabaseSpec } from './app-schema.js';
+
+/** What `gardenos spec print` says about synchronousMode when the node count decided it. */
+export const SYNCHRONOUS_MODE_DEFAULT_NOTE =
+  'default for 2+ nodes: a commit waits for one standby; non-strict, so a lone survivor still takes writes';
 
 const dnsName = z
   .string()
@@ -48,7 +53,10 @@ const postgresSpec = z.strictObject({
   ttl: seconds(20, 3600).default(20).describe('Patroni leader lock TTL in seconds'),
   loopWait: seconds(1, 300).default(2).describe('Patroni HA loop interval in seconds'),
   retryTimeout: seconds(3, 600).default(5).describe('Patroni DCS and PostgreSQL retry timeout in seconds'),
-  synchronousMode: z.boolean().default(false).describe('Patroni synchronous_mode: commit waits for one standby'),
+  // No schema default: resolve.ts decides from the node count, so an explicit value is still visible there.
+  synchronousMode: z.boolean().optional().describe(
+    'Patroni synchronous_mode: a commit waits for one standby (default: true with 2 or more nodes, false with 1; ' +
+    'non-strict, so a lone survivor still takes writes)'),
   synchronousModeStrict: z.boolean().default(false).describe('Refuse writes when no synchronous standby is left'),
   maximumLagOnFailover: z
     .number()
@@ -57,7 +65,9 @@ const postgresSpec = z.strictObject({
     .default(1048576)
     .describe('Bytes a replica may lag and still be promoted'),
   parameters: z
-    .record(z.string().regex(/^[a-z_.]+$/, { error: 'must be a PostgreSQL parameter name' }), z.union([z.string(), z.number(), z.boolean()]))
+    // Any case: PostgreSQL reads names case-insensitively, so rules.ts must see WAL_LEVEL to refuse it.
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, { error: 'must be a PostgreSQL parameter name (letters, digits, "_" and "." for extensions)' }),
+      z.union([z.string(), z.number(), z.boolean()]))
     .default({})
     .describe('Extra postgresql.conf parameters'),
   allowedClientCidrs: z
@@ -65,7 +75,9 @@ const postgresSpec = z.strictObject({
     .min(1)
     .default(['127.0.0.1/32'])
     .describe('Client networks allowed in pg_hba (scram-sha-256)'),
-  superuser: dnsName.default('postgres').describe('Name of the PostgreSQL superuser'),
+  superuser: z.string()
+    .regex(/^[a-z][a-z0-9_-]{0,62}$/, { error: 'must be 1-63 characters of lowercase letters, digits, "_" and "-", starting with a letter' })
+    .default('postgres').describe('Name of the PostgreSQL superuser (not a role gardenos, Supabase or PostgreSQL reserve)'),
 });
 
 const haproxySpec = z.strictObject({
@@ -87,7 +99,7 @@ const routerSpec = z.strictObject({
 
 const backupSpec = z.strictObject({
   enabled: z.boolean().default(false).describe('WAL archiving to pgBackRest plus `gardenos backup` / `restore` (off by default: archiving costs I/O)'),
-  repoPath: z.string().min(1).optional().describe('pgBackRest repository directory (default: <stateDir>/backup/repo)'),
+  repoPath: checkedString(absolutePathProblem('pgBackRest')).min(1).optional().describe('pgBackRest repository directory, absolute (default: <stateDir>/backup/repo)'),
   retentionFull: z.number().int().min(1).max(100).default(2).describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
 });
 
