@@ -97,8 +97,8 @@ function syntaxProblems(doc: Document, errors: YAMLError[], lc: LineCounter, lin
       atEnd, endLine: endLine !== undefined && endLine > (line ?? 0) ? Math.min(endLine, lines) : undefined,
       firstLine: e.code === 'DUPLICATE_KEY' ? firstOfDuplicate(doc, e.pos[0], lc) : undefined,
     });
-    // The parser often reports one mistake two or three ways at the same place: say it once.
-    const key = `${line}:${described.hint}`;
+    // The parser often reports one mistake two or three ways on one line; its first report names the cause.
+    const key = String(line);
     if (seen.has(key)) return [];
     seen.add(key);
     return [{ path: [], line, message: `YAML syntax error: ${described.message}`, hint: described.hint }];
