@@ -64,7 +64,7 @@ export function describeYamlError(code: ErrorCode, ctx: YamlErrorContext): YamlE
     case 'BAD_COLLECTION_TYPE':
       return { message: 'a !tag that does not fit this value', hint: 'remove the !tag; gardenos.yaml needs no tags' };
     case 'RESOURCE_EXHAUSTION':
-      return { message: 'the file expands beyond what a spec needs (too many aliases or too deep nesting)', hint: 'write the values out instead of nesting aliases' };
+      return { message: 'the file nests deeper or expands further than any spec does (brackets or aliases many levels deep)', hint: 'a spec is a few levels deep: remove the nesting, and write values out instead of aliases of aliases' };
     case 'IMPOSSIBLE':
     default:
       return { message: 'the YAML cannot be read from here on', hint: 'check the indentation, colons and quotes on this line and the one above' };

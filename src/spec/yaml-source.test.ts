@@ -111,6 +111,10 @@ describe('hostile and oversized files', () => {
     assert.match(err.problems[0]!.message, /aliases/);
   });
 
+  test('brackets nested thousands deep', () => {
+    refused(`name: g\nk8s: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'SPEC_PARSE', 2);
+  });
+
   test('an alias to an anchor that does not exist', () => {
     refused('name: g\nk8s:\n  namespace: *ns\n', 'SPEC_PARSE', 3);
   });

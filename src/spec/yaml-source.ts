@@ -1,6 +1,6 @@
 // Reads gardenos.yaml text into a plain value, and finds the line the user wrote for any spec path.
 import {
-  isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit,
+  isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit,
   type Alias, type Document, type YAMLError,
 } from 'yaml';
 import type { SpecPath, SpecProblem } from './rules.js';
@@ -87,21 +87,24 @@ function located(value: unknown, doc: Document, lc: LineCounter): YamlText {
 
 /** The yaml library's errors in operator words, one per line, never on a line past the end of the file. */
 function syntaxProblems(doc: Document, errors: YAMLError[], lc: LineCounter, lines: number, contentEnd: number): SpecProblem[] {
-  const seen = new Set<string>();
-  return errors.flatMap((e) => {
+  // The parser often reports one mistake two or three ways on one line: its first report names the
+  // cause, and the furthest-reaching one says how far the mistake runs on.
+  const byLine = new Map<number, { first: YAMLError; atEnd: boolean; endLine: number }>();
+  for (const e of errors) {
     const atEnd = e.pos[0] >= contentEnd;
     const opener = atEnd ? unclosedOpener(doc, e.pos[0]) : undefined;
-    const line = opener !== undefined ? lineAt(lc, opener) : Math.min(lineAt(lc, e.pos[0]) ?? 1, lines);
-    const endLine = lineAt(lc, e.pos[1]);
-    const described = describeYamlError(e.code, {
-      atEnd, endLine: endLine !== undefined && endLine > (line ?? 0) ? Math.min(endLine, lines) : undefined,
-      firstLine: e.code === 'DUPLICATE_KEY' ? firstOfDuplicate(doc, e.pos[0], lc) : undefined,
+    const line = lineAt(lc, opener ?? Math.min(e.pos[0], contentEnd)) ?? 1;
+    const endLine = Math.min(lineAt(lc, e.pos[1]) ?? line, lines);
+    const seen = byLine.get(line);
+    if (seen) seen.endLine = Math.max(seen.endLine, endLine);
+    else byLine.set(line, { first: e, atEnd, endLine });
+  }
+  return [...byLine].map(([line, { first, atEnd, endLine }]) => {
+    const described = describeYamlError(first.code, {
+      atEnd, endLine: endLine > line ? endLine : undefined,
+      firstLine: first.code === 'DUPLICATE_KEY' ? firstOfDuplicate(doc, first.pos[0], lc) : undefined,
     });
-    // The parser often reports one mistake two or three ways on one line; its first report names the cause.
-    const key = String(line);
-    if (seen.has(key)) return [];
-    seen.add(key);
-    return [{ path: [], line, message: `YAML syntax error: ${described.message}`, hint: described.hint }];
+    return { path: [], line: Math.min(line, lines), message: `YAML syntax error: ${described.message}`, hint: described.hint };
   });
 }
 
@@ -140,17 +143,24 @@ function firstOfDuplicate(doc: Document, pos: number, lc: LineCounter): number |
   return line;
 }
 
+/** An alias (*name) with no &name anchor before it; one pass, as yaml's own lookup per alias is quadratic. */
 function unresolvedAlias(doc: Document, lc: LineCounter): SpecProblem | undefined {
+  const anchors = new Set<string>();
   let problem: SpecProblem | undefined;
-  visit(doc, {
-    Alias(_key, alias) {
-      if (problem || alias.resolve(doc)) return;
+  visit(doc, (_key, node) => {
+    if (problem) return visit.BREAK;
+    if (isAlias(node)) {
+      if (anchors.has(node.source)) return undefined;
       problem = {
-        path: [], line: lineAt(lc, alias.range?.[0]),
-        message: `the alias *${alias.source} refers to no &${alias.source} anchor above it`,
-        hint: `define &${alias.source} on a value before this line, or write the value out`,
+        path: [], line: lineAt(lc, node.range?.[0]),
+        message: `the alias *${node.source} refers to no &${node.source} anchor above it`,
+        hint: `define &${node.source} on a value before this line, or write the value out`,
       };
-    },
+      return visit.BREAK;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.add(anchor);
+    return undefined;
   });
   return problem;
 }
