@@ -1,10 +1,10 @@
 // Where the effective spec comes from: flags > env > file > built-in defaults, in this one place.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GardenError } from '../errors.js';
 import { isRoot, layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
-import { loadSpec, type Spec } from '../spec/index.js';
+import { loadSpec, MAX_SPEC_BYTES, type Spec } from '../spec/index.js';
 import type { CommandContext } from './command.js';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv): (name: string) => string {
@@ -22,6 +22,8 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
   const implicit = resolve(ctx.cwd, 'gardenos.yaml');
   let text = '';
   let source = 'built-in defaults';
+  // An empty file is a mistake (a truncated copy, the wrong file), unlike no file at all: only the latter means the defaults.
+  let fromFile = false;
   if (file !== undefined) {
     const path = resolve(ctx.cwd, file);
     if (!existsSync(path)) {
@@ -29,11 +31,13 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
         hint: 'check the path given to --file, or run without it to use ./gardenos.yaml or the built-in defaults',
       });
     }
-    text = readFileSync(path, 'utf8');
+    text = readSpecFile(path);
     source = file;
+    fromFile = true;
   } else if (existsSync(implicit)) {
-    text = readFileSync(implicit, 'utf8');
+    text = readSpecFile(implicit);
     source = 'gardenos.yaml';
+    fromFile = true;
   }
   const stateDir = (ctx.values['state-dir'] as string | undefined) ?? ctx.env.GARDENOS_STATE_DIR;
   const basePortText = (ctx.values['base-port'] as string | undefined) ?? ctx.env.GARDENOS_BASE_PORT;
@@ -43,6 +47,7 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
   }
   const spec = loadSpec(text, {
     source,
+    fromFile,
     defaultStateDir: defaultStateDir(ctx.env),
     overrides: {
       ...(stateDir !== undefined ? { stateDir: resolve(ctx.cwd, stateDir) } : {}),
@@ -50,6 +55,17 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
     },
   });
   return { spec, source, text };
+}
+
+/** Reads a spec file, refusing one too large to be a spec before reading it into memory. */
+function readSpecFile(path: string): string {
+  const size = statSync(path).size;
+  if (size > MAX_SPEC_BYTES) {
+    throw new GardenError('SPEC_PARSE', `${path} is ${size} bytes; a spec is a few kilobytes and gardenos reads at most ${MAX_SPEC_BYTES} (1 MiB).`, {
+      hint: 'check that --file or GARDENOS_FILE names your gardenos.yaml and not another file',
+    });
+  }
+  return readFileSync(path, 'utf8');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Renders one patroni.yml per node: etcd3 DCS (never the v2 `etcd` section), scram-sha-256 pg_hba, REST auth.
 import { stringify } from 'yaml';
-import type { Spec } from '../spec/index.js';
+import { ROLE_NAMES, type Spec } from '../spec/index.js';
 import { GENERATED_HEADER, type NodeAt, type Topology } from './topology.js';
 import type { EtcdTlsFiles } from './etcd.js';
 
@@ -11,8 +11,8 @@ export interface PlatformSecrets {
   restapiPassword: string;
 }
 
-/** Fixed role and user names; only their passwords are secret. */
-export const ROLE_NAMES = { replication: 'replicator', rewind: 'rewind_user', restapi: 'gardenos' } as const;
+/** Fixed role and user names (one list, in the spec, which refuses them as a superuser name); only their passwords are secret. */
+export { ROLE_NAMES };
 
 export interface PatroniNodeInput {
   spec: Spec;

@@ -1,7 +1,6 @@
 // gardenos spec check|print|schema
-import { stringify } from 'yaml';
 import { GardenError } from '../../errors.js';
-import { maskSecrets, specJsonSchema, SpecError, formatProblem } from '../../spec/index.js';
+import { maskSecrets, renderEffectiveSpec, specJsonSchema, SpecError, formatProblem } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { colorsFor } from '../output.js';
 import { readSpec } from '../spec-source.js';
@@ -38,9 +37,8 @@ ${PLATFORM_USAGE}
       }
     }
     if (sub === 'print') {
-      const { spec, source } = readSpec(ctx);
-      const shown = maskSecrets(spec);
-      ctx.out.write(ctx.values.json ? JSON.stringify(shown, null, 2) + '\n' : `# effective spec from ${source}\n${stringify(shown)}`);
+      const { spec, source, text } = readSpec(ctx);
+      ctx.out.write(ctx.values.json ? JSON.stringify(maskSecrets(spec), null, 2) + '\n' : renderEffectiveSpec(spec, { source, text }));
       return 0;
     }
     throw new GardenError('USAGE', sub ? `Unknown spec subcommand "${sub}".` : 'Missing spec subcommand.', {
