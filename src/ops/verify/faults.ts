@@ -1,7 +1,7 @@
 // The fault names verify knows, their default order, and parsing of --faults and --rounds (pure).
 import { GardenError } from '../../errors.js';
 
-/** Default order: the gentlest first, so an early failure points at the simplest cause. */
+/** Default order: the gentlest first, so an early failure points at the simplest cause; the most destructive last. */
 export const FAULTS = [
   'switchover',
   'replica-kill',
@@ -9,8 +9,9 @@ export const FAULTS = [
   'haproxy-kill',
   'etcd-leader-kill',
   'leader-kill',
-  'leader-freeze',
   'etcd-quorum-loss',
+  // Last: on Patroni 3.0.2 a resumed leader can take its lock back (split brain) and leave a replica diverged.
+  'leader-freeze',
 ] as const;
 
 export type FaultName = (typeof FAULTS)[number];

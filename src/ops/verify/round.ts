@@ -78,10 +78,14 @@ export async function runRound(env: VerifyEnv, injector: FaultInjector, run: str
   }
   const figures = evaluateRound({ startedAt, endedAt, acks, present, ...samples, recoverySeconds }, env.spec.nodes.map((n) => n.name));
   if (injected?.resumed) {
-    const late = acksFromPortAfter(acks, injected.resumed.port, injected.resumed.at);
-    if (late > 0) notes.push(`${injected.resumed.node} acknowledged ${late} writes after it resumed`);
     const leaderNow = (await env.cluster().catch(() => undefined))?.members.find((m) => m.role === 'leader')?.name;
-    if (leaderNow === injected.resumed.node) notes.push(`${leaderNow} took the leader lock back after it resumed`);
+    if (leaderNow === injected.resumed.node) {
+      // Its writes after that are the cluster's own again; what the new leader took meanwhile shows as lost.
+      notes.push(`${leaderNow} took the leader lock back after it resumed (split brain)`);
+    } else {
+      const late = acksFromPortAfter(acks, injected.resumed.port, injected.resumed.at);
+      if (late > 0) notes.push(`${injected.resumed.node} acknowledged ${late} writes after it resumed`);
+    }
   }
   if (figures.noPrimaryMs >= 100) notes.push(`no node writable for ${(figures.noPrimaryMs / 1000).toFixed(1)} s`);
   if (figures.lost > 0) notes.push(`${figures.lost} acknowledged writes missing on the primary`);

@@ -55,7 +55,7 @@ export async function verify(env: VerifyEnv, opts: VerifyOptions): Promise<Verif
   try {
     for (const [index, fault] of plan.entries()) {
       opts.onRoundStart?.({ index, total: plan.length, fault });
-      const result = await runRound(env, injectorFor(fault), `${stamp}-${index}-${fault}`, { recoveryTimeoutMs: opts.recoveryTimeoutMs ?? 240_000 });
+      const result = await runRound(env, injectorFor(fault), `${stamp}-${index}-${fault}`, { recoveryTimeoutMs: opts.recoveryTimeoutMs ?? 180_000 });
       rounds.push(result);
       opts.onRoundEnd?.({ index, total: plan.length, result });
       // A platform that did not recover cannot start the next round healthy.
