@@ -58,7 +58,10 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     } finally {
       chmodSync(archive, 0o750);
     }
-    await eventually(doctor, (d) => !d.findings.some((f) => f.id === 'replication.wal-archiving'), 30000);
+    // After three failures in a row the archiver sleeps up to 60 s; a new segment wakes it at once.
+    await query(BASE, password, 'INSERT INTO wal_kick VALUES (2)');
+    await query(BASE, password, 'SELECT pg_switch_wal()');
+    await eventually(doctor, (d) => !d.findings.some((f) => f.id === 'replication.wal-archiving'), 90000);
   });
 
   test('backup refuses a bad --type; restore refuses before any backup and without --yes', async () => {
