@@ -1,12 +1,17 @@
 // Finds the programs the local platform runs and checks their versions before anything starts.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GardenError } from '../errors.js';
 
 export interface Binaries {
   etcd: string;
   patroni: string;
+  /**
+   * The Python that runs the patroni script (its #! line), so Patroni can be started through our
+   * launcher with upstream fixes its version lacks; undefined when patroni is not a Python script.
+   */
+  patroniPython?: string;
   haproxy: string;
   /** PostgreSQL's bin dir (pg_ctl, initdb, postgres, pg_basebackup, pg_rewind...). */
   pgBinDir: string;
@@ -99,8 +104,20 @@ export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.
       : 'fix the installation, or set GARDENOS_PG_BIN_DIR to the bin dir of the PostgreSQL version in the spec';
     throw new GardenError('BINARY_MISSING', `The local platform cannot start: ${problems.join('; ')}.`, { hint: install });
   }
+  const patroniPython = pythonOf(found.patroni!);
   return {
-    etcd: found.etcd!, patroni: found.patroni!, haproxy: found.haproxy!, pgBinDir,
+    etcd: found.etcd!, patroni: found.patroni!, ...(patroniPython ? { patroniPython } : {}), haproxy: found.haproxy!, pgBinDir,
     versions: versions as Binaries['versions'],
   };
+}
+
+/** The interpreter named by a script's #! line, when it is a Python. */
+export function pythonOf(script: string): string | undefined {
+  try {
+    const first = readFileSync(script, 'utf8').slice(0, 200).split('\n')[0] ?? '';
+    const m = /^#!\s*(\/\S*python[\d.]*)\s*$/.exec(first);
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
 }

@@ -12,7 +12,7 @@ import type { ComponentSpec } from './supervised-process.js';
 export interface ComponentContext {
   spec: Spec;
   layout: Layout;
-  binaries: Pick<Binaries, 'etcd' | 'patroni' | 'haproxy' | 'pgBinDir'>;
+  binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
   etcdTls?: EtcdTlsFiles;
@@ -44,8 +44,10 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     return {
       id, kind: 'patroni', member: node.name, pidFile: layout.pidFile(id), ports: [node.pgPort, node.apiPort],
       launch: {
-        command: binaries.patroni,
-        args: [layout.patroniConfig(node.name)],
+        // Through the launcher when Patroni is a Python script: it backports the fix that keeps a
+        // resumed old leader from overwriting the new leader's key (Patroni < 3.0.3).
+        command: binaries.patroniPython ?? binaries.patroni,
+        args: binaries.patroniPython ? [layout.patroniLauncher, layout.patroniConfig(node.name)] : [layout.patroniConfig(node.name)],
         env: { ...BASE_ENV, HOME: layout.nodeDir(node.name), PGPASSFILE: `${layout.nodeRunDir(node.name)}/pgpass` },
         cwd: layout.nodeDir(node.name),
         logFile: layout.logFile(id),

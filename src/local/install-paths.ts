@@ -20,3 +20,6 @@ export const GARDENOS_BIN = join(ROOT, 'bin', 'gardenos.js');
 
 /** The plain-JS supervising loop that runs a user service. */
 export const SERVICE_KEEPER = join(ROOT, 'src', 'local', 'service-keeper.mjs');
+
+/** Starts the installed Patroni with the upstream fixes its version lacks (see the file's docstring). */
+export const PATRONI_LAUNCHER = join(ROOT, 'src', 'local', 'python', 'patroni-launcher.py');

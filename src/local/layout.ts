@@ -19,6 +19,8 @@ export interface Layout {
   pgDataDir(node: string): string;
   nodeRunDir(node: string): string;
   patroniConfig(node: string): string;
+  /** A copy of gardenos's Patroni launcher where the PostgreSQL user can read it (the checkout may be under /root). */
+  patroniLauncher: string;
   logFile(componentId: string): string;
   pidFile(componentId: string): string;
 }
@@ -42,6 +44,7 @@ export function layoutOf(stateDir: string): Layout {
     pgDataDir: (node) => join(nodeDir(node), 'data'),
     nodeRunDir: (node) => join(nodeDir(node), 'run'),
     patroniConfig: (node) => join(nodeDir(node), 'patroni.yml'),
+    patroniLauncher: join(root, 'pg', 'patroni-launcher.py'),
     logFile: (id) => join(root, 'logs', `${id}.log`),
     pidFile: (id) => join(root, 'run', `${id}.pid`),
   };

@@ -21,7 +21,7 @@ export interface LocalPlatform {
 const NO_BINARIES = { etcd: 'etcd', patroni: 'patroni', haproxy: 'haproxy', pgBinDir: '' };
 
 export function openPlatform(spec: Spec, runner: ProcessRunner, opts: {
-  binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'haproxy' | 'pgBinDir'>;
+  binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
   pgUser?: OsUser;
 } = {}): LocalPlatform {
   const layout = layoutOf(spec.local.stateDir);

@@ -1,5 +1,6 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { PATRONI_LAUNCHER } from './install-paths.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
@@ -117,6 +118,7 @@ function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: Plat
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
   const backup = writeBackupFiles(spec, layout, pgUser);
+  if (binaries.patroniPython) writeAtomic(layout.patroniLauncher, readFileSync(PATRONI_LAUNCHER, 'utf8'), 0o644);
   for (const node of topology.nodes) {
     ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
     ensureOwnedDir(layout.nodeRunDir(node.name), 0o700, pgUser);
