@@ -5,6 +5,9 @@ import type { Spec } from '../../spec/index.js';
 import type { Ack, EndpointSample, NodeSample } from './evaluate.js';
 import type { RoundProber, RoundWriter } from './env.js';
 
+const WRITABLE_SQL = `SELECT pg_is_in_recovery() AS recovery,
+  current_setting('synchronous_standby_names') = '' OR EXISTS (SELECT 1 FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')) AS commits`;
+
 export const VERIFY_TABLE = 'gardenos_verify.writes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,9 +104,12 @@ export class PgProber implements RoundProber {
           client = verifyClient(this.spec, this.secrets, port, 500);
           await client.connect();
         }
-        const r = await client.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+        // "Writable" means a commit there would be acknowledged: out of recovery, and, when the node asks for a
+        // synchronous standby, one is attached. A resumed old leader is out of recovery for a moment before
+        // Patroni demotes it, but with no standby left its commits wait and nobody is told they happened.
+        const r = await client.query<{ recovery: boolean; commits: boolean }>(WRITABLE_SQL);
         // Stamped when the answer came: that is when the node was in that state.
-        this.nodeSamples.push({ node, at: performance.now(), writable: r.rows[0]?.recovery === false });
+        this.nodeSamples.push({ node, at: performance.now(), writable: r.rows[0]?.recovery === false && r.rows[0]?.commits === true });
       } catch {
         this.nodeSamples.push({ node, at: performance.now(), writable: null });
         await client?.end().catch(() => undefined);
