@@ -81,6 +81,22 @@ describe('Router', () => {
     assert.equal(log.decisions.at(-1), 'routed primary to pg2: leader key changed at revision 13');
   });
 
+  test('the reconcile timer re-reading the same revision mid-confirm keeps the event as the cause', async () => {
+    // Seen in CI: a timer tick during a switchover's confirm replaced the event, so the decision
+    // (and the leader-to-route histogram, which counts events only) credited the timer.
+    const { router, source, target, confirmer, log, metrics } = await rig({ leader: 'pg1', revision: 12, confirming: ['pg1'], reconcileIntervalMs: 10 });
+    const events = await histogramCount(metrics);
+    source.push('pg2', 13);
+    const ticks = source.reads;
+    await waitFor('the timer to re-read the key while pg2 is unconfirmed', () => source.reads >= ticks + 3);
+    assert.ok(!target.ready.includes('pg2'));
+    confirmer.confirming.add('pg2');
+    await waitFor('pg2 to be routed', () => target.ready[0] === 'pg2');
+    await router.idle();
+    assert.equal(log.decisions.at(-1), 'routed primary to pg2: leader key changed at revision 13');
+    assert.equal(await histogramCount(metrics), events + 1);
+  });
+
   test('a leader that never confirms gets the primary unrouted after confirmTimeoutMs, then routed once it confirms', async () => {
     // The reconcile timer ticks faster than the confirm timeout: its re-reads of the same leader must not
     // restart the wait, or the old primary would stay routed for as long as the new leader stays silent.

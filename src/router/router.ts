@@ -130,7 +130,7 @@ export class Router {
     }
     const wanted = obs.leader && (await (early ?? this.confirmed(obs, abandon))) ? obs.leader : null;
     const confirmMs = performance.now() - confirmStart;
-    if (this.latest !== obs) return; // a newer observation arrived while confirming
+    if (!this.isCurrent(obs)) return; // a newer observation arrived while confirming
     // `before` is still the target's state: only routers change it, and apply() works from the wanted state anyway.
     this.view.routedTo = wanted;
     if (wanted ? sameRoute(before, wanted) : before.ready.length === 0) return;
@@ -168,7 +168,16 @@ export class Router {
       // first (or Patroni is still promoting): ask again after 2 ms at first, then every 50 ms, so a
       // leader that is dead (its key not yet expired) does not cost a request per 2 ms.
       await sleep(performance.now() - started < 500 ? 2 : 50);
-    } while (this.latest === obs && !this.stopped && !abandon.now);
+    } while (this.isCurrent(obs) && !this.stopped && !abandon.now);
     return false;
+  }
+
+  /**
+   * Whether obs still says what the newest observation says. The reconcile timer re-reads the key while a
+   * confirm is in flight; its reading of the same revision is the same fact, so it must neither cut the
+   * wait short nor throw away the result (the decision then keeps the cause that started it).
+   */
+  private isCurrent(obs: LeaderObservation): boolean {
+    return this.latest === obs || (this.latest?.revision === obs.revision && this.latest.leader === obs.leader);
   }
 }
