@@ -9,6 +9,21 @@ export interface Topology {
   nodes: NodeAt[];
 }
 
+/** Where every member runs, for the spec's target. */
+export function topologyOf(spec: Spec): Topology {
+  return spec.hosts ? hostsTopology(spec) : localTopology(spec);
+}
+
+/** On the hosts target each member listens on its host's private address, at the well-known ports. */
+export function hostsTopology(spec: Spec): Topology {
+  const addressOf = new Map((spec.hosts ?? []).map((h) => [h.name, h.address]));
+  const at = (name: string) => addressOf.get(name) ?? spec.local.bindAddress;
+  return {
+    etcd: spec.etcd.members.map((m) => ({ name: m.name, host: at(m.name), clientPort: m.clientPort, peerPort: m.peerPort })),
+    nodes: spec.nodes.map((n) => ({ name: n.name, host: at(n.name), pgPort: n.pgPort, apiPort: n.apiPort, nofailover: n.nofailover })),
+  };
+}
+
 /** On the local target every member listens on the bind address, each on its own ports. */
 export function localTopology(spec: Spec): Topology {
   const host = spec.local.bindAddress;

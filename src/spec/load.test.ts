@@ -253,7 +253,7 @@ describe('presenting the spec', () => {
     assert.equal(schema.type, 'object');
     assert.equal(schema.additionalProperties, false);
     const props = schema.properties as Record<string, Record<string, unknown>>;
-    assert.deepEqual(Object.keys(props).sort(), ['backup', 'etcd', 'haproxy', 'k8s', 'local', 'name', 'nodes', 'postgres', 'router', 'routing', 'services', 'supabase']);
+    assert.deepEqual(Object.keys(props).sort(), ['backup', 'etcd', 'haproxy', 'hosts', 'k3s', 'k8s', 'local', 'name', 'nodes', 'postgres', 'router', 'routing', 'services', 'supabase']);
     assert.equal(props.postgres?.additionalProperties, false);
     assert.deepEqual(JSON.parse(JSON.stringify(schema)), schema, 'the schema is plain JSON');
   });

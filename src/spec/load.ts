@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { GardenError } from '../errors.js';
 import { resolveSpec, type Spec } from './resolve.js';
+import { checkHostsInput } from './hosts-rules.js';
 import { checkRules, type SpecPath, type SpecProblem } from './rules.js';
 import { specSchema } from './schema.js';
 import { knownKeysAt, suggest } from './suggest.js';
@@ -62,6 +63,8 @@ export function loadSpec(text: string, options: LoadOptions): Spec {
     const problems = parsed.error.issues.flatMap((issue) => issueToProblems(issue, lineOf));
     throw new SpecError(options.source, problems.map((p) => placeProblem(p, yaml, options.overrides)));
   }
+  const conflicts = checkHostsInput(raw).map((p) => placeProblem(p, yaml, options.overrides));
+  if (conflicts.length > 0) throw new SpecError(options.source, conflicts);
   const spec = resolveSpec(parsed.data, options.defaultStateDir);
   const problems = checkRules(spec).map((p) => placeProblem(p, yaml, options.overrides));
   if (problems.length > 0) throw new SpecError(options.source, problems);

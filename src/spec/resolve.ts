@@ -1,5 +1,6 @@
 // Turns a parsed spec into the effective spec: names and every port made concrete.
 import type { K8sSettings, RoutingSettings, ServiceSettings, SupabaseSettings } from './app-schema.js';
+import type { HostRole, ParsedK3s } from './hosts-schema.js';
 import type { ParsedSpec } from './schema.js';
 
 /** The ports a local platform may use, counted from local.basePort. */
@@ -56,12 +57,48 @@ export interface Spec {
   readonly routing: RoutingSettings;
   /** Present only when backups are enabled, so specs stored before this field existed still compare equal. */
   readonly backup?: { readonly enabled: true; readonly repoPath: string; readonly retentionFull: number };
+  /** Present only on the hosts target: the servers, each with what it runs. */
+  readonly hosts?: readonly HostConfig[];
+  /** Present only on the hosts target. */
+  readonly k3s?: Readonly<ParsedK3s>;
+}
+
+export interface HostConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly publicAddress?: string;
+  readonly ssh: { readonly user: string; readonly port: number; readonly identityFile?: string };
+  readonly hostKey?: string;
+  readonly knownHostsFile?: string;
+  readonly roles: readonly HostRole[];
+}
+
+/** Well-known ports on the hosts target: every host has its own addresses, so no base port is needed. */
+export const HOST_PORTS = {
+  etcdClient: 2379,
+  etcdPeer: 2380,
+  postgres: 5432,
+  patroniApi: 8008,
+  haproxyPrimary: 5000,
+  haproxyReplica: 5001,
+  haproxyStats: 7000,
+  router: 8010,
+} as const;
+
+/** Which target the spec describes: `hosts` when it lists servers, else the one-machine platform. */
+export function specTarget(spec: Spec): 'local' | 'hosts' {
+  return spec.hosts ? 'hosts' : 'local';
+}
+
+export function hostsWithRole(spec: Spec, role: HostRole): readonly HostConfig[] {
+  return (spec.hosts ?? []).filter((h) => h.roles.includes(role));
 }
 
 export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) => string): Spec {
   const base = parsed.local.basePort;
   type NodeEntry = Exclude<ParsedSpec['nodes'], number>[number];
   type MemberEntry = Exclude<ParsedSpec['etcd']['members'], number>[number];
+  if (parsed.hosts) return resolveHostsSpec(parsed, parsed.hosts, defaultStateDir);
   const nodes: NodeEntry[] = typeof parsed.nodes === 'number'
     ? Array.from({ length: parsed.nodes }, (_, i) => ({ name: `pg${i + 1}` }))
     : parsed.nodes;
@@ -130,12 +167,75 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
   return deepFreeze(spec);
 }
 
+/**
+ * The hosts target: nodes are the postgres hosts and etcd members the etcd hosts, each on its own
+ * address at the well-known ports; etcd always speaks TLS. The rest is resolved as for one machine.
+ */
+function resolveHostsSpec(parsed: ParsedSpec, hosts: NonNullable<ParsedSpec['hosts']>, defaultStateDir: (name: string) => string): Spec {
+  const local = resolveSpec({ ...parsed, hosts: undefined, nodes: 1, etcd: { ...parsed.etcd, members: 1 } }, defaultStateDir);
+  const resolved: HostConfig[] = hosts.map((h) => ({
+    name: h.name,
+    address: h.address,
+    ...(h.publicAddress ? { publicAddress: h.publicAddress } : {}),
+    ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.identityFile ? { identityFile: h.ssh.identityFile } : {}) },
+    ...(h.hostKey ? { hostKey: h.hostKey.trim() } : {}),
+    ...(h.knownHostsFile ? { knownHostsFile: h.knownHostsFile } : {}),
+    roles: HOST_ROLE_ORDER.filter((r) => h.roles.includes(r)),
+  }));
+  const pgHosts = resolved.filter((h) => h.roles.includes('postgres'));
+  return deepFreeze({
+    ...local,
+    nodes: pgHosts.map((h) => ({ name: h.name, pgPort: HOST_PORTS.postgres, apiPort: HOST_PORTS.patroniApi, nofailover: false })),
+    etcd: {
+      ...local.etcd,
+      scheme: 'https',
+      members: resolved.filter((h) => h.roles.includes('etcd')).map((h) => ({ name: h.name, clientPort: HOST_PORTS.etcdClient, peerPort: HOST_PORTS.etcdPeer })),
+    },
+    postgres: { ...local.postgres, synchronousMode: parsed.postgres.synchronousMode ?? pgHosts.length >= 2 },
+    haproxy: {
+      ...local.haproxy,
+      primaryPort: parsed.haproxy.primaryPort ?? HOST_PORTS.haproxyPrimary,
+      replicaPort: parsed.haproxy.replicaPort ?? HOST_PORTS.haproxyReplica,
+      statsPort: parsed.haproxy.statsPort ?? HOST_PORTS.haproxyStats,
+    },
+    router: { ...local.router, port: parsed.router.port ?? HOST_PORTS.router },
+    hosts: resolved,
+    k3s: parsed.k3s,
+  });
+}
+
+const HOST_ROLE_ORDER: readonly HostRole[] = ['etcd', 'postgres', 'haproxy', 'k3s-server'];
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
   }
   return value;
+}
+
+/** Every port one host binds on the hosts target, by its roles. */
+export function hostPorts(spec: Spec, host: HostConfig): { path: (string | number)[]; port: number; owner: string }[] {
+  const has = (r: HostRole) => host.roles.includes(r);
+  const k3s = spec.k3s;
+  return [
+    ...(has('etcd') ? [
+      { path: ['hosts'], port: HOST_PORTS.etcdClient, owner: 'etcd client' },
+      { path: ['hosts'], port: HOST_PORTS.etcdPeer, owner: 'etcd peer' },
+    ] : []),
+    ...(has('postgres') ? [
+      { path: ['hosts'], port: HOST_PORTS.postgres, owner: 'PostgreSQL' },
+      { path: ['hosts'], port: HOST_PORTS.patroniApi, owner: 'Patroni REST API' },
+    ] : []),
+    ...(has('haproxy') ? [
+      { path: ['haproxy', 'primaryPort'], port: spec.haproxy.primaryPort, owner: 'HAProxy primary' },
+      { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
+      { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
+      ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
+      ...(k3s?.enabled ? [{ path: ['k3s', 'apiPort'], port: k3s.apiPort, owner: 'HAProxy K3s API' }] : []),
+    ] : []),
+    ...(has('k3s-server') && k3s?.enabled ? [{ path: ['k3s', 'serverPort'], port: k3s.serverPort, owner: 'K3s server' }] : []),
+  ];
 }
 
 /** Every port the local platform binds, with the spec path that decides it. */

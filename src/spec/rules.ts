@@ -1,6 +1,7 @@
 // Cross-field rules that a single field's schema cannot express.
 import { isIPv4 } from 'node:net';
 import { checkAppRules } from './app-rules.js';
+import { checkHostsRules } from './hosts-rules.js';
 import { checkPostgresRules } from './postgres-rules.js';
 import { listPorts, PORT_SPAN, type Spec } from './resolve.js';
 
@@ -22,8 +23,7 @@ export function checkRules(spec: Spec): SpecProblem[] {
   return [
     ...uniqueNames(spec.nodes.map((n) => n.name), 'nodes', 'node'),
     ...uniqueNames(spec.etcd.members.map((m) => m.name), ['etcd', 'members'], 'etcd member'),
-    ...etcdQuorum(spec),
-    ...distinctPorts(spec),
+    ...(spec.hosts ? checkHostsRules(spec) : [...etcdQuorum(spec), ...distinctPorts(spec)]),
     ...patroniTiming(spec),
     ...synchronousMode(spec),
     ...cidrs(spec),

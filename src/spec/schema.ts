@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { absolutePathProblem, checkedString } from './addresses.js';
 import { k8sSpec, routingSpec, serviceSpec, supabaseSpec } from './app-schema.js';
+import { hostSpec, k3sSpec } from './hosts-schema.js';
 
 /** What `gardenos spec print` says about synchronousMode when the node count decided it. */
 export const SYNCHRONOUS_MODE_DEFAULT_NOTE =
@@ -126,6 +127,13 @@ export const specSchema = z
     services: z.array(serviceSpec).max(50).default([]).describe('Your API services, run locally (command) and on Kubernetes (image)'),
     routing: routingSpec.prefault({}),
     backup: backupSpec.prefault({}),
+    hosts: z
+      .array(hostSpec)
+      .min(1)
+      .max(9)
+      .optional()
+      .describe('Servers to provision over SSH (the hosts target); nodes and etcd members then come from their roles'),
+    k3s: k3sSpec.prefault({}).describe('K3s servers on the hosts target (hosts with the k3s-server role)'),
   })
   .describe('GardenOS platform spec (gardenos.yaml)');
 
