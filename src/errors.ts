@@ -26,7 +26,13 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'RESTORE_FAILED'
   | 'MIGRATE_FAILED'
-  | 'TARGET_NOT_EMPTY';
+  | 'TARGET_NOT_EMPTY'
+  | 'HOST_KEY_UNKNOWN'
+  | 'HOST_KEY_MISMATCH'
+  | 'HOST_UNREACHABLE'
+  | 'SSH_AUTH'
+  | 'SUDO_REQUIRED'
+  | 'HOST_COMMAND_FAILED';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */
