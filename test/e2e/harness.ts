@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin', 'gardenos.js');
+export const BIN = join(ROOT, 'bin', 'gardenos.js');
 
 const REQUIRED = ['etcd', 'patroni', 'haproxy'];
 

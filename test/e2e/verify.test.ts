@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStatus } from '../../src/ops/index.js';
-import { cli, eventually, makeStateParent, pidAlive, processPid, query, requireStack, superuserPassword } from './harness.js';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cli, BIN, eventually, makeStateParent, pidAlive, processPid, query, requireStack, superuserPassword } from './harness.js';
 
 const BASE = 19500;
 const parent = makeStateParent('verify');
@@ -13,6 +15,15 @@ const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
 interface VerifyJson {
   ok: boolean;
   rounds: { fault: string; gapMs: number; acked: number; lost: number; doublePrimaryMs: number; recoverySeconds: number | null; ok: boolean; note: string }[];
+}
+
+/** The one-letter state of a process (R, S, T for stopped, ...), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    return /\) (\S) /.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 function assertUserError(r: { code: number; stderr: string }, code: string): void {
@@ -65,6 +76,29 @@ describe('gardenos verify', { timeout: 900_000 }, () => {
     assert.equal(healed.code, 0, healed.stderr);
     assert.equal((await status()).code, 0);
   });
+  test('Ctrl-C during a leader freeze resumes the frozen processes, exits 130, and the platform heals', { timeout: 300_000 }, async () => {
+    const upResult = await cli(['up', ...flags]);
+    assert.equal(upResult.code, 0, upResult.stderr);
+    const leader = (await status()).status.postgres.leader!;
+    const patroni = processPid(stateDir, `patroni-${leader}`);
+    const child = spawn(process.execPath, [BIN, 'verify', '--faults', 'leader-freeze', ...flags], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Patroni's pid was read before verify started, but the state we act on is the freeze itself.
+    await eventually(async () => processState(patroni), (st) => st === 'T', 120_000).catch((err: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`the leader's Patroni was never frozen: ${err.message}\n${stderr}`);
+    });
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /SIGINT: restoring what this round changed/);
+    assert.notEqual(processState(patroni), 'T', 'Patroni was left stopped');
+    assert.ok(pidAlive(patroni), 'the frozen Patroni was resumed, not killed');
+    await eventually(async () => (await status()).code, (c) => c === 0, 120_000);
+  });
+
   test('one round of every fault: nothing lost, never two primaries, healthy afterwards', { timeout: 720_000 }, async () => {
     const upResult = await cli(['up', ...flags]);
     assert.equal(upResult.code, 0, upResult.stderr);
