@@ -1,0 +1,334 @@
+// The SSH edge of the hosts target: connect with a verified host key, run commands, read and write files.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, basename } from 'node:path';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { GardenError, describeCause } from '../errors.js';
+import {
+  algorithmsFor, fingerprintOf, hostKeyFromBlob, hostKeyLine, keyKind, keysFromKnownHosts, parseHostKeyLine, sameKey,
+  type HostKey,
+} from './host-keys.js';
+
+export interface SshTarget {
+  /** The host's name in the spec, used in every message. */
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Private key file; without it the ssh-agent (ConnectOptions.agentSocket) is used. */
+  identityFile?: string;
+  /** The pinned host key line, "ssh-ed25519 AAAA...". */
+  hostKey?: string;
+  /** A known_hosts file whose lines for this address (plain, [addr]:port or hashed) are pinned too. */
+  knownHostsFile?: string;
+}
+
+export interface ConnectOptions {
+  /** SSH_AUTH_SOCK, handed down by the CLI (lower layers never read the environment). */
+  agentSocket?: string;
+  /** Connect plus handshake plus authentication; default 10 s. */
+  readyTimeoutMs?: number;
+  /** Trust on first use, only when asked: accept a key when nothing is pinned, and report it (HostShell.hostKey). */
+  acceptNewHostKey?: boolean;
+}
+
+export interface ExecResult { code: number; signal?: string; stdout: string; stderr: string }
+
+export interface ExecOptions {
+  /** Sent on the command's stdin: the only way secrets reach a host (a command line shows in `ps`). */
+  stdin?: string | Buffer;
+  /** Run as root: through `sudo -n` when the SSH user is not root. */
+  sudo?: boolean;
+  /** Close the channel and throw TIMEOUT after this long. */
+  timeoutMs?: number;
+}
+
+export interface WriteFileOptions {
+  mode: number;
+  /** Owner and group to set; when left out, the file belongs to whoever writes it (root with sudo). */
+  owner?: string;
+  group?: string;
+}
+
+/** What provisioning needs from a host; file operations always run as root (through sudo when needed). */
+export interface HostShell {
+  readonly target: SshTarget;
+  /** The key line the server presented, "ssh-ed25519 AAAA...", to record after acceptNewHostKey. */
+  readonly hostKey: string;
+  readonly hostKeyFingerprint: string;
+  /** True when nothing pinned the key and acceptNewHostKey accepted it. */
+  readonly hostKeyIsNew: boolean;
+  exec(cmd: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** The file's bytes, or undefined when it does not exist. */
+  readFile(path: string): Promise<Buffer | undefined>;
+  /** Temp file + rename; false (nothing written) when content, mode and owner are already the same. */
+  writeFile(path: string, data: string | Buffer, opts: WriteFileOptions): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A refused host key: the key seen and the keys pinned, for callers that show or record them. */
+export class HostKeyError extends GardenError {
+  constructor(code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_MISMATCH', message: string, hint: string,
+    readonly seenKey: string, readonly seenFingerprint: string, readonly pinnedFingerprints: string[]) {
+    super(code, message, { hint });
+  }
+}
+
+/** Single-quotes a word for sh: paths and arguments on command lines (never secrets, which go on stdin). */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function where(t: SshTarget): string {
+  return `${t.name} (${t.address}:${t.port})`;
+}
+
+function pinnedKeys(target: SshTarget): HostKey[] {
+  const keys: HostKey[] = [];
+  if (target.hostKey !== undefined) {
+    const key = parseHostKeyLine(target.hostKey);
+    if (!key) {
+      throw new GardenError('HOST_KEY_UNKNOWN', `The hostKey pinned for ${where(target)} is not a public key line.`, {
+        hint: 'pin the whole line from the server\'s /etc/ssh/ssh_host_ed25519_key.pub, such as "hostKey: ssh-ed25519 AAAAC3Nza..."',
+      });
+    }
+    keys.push(key);
+  }
+  if (target.knownHostsFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(target.knownHostsFile, 'utf8');
+    } catch (cause) {
+      throw new GardenError('HOST_KEY_UNKNOWN', `The knownHostsFile of ${where(target)}, ${target.knownHostsFile}, cannot be read: ${describeCause(cause)}.`, {
+        hint: 'point knownHostsFile at an existing known_hosts file, or pin the key with hostKey instead', cause,
+      });
+    }
+    keys.push(...keysFromKnownHosts(text, target.address, target.port));
+  }
+  return keys;
+}
+
+function unknownKeyError(target: SshTarget, seen: HostKey): HostKeyError {
+  const fp = fingerprintOf(seen);
+  return new HostKeyError('HOST_KEY_UNKNOWN',
+    `${where(target)} presented the SSH host key ${fp} (${keyKind(seen)}), and nothing pins a key for it; gardenos never trusts an unknown host key, so nothing was sent.`,
+    `check on the server itself that \`ssh-keygen -lf /etc/ssh/ssh_host_${seen.type === 'ssh-ed25519' ? 'ed25519' : keyKind(seen).toLowerCase()}_key.pub\` prints ${fp}, then pin it under host ${target.name} in gardenos.yaml:  hostKey: ${hostKeyLine(seen)}`,
+    hostKeyLine(seen), fp, []);
+}
+
+function mismatchError(target: SshTarget, seen: HostKey, pinned: HostKey[]): HostKeyError {
+  const fp = fingerprintOf(seen);
+  const pinnedFps = pinned.map(fingerprintOf);
+  return new HostKeyError('HOST_KEY_MISMATCH',
+    `WARNING: ${where(target)} presented a DIFFERENT SSH host key than the one pinned: it sent ${fp} (${keyKind(seen)}), the pin is ${pinnedFps.join(' or ')}. ` +
+    'This may be a different machine at that address (reinstalled, or the address given to another server) or someone intercepting the connection (an attack). The connection was closed before any credential was sent.',
+    `do not change the pin until you have checked on the server's console that its key is ${fp}; only then replace the line under host ${target.name} in gardenos.yaml with:  hostKey: ${hostKeyLine(seen)}`,
+    hostKeyLine(seen), fp, pinnedFps);
+}
+
+function unreachableError(target: SshTarget, detail: string, cause: unknown): GardenError {
+  return new GardenError('HOST_UNREACHABLE', `Cannot reach ${where(target)} over SSH: ${detail}.`, {
+    hint: `check that the host is up, that ${target.address} is its address, that sshd listens on port ${target.port} there (\`ss -ltnp\` on the host), and that no firewall between here and it drops port ${target.port}`,
+    cause,
+  });
+}
+
+function authError(target: SshTarget, detail: string, cause?: unknown): GardenError {
+  const tried = target.identityFile !== undefined ? `the key ${target.identityFile}` : 'the keys of the ssh-agent';
+  const pub = target.identityFile !== undefined ? `${target.identityFile}.pub` : 'your public key';
+  return new GardenError('SSH_AUTH', `${where(target)} refused SSH login as ${target.user} with ${tried}: ${detail}.`, {
+    hint: `append ${pub} to ~${target.user}/.ssh/authorized_keys on ${target.name} (for example \`ssh-copy-id -i ${pub} ${target.user}@${target.address}\`), or set ssh.user / ssh.identityFile of host ${target.name} to a login that works`,
+    cause,
+  });
+}
+
+type SshError = Error & { level?: string; code?: string | number };
+
+/** ssh2's failure before `ready` as one of our errors; the host key verdict, when there is one, decides first. */
+function connectError(target: SshTarget, err: SshError, refusal: HostKeyError | undefined, timeoutMs: number): GardenError {
+  if (refusal) return refusal;
+  if (err.level === 'client-authentication') return authError(target, 'every offered key was refused', err);
+  if (err.level === 'client-timeout') return unreachableError(target, `no SSH handshake within ${timeoutMs / 1000} s (host down, isolated, or a firewall dropping packets)`, err);
+  if (err.level === 'client-socket' || typeof err.code === 'string') {
+    const why: Record<string, string> = {
+      ECONNREFUSED: 'the connection was refused (nothing listens on that port)',
+      EHOSTUNREACH: 'no route to the host (it is down or cut off)',
+      ENETUNREACH: 'the network is unreachable from here',
+      ETIMEDOUT: 'the connection timed out',
+      ENOTFOUND: 'the address does not resolve',
+    };
+    return unreachableError(target, why[String(err.code)] ?? err.message, err);
+  }
+  return new GardenError('HOST_UNREACHABLE', `The SSH handshake with ${where(target)} failed: ${err.message}.`, {
+    hint: 'check that an OpenSSH server (not another service) listens on that port; `ssh -v` from this machine shows where it stops',
+    cause: err,
+  });
+}
+
+function authConfig(target: SshTarget, opts: ConnectOptions): Pick<ConnectConfig, 'privateKey' | 'agent'> {
+  if (target.identityFile !== undefined) {
+    try {
+      return { privateKey: readFileSync(target.identityFile) };
+    } catch (cause) {
+      throw authError(target, `the identity file cannot be read (${describeCause(cause)})`, cause);
+    }
+  }
+  if (opts.agentSocket) return { agent: opts.agentSocket };
+  throw new GardenError('SSH_AUTH', `No way to log in to ${where(target)}: host ${target.name} has no ssh.identityFile and no ssh-agent is running (SSH_AUTH_SOCK is not set).`, {
+    hint: `set ssh.identityFile of host ${target.name} to a private key whose .pub is in ~${target.user}/.ssh/authorized_keys there, or start an agent (\`eval $(ssh-agent) && ssh-add\`)`,
+  });
+}
+
+/** Opens an SSH connection whose host key is always verified against the pins (or accepted as new only when asked). */
+export async function connectHost(target: SshTarget, opts: ConnectOptions = {}): Promise<HostShell> {
+  const pinned = pinnedKeys(target);
+  const auth = authConfig(target, opts);
+  const timeoutMs = opts.readyTimeoutMs ?? 10_000;
+  let seen: HostKey | undefined;
+  let refusal: HostKeyError | undefined;
+  const verify = (blob: Buffer): boolean => {
+    seen = hostKeyFromBlob(blob);
+    if (pinned.some((k) => sameKey(k, seen!))) return true;
+    if (pinned.length === 0 && opts.acceptNewHostKey === true) return true;
+    refusal = pinned.length === 0 ? unknownKeyError(target, seen) : mismatchError(target, seen, pinned);
+    return false;
+  };
+  const preferred = [...new Set(pinned.flatMap((k) => algorithmsFor(k.type)))];
+  const client = new Client();
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: SshError) => { client.end(); reject(connectError(target, err, refusal, timeoutMs)); };
+    client.once('ready', () => { client.removeListener('error', fail); resolve(); });
+    client.once('error', fail);
+    client.once('close', () => reject(refusal ?? unreachableError(target, 'the server closed the connection during the handshake', undefined)));
+    try {
+      client.connect({
+        host: target.address, port: target.port, username: target.user, ...auth,
+        readyTimeout: timeoutMs, hostVerifier: verify,
+        // Ask for the pinned key's type first, so a server with several host keys presents the one we know.
+        ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } as never } } : {}),
+      });
+    } catch (cause) {
+      // ssh2 parses the private key synchronously: a passphrase-protected or malformed key lands here.
+      reject(authError(target, `the identity file cannot be used (${describeCause(cause)}); a key with a passphrase has to go through ssh-agent`, cause));
+    }
+  });
+  // After ready, an error means the connection broke: pending commands fail through their channels.
+  client.on('error', () => undefined);
+  return new Ssh2HostShell(client, target, seen!, pinned.length === 0);
+}
+
+interface RawResult { code: number; signal?: string; stdout: Buffer; stderr: Buffer }
+
+class Ssh2HostShell implements HostShell {
+  readonly hostKey: string;
+  readonly hostKeyFingerprint: string;
+  private sudoChecked: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly client: Client, readonly target: SshTarget, key: HostKey, readonly hostKeyIsNew: boolean) {
+    this.hostKey = hostKeyLine(key);
+    this.hostKeyFingerprint = fingerprintOf(key);
+    client.once('close', () => { this.closed = true; });
+  }
+
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.run(cmd, opts);
+    return { code: r.code, ...(r.signal ? { signal: r.signal } : {}), stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    const r = await this.run(`if [ -e ${shellQuote(path)} ]; then exec cat -- ${shellQuote(path)}; else exit 3; fi`, { sudo: true });
+    if (r.code === 3) return undefined;
+    if (r.code !== 0) throw this.commandFailed(`read ${path}`, r);
+    return r.stdout;
+  }
+
+  async writeFile(path: string, data: string | Buffer, opts: WriteFileOptions): Promise<boolean> {
+    const want = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
+    const p = shellQuote(path);
+    const now = await this.run(`if [ -e ${p} ]; then stat -c '%a %U %G' -- ${p} && exec cat -- ${p}; else exit 3; fi`, { sudo: true });
+    if (now.code === 0) {
+      const nl = now.stdout.indexOf(0x0a);
+      const [mode, owner, group] = now.stdout.subarray(0, nl).toString('utf8').split(' ');
+      if (Number.parseInt(mode ?? '', 8) === opts.mode && (opts.owner === undefined || owner === opts.owner)
+        && (opts.group === undefined || group === opts.group) && now.stdout.subarray(nl + 1).equals(want)) {
+        return false;
+      }
+    } else if (now.code !== 3) {
+      throw this.commandFailed(`inspect ${path}`, now);
+    }
+    // Same directory, so the rename is atomic: a reader sees the old file or the new one, never half of one.
+    const tmp = shellQuote(`${dirname(path)}/.${basename(path)}.gardenos-${randomBytes(4).toString('hex')}`);
+    const owner = opts.owner !== undefined ? `chown ${shellQuote(opts.owner + (opts.group !== undefined ? `:${opts.group}` : ''))} ${tmp}`
+      : opts.group !== undefined ? `chgrp ${shellQuote(opts.group)} ${tmp}` : 'true';
+    const script = `set -e; umask 077; trap 'rm -f ${tmp}' EXIT; cat > ${tmp}; chmod ${opts.mode.toString(8)} ${tmp}; ${owner}; mv -f -- ${tmp} ${p}; trap - EXIT`;
+    const r = await this.run(script, { sudo: true, stdin: want });
+    if (r.code !== 0) throw this.commandFailed(`write ${path}`, r);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.client.once('close', () => { clearTimeout(timer); resolve(); });
+      this.client.end();
+    });
+  }
+
+  private commandFailed(what: string, r: RawResult): GardenError {
+    const stderr = r.stderr.toString('utf8').trim().split('\n').slice(-3).join(' / ');
+    return new GardenError('HOST_COMMAND_FAILED', `Could not ${what} on ${where(this.target)}: exit ${r.code}${stderr ? `, ${stderr}` : ''}.`, {
+      hint: `log in with \`ssh ${this.target.user}@${this.target.address}\` and check the path, its directory and the free space there`,
+    });
+  }
+
+  /** `sudo -n` fails instead of prompting: checked once per connection, before the first command that needs it. */
+  private checkSudo(): Promise<void> {
+    this.sudoChecked ??= this.runRaw('command -v sudo >/dev/null 2>&1 || exit 127; exec sudo -n true').then((r) => {
+      if (r.code === 0) return;
+      const why = r.code === 127 ? 'sudo is not installed there' : `\`sudo -n true\` failed (${r.stderr.toString('utf8').trim() || `exit ${r.code}`})`;
+      throw new GardenError('SUDO_REQUIRED', `${where(this.target)}: gardenos logs in as ${this.target.user}, not root, and needs sudo without a password to change the system, but ${why}.`, {
+        hint: `on ${this.target.name}, install sudo and add a line "${this.target.user} ALL=(ALL) NOPASSWD: ALL" with \`visudo -f /etc/sudoers.d/gardenos\`, or log in as root (ssh.user: root) with a key in /root/.ssh/authorized_keys`,
+      });
+    });
+    return this.sudoChecked;
+  }
+
+  private async run(cmd: string, opts: ExecOptions): Promise<RawResult> {
+    if (opts.sudo !== true || this.target.user === 'root') return this.runRaw(cmd, opts);
+    await this.checkSudo();
+    return this.runRaw(`sudo -n -- sh -c ${shellQuote(cmd)}`, opts);
+  }
+
+  private runRaw(cmd: string, opts: ExecOptions = {}): Promise<RawResult> {
+    if (this.closed) return Promise.reject(unreachableError(this.target, 'the SSH connection is closed', undefined));
+    return new Promise((resolve, reject) => {
+      this.client.exec(cmd, (err, stream: ClientChannel) => {
+        if (err) { reject(unreachableError(this.target, `cannot open a channel (${err.message})`, err)); return; }
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let exit: { code: number; signal?: string } | undefined;
+        const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+          stream.close();
+          reject(new GardenError('TIMEOUT', `A command on ${where(this.target)} did not finish within ${opts.timeoutMs! / 1000} s; its channel was closed.`, {
+            hint: 'look at what runs there (`ps aux` on the host); a command waiting for input that never comes is a bug in gardenos',
+          }));
+        }, opts.timeoutMs);
+        stream.on('data', (c: Buffer) => out.push(c));
+        stream.stderr.on('data', (c: Buffer) => errOut.push(c));
+        stream.on('exit', (code: number | null, signal?: string) => {
+          const signo = signal ? (osConstants.signals as Record<string, number>)[signal.startsWith('SIG') ? signal : `SIG${signal}`] : undefined;
+          exit = { code: code ?? 128 + (signo ?? 0), ...(signal ? { signal } : {}) };
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          if (exit) resolve({ ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+          else reject(unreachableError(this.target, 'the connection closed before the command reported its exit status', undefined));
+        });
+        stream.end(opts.stdin ?? '');
+      });
+    });
+  }
+}
