@@ -1,6 +1,6 @@
 // The spec layer: schema, defaults, loading with line-accurate problems, cross-field rules.
 export { specSchema, type SpecInput } from './schema.js';
-export { resolveSpec, listPorts, PORT_SPAN, type Spec, type NodeConfig, type EtcdMemberConfig } from './resolve.js';
+export { resolveSpec, listPorts, hostPorts, hostsWithRole, specTarget, HOST_PORTS, PORT_SPAN, type Spec, type NodeConfig, type EtcdMemberConfig, type HostConfig } from './resolve.js';
 export { checkRules, isValidCidr, type SpecProblem, type SpecPath } from './rules.js';
 export { loadSpec, SpecError, formatPath, formatProblem, type LoadOptions, type SpecOverrides } from './load.js';
 export { specJsonSchema, maskSecrets, renderEffectiveSpec } from './present.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments, parse } from 'yaml';
 import { GardenError } from '../../errors.js';
-import { FAKE_SECRETS, FULL_YAML, INGRESS_YAML, MINIMAL_YAML, secretValues, specFrom } from './fixtures.js';
+import { FAKE_SECRETS, FULL_YAML, HOSTS_YAML, INGRESS_YAML, MINIMAL_YAML, secretValues, specFrom } from './fixtures.js';
 import { allObjects, renderK8s, renderK8sFiles, type K8sObject } from './index.js';
 import { validateObject } from './validate-models.js';
 
@@ -15,7 +15,24 @@ const find = (objs: K8sObject[], kind: string, name: string) => {
 };
 
 describe('render --target k8s', () => {
-  for (const [name, yaml] of [['full', FULL_YAML], ['ingress', INGRESS_YAML], ['minimal', MINIMAL_YAML]] as const) {
+  test('hosts: pods reach PostgreSQL through every host\'s HAProxy: selector-less Services, EndpointSlices of the host addresses, no StatefulSet or router', () => {
+    const objs = allObjects(render(HOSTS_YAML));
+    assert.deepEqual(objs.filter((o) => ['StatefulSet', 'PodDisruptionBudget', 'Role'].includes(o.kind) || o.metadata.name.endsWith('-router')), []);
+    for (const [service, port] of [['garden-primary', 5000], ['garden-replicas', 5001]] as const) {
+      const svc = find(objs, 'Service', service);
+      assert.equal(svc.spec.selector, undefined, `${service} has no selector`);
+      assert.deepEqual(svc.spec.ports, [{ name: 'postgresql', port: 5432, targetPort: port, protocol: 'TCP' }]);
+      const slice = find(objs, 'EndpointSlice', `${service}-hosts`) as unknown as { ports: unknown; endpoints: { addresses: string[] }[]; metadata: K8sObject["metadata"] };
+      assert.equal(slice.metadata.labels?.['kubernetes.io/service-name'], service);
+      assert.deepEqual(slice.ports, [{ name: 'postgresql', port, protocol: 'TCP' }]);
+      assert.deepEqual(slice.endpoints.map((e) => e.addresses[0]), ['10.20.0.11', '10.20.0.12', '10.20.0.13']);
+    }
+    // The apps keep their connection names: the Supabase and app Secrets still point at garden-primary.
+    const appDb = find(objs, 'Secret', 'garden-app-db');
+    assert.match(Buffer.from(appDb.data['database-url'], 'base64').toString(), /@garden-primary:5432\//);
+  });
+
+  for (const [name, yaml] of [['full', FULL_YAML], ['ingress', INGRESS_YAML], ['minimal', MINIMAL_YAML], ['hosts', HOSTS_YAML]] as const) {
     test(`${name}: every object validates against the Kubernetes OpenAPI schemas`, () => {
       const objs = allObjects(render(yaml));
       assert.ok(objs.length > 3);

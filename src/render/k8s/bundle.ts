@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { Spec } from '../../spec/index.js';
 import { renderNamespace, renderRbac, renderRouter, renderSecrets, renderStorage } from './base.js';
 import { K8S_HEADER, type K8sComponent, type K8sInput, type K8sObject } from './meta.js';
+import { renderHostsPostgres } from './hosts-postgres.js';
 import { renderPostgres } from './postgres.js';
 import { renderRouting } from './routing.js';
 import { renderService } from './services.js';
@@ -21,10 +22,11 @@ export function renderK8s(input: K8sInput): K8sComponent[] {
   const components: K8sComponent[] = [
     { name: 'namespace', objects: renderNamespace(spec) },
     { name: 'storage', objects: renderStorage(spec) },
-    { name: 'rbac', objects: renderRbac(spec) },
+    // On the hosts target PostgreSQL and its router run on the servers; pods reach them through HAProxy.
+    { name: 'rbac', objects: spec.hosts ? [] : renderRbac(spec) },
     { name: 'secrets', objects: renderSecrets(input) },
-    { name: 'postgres', objects: renderPostgres(spec) },
-    { name: 'router', objects: renderRouter(spec) },
+    { name: 'postgres', objects: spec.hosts ? renderHostsPostgres(spec) : renderPostgres(spec) },
+    { name: 'router', objects: spec.hosts ? [] : renderRouter(spec) },
     { name: 'supabase-bootstrap', objects: renderSupabaseBootstrap(spec) },
     ...renderSupabaseServices(spec),
     ...spec.services.map((svc, i) => ({ name: `service-${svc.name}`, objects: renderService(spec, svc, i) })),

@@ -31,6 +31,12 @@ services:
     needs: [replicas]
 `;
 
+/** FULL_YAML on the hosts tier: PostgreSQL on three servers, reached through their HAProxy. */
+export const HOSTS_YAML = FULL_YAML + [1, 2, 3].map((i) => `${i === 1 ? 'hosts:\n' : ''}  - name: s${i}
+    address: 10.20.0.${10 + i}
+    hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE
+`).join('');
+
 export const INGRESS_YAML = FULL_YAML.replace('  tlsSecret: api-example-com-tls\n', '  tlsSecret: api-example-com-tls\n  mode: ingress\n');
 
 export const MINIMAL_YAML = 'k8s:\n  etcdEndpoints: [etcd.internal:2379]\n';

@@ -13,6 +13,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { EndpointSlice } from 'kubernetes-models/discovery.k8s.io/v1/EndpointSlice';
 import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { K8sObject } from './meta.js';
@@ -26,7 +27,7 @@ const MODELS: Record<string, Model> = {
   'apps/v1/Deployment': Deployment, 'apps/v1/StatefulSet': StatefulSet, 'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'rbac.authorization.k8s.io/v1/Role': Role, 'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
-  'storage.k8s.io/v1/StorageClass': StorageClass, 'networking.k8s.io/v1/Ingress': Ingress,
+  'storage.k8s.io/v1/StorageClass': StorageClass, 'discovery.k8s.io/v1/EndpointSlice': EndpointSlice, 'networking.k8s.io/v1/Ingress': Ingress,
   'gateway.networking.k8s.io/v1/Gateway': Gateway, 'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
 };
 
