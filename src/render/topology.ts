@@ -1,4 +1,5 @@
 // Where each member runs: the addresses renderers put into URLs, derived from the spec.
+import { GardenError } from '../errors.js';
 import type { Spec } from '../spec/index.js';
 
 export interface EtcdMemberAt { name: string; host: string; clientPort: number; peerPort: number }
@@ -7,7 +8,12 @@ export interface NodeAt { name: string; host: string; pgPort: number; apiPort: n
 export interface Topology {
   etcd: EtcdMemberAt[];
   nodes: NodeAt[];
+  /** Scheme of every Patroni REST API: plain on one machine, TLS where the API crosses the network between hosts. */
+  patroniScheme: 'http' | 'https';
 }
+
+/** Where a client reaches one PostgreSQL server. */
+export interface PgAddress { host: string; port: number }
 
 /** Where every member runs, for the spec's target. */
 export function topologyOf(spec: Spec): Topology {
@@ -21,6 +27,7 @@ export function hostsTopology(spec: Spec): Topology {
   return {
     etcd: spec.etcd.members.map((m) => ({ name: m.name, host: at(m.name), clientPort: m.clientPort, peerPort: m.peerPort })),
     nodes: spec.nodes.map((n) => ({ name: n.name, host: at(n.name), pgPort: n.pgPort, apiPort: n.apiPort, nofailover: n.nofailover })),
+    patroniScheme: 'https',
   };
 }
 
@@ -30,11 +37,65 @@ export function localTopology(spec: Spec): Topology {
   return {
     etcd: spec.etcd.members.map((m) => ({ name: m.name, host, clientPort: m.clientPort, peerPort: m.peerPort })),
     nodes: spec.nodes.map((n) => ({ name: n.name, host, pgPort: n.pgPort, apiPort: n.apiPort, nofailover: n.nofailover })),
+    patroniScheme: 'http',
   };
 }
 
+/** A node by name, where the spec's target places it. */
+export function nodeAt(spec: Spec, name: string): NodeAt {
+  const node = topologyOf(spec).nodes.find((n) => n.name === name);
+  if (!node) {
+    throw new GardenError('USAGE', `There is no node named "${name}".`, { hint: `choose one of: ${spec.nodes.map((n) => n.name).join(', ')}` });
+  }
+  return node;
+}
+
+const asNode = (spec: Spec, node: NodeAt | string): NodeAt => (typeof node === 'string' ? nodeAt(spec, node) : node);
+
+/** Base URL of a node's Patroni REST API (no trailing slash): `GET ${url}/cluster`. */
+export function patroniApiUrl(spec: Spec, node: NodeAt | string): string {
+  const n = asNode(spec, node);
+  return `${topologyOf(spec).patroniScheme}://${patroniApiAddress(n)}`;
+}
+
+/** Every node's name and Patroni REST API base URL, in spec order: what a cluster reader walks. */
+export function patroniApis(spec: Spec): { name: string; apiUrl: string }[] {
+  return topologyOf(spec).nodes.map((n) => ({ name: n.name, apiUrl: patroniApiUrl(spec, n) }));
+}
+
+/** host:port of a node's REST API, as patroni.yml's restapi.listen/connect_address want it (no scheme). */
+export function patroniApiAddress(n: NodeAt): string {
+  return `${n.host}:${n.apiPort}`;
+}
+
+/** Where a client reaches a node's PostgreSQL. */
+export function pgAddress(spec: Spec, node: NodeAt | string): PgAddress {
+  const n = asNode(spec, node);
+  return { host: n.host, port: n.pgPort };
+}
+
+/** host:port of a node's PostgreSQL, for configs that take that form (patroni.yml, haproxy.cfg). */
+export function pgHostPort(n: NodeAt): string {
+  return `${n.host}:${n.pgPort}`;
+}
+
+/** host:port of an etcd member's client listener, for configs that take the scheme separately (patroni.yml etcd3.hosts). */
+export function etcdClientAddress(m: EtcdMemberAt): string {
+  return `${m.host}:${m.clientPort}`;
+}
+
+/** Every etcd member's client URL, in spec order. */
+export function etcdClientUrls(spec: Spec): string[] {
+  return topologyOf(spec).etcd.map((m) => etcdClientUrl(spec, m));
+}
+
+/** Every etcd member's name and client URL, for health checks that report per member. */
+export function etcdClientEndpoints(spec: Spec): { name: string; clientURL: string }[] {
+  return topologyOf(spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) }));
+}
+
 export function etcdClientUrl(spec: Spec, m: EtcdMemberAt): string {
-  return `${spec.etcd.scheme}://${m.host}:${m.clientPort}`;
+  return `${spec.etcd.scheme}://${etcdClientAddress(m)}`;
 }
 
 export function etcdPeerUrl(spec: Spec, m: EtcdMemberAt): string {

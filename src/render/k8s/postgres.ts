@@ -29,7 +29,7 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
   // The local renderer owns the DCS timings and PostgreSQL parameters; take them from it so both targets agree.
   const local = buildPatroniConfig({
     spec,
-    topology: { etcd: [], nodes: [] },
+    topology: { etcd: [], nodes: [], patroniScheme: 'http' },
     node: { name: 'x', host: '0.0.0.0', pgPort: PG_PORT, apiPort: PATRONI_PORT, nofailover: false },
     secrets: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
     dataDir: DATA_DIR, binDir: '', runDir: SOCKET_DIR,

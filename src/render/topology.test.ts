@@ -1,0 +1,44 @@
+// Every member URL comes from the topology: the local target on the bind address over http, the hosts target on each host's address.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GardenError } from '../errors.js';
+import { loadSpec } from '../spec/index.js';
+import {
+  etcdClientEndpoints, etcdClientUrls, nodeAt, patroniApis, patroniApiUrl, pgAddress, topologyOf,
+} from './topology.js';
+
+// A throwaway key made with ssh-keygen for tests; it unlocks nothing.
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
+const local = loadSpec('nodes: 2\netcd: { members: 1 }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
+const hosts = loadSpec(
+  ['hosts:', ...[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}`)].join('\n') + '\n',
+  { source: 'gardenos.yaml', defaultStateDir: (n) => `/var/lib/gardenos/${n}`, fromFile: true },
+);
+
+describe('topology', () => {
+  test('local: every member on the bind address, Patroni over http, each on its own ports', () => {
+    const [pg1, pg2] = local.nodes;
+    assert.deepEqual(patroniApis(local), [
+      { name: 'pg1', apiUrl: `http://${local.local.bindAddress}:${pg1!.apiPort}` },
+      { name: 'pg2', apiUrl: `http://${local.local.bindAddress}:${pg2!.apiPort}` },
+    ]);
+    assert.equal(patroniApiUrl(local, 'pg2'), patroniApiUrl(local, nodeAt(local, 'pg2')));
+    assert.deepEqual(pgAddress(local, 'pg1'), { host: local.local.bindAddress, port: pg1!.pgPort });
+    assert.deepEqual(etcdClientUrls(local), [`http://${local.local.bindAddress}:${local.etcd.members[0]!.clientPort}`]);
+    assert.deepEqual(etcdClientEndpoints(local), [{ name: 'etcd1', clientURL: etcdClientUrls(local)[0] }]);
+  });
+
+  test('hosts: every member on its host\'s address, Patroni and etcd over https', () => {
+    assert.equal(topologyOf(hosts).patroniScheme, 'https');
+    const apis = patroniApis(hosts);
+    assert.equal(apis.length, hosts.nodes.length);
+    for (const a of apis) assert.match(a.apiUrl, /^https:\/\/10\.20\.0\.1[1-3]:\d+$/);
+    const first = hosts.nodes[0]!;
+    assert.equal(pgAddress(hosts, first.name).host, hosts.hosts!.find((h) => h.name === first.name)!.address);
+    for (const u of etcdClientUrls(hosts)) assert.match(u, /^https:\/\/10\.20\.0\.1[1-3]:\d+$/);
+  });
+
+  test('an unknown node name is a usage error naming the nodes there are', () => {
+    assert.throws(() => nodeAt(local, 'pg9'), (err: unknown) => err instanceof GardenError && err.code === 'USAGE' && /pg1, pg2/.test(err.hint));
+  });
+});
