@@ -1,0 +1,31 @@
+// Packages per role, and the install script's parts that keep Debian from taking our ports.
+import { execFileSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSpec } from '../../spec/index.js';
+import { installScript, packagesFor, parsePackageOutput } from './packages.js';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
+const spec = loadSpec(`hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}\n${i === 3 ? '    roles: [etcd, haproxy]\n' : ''}`).join('')}`,
+  { source: 't', defaultStateDir: () => '/x', fromFile: true });
+
+describe('packages', () => {
+  test('roles decide the packages', () => {
+    assert.deepEqual(packagesFor(spec, spec.hosts![0]!), ['ca-certificates', 'iproute2', 'nodejs', 'etcd-server', 'etcd-client', 'postgresql-15', 'postgresql-client-15', 'patroni', 'haproxy', 'curl']);
+    assert.deepEqual(packagesFor(spec, spec.hosts![2]!), ['ca-certificates', 'iproute2', 'nodejs', 'etcd-server', 'etcd-client', 'haproxy']);
+  });
+
+  test('the install script blocks service starts and the main cluster, and disables Debian units only under systemd', () => {
+    const s = installScript(['etcd-server', 'haproxy'], 'systemd');
+    assert.match(s, /create_main_cluster = false/);
+    assert.match(s, /policy-rc\.d/);
+    assert.match(s, /--force-confold/);
+    assert.match(s, /systemctl disable --now etcd\.service haproxy\.service patroni\.service/);
+    assert.doesNotMatch(installScript(['haproxy'], 'supervisor'), /systemctl/);
+    assert.deepEqual(parsePackageOutput('missing= haproxy curl\ninstalled= haproxy curl\n'), { missing: ['haproxy', 'curl'], installed: ['haproxy', 'curl'] });
+    assert.deepEqual(parsePackageOutput('missing=\n'), { missing: [], installed: [] });
+    // Run for real: everything asked for is installed here, so it stops before apt-get.
+    const out = execFileSync('sh', ['-c', installScript(['coreutils', 'dpkg'], 'supervisor')], { encoding: 'utf8' });
+    assert.deepEqual(parsePackageOutput(out), { missing: [], installed: [] });
+  });
+});
