@@ -59,7 +59,7 @@ function start(name) {
   try {
     const { uid, gid } = idsOf(def.user, def.group);
     for (const d of def.directories ?? []) {
-      mkdirSync(d.path, { recursive: true, mode: d.mode });
+      mkdirSync(d.path, { recursive: true, mode: typeof d.mode === 'string' ? Number.parseInt(d.mode, 8) : d.mode });
       chownSync(d.path, uid, gid);
     }
     const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...def.environment };

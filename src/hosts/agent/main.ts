@@ -1,0 +1,36 @@
+// The gardenos program provisioning installs on each host: only what runs there (the router), bundled
+// with its packages into one file so the host needs node and nothing from npm.
+import { parseArgs } from 'node:util';
+import routerCommand from '../../cli/commands/router.js';
+import { formatError } from '../../cli/output.js';
+import { GardenError } from '../../errors.js';
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name !== 'router') {
+      throw new GardenError('USAGE', `The gardenos agent on this host runs only \`router\`, not "${name ?? ''}".`, {
+        hint: 'run other gardenos commands from your own machine, with the spec; they reach the hosts over SSH and the network',
+      });
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${routerCommand.usage}\n`);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: routerCommand.options, allowPositionals: true, strict: true });
+    } catch (cause) {
+      throw new GardenError('USAGE', `${(cause as Error).message}.`, { hint: 'see `gardenos router --help`', cause });
+    }
+    return await routerCommand.run({
+      values: parsed.values, positionals: parsed.positionals, passthrough: [],
+      out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd(),
+    });
+  } catch (err) {
+    process.stderr.write(formatError(err, process.stderr, process.env));
+    return err instanceof GardenError ? err.exitCode : 1;
+  }
+}
+
+void run(process.argv.slice(2)).then((code) => process.exit(code));
