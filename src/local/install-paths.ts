@@ -23,3 +23,6 @@ export const SERVICE_KEEPER = join(ROOT, 'src', 'local', 'service-keeper.mjs');
 
 /** Starts the installed Patroni with the upstream fixes its version lacks (see the file's docstring). */
 export const PATRONI_LAUNCHER = join(ROOT, 'src', 'local', 'python', 'patroni-launcher.py');
+
+/** The sources of the program provisioning installs on each host (src/hosts/agent/). */
+export const HOST_AGENT_DIR = join(ROOT, 'src', 'hosts', 'agent');

@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { HOST_AGENT_DIR } from '../../local/install-paths.js';
 
 /** Where the agent lives on a host: inside /var/lib/gardenos, which the lab keeps per host. */
 export const AGENT_DIR = '/var/lib/gardenos/bin';
@@ -12,7 +13,8 @@ export const SUPERVISOR_PROGRAM = `${AGENT_DIR}/supervisor.mjs`;
 
 export interface AgentFile { path: string; content: string; mode: number }
 
-const here = dirname(new URL(import.meta.url).pathname);
+// Found from the installation root: this module runs from src/ or from the CLI's bundle in node_modules/.cache.
+const here = HOST_AGENT_DIR;
 
 export async function buildAgentFiles(): Promise<AgentFile[]> {
   const { build } = await import('esbuild');
@@ -24,7 +26,7 @@ export async function buildAgentFiles(): Promise<AgentFile[]> {
     legalComments: 'none',
   });
   const bundle = result.outputFiles[0]!.text;
-  const require = createRequire(import.meta.url);
+  const require = createRequire(join(here, 'build.ts'));
   const protoDir = join(dirname(require.resolve('etcd3/package.json')), 'proto');
   const protos = readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort();
   return [
