@@ -4,7 +4,10 @@ import { GardenError } from '../../errors.js';
 import { checkBinaries, findOnPath, isRoot } from '../../local/index.js';
 import type { Command } from '../command.js';
 
-const PACKAGES = ['etcd-server', 'etcd-client', 'patroni', 'haproxy', 'postgresql-15', 'postgresql-client-15', 'pgbackrest', 'openssl'];
+const PACKAGES = ['etcd-server', 'etcd-client', 'patroni', 'haproxy', 'postgresql-15', 'postgresql-client-15', 'pgbackrest', 'openssl',
+  'openssh-server', 'openssh-client', 'nftables'];
+/** What `gardenos lab` runs besides the platform's programs (checkBinaries covers those). */
+const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft'];
 
 const command: Command = {
   name: 'setup',
@@ -17,14 +20,16 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       --check           only report what is missing`,
   options: { check: { type: 'boolean' } },
   async run(ctx) {
-    const missing = () => { try { checkBinaries(15, ctx.env); return false; } catch { return true; } };
+    const missing = () => { try { checkBinaries(15, ctx.env); return LAB_PROGRAMS.some((p) => !findOnPath(p, ctx.env.PATH)); } catch { return true; } };
     if (!missing()) {
-      ctx.out.write('✓ etcd, Patroni, HAProxy and PostgreSQL 15 are installed; nothing to do.\n');
+      ctx.out.write('✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables are installed; nothing to do.\n');
       return 0;
     }
     const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${PACKAGES.join(' ')}`;
     if (ctx.values.check) {
       checkBinaries(15, ctx.env);
+      const lab = LAB_PROGRAMS.filter((p) => !findOnPath(p, ctx.env.PATH));
+      throw new GardenError('BINARY_MISSING', `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` runs them).`, { hint: `run: ${command}` });
     }
     const sudo = !isRoot() && findOnPath('sudo', ctx.env.PATH) && spawnSync('sudo', ['-n', 'true']).status === 0;
     if (!isRoot() && !sudo) {

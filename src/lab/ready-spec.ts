@@ -1,0 +1,17 @@
+// The spec that lab up hands over (pure): the lab's hosts, their addresses, SSH login and pinned host keys.
+import type { LabPlan } from './plan.js';
+
+export function renderReadySpec(plan: LabPlan, hostKeys: Record<string, string>): string {
+  return [
+    `# written by gardenos lab up (lab "${plan.name}", subnet ${plan.subnet.text})`,
+    `name: ${plan.name}`,
+    'hosts:',
+    ...plan.hosts.flatMap((h) => [
+      `  - name: ${h.name}`,
+      `    address: ${h.address}`,
+      `    ssh: { user: root, port: 22, identityFile: ${plan.clientKey} }`,
+      `    hostKey: ${hostKeys[h.name] ?? ''}`,
+    ]),
+    '',
+  ].join('\n');
+}
