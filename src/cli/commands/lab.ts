@@ -53,9 +53,11 @@ async function fault(ctx: CommandContext, sub: 'isolate' | 'heal'): Promise<numb
   if (host === undefined) {
     throw new GardenError('USAGE', `gardenos lab ${sub} needs a host name.`, { hint: `for example \`gardenos lab ${sub} h2\`` });
   }
-  const h = await (sub === 'isolate' ? isolateHost : healHost)(nameOf(ctx), host);
+  const name = nameOf(ctx);
+  const h = await (sub === 'isolate' ? isolateHost : healHost)(name, host);
+  const nameFlag = name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`;
   ctx.out.write(sub === 'isolate'
-    ? `${h.name} (${h.address}) is cut off: its links ${h.veth} and ${h.namespace}:eth0 are down; \`gardenos lab heal ${h.name}\` brings them back.\n`
+    ? `${h.name} (${h.address}) is cut off: its links ${h.veth} and ${h.namespace}:eth0 are down; \`gardenos lab heal ${h.name}${nameFlag}\` brings them back.\n`
     : `${h.name} (${h.address}) is connected again: ${h.veth} and ${h.namespace}:eth0 are up.\n`);
   return 0;
 }
