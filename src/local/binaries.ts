@@ -59,6 +59,14 @@ function versionOf(path: string, args: string[], pattern: RegExp): { text: strin
   }
 }
 
+/** Some required programs are missing or the wrong version; `problems` lists each, for callers that show them one by one. */
+export class BinariesMissingError extends GardenError {
+  constructor(readonly problems: readonly string[], hint: string) {
+    super('BINARY_MISSING', `The local platform cannot start: ${problems.join('; ')}.`, { hint });
+    this.name = 'BinariesMissingError';
+  }
+}
+
 /** Checks every program and the requested PostgreSQL major; one error names everything missing. */
 export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.env): Binaries {
   const problems: string[] = [];
@@ -102,7 +110,7 @@ export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.
     const install = packages.size > 0
       ? `install them with \`sudo apt-get update && sudo apt-get install -y ${[...packages].join(' ')}\` (or run \`gardenos setup\`)`
       : 'fix the installation, or set GARDENOS_PG_BIN_DIR to the bin dir of the PostgreSQL version in the spec';
-    throw new GardenError('BINARY_MISSING', `The local platform cannot start: ${problems.join('; ')}.`, { hint: install });
+    throw new BinariesMissingError(problems, install);
   }
   const patroniPython = pythonOf(found.patroni!);
   return {

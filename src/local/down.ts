@@ -2,7 +2,8 @@
 // make sure nothing of the platform is left (orphaned postmasters included) and every port is free.
 import { rmSync } from 'node:fs';
 import { GardenError } from '../errors.js';
-import { PatroniClient } from '../patroni/index.js';
+import { PatroniClusterReader } from '../patroni/index.js';
+import { patroniApis } from '../render/index.js';
 import { listPorts } from '../spec/index.js';
 import { processesOf, type LocalPlatform } from './platform.js';
 import { isPortFree } from './ports.js';
@@ -132,15 +133,7 @@ function assertNothingUses(platform: LocalPlatform, runner: ProcessRunner): void
 }
 
 async function currentLeader(platform: LocalPlatform): Promise<string | undefined> {
-  for (const node of platform.spec.nodes) {
-    try {
-      const cluster = await new PatroniClient(`http://${platform.spec.local.bindAddress}:${node.apiPort}`, undefined, 1000).cluster();
-      return cluster.members.find((m) => m.role === 'leader')?.name;
-    } catch {
-      // try the next member
-    }
-  }
-  return undefined;
+  return (await new PatroniClusterReader(patroniApis(platform.spec), 1000).read()).leader ?? undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

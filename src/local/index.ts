@@ -7,7 +7,7 @@ export { layoutOf, type Layout } from './layout.js';
 export { NodeProcessRunner, readStartTime } from './node-process-runner.js';
 export type { ProcessRunner, LaunchSpec, ProcessIdentity } from './process-runner.js';
 export { SupervisedProcess, type ComponentKind, type ComponentSpec } from './supervised-process.js';
-export { checkBinaries, findOnPath, INSTALL_COMMAND, type Binaries } from './binaries.js';
+export { checkBinaries, findOnPath, BinariesMissingError, INSTALL_COMMAND, type Binaries } from './binaries.js';
 export { readSecrets, readStoredSpec, readStateMarker } from './state-dir.js';
 export { withPg, waitUntil, primaryAndReplicasProbe } from './readiness.js';
 export { isRoot } from './os-user.js';

@@ -2,10 +2,10 @@
 import type pg from 'pg';
 import { etcdMembersStatus, type EtcdTls } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
-import { BACKENDS, etcdClientUrl, localTopology, type PlatformSecrets } from '../render/index.js';
+import { BACKENDS, etcdClientEndpoints, patroniApis, type PgAddress, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import { GardenError } from '../errors.js';
-import { PatroniClient } from '../patroni/index.js';
+import { PatroniClusterReader, lastReadError } from '../patroni/index.js';
 import type { Layout } from './layout.js';
 
 /** undefined = ready; otherwise a sentence saying what is missing. */
@@ -31,7 +31,7 @@ export async function waitUntil(probe: Probe, opts: { timeoutMs: number; interva
 }
 
 export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
-  const endpoints = localTopology(spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) }));
+  const endpoints = etcdClientEndpoints(spec);
   return async () => {
     const statuses = await etcdMembersStatus(endpoints, 1000, tls);
     const sick = statuses.filter((s) => !s.healthy);
@@ -39,11 +39,15 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   };
 }
 
-/** pg is imported on first use: long-running processes that never query (the router) do not load it. */
-export async function pgClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 2000): Promise<pg.Client> {
+/**
+ * pg is imported on first use: long-running processes that never query (the router) do not load it.
+ * A bare port is a service on this machine's bind address (the HAProxy ports); a node's own server comes as its pgAddress.
+ */
+export async function pgClient(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, timeoutMs = 2000): Promise<pg.Client> {
   const { default: driver } = await import('pg');
+  const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
   return new driver.Client({
-    host: spec.local.bindAddress,
+    host,
     port,
     user: spec.postgres.superuser,
     password: secrets.superuserPassword,
@@ -54,8 +58,8 @@ export async function pgClient(spec: Spec, secrets: PlatformSecrets, port: numbe
   });
 }
 
-export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, port: number, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = await pgClient(spec, secrets, port);
+export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await pgClient(spec, secrets, at);
   client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
   await client.connect();
   try {
@@ -107,10 +111,12 @@ export function haproxyRoutesProbe(spec: Spec, layout: Layout): Probe {
 
 /** Patroni itself reports a leader, every member running and, in synchronous mode, a sync standby. */
 export function patroniMembersProbe(spec: Spec): Probe {
-  const apis = spec.nodes.map((n) => `http://${spec.local.bindAddress}:${n.apiPort}`);
+  const reader = new PatroniClusterReader(patroniApis(spec), 1500);
   return async () => {
-    const cluster = await new PatroniClient(apis[0]!, undefined, 1500).cluster().catch(() => new PatroniClient(apis[apis.length - 1]!, undefined, 1500).cluster());
-    if (!cluster.members.some((m) => m.role === 'leader')) return 'Patroni reports no leader';
+    const cluster = await reader.read();
+    // No member answering has always ended the wait with that member's error (a GardenError is a verdict).
+    if (cluster.source === null) throw lastReadError(cluster)!;
+    if (cluster.leader === null) return 'Patroni reports no leader';
     const notRunning = cluster.members.filter((m) => m.state !== 'running' && m.state !== 'streaming');
     if (notRunning.length > 0 || cluster.members.length < spec.nodes.length) {
       return `Patroni members not running yet: ${spec.nodes.map((n) => n.name).filter((n) => !cluster.members.some((m) => m.name === n && !notRunning.includes(m))).join(', ')}`;

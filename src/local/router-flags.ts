@@ -1,19 +1,19 @@
 // The flags `gardenos up` starts the router with: everything it needs, so it never reads the spec.
 import type { Spec } from '../spec/index.js';
-import { etcdClientUrl, localTopology } from '../render/index.js';
+import { etcdClientUrls, patroniApis } from '../render/index.js';
 import { etcdTlsFiles } from './certs.js';
 import type { Layout } from './layout.js';
 
 export function routerFlags(spec: Spec, layout: Layout): string[] {
   const flags = [
     '--target', 'haproxy',
-    '--etcd', localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)).join(','),
+    '--etcd', etcdClientUrls(spec).join(','),
     '--dcs-namespace', spec.etcd.namespace,
     '--scope', spec.name,
     '--haproxy-socket', layout.adminSocket,
     '--listen', `${spec.local.bindAddress}:${spec.router.port}`,
     '--reconcile-ms', String(spec.router.reconcileIntervalMs),
-    '--patroni-apis', spec.nodes.map((n) => `http://${spec.local.bindAddress}:${n.apiPort}`).join(','),
+    '--patroni-apis', patroniApis(spec).map((a) => a.apiUrl).join(','),
   ];
   if (spec.etcd.scheme === 'https') {
     const tls = etcdTlsFiles(layout.certsDir);

@@ -4,7 +4,7 @@ import { PATRONI_LAUNCHER } from './install-paths.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
-import { archiveCommand, localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
+import { archiveCommand, etcdPeerUrl, localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
@@ -154,12 +154,12 @@ async function startKind(platform: LocalPlatform, kind: SupervisedProcess['spec'
  */
 async function waitForEtcdPeer(platform: LocalPlatform, member: string): Promise<void> {
   const { spec } = platform;
-  const m = spec.etcd.members.find((x) => x.name === member);
+  const m = localTopology(spec).etcd.find((x) => x.name === member);
   if (!m || spec.etcd.scheme !== 'http') return;
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`http://${spec.local.bindAddress}:${m.peerPort}/version`, { signal: AbortSignal.timeout(250) });
+      const res = await fetch(`${etcdPeerUrl(spec, m)}/version`, { signal: AbortSignal.timeout(250) });
       await res.body?.cancel();
       return;
     } catch {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { deleteScope, readScope, type ScopeSnapshot } from '../dcs/index.js';
 import { GardenError } from '../errors.js';
-import { scopePrefix } from '../render/index.js';
+import { patroniApis, scopePrefix } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 
 export interface DcsResetPlan {
@@ -15,9 +15,9 @@ export interface DcsResetPlan {
 
 /** Any HTTP answer from /patroni counts as alive; only a refused or timed-out connection does not. */
 export async function livePatroniMembers(spec: Spec, timeoutMs = 1500): Promise<string[]> {
-  const answers = await Promise.all(spec.nodes.map(async (n) => {
+  const answers = await Promise.all(patroniApis(spec).map(async (n) => {
     try {
-      const res = await fetch(`http://${spec.local.bindAddress}:${n.apiPort}/patroni`, { signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${n.apiUrl}/patroni`, { signal: AbortSignal.timeout(timeoutMs) });
       await res.body?.cancel();
       return n.name;
     } catch {

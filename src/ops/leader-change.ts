@@ -1,26 +1,18 @@
 // Planned switchover and manual failover through Patroni's REST API, finished only when the primary port writes to the new leader.
 import { GardenError } from '../errors.js';
 import { withPg, waitUntil } from '../local/index.js';
-import { PatroniClient, type PatroniCluster, type PatroniMember } from '../patroni/index.js';
-import { ROLE_NAMES, type PlatformSecrets } from '../render/index.js';
+import { PatroniApiError, PatroniClient, PatroniClusterReader, type ClusterMember, type ClusterView } from '../patroni/index.js';
+import { ROLE_NAMES, nodeAt, patroniApis, patroniApiUrl, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 
 export interface LeaderChange { from: string | null; to: string; elapsedMs: number }
 
-function apiUrl(spec: Spec, name: string): string {
-  const node = spec.nodes.find((n) => n.name === name);
-  return `http://${spec.local.bindAddress}:${node!.apiPort}`;
-}
-
-async function readCluster(spec: Spec): Promise<PatroniCluster> {
-  for (const n of spec.nodes) {
-    try {
-      return await new PatroniClient(apiUrl(spec, n.name), undefined, 2000).cluster();
-    } catch {
-      // next member
-    }
+async function readCluster(spec: Spec): Promise<ClusterView> {
+  const view = await new PatroniClusterReader(patroniApis(spec), 2000).read();
+  if (view.source === null) {
+    throw new GardenError('NOT_RUNNING', 'No Patroni member of this platform answers its REST API.', { hint: 'start the platform with `gardenos up`' });
   }
-  throw new GardenError('NOT_RUNNING', 'No Patroni member of this platform answers its REST API.', { hint: 'start the platform with `gardenos up`' });
+  return view;
 }
 
 function assertKnownNode(spec: Spec, name: string): void {
@@ -30,18 +22,18 @@ function assertKnownNode(spec: Spec, name: string): void {
 }
 
 /** With synchronous mode Patroni only accepts the sync standby; otherwise the replica with the least lag. */
-function pickCandidate(members: PatroniMember[], spec: Spec): PatroniMember | undefined {
+function pickCandidate(members: ClusterMember[], spec: Spec): ClusterMember | undefined {
   const healthy = members.filter((m) => m.role !== 'leader' && m.state === 'running' && !spec.nodes.find((n) => n.name === m.name)?.nofailover);
   const sync = healthy.find((m) => m.role === 'sync_standby');
   if (sync || spec.postgres.synchronousMode) return sync;
-  const lag = (m: PatroniMember) => (typeof m.lag === 'number' ? m.lag : Number.MAX_SAFE_INTEGER);
+  const lag = (m: ClusterMember) => (typeof m.lag === 'number' ? m.lag : Number.MAX_SAFE_INTEGER);
   return [...healthy].sort((a, b) => lag(a) - lag(b))[0];
 }
 
 export async function switchover(spec: Spec, secrets: PlatformSecrets, opts: { to?: string; timeoutMs?: number }): Promise<LeaderChange> {
   if (opts.to) assertKnownNode(spec, opts.to);
   const cluster = await readCluster(spec);
-  const leader = cluster.members.find((m) => m.role === 'leader');
+  const leader = cluster.members.find((m) => m.name === cluster.leader);
   if (!leader) {
     throw new GardenError('CLUSTER_STATE', 'The cluster has no leader, so there is nothing to switch over from.', {
       hint: 'use `gardenos failover --to NAME` to promote a replica when the leader is gone',
@@ -57,7 +49,7 @@ export async function switchover(spec: Spec, secrets: PlatformSecrets, opts: { t
     });
   }
   const t0 = Date.now();
-  await retryDcsUnavailable(() => new PatroniClient(apiUrl(spec, leader.name), restAuth(secrets), 10000).switchover({ leader: leader.name, candidate: candidate.name }));
+  await retryDcsUnavailable(() => new PatroniClient(patroniApiUrl(spec, leader.name), restAuth(secrets), 10000).switchover({ leader: leader.name, candidate: candidate.name }));
   await waitForWritableLeader(spec, secrets, candidate.name, opts.timeoutMs ?? 60000);
   return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0 };
 }
@@ -65,12 +57,12 @@ export async function switchover(spec: Spec, secrets: PlatformSecrets, opts: { t
 export async function failover(spec: Spec, secrets: PlatformSecrets, opts: { to: string; timeoutMs?: number }): Promise<LeaderChange> {
   assertKnownNode(spec, opts.to);
   const cluster = await readCluster(spec);
-  const leader = cluster.members.find((m) => m.role === 'leader');
+  const leader = cluster.members.find((m) => m.name === cluster.leader);
   if (leader?.name === opts.to) {
     throw new GardenError('USAGE', `${opts.to} is already the leader.`, { hint: 'name another node with --to' });
   }
   const t0 = Date.now();
-  await retryDcsUnavailable(() => new PatroniClient(apiUrl(spec, opts.to), restAuth(secrets), 10000).failover({ candidate: opts.to }));
+  await retryDcsUnavailable(() => new PatroniClient(patroniApiUrl(spec, opts.to), restAuth(secrets), 10000).failover({ candidate: opts.to }));
   await waitForWritableLeader(spec, secrets, opts.to, opts.timeoutMs ?? 60000);
   return { from: leader?.name ?? null, to: opts.to, elapsedMs: Date.now() - t0 };
 }
@@ -84,7 +76,7 @@ async function retryDcsUnavailable<T>(call: () => Promise<T>, attempts = 8): Pro
     try {
       return await call();
     } catch (err) {
-      if (i >= attempts || !(err instanceof GardenError) || !/HTTP 503\).*DCS/.test(err.message)) throw err;
+      if (i >= attempts || !(err instanceof PatroniApiError) || err.failure !== 'dcs-unavailable') throw err;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -96,7 +88,7 @@ function restAuth(secrets: PlatformSecrets) {
 
 /** Done means: a write through the primary port lands on `name`, not just that Patroni says so. */
 async function waitForWritableLeader(spec: Spec, secrets: PlatformSecrets, name: string, timeoutMs: number): Promise<void> {
-  const port = spec.nodes.find((n) => n.name === name)!.pgPort;
+  const port = nodeAt(spec, name).pgPort;
   await waitUntil(() => withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
     const r = await c.query<{ port: number; recovery: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery');
     const row = r.rows[0];

@@ -3,8 +3,8 @@ import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
 import { etcdClientTls, readSecrets, withPg, type LocalPlatform } from '../local/index.js';
-import { PatroniClient, type PatroniCluster } from '../patroni/index.js';
-import { etcdClientUrl, localTopology } from '../render/index.js';
+import { PatroniClusterReader } from '../patroni/index.js';
+import { etcdClientEndpoints, patroniApis, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
 
 export interface PlatformStatus {
   name: string;
@@ -29,7 +29,7 @@ export interface PlatformStatus {
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
   const { spec, layout } = platform;
-  const topology = localTopology(spec);
+  const topology = topologyOf(spec);
   const host = spec.local.bindAddress;
   const processes = platform.processes.map((p) => {
     const id = p.running();
@@ -39,14 +39,14 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
 
   const [etcd, cluster, servers, router] = await Promise.all([
     anyRunning
-      ? etcdMembersStatus(topology.etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) })), 1500, etcdClientTls(platform))
-      : Promise.resolve(topology.etcd.map((m): EtcdMemberStatus => ({ name: m.name, clientURL: etcdClientUrl(spec, m), healthy: false, isLeader: false }))),
-    anyRunning ? firstCluster(topology.nodes.map((n) => `http://${n.host}:${n.apiPort}`)) : Promise.resolve(undefined),
+      ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
+      : Promise.resolve(etcdClientEndpoints(spec).map((e): EtcdMemberStatus => ({ ...e, healthy: false, isLeader: false }))),
+    anyRunning ? new PatroniClusterReader(patroniApis(spec), 1500).read() : Promise.resolve(undefined),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
   ]);
 
-  const leaderName = cluster?.members.find((m) => m.role === 'leader')?.name;
+  const leaderName = cluster?.leader;
   const liveLag = leaderName ? await replayLagFromLeader(platform, leaderName) : undefined;
   const members = topology.nodes.map((n) => {
     const m = cluster?.members.find((x) => x.name === n.name);
@@ -59,7 +59,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       lagBytes: m?.role === 'leader' ? 0 : liveLag?.get(n.name) ?? patroniLag,
       host: n.host,
       port: n.pgPort,
-      apiURL: `http://${n.host}:${n.apiPort}`,
+      apiURL: patroniApiUrl(spec, n),
     };
   });
   const backendNames = [...new Set(servers.map((s) => s.backend))].filter((b) => b !== 'stats');
@@ -93,11 +93,10 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
  * from member keys refreshed once per loop, so it can show megabytes of lag that are long gone.
  */
 async function replayLagFromLeader(platform: LocalPlatform, leader: string): Promise<Map<string, number> | undefined> {
-  const node = platform.spec.nodes.find((n) => n.name === leader);
-  if (!node || !existsSync(platform.layout.secretsFile)) return undefined;
+  if (!platform.spec.nodes.some((n) => n.name === leader) || !existsSync(platform.layout.secretsFile)) return undefined;
   try {
     const secrets = readSecrets(platform.layout);
-    return await withPg(platform.spec, secrets, node.pgPort, async (c) => {
+    return await withPg(platform.spec, secrets, pgAddress(platform.spec, leader), async (c) => {
       const r = await c.query<{ name: string; lag: string | null }>(
         'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication');
       return new Map(r.rows.filter((row) => row.lag !== null).map((row) => [row.name, Number(row.lag)]));
@@ -117,17 +116,6 @@ async function routerView(url: string, anyRunning: boolean): Promise<PlatformSta
   } catch {
     return down;
   }
-}
-
-async function firstCluster(apiUrls: string[]): Promise<PatroniCluster | undefined> {
-  for (const url of apiUrls) {
-    try {
-      return await new PatroniClient(url, undefined, 1500).cluster();
-    } catch {
-      // ask the next member
-    }
-  }
-  return undefined;
 }
 
 function findProblems(s: PlatformStatus, maxLag: number): string[] {

@@ -1,5 +1,5 @@
 // Patroni REST API client: cluster view, health endpoints, switchover and failover. Every call has a timeout.
-import { GardenError, describeCause } from '../errors.js';
+import { GardenError, describeCause, type GardenErrorOptions } from '../errors.js';
 
 export interface PatroniMember {
   name: string;
@@ -19,6 +19,20 @@ export interface PatroniCluster {
 export interface PatroniAuth { username: string; password: string }
 
 const DEFAULT_TIMEOUT_MS = 3000;
+
+/**
+ * Why a Patroni call failed, for callers that decide on it: `unreachable` (no HTTP answer at all),
+ * `dcs-unavailable` (503 because Patroni could not write to etcd, as when its etcd member just died;
+ * nothing was scheduled, so a retry is safe), or `refused` (any other HTTP error).
+ */
+export type PatroniFailure = 'unreachable' | 'dcs-unavailable' | 'refused';
+
+export class PatroniApiError extends GardenError {
+  constructor(readonly failure: PatroniFailure, readonly status: number | undefined, message: string, options: GardenErrorOptions) {
+    super('PATRONI_API', message, options);
+    this.name = 'PatroniApiError';
+  }
+}
 
 export class PatroniClient {
   constructor(readonly apiUrl: string, private readonly auth?: PatroniAuth, private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
@@ -65,14 +79,16 @@ export class PatroniClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      throw new GardenError('PATRONI_API', `Patroni at ${this.apiUrl} did not answer ${method} ${path}: ${describeCause(cause)}.`, {
+      throw new PatroniApiError('unreachable', undefined, `Patroni at ${this.apiUrl} did not answer ${method} ${path}: ${describeCause(cause)}.`, {
         hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)', cause,
       });
     }
   }
 
-  private apiError(what: string, status: number, text: string): GardenError {
-    return new GardenError('PATRONI_API', `Patroni at ${this.apiUrl} refused ${what} (HTTP ${status}): ${text.trim()}.`, {
+  private apiError(what: string, status: number, text: string): PatroniApiError {
+    // Patroni's only signal for a failed DCS write is its 503 body ("failed to write failover key into DCS"); read it here, once.
+    const failure: PatroniFailure = status === 503 && /DCS/.test(text) ? 'dcs-unavailable' : 'refused';
+    return new PatroniApiError(failure, status, `Patroni at ${this.apiUrl} refused ${what} (HTTP ${status}): ${text.trim()}.`, {
       hint: status === 401 ? 'the REST API credentials do not match this platform\'s secrets' : 'see `gardenos status` for the cluster state and retry',
     });
   }

@@ -1,8 +1,8 @@
 // `gardenos backup` and `backup list`: pgBackRest against the current leader, stanza created on first use.
 import { GardenError } from '../../errors.js';
 import { pgbackrestPaths, type Layout, type OsUser } from '../../local/index.js';
-import { PatroniClient } from '../../patroni/index.js';
-import { localTopology, nodeOptions, stanzaOf } from '../../render/index.js';
+import { PatroniClusterReader } from '../../patroni/index.js';
+import { localTopology, nodeOptions, patroniApis, stanzaOf } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { parseInfo, type BackupSet, type StanzaInfo } from './info.js';
 import { assertOk, type PgbackrestRunner } from './pgbackrest-runner.js';
@@ -24,16 +24,10 @@ export function assertBackupEnabled(spec: Spec): asserts spec is Spec & { backup
   }
 }
 
-/** The member holding the leader lock, asked of whichever Patroni answers first. */
+/** The member holding the leader lock, asked of the first Patroni that answers and names one. */
 export async function currentLeader(spec: Spec): Promise<string> {
-  for (const n of spec.nodes) {
-    try {
-      const leader = (await new PatroniClient(`http://${spec.local.bindAddress}:${n.apiPort}`, undefined, 2000).cluster()).members.find((m) => m.role === 'leader');
-      if (leader) return leader.name;
-    } catch {
-      // ask the next member
-    }
-  }
+  const { leader } = await new PatroniClusterReader(patroniApis(spec), 2000).read({ accept: (v) => v.leader !== null });
+  if (leader) return leader;
   throw new GardenError('CLUSTER_STATE', `The cluster ${spec.name} has no leader, so there is no primary to back up.`, {
     hint: 'run `gardenos doctor` and `gardenos status`; start the platform with `gardenos up`',
   });

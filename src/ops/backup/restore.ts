@@ -8,9 +8,9 @@ import {
   silentReporter, stopOrphanedPostmasters, checkBinaries, ensureOwnedDir, etcdTlsFiles, haproxyRoutesProbe, patroniMembersProbe, pgbackrestPaths, primaryAndReplicasProbe, readSecrets, waitUntil, withPg, writeAtomic,
   type LocalPlatform, type OsUser,
 } from '../../local/index.js';
-import { PatroniClient } from '../../patroni/index.js';
+import { PatroniClusterReader } from '../../patroni/index.js';
 import {
-  archiveCommand, etcdClientUrl, localTopology, renderPatroniConfig, restoreCommand, scopePrefix, type RestoreTarget,
+  archiveCommand, etcdClientUrls, localTopology, patroniApis, pgAddress, renderPatroniConfig, restoreCommand, scopePrefix, type RestoreTarget,
 } from '../../render/index.js';
 import { writeDcsBackup } from '../dcs-reset.js';
 import { assertBackupEnabled, listBackups, type BackupContext } from './backup.js';
@@ -85,7 +85,7 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
   try {
     // Read and back up the DCS keys before touching any data dir: if etcd is down, nothing else changes.
     onStep(`back up and clear the DCS keys under ${scopePrefix(spec)}`);
-    const etcd = fastEtcdClient(localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)), 5000);
+    const etcd = fastEtcdClient(etcdClientUrls(spec), 5000);
     let dcsBackup: string;
     try {
       const snapshot = await readScope(etcd, scopePrefix(spec));
@@ -105,7 +105,7 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
     onStep(`restore ${plan.set.label} into ${plan.first}${plan.target.kind === 'time' ? ` and replay WAL to ${plan.target.time}` : ' and replay all archived WAL'}`);
     const firstProcess = patronis.find((p) => p.spec.member === plan.first)!;
     await firstProcess.start();
-    const firstNode = topology.nodes.find((n) => n.name === plan.first)!;
+    const firstOnly = new PatroniClusterReader(patroniApis(spec).filter((a) => a.name === plan.first), 2000);
     const secrets = readSecrets(layout);
     await waitUntil(async () => {
       if (!firstProcess.running()) {
@@ -113,11 +113,12 @@ export async function applyRestore(ctx: BackupContext, platform: LocalPlatform, 
           hint: `read \`gardenos logs ${plan.first}\` (${firstProcess.spec.launch.logFile}) and the pgBackRest log in ${pgbackrestPaths(layout).logDir}`,
         });
       }
-      // A GardenError would end waitUntil at once; while Patroni starts, "not answering" is just "not yet".
-      const cluster = await new PatroniClient(`http://${firstNode.host}:${firstNode.apiPort}`, undefined, 2000).cluster().catch(() => undefined);
-      if (!cluster) return `Patroni on ${plan.first} does not answer yet`;
+      // The reader keeps a non-answer as data, not a thrown GardenError (which would end waitUntil at once):
+      // while Patroni starts, "not answering" is just "not yet".
+      const cluster = await firstOnly.read();
+      if (cluster.source === null) return `Patroni on ${plan.first} does not answer yet`;
       if (!cluster.members.some((m) => m.name === plan.first && m.role === 'leader' && m.state === 'running')) return `${plan.first} is not the running leader yet`;
-      return withPg(spec, secrets, firstNode.pgPort, async (c) => ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r ? 'still in recovery' : undefined));
+      return withPg(spec, secrets, pgAddress(spec, plan.first), async (c) => ((await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r ? 'still in recovery' : undefined));
     }, { timeoutMs: 600_000, what: `${plan.first} restored and promoted`, hint: `read \`gardenos logs ${plan.first}\` and the pgBackRest log in ${pgbackrestPaths(layout).logDir}` });
     // Bootstrapping is over: the restore method must not run again if the node is ever wiped.
     writePatroniYml(platform, plan.first, ctx.pgUser);

@@ -1,14 +1,14 @@
 // Checks of etcd and the DCS: the URL scheme clients use, member health and quorum, stale scope keys.
 import { parse } from 'yaml';
 import { decodeScope } from '../../dcs/index.js';
-import { etcdClientUrl, localTopology, scopePrefix } from '../../render/index.js';
+import { etcdClientEndpoints, patroniApis, scopePrefix, topologyOf } from '../../render/index.js';
 import type { Check, DoctorContext, Problem } from './types.js';
 
 const needsPlatform = (ctx: DoctorContext) => (ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` });
 
 /** Who talks to etcd with which scheme: the spec, and each patroni.yml as written on disk. */
 function etcdClients(ctx: DoctorContext): { who: string; scheme: string; host: string; port: number }[] {
-  const clients: { who: string; scheme: string; host: string; port: number }[] = localTopology(ctx.spec).etcd.map((m) => ({ who: 'the spec (etcd.scheme)', scheme: ctx.spec.etcd.scheme, host: m.host, port: m.clientPort }));
+  const clients: { who: string; scheme: string; host: string; port: number }[] = topologyOf(ctx.spec).etcd.map((m) => ({ who: 'the spec (etcd.scheme)', scheme: ctx.spec.etcd.scheme, host: m.host, port: m.clientPort }));
   for (const node of ctx.spec.nodes) {
     const text = ctx.env.readText(ctx.layout.patroniConfig(node.name));
     if (text === undefined) continue;
@@ -58,7 +58,7 @@ export const etcdHealth: Check = {
   async run(ctx) {
     const skip = needsPlatform(ctx);
     if (skip) return skip;
-    const members = localTopology(ctx.spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(ctx.spec, m) }));
+    const members = etcdClientEndpoints(ctx.spec);
     const status = await ctx.env.etcdStatus(members);
     const sick = status.filter((s) => !s.healthy);
     if (sick.length === 0) return [];
@@ -87,8 +87,8 @@ export const staleDcsKeys: Check = {
     const init = keys.get('initialize');
     const leader = keys.get('leader');
     if (!init && !leader) return [];
-    const apis = ctx.spec.nodes.map((n) => ({ name: n.name, url: `http://${ctx.spec.local.bindAddress}:${n.apiPort}` }));
-    const live = (await Promise.all(apis.map(async (a) => ((await ctx.env.patroniAnswers(a.url)) ? a.name : undefined)))).filter(Boolean);
+    const apis = patroniApis(ctx.spec);
+    const live = (await Promise.all(apis.map(async (a) => ((await ctx.env.patroniAnswers(a.apiUrl)) ? a.name : undefined)))).filter(Boolean);
     const leaderName = leader?.value;
     const leaderLive = leaderName !== undefined && live.includes(leaderName);
     if (leaderLive) return [];

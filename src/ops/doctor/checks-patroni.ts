@@ -1,18 +1,16 @@
 // Checks of Patroni and PostgreSQL: REST API reachable, members running, pg_hba admits clients, replication lag.
-import type { PatroniCluster } from '../../patroni/index.js';
+import { describeCause } from '../../errors.js';
+import { lastReadError, type ClusterView } from '../../patroni/index.js';
+import { patroniApis, pgAddress } from '../../render/index.js';
 import { evaluateHba, parseHba } from './pg-hba.js';
 import type { Check, DoctorContext, Maybe, Problem } from './types.js';
 
-const apiUrl = (ctx: DoctorContext, apiPort: number) => `http://${ctx.spec.local.bindAddress}:${apiPort}`;
-
-/** The cluster as the first answering member sees it. */
-export async function clusterView(ctx: DoctorContext): Promise<Maybe<PatroniCluster>> {
-  let last: Maybe<PatroniCluster> = { ok: false, error: 'no member configured' };
-  for (const n of ctx.spec.nodes) {
-    last = await ctx.env.patroniCluster(apiUrl(ctx, n.apiPort));
-    if (last.ok) return last;
-  }
-  return last;
+/** The cluster as the first answering member sees it; not answering is evidence, not an exception. */
+export async function clusterView(ctx: DoctorContext): Promise<Maybe<ClusterView>> {
+  const view = await ctx.env.readCluster();
+  if (view.source !== null) return { ok: true, value: view };
+  const why = lastReadError(view);
+  return { ok: false, error: why ? describeCause(why) : 'no member configured' };
 }
 
 const skipWithout = (ctx: DoctorContext) => (ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` });
@@ -23,15 +21,14 @@ export const patroniApi: Check = {
     const skip = skipWithout(ctx);
     if (skip) return skip;
     const problems: Problem[] = [];
-    for (const n of ctx.spec.nodes) {
-      const url = apiUrl(ctx, n.apiPort);
+    for (const { name, apiUrl: url } of patroniApis(ctx.spec)) {
       if (await ctx.env.patroniAnswers(url)) continue;
-      const running = ctx.env.processRunning(`patroni-${n.name}`);
+      const running = ctx.env.processRunning(`patroni-${name}`);
       problems.push({
-        severity: 'error', title: `Patroni of ${n.name} does not answer on ${url}`,
+        severity: 'error', title: `Patroni of ${name} does not answer on ${url}`,
         evidence: `GET ${url}/patroni failed; the supervisor says the process is ${running ? 'running' : 'not running'}`,
         cause: running ? 'Patroni runs but its API is stuck or bound elsewhere' : 'the member is stopped or crashed: it is not in the cluster and cannot take over',
-        fix: `\`gardenos up\` restarts missing members; read \`gardenos logs ${n.name}\``,
+        fix: `\`gardenos up\` restarts missing members; read \`gardenos logs ${name}\``,
       });
     }
     return problems;
@@ -94,11 +91,12 @@ export const pgHba: Check = {
         });
       }
       if (!ctx.platformExists) continue;
-      const probe = await ctx.env.pgProbe(n.pgPort);
+      const at = pgAddress(ctx.spec, n.name);
+      const probe = await ctx.env.pgProbe(at);
       if (!probe.ok && probe.error.code === '28000') {
         problems.push({
           severity: 'error', title: `PostgreSQL ${n.name} rejects a plain connection from ${ctx.spec.local.bindAddress}`,
-          evidence: `connecting to ${ctx.spec.local.bindAddress}:${n.pgPort} without SSL: ${probe.error.message}`,
+          evidence: `connecting to ${at.host}:${at.port} without SSL: ${probe.error.message}`,
           cause: 'pg_hba.conf in the data dir has no matching non-SSL host line (edited by hand, or Patroni rendered an SSL-only rule)',
           fix: 'let Patroni own pg_hba: set postgres.allowedClientCidrs and run `gardenos up`; Patroni rewrites pg_hba.conf on restart',
         });
@@ -116,7 +114,7 @@ export const replicationLag: Check = {
     const view = await clusterView(ctx);
     if (!view.ok) return { skipped: 'no Patroni member answers' };
     return view.value.members
-      .filter((m) => m.role !== 'leader' && m.role !== 'standby_leader' && m.lag !== undefined)
+      .filter((m) => m.role !== 'leader' && m.role !== 'standby_leader' && m.lag !== null)
       .filter((m) => typeof m.lag !== 'number' || m.lag > ctx.lagThresholdBytes)
       .map((m): Problem => ({
         severity: typeof m.lag === 'number' && m.lag > 0 ? 'warning' : 'error',

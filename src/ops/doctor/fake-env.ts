@@ -1,6 +1,9 @@
 // A DoctorEnv made of plain data, for the conformance suite: healthy by default, each fault one override away.
 import type { ScopeKey } from '../../dcs/index.js';
 import { layoutOf } from '../../local/index.js';
+import { GardenError } from '../../errors.js';
+import { PatroniClusterReader } from '../../patroni/index.js';
+import { patroniApis } from '../../render/index.js';
 import { loadSpec } from '../../spec/index.js';
 import type { ArchiverStat, DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
 
@@ -68,12 +71,15 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
     speaksTls: async () => w.etcdTls,
     etcdStatus: async (urls) => urls.map((u, i) => ({ ...u, healthy: w.etcdHealthy[i] ?? false, isLeader: i === 0, ...(w.etcdHealthy[i] ? {} : { error: 'connection refused' }) })),
     dcsScope: async (prefix) => ({ ok: true, value: { prefix, revision: 100, keys: w.scopeKeys.map((k) => ({ ...k, key: prefix + k.name, createRevision: 1, modRevision: 90, version: 1 })) } }),
-    patroniCluster: async (url) => (w.patroniAnswering.includes(nameOfApi(url))
-      ? { ok: true, value: { members: w.members.map((m) => ({ ...m, host: HOST, port: 1 })) } } : { ok: false, error: 'ECONNREFUSED' }),
+    // The real walk over a fake transport, so doctor sees exactly what the reader makes of it.
+    readCluster: () => new PatroniClusterReader(patroniApis(SPEC), 100, async (url) => {
+      if (!w.patroniAnswering.includes(nameOfApi(url))) throw new GardenError('PATRONI_API', 'ECONNREFUSED', { hint: 'start it' });
+      return { members: w.members.map((m) => ({ ...m, host: HOST, port: 1 })) };
+    }).read(),
     patroniAnswers: async (url) => w.patroniAnswering.includes(nameOfApi(url)),
     haproxyServers: async () => w.haproxy,
-    pgProbe: async (port) => {
-      const r = w.pg[port];
+    pgProbe: async (at) => {
+      const r = w.pg[typeof at === 'number' ? at : at.port];
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };
       return 'code' in r ? { ok: false, error: r } : { ok: true, value: r };
     },

@@ -5,11 +5,11 @@ import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { etcdMembersStatus, fastEtcdClient, readScope } from '../../dcs/index.js';
-import { describeCause } from '../../errors.js';
+import { describeCause, isGardenError } from '../../errors.js';
 import { showServers } from '../../haproxy/index.js';
-import { checkBinaries, findOnPath, isPortFree, readStartTime, type Layout } from '../../local/index.js';
-import { PatroniClient } from '../../patroni/index.js';
-import { etcdClientUrl, localTopology, type PlatformSecrets } from '../../render/index.js';
+import { BinariesMissingError, checkBinaries, findOnPath, isPortFree, readStartTime, type Layout } from '../../local/index.js';
+import { PatroniClusterReader } from '../../patroni/index.js';
+import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
 import type { DockerFacts, DoctorEnv, Maybe } from './types.js';
@@ -68,10 +68,10 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
     speaksTls: (host, port) => speaksTls(host, port),
     etcdStatus: (urls) => etcdMembersStatus(urls, 1500),
     dcsScope: (prefix) => maybe(async () => {
-      const client = fastEtcdClient(localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)), 2000);
+      const client = fastEtcdClient(etcdClientUrls(spec), 2000);
       try { return await readScope(client, prefix); } finally { client.close(); }
     }),
-    patroniCluster: (url) => maybe(() => new PatroniClient(url, undefined, 1500).cluster()),
+    readCluster: () => new PatroniClusterReader(patroniApis(spec), 1500).read(),
     patroniAnswers: async (url) => {
       try {
         const res = await fetch(`${url}/patroni`, { signal: AbortSignal.timeout(1500) });
@@ -97,9 +97,10 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
         await client.end().catch(() => undefined);
       }
     }),
-    pgProbe: async (port) => {
+    pgProbe: async (at) => {
       if (!opts.secrets) return { ok: false, error: { message: 'no secrets: the platform was never started' } };
-      const client = new pg.Client({ host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,
+      const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
+      const client = new pg.Client({ host, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,
         database: 'postgres', ssl: false, connectionTimeoutMillis: 2000, query_timeout: 2000, application_name: 'gardenos-doctor' });
       client.on('error', () => undefined);
       try {
@@ -127,9 +128,8 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
         checkBinaries(spec.postgres.version);
         return { problems: [], hint: '' };
       } catch (err) {
-        const e = err as { message: string; hint?: string };
-        const list = e.message.replace(/^The local platform cannot start: /, '').replace(/\.$/, '').split('; ');
-        return { problems: list, hint: e.hint ?? 'run `gardenos setup`' };
+        if (err instanceof BinariesMissingError) return { problems: [...err.problems], hint: err.hint };
+        return { problems: [describeCause(err)], hint: isGardenError(err) ? err.hint : 'run `gardenos setup`' };
       }
     },
     optionalTools: () => [

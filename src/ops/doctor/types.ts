@@ -2,7 +2,8 @@
 import type { EtcdMemberStatus, ScopeSnapshot } from '../../dcs/index.js';
 import type { ServerStat } from '../../haproxy/index.js';
 import type { Layout } from '../../local/index.js';
-import type { PatroniCluster } from '../../patroni/index.js';
+import type { ClusterView } from '../../patroni/index.js';
+import type { PgAddress } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 
 export const LAYERS = ['spec', 'host', 'etcd', 'dcs', 'patroni', 'replication', 'routing', 'kubernetes', 'docker'] as const;
@@ -60,12 +61,13 @@ export interface DoctorEnv {
   speaksTls(host: string, port: number): Promise<boolean | undefined>;
   etcdStatus(urls: { name: string; clientURL: string }[]): Promise<EtcdMemberStatus[]>;
   dcsScope(prefix: string): Promise<Maybe<ScopeSnapshot>>;
-  patroniCluster(apiUrl: string): Promise<Maybe<PatroniCluster>>;
+  /** Patroni's view through the one cluster reader: the first member that answers, and why the others did not. */
+  readCluster(): Promise<ClusterView>;
   /** Any HTTP answer from GET /patroni. */
   patroniAnswers(apiUrl: string): Promise<boolean>;
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
-  /** Connects as the superuser without SSL and asks pg_is_in_recovery(). */
-  pgProbe(port: number): Promise<{ ok: true; value: PgProbe } | { ok: false; error: PgProbeError }>;
+  /** Connects as the superuser without SSL and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy). */
+  pgProbe(at: number | PgAddress): Promise<{ ok: true; value: PgProbe } | { ok: false; error: PgProbeError }>;
   /** pg_stat_archiver on the server behind this port. */
   pgArchiver(port: number): Promise<Maybe<ArchiverStat>>;
   portFree(port: number): Promise<boolean>;

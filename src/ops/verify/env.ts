@@ -1,7 +1,7 @@
 // The narrow interfaces a verify round works through: the platform, a writer, a prober, a fault injector.
 import type { EtcdMemberStatus } from '../../dcs/index.js';
 import type { ProcessIdentity } from '../../local/index.js';
-import type { PatroniCluster } from '../../patroni/index.js';
+import type { ClusterView } from '../../patroni/index.js';
 import type { Spec } from '../../spec/index.js';
 import type { Ack, EndpointSample, NodeSample } from './evaluate.js';
 import type { FaultName } from './faults.js';
@@ -34,7 +34,7 @@ export interface VerifyEnv {
   /** Restarts whatever is missing, the way `gardenos up` does; returns the ids it started. */
   heal(): Promise<string[]>;
   /** Patroni's view, asked of the first member that answers, skipping `skip`. */
-  cluster(skip?: string): Promise<PatroniCluster | undefined>;
+  cluster(skip?: string): Promise<ClusterView | undefined>;
   etcdMembers(): Promise<EtcdMemberStatus[]>;
   /** The live identity of a component (by id, e.g. "patroni-pg1") from its pid file. */
   component(id: string): ProcessHandle | undefined;

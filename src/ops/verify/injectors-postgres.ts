@@ -1,10 +1,10 @@
 // Faults on PostgreSQL nodes: switchover, leader kill, leader freeze, replica kill.
 import { GardenError } from '../../errors.js';
-import type { PatroniCluster } from '../../patroni/index.js';
+import type { ClusterView } from '../../patroni/index.js';
 import type { FaultInjector, Injected, ProcessHandle, VerifyEnv } from './env.js';
 import { hold, waitFor } from './wait.js';
 
-export async function leaderOf(env: VerifyEnv, skip?: string): Promise<{ leader: string; cluster: PatroniCluster }> {
+export async function leaderOf(env: VerifyEnv, skip?: string): Promise<{ leader: string; cluster: ClusterView }> {
   const cluster = await env.cluster(skip);
   const leader = cluster?.members.find((m) => m.role === 'leader')?.name;
   if (!cluster || !leader) {

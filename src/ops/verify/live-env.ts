@@ -4,8 +4,8 @@ import { GardenError } from '../../errors.js';
 import {
   NodeProcessRunner, etcdClientTls, openPlatform, primaryAndReplicasProbe, readSecrets, silentReporter, up, type LocalPlatform,
 } from '../../local/index.js';
-import { PatroniClient } from '../../patroni/index.js';
-import { etcdClientUrl, localTopology, type PlatformSecrets } from '../../render/index.js';
+import { PatroniClusterReader } from '../../patroni/index.js';
+import { etcdClientEndpoints, patroniApis, pgAddress, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { switchover } from '../leader-change.js';
 import { collectStatus } from '../status.js';
@@ -17,8 +17,8 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
   const runner = new NodeProcessRunner();
   const platform = openPlatform(spec, runner);
   const secrets = readSecrets(platform.layout);
-  const withClient = async <T>(port: number, fn: (c: ReturnType<typeof verifyClient>) => Promise<T>): Promise<T> => {
-    const c = verifyClient(spec, secrets, port, 2000);
+  const withClient = async <T>(at: number | PgAddress, fn: (c: ReturnType<typeof verifyClient>) => Promise<T>): Promise<T> => {
+    const c = verifyClient(spec, secrets, at, 2000);
     try {
       await c.connect();
       return await fn(c);
@@ -27,6 +27,7 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
     }
   };
   const byPort = new Map(spec.nodes.map((n) => [n.pgPort, n.name]));
+  const reader = new PatroniClusterReader(patroniApis(spec), 1500);
   return {
     spec,
     signal,
@@ -37,16 +38,10 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
       return r.started;
     },
     async cluster(skip) {
-      for (const n of spec.nodes.filter((x) => x.name !== skip)) {
-        try {
-          return await new PatroniClient(`http://${spec.local.bindAddress}:${n.apiPort}`, undefined, 1500).cluster();
-        } catch {
-          // ask the next member
-        }
-      }
-      return undefined;
+      const view = await reader.read(skip === undefined ? {} : { skip });
+      return view.source === null ? undefined : view;
     },
-    etcdMembers: () => etcdMembersStatus(localTopology(spec).etcd.map((m) => ({ name: m.name, clientURL: etcdClientUrl(spec, m) })), 1000, etcdClientTls(platform)),
+    etcdMembers: () => etcdMembersStatus(etcdClientEndpoints(spec), 1000, etcdClientTls(platform)),
     component(id) {
       const live = platform.processes.find((p) => p.id === id)?.running();
       return live ? { label: id, id: live } : undefined;
@@ -68,9 +63,8 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
       return { node: row ? byPort.get(row.port) ?? null : null, writable: row?.recovery === false };
     }),
     async nodeInRecovery(node) {
-      const port = spec.nodes.find((n) => n.name === node)!.pgPort;
       try {
-        return await withClient(port, async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ?? null);
+        return await withClient(pgAddress(spec, node), async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ?? null);
       } catch {
         return null;
       }

@@ -1,6 +1,6 @@
 // PostgreSQL sessions for verify: the writer through the primary endpoint and the per-node prober.
 import pg from 'pg';
-import type { PlatformSecrets } from '../../render/index.js';
+import { pgAddress, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import type { Ack, EndpointSample, NodeSample } from './evaluate.js';
 import type { RoundProber, RoundWriter } from './env.js';
@@ -12,10 +12,14 @@ export const VERIFY_TABLE = 'gardenos_verify.writes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Short timeouts: a session on a frozen or dead node must fail fast, not hold the round. */
-export function verifyClient(spec: Spec, secrets: PlatformSecrets, port: number, timeoutMs = 1000): pg.Client {
+/**
+ * Short timeouts: a session on a frozen or dead node must fail fast, not hold the round.
+ * A bare port is the HAProxy endpoint on the bind address; a node's own server comes as its pgAddress.
+ */
+export function verifyClient(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, timeoutMs = 1000): pg.Client {
+  const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
   const client = new pg.Client({
-    host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: secrets.superuserPassword, database: 'postgres',
+    host, port, user: spec.postgres.superuser, password: secrets.superuserPassword, database: 'postgres',
     connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs * 2, application_name: 'gardenos-verify',
   });
   client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
@@ -82,7 +86,7 @@ export class PgProber implements RoundProber {
 
   start(): void {
     // One loop per node: a node that hangs (frozen) must not delay the samples of the others.
-    this.loops = [...this.spec.nodes.map((n) => this.nodeLoop(n.name, n.pgPort)), this.endpointLoop()];
+    this.loops = [...this.spec.nodes.map((n) => this.nodeLoop(n.name, pgAddress(this.spec, n.name))), this.endpointLoop()];
   }
 
   sawEveryNode(): boolean {
@@ -95,13 +99,13 @@ export class PgProber implements RoundProber {
     return { nodeSamples: this.nodeSamples, endpointSamples: this.endpointSamples };
   }
 
-  private async nodeLoop(node: string, port: number): Promise<void> {
+  private async nodeLoop(node: string, at: PgAddress): Promise<void> {
     let client: pg.Client | undefined;
     while (!this.stopped) {
       const started = performance.now();
       try {
         if (!client) {
-          client = verifyClient(this.spec, this.secrets, port, 500);
+          client = verifyClient(this.spec, this.secrets, at, 500);
           await client.connect();
         }
         // "Writable" means a commit there would be acknowledged: out of recovery, and, when the node asks for a
