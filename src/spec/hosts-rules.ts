@@ -110,14 +110,8 @@ function hostKeyProblems(h: HostConfig, i: number): SpecProblem[] {
       hint: 'keep one: hostKey for a single line, knownHostsFile for a file you already maintain',
     }];
   }
-  if (!h.hostKey && !h.knownHostsFile) {
-    return [{
-      path: [...path, 'hostKey'],
-      message: `host "${h.name}" has no pinned SSH host key; gardenos never connects to a host it cannot verify`,
-      hint: `read the key on the host itself (cat /etc/ssh/ssh_host_ed25519_key.pub, e.g. from the provider's console) and set hostKey to that line, ` +
-        `or run \`${keyscan}\` over a network you trust; \`gardenos provision --accept-new-host-key ${h.name}\` records the key it sees on first contact`,
-    }];
-  }
+  // No pin at all is legal in the file: provision refuses the host (HOST_KEY_UNKNOWN, with the key it
+  // saw) unless --accept-new-host-key names it, and `spec check` warns (hostsWarnings).
   const problem = h.hostKey ? hostKeyProblem(h.hostKey) : undefined;
   return problem ? [{ path: [...path, 'hostKey'], message: `host "${h.name}": ${problem}`, hint: `the line is the host's /etc/ssh/ssh_host_ed25519_key.pub, or the key part of \`${keyscan}\`` }] : [];
 }
@@ -173,6 +167,12 @@ export function hostsWarnings(spec: Spec): string[] {
   const warnings: string[] = [];
   if (pg === 1) warnings.push('only one host has the postgres role: there is no failover; give it to 2 or more hosts for HA');
   if (hostsWithRole(spec, 'etcd').length === 1) warnings.push('only one host has the etcd role: losing it stops every leader election and K3s');
+  for (const h of spec.hosts) {
+    if (!h.hostKey && !h.knownHostsFile) {
+      warnings.push(`host "${h.name}" has no pinned SSH host key: provision refuses it until you set hostKey (its /etc/ssh/ssh_host_ed25519_key.pub line, ` +
+        `or \`ssh-keyscan -t ed25519 -p ${h.ssh.port} ${h.address}\` over a network you trust), or run \`gardenos provision --accept-new-host-key ${h.name}\` once to record the key it sees`);
+    }
+  }
   return warnings;
 }
 

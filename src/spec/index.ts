@@ -6,5 +6,7 @@ export { loadSpec, SpecError, formatPath, formatProblem, type LoadOptions, type 
 export { specJsonSchema, maskSecrets, renderEffectiveSpec } from './present.js';
 export { ROLE_NAMES, SUPABASE_ROLE_NAMES } from './roles.js';
 export { MAX_SPEC_BYTES } from './yaml-source.js';
+export { hostsWarnings } from './hosts-rules.js';
+export { HOST_ROLES, type HostRole } from './hosts-schema.js';
 export { DEFAULT_IMAGES, SUPABASE_SERVICES, type K8sSettings, type SupabaseSettings, type ServiceSettings, type RoutingSettings } from './app-schema.js';
 export { SUPABASE_PREFIXES } from './app-rules.js';

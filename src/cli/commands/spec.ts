@@ -1,6 +1,6 @@
 // gardenos spec check|print|schema
 import { GardenError } from '../../errors.js';
-import { maskSecrets, renderEffectiveSpec, specJsonSchema, SpecError, formatProblem } from '../../spec/index.js';
+import { hostsWarnings, maskSecrets, renderEffectiveSpec, specJsonSchema, SpecError, formatProblem } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { colorsFor } from '../output.js';
 import { readSpec } from '../spec-source.js';
@@ -26,7 +26,10 @@ ${PLATFORM_USAGE}
     if (sub === 'check') {
       try {
         const { source, spec } = readSpec(ctx, file);
-        ctx.out.write(`${colorsFor(ctx.out, ctx.env).green('✓')} ${source} is valid: ${spec.nodes.length} nodes, ${spec.etcd.members.length} etcd members, ports ${spec.local.basePort}+.\n`);
+        const c = colorsFor(ctx.out, ctx.env);
+        const where = spec.hosts ? `${spec.hosts.length} hosts (etcd over https)` : `ports ${spec.local.basePort}+`;
+        ctx.out.write(`${c.green('✓')} ${source} is valid: ${spec.nodes.length} nodes, ${spec.etcd.members.length} etcd members, ${where}.\n`);
+        for (const w of hostsWarnings(spec)) ctx.out.write(`${c.yellow('!')} ${w}\n`);
         return 0;
       } catch (err) {
         if (!(err instanceof SpecError)) throw err;
