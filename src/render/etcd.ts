@@ -11,15 +11,17 @@ export interface EtcdMemberInput {
   dataDir: string;
   /** Needed when spec.etcd.scheme is https. */
   tls?: EtcdTlsFiles;
+  /** More client URLs to listen on (not advertised): the hosts target adds loopback for tools on the host. */
+  extraListenClientUrls?: readonly string[];
 }
 
-export function renderEtcdArgs({ spec, topology, member, dataDir, tls }: EtcdMemberInput): string[] {
+export function renderEtcdArgs({ spec, topology, member, dataDir, tls, extraListenClientUrls = [] }: EtcdMemberInput): string[] {
   const clientUrl = etcdClientUrl(spec, member);
   const peerUrl = etcdPeerUrl(spec, member);
   const args = [
     `--name=${member.name}`,
     `--data-dir=${dataDir}`,
-    `--listen-client-urls=${clientUrl}`,
+    `--listen-client-urls=${[clientUrl, ...extraListenClientUrls].join(',')}`,
     `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,

@@ -8,11 +8,17 @@ export interface HaproxyInput {
   /** Runtime API socket (admin level): status reads it, the router writes server states to it. */
   adminSocket: string;
   host: string;
+  /** Check Patroni over https, verifying its certificate against this CA (the hosts target). */
+  checkCaFile?: string;
+  /** Extra lines for the stats listener, e.g. `stats auth ...`. */
+  statsLines?: readonly string[];
+  /** Sections appended after the PostgreSQL listeners, e.g. the K3s API frontend. */
+  extraSections?: readonly string[];
 }
 
 export const BACKENDS = { primary: 'primary', replicas: 'replicas' } as const;
 
-export function renderHaproxyConfig({ spec, topology, adminSocket, host }: HaproxyInput): string {
+export function renderHaproxyConfig({ spec, topology, adminSocket, host, checkCaFile, statsLines = [], extraSections = [] }: HaproxyInput): string {
   const h = spec.haproxy;
   // fastinter/downinter (default a quarter of inter): a server changing state, or DOWN, is checked
   // more often, so a new leader (DOWN in the primary backend until then) is routed sooner.
@@ -20,8 +26,9 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
   const defaultServer =
     `default-server inter ${h.checkIntervalMs}ms fastinter ${quick}ms downinter ${quick}ms ` +
     `fall ${h.fall} rise ${h.rise} on-marked-down shutdown-sessions`;
+  const checkTls = checkCaFile ? ` check-ssl verify required ca-file ${checkCaFile}` : '';
   const servers = topology.nodes.map((n) =>
-    `    server ${n.name} ${pgHostPort(n)} maxconn 100 check port ${n.apiPort}`);
+    `    server ${n.name} ${pgHostPort(n)} maxconn 100 check port ${n.apiPort}${checkTls}`);
   const lines = [
     `# ${GENERATED_HEADER}`,
     'global',
@@ -51,6 +58,7 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
     '    stats uri /stats',
     '    stats refresh 5s',
     '    http-request use-service prometheus-exporter if { path /metrics }',
+    ...statsLines.map((l) => `    ${l}`),
     '',
     `listen ${BACKENDS.primary}`,
     `    bind ${host}:${h.primaryPort}`,
@@ -67,6 +75,7 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host }: Hapro
     `    ${defaultServer}`,
     ...servers,
     '',
+    ...extraSections,
   ];
   return lines.join('\n');
 }

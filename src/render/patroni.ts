@@ -18,7 +18,8 @@ export interface PatroniNodeInput {
   spec: Spec;
   topology: Topology;
   node: NodeAt;
-  secrets: PlatformSecrets;
+  /** Without it the passwords are left out, for Patroni to read from PATRONI_*_PASSWORD (the hosts target). */
+  secrets?: PlatformSecrets;
   dataDir: string;
   binDir: string;
   /** Directory for the Unix socket and pgpass, writable by the PostgreSQL user. */
@@ -57,7 +58,7 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
       listen: api,
       connect_address: api,
       // Unsafe endpoints (switchover, restart, reinitialize...) need these credentials; health GETs do not.
-      authentication: { username: ROLE_NAMES.restapi, password: secrets.restapiPassword },
+      authentication: withPassword(ROLE_NAMES.restapi, secrets?.restapiPassword),
     },
     etcd3: {
       hosts: topology.etcd.map(etcdClientAddress),
@@ -97,9 +98,9 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
       bin_dir: input.binDir,
       pgpass: `${input.runDir}/pgpass`,
       authentication: {
-        superuser: { username: pg.superuser, password: secrets.superuserPassword },
-        replication: { username: ROLE_NAMES.replication, password: secrets.replicationPassword },
-        rewind: { username: ROLE_NAMES.rewind, password: secrets.rewindPassword },
+        superuser: withPassword(pg.superuser, secrets?.superuserPassword),
+        replication: withPassword(ROLE_NAMES.replication, secrets?.replicationPassword),
+        rewind: withPassword(ROLE_NAMES.rewind, secrets?.rewindPassword),
       },
       parameters: { unix_socket_directories: input.runDir },
       pg_hba: renderPgHba(spec, topology),
@@ -138,6 +139,10 @@ export function renderPgHba(spec: Spec, topology: Topology): string[] {
     ...memberNets.map((net) => `host replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
     ...clientNets.map((net) => `host all all ${net} scram-sha-256`),
   ];
+}
+
+function withPassword(username: string, password: string | undefined): { username: string; password?: string } {
+  return password === undefined ? { username } : { username, password };
 }
 
 function sortedRecord<T>(rec: Readonly<Record<string, T>>): Record<string, T> {
