@@ -1,0 +1,23 @@
+// Which of gardenos's services run on one host, from its roles and the spec's switches.
+import type { Spec } from '../../spec/index.js';
+import type { HostConfig } from '../../spec/resolve.js';
+
+export interface HostComponents {
+  etcd: boolean;
+  patroni: boolean;
+  haproxy: boolean;
+  /** The router follows the Patroni leader and routes this host's HAProxy. */
+  router: boolean;
+  k3s: boolean;
+}
+
+export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
+  const has = (role: HostConfig['roles'][number]) => host.roles.includes(role);
+  return {
+    etcd: has('etcd'),
+    patroni: has('postgres'),
+    haproxy: has('haproxy'),
+    router: has('haproxy') && spec.router.enabled,
+    k3s: has('k3s-server') && spec.k3s?.enabled === true,
+  };
+}

@@ -1,0 +1,129 @@
+// patroni.yml of a host, parsed back with `yaml`: etcd3 over https with the host's client cert, TLS for
+// PostgreSQL and the REST API, hostssl pg_hba after the socket lines, and no password anywhere.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { LOCAL_SOCKET_HBA, OWN_CONNECTIONS_OVER_SOCKET } from '../patroni.js';
+import { FAKE_SECRETS, hostOf, hostsSpec, SPLIT_ROLES_YAML, THREE_HOSTS_YAML } from './fixtures.js';
+import { parseEnvFile } from './env-file.js';
+import { DEFAULT_HOST_PROGRAMS } from './model.js';
+import { HOST_PATHS } from './paths.js';
+import { renderHostPatroniConfig, renderHostsPgHba, renderPatroniFiles, renderPatroniService } from './patroni.js';
+
+type Tree = Record<string, unknown>;
+const journal = hostsSpec(THREE_HOSTS_YAML);
+const yamlOf = (spec = journal, host = 's2'): Tree => parse(renderHostPatroniConfig(spec, hostOf(spec, host), DEFAULT_HOST_PROGRAMS)) as Tree;
+const at = (tree: unknown, ...path: string[]): unknown => path.reduce<unknown>((t, k) => (t as Tree | undefined)?.[k], tree);
+const tls = { ca: HOST_PATHS.tls.ca, cert: HOST_PATHS.tls.cert, key: HOST_PATHS.tls.key('postgres') };
+
+describe('host patroni.yml', () => {
+  const config = yamlOf();
+
+  test('names the host, its private address and the well-known ports', () => {
+    assert.equal(config.scope, 'journal');
+    assert.equal(config.name, 's2');
+    assert.equal(at(config, 'postgresql', 'listen'), '10.20.0.12:5432');
+    assert.equal(at(config, 'restapi', 'connect_address'), '10.20.0.12:8008');
+    assert.equal(at(config, 'postgresql', 'data_dir'), '/var/lib/gardenos/postgresql/15/data');
+    assert.equal(at(config, 'postgresql', 'bin_dir'), '/usr/lib/postgresql/15/bin');
+  });
+
+  test('etcd3 over https to every etcd host with the CA and the host client certificate', () => {
+    assert.deepEqual(config.etcd3, {
+      hosts: ['10.20.0.11:2379', '10.20.0.12:2379', '10.20.0.13:2379'], protocol: 'https', cacert: tls.ca, cert: tls.cert, key: tls.key,
+    });
+    assert.equal(config.etcd, undefined, 'never the v2 etcd section');
+  });
+
+  test('REST API over https with authentication (user only: the password comes from the environment), ctl trusts the CA', () => {
+    assert.deepEqual(config.restapi, {
+      listen: '10.20.0.12:8008', connect_address: '10.20.0.12:8008', authentication: { username: 'gardenos' },
+      cafile: tls.ca, certfile: tls.cert, keyfile: tls.key,
+    });
+    assert.deepEqual(config.ctl, { insecure: false, cacert: tls.ca, certfile: tls.cert, keyfile: tls.key });
+  });
+
+  test('PostgreSQL with ssl on and the host certificate; replication and rewind require TLS', () => {
+    const params = at(config, 'postgresql', 'parameters') as Tree;
+    assert.equal(params.ssl, 'on');
+    assert.equal(params.ssl_cert_file, tls.cert);
+    assert.equal(params.ssl_key_file, tls.key);
+    assert.equal(params.unix_socket_directories, HOST_PATHS.patroni.runDir);
+    assert.deepEqual(at(config, 'postgresql', 'authentication'), {
+      superuser: { username: 'postgres' },
+      replication: { username: 'replicator', sslmode: 'require' },
+      rewind: { username: 'rewind_user', sslmode: 'require' },
+    });
+  });
+
+  test('no password is in the file, and every password is in the secret env file under Patroni\'s names', () => {
+    const text = renderHostPatroniConfig(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS);
+    assert.doesNotMatch(text, /password:/i);
+    for (const value of Object.values(FAKE_SECRETS)) assert.ok(!text.includes(value));
+    const env = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'launcher').find((f) => f.path === HOST_PATHS.secrets.patroni);
+    assert.ok(env?.secret && env.mode === 0o600 && env.path.startsWith('/etc/gardenos/secrets/'));
+    assert.deepEqual(parseEnvFile(env.content), {
+      PATRONI_SUPERUSER_PASSWORD: FAKE_SECRETS.superuserPassword,
+      PATRONI_REPLICATION_PASSWORD: FAKE_SECRETS.replicationPassword,
+      PATRONI_REWIND_PASSWORD: FAKE_SECRETS.rewindPassword,
+      PATRONI_RESTAPI_PASSWORD: FAKE_SECRETS.restapiPassword,
+    });
+    assert.deepEqual(renderPatroniService(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS).environmentFiles, [HOST_PATHS.secrets.patroni]);
+  });
+
+  test('pg_hba: the socket lines first (Patroni uses the socket), then hostssl scram-sha-256 only', () => {
+    assert.equal(at(config, 'postgresql', 'use_unix_socket'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket);
+    assert.equal(at(config, 'postgresql', 'use_unix_socket_repl'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket_repl);
+    const expected = [
+      ...LOCAL_SOCKET_HBA,
+      'hostssl replication replicator 10.20.0.11/32 scram-sha-256',
+      'hostssl replication replicator 10.20.0.12/32 scram-sha-256',
+      'hostssl replication replicator 10.20.0.13/32 scram-sha-256',
+      'hostssl all all 10.42.0.0/16 scram-sha-256',
+      'hostssl all all 10.20.0.11/32 scram-sha-256',
+      'hostssl all all 10.20.0.12/32 scram-sha-256',
+      'hostssl all all 10.20.0.13/32 scram-sha-256',
+    ];
+    assert.deepEqual(at(config, 'postgresql', 'pg_hba'), expected);
+    assert.deepEqual(at(config, 'bootstrap', 'pg_hba'), expected);
+  });
+
+  test('replication only from postgres hosts; clients from every host', () => {
+    const hba = renderHostsPgHba(hostsSpec(SPLIT_ROLES_YAML));
+    assert.deepEqual(hba.filter((l) => l.includes(' replication ') && l.startsWith('hostssl')).map((l) => l.split(' ')[3]), ['10.30.0.4/32', '10.30.0.5/32']);
+    assert.equal(hba.filter((l) => l.startsWith('hostssl all all')).length, 1 + 5, 'the default 127.0.0.1/32 and all five hosts');
+    assert.ok(hba.every((l) => l.endsWith(' scram-sha-256')));
+  });
+
+  test('synchronous mode and timings from spec.postgres, in bootstrap.dcs', () => {
+    const spec = hostsSpec(THREE_HOSTS_YAML.replace('postgres:\n', 'postgres:\n  synchronousModeStrict: true\n  ttl: 30\n  loopWait: 5\n  retryTimeout: 10\n'));
+    const dcs = at(yamlOf(spec), 'bootstrap', 'dcs') as Tree;
+    assert.equal(dcs.synchronous_mode, true, 'the default with 2+ postgres hosts');
+    assert.equal(dcs.synchronous_mode_strict, true);
+    assert.deepEqual([dcs.ttl, dcs.loop_wait, dcs.retry_timeout], [30, 5, 10]);
+    const async = hostsSpec(THREE_HOSTS_YAML.replace('postgres:\n', 'postgres:\n  synchronousMode: false\n'));
+    assert.equal(at(yamlOf(async), 'bootstrap', 'dcs', 'synchronous_mode'), false);
+  });
+
+  test('backups: archive_command through the host pgbackrest.conf; without backup no archiving and no config', () => {
+    const params = at(config, 'bootstrap', 'dcs', 'postgresql', 'parameters') as Tree;
+    assert.equal(params.archive_mode, 'on');
+    assert.match(String(params.archive_command), /^pgbackrest --config=\/etc\/gardenos\/pgbackrest\/pgbackrest.conf --stanza=journal .*archive-push %p$/);
+    const conf = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find((f) => f.path === HOST_PATHS.pgbackrest.config);
+    assert.match(conf?.content ?? '', /^pg1-path=\/var\/lib\/gardenos\/postgresql\/15\/data$/m);
+    assert.match(conf?.content ?? '', /^pg1-socket-path=\/run\/gardenos\/postgresql$/m);
+    const noBackup = hostsSpec(THREE_HOSTS_YAML.replace(/^backup:.*\n/m, ''));
+    assert.equal(at(yamlOf(noBackup), 'bootstrap', 'dcs', 'postgresql', 'parameters', 'archive_mode'), undefined);
+    assert.ok(!renderPatroniFiles(noBackup, hostOf(noBackup, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').some((f) => f.path === HOST_PATHS.pgbackrest.config));
+  });
+
+  test('Patroni runs through the launcher as postgres, after the local etcd member when there is one', () => {
+    const s1 = renderPatroniService(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS);
+    assert.deepEqual(s1.exec, ['/usr/bin/python3', HOST_PATHS.patroni.launcher, HOST_PATHS.patroni.config]);
+    assert.equal(s1.user, 'postgres');
+    assert.ok(s1.after.includes('gardenos-etcd.service'));
+    assert.equal(s1.stop.mainProcessOnly, true);
+    const split = hostsSpec(SPLIT_ROLES_YAML);
+    assert.ok(!renderPatroniService(split, hostOf(split, 'p1'), DEFAULT_HOST_PROGRAMS).after.includes('gardenos-etcd.service'));
+  });
+});

@@ -1,0 +1,149 @@
+// Patroni and PostgreSQL on a host: patroni.yml without passwords (they come from an env file), TLS
+// everywhere it crosses the network, pgBackRest when backups are on.
+import { stringify } from 'yaml';
+import { ROLE_NAMES, type Spec } from '../../spec/index.js';
+import type { HostConfig } from '../../spec/resolve.js';
+import { buildPatroniConfig, LOCAL_SOCKET_HBA } from '../patroni.js';
+import { archiveCommand, renderPgbackrestConfig, type PgbackrestPaths } from '../pgbackrest.js';
+import { hostsTopology } from '../topology.js';
+import { hostEtcdClient, hostPorts } from './etcd-client.js';
+import { renderEnvFile } from './env-file.js';
+import type { HostFile, HostPrograms, HostService, HostsSecrets } from './model.js';
+import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, HOSTS_HEADER, SERVICE_NAMES } from './paths.js';
+import { withHostsHeader } from './header.js';
+
+/** Patroni reads each password from its environment (and removes it there, so PostgreSQL never sees it). */
+export function patroniEnvironment(secrets: HostsSecrets): Record<string, string> {
+  return {
+    PATRONI_SUPERUSER_PASSWORD: secrets.superuserPassword,
+    PATRONI_REPLICATION_PASSWORD: secrets.replicationPassword,
+    PATRONI_REWIND_PASSWORD: secrets.rewindPassword,
+    PATRONI_RESTAPI_PASSWORD: secrets.restapiPassword,
+  };
+}
+
+/** pgBackRest's paths: every host has the same layout, so the one config is right on every node. */
+function pgbackrestPaths(spec: Spec): PgbackrestPaths {
+  return {
+    configFile: HOST_PATHS.pgbackrest.config,
+    logDir: HOST_PATHS.pgbackrest.logDir,
+    lockDir: HOST_PATHS.pgbackrest.lockDir,
+    node: () => ({ dataDir: HOST_PATHS.patroni.dataDir(spec.postgres.version), runDir: HOST_PATHS.patroni.runDir }),
+  };
+}
+
+/**
+ * pg_hba on a host: the socket lines first (Patroni reaches its own server there), then TLS-only
+ * scram-sha-256 lines: replication from the postgres hosts, clients from every host (HAProxy connects
+ * from its host's address, K3s pods leave through their node's) and postgres.allowedClientCidrs.
+ */
+export function renderHostsPgHba(spec: Spec): string[] {
+  const hosts = spec.hosts ?? [];
+  const pgNets = uniqueSorted(hosts.filter((h) => h.roles.includes('postgres')).map((h) => `${h.address}/32`));
+  const clientNets = [...new Set([...spec.postgres.allowedClientCidrs, ...uniqueSorted(hosts.map((h) => `${h.address}/32`))])];
+  return [
+    ...LOCAL_SOCKET_HBA,
+    ...pgNets.map((net) => `hostssl replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
+    ...clientNets.map((net) => `hostssl all all ${net} scram-sha-256`),
+  ];
+}
+
+export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: HostPrograms): Record<string, unknown> {
+  const topology = hostsTopology(spec);
+  const node = topology.nodes.find((n) => n.name === host.name);
+  if (!node) throw new Error(`buildHostPatroniConfig: host ${host.name} has no postgres role`);
+  const etcd = hostEtcdClient(spec, 'postgres');
+  const version = spec.postgres.version;
+  const base = buildPatroniConfig({
+    spec, topology, node,
+    dataDir: HOST_PATHS.patroni.dataDir(version),
+    binDir: programs.pgBinDir(version),
+    runDir: HOST_PATHS.patroni.runDir,
+    etcdTls: etcd.tls,
+    ...(spec.backup ? { archiveCommand: archiveCommand(spec, pgbackrestPaths(spec)) } : {}),
+  }) as { restapi: Record<string, unknown>; bootstrap: Record<string, unknown>; postgresql: Record<string, unknown> & { authentication: Record<string, object>; parameters: object } };
+  const tls = { cafile: HOST_PATHS.tls.ca, certfile: HOST_PATHS.tls.cert, keyfile: HOST_PATHS.tls.key('postgres') };
+  const hba = renderHostsPgHba(spec);
+  // Replication and pg_rewind connect to another host over TCP, where pg_hba accepts TLS only.
+  const overTls = { sslmode: 'require' };
+  return {
+    ...base,
+    restapi: { ...base.restapi, ...tls },
+    // Patroni calls the other members' REST APIs (is anyone healthier before a failover?): trust our CA.
+    ctl: { insecure: false, cacert: tls.cafile, certfile: tls.certfile, keyfile: tls.keyfile },
+    etcd3: { hosts: hostPorts(etcd), protocol: 'https', cacert: etcd.tls.caFile, cert: etcd.tls.certFile, key: etcd.tls.keyFile },
+    // Two arrays, not one referenced twice: the YAML then has no anchors for a reader to follow.
+    bootstrap: { ...base.bootstrap, pg_hba: [...hba] },
+    postgresql: {
+      ...base.postgresql,
+      authentication: {
+        ...base.postgresql.authentication,
+        replication: { ...base.postgresql.authentication.replication, ...overTls },
+        rewind: { ...base.postgresql.authentication.rewind, ...overTls },
+      },
+      parameters: {
+        ...base.postgresql.parameters,
+        ssl: 'on',
+        ssl_ca_file: tls.cafile,
+        ssl_cert_file: tls.certfile,
+        ssl_key_file: tls.keyfile,
+      },
+      pg_hba: hba,
+    },
+  };
+}
+
+export function renderHostPatroniConfig(spec: Spec, host: HostConfig, programs: HostPrograms): string {
+  return `# ${HOSTS_HEADER}\n` + stringify(buildHostPatroniConfig(spec, host, programs), { lineWidth: 0, version: '1.1' });
+}
+
+export function renderPatroniFiles(spec: Spec, host: HostConfig, programs: HostPrograms, secrets: HostsSecrets, launcher: string): HostFile[] {
+  const restarts = [SERVICE_NAMES.patroni];
+  const file = (path: string, content: string): HostFile => ({ path, content, mode: 0o644, owner: 'root', group: 'root', secret: false, restarts });
+  return [
+    file(HOST_PATHS.patroni.config, renderHostPatroniConfig(spec, host, programs)),
+    file(HOST_PATHS.patroni.launcher, launcher),
+    { path: HOST_PATHS.secrets.patroni, content: renderEnvFile(patroniEnvironment(secrets)), mode: 0o600, owner: 'root', group: 'root', secret: true, restarts },
+    ...(spec.backup ? [{
+      // Read by each pgbackrest run (archive-push, backup), so a change needs no restart.
+      ...file(HOST_PATHS.pgbackrest.config, withHostsHeader(renderPgbackrestConfig(spec, hostsTopology(spec), pgbackrestPaths(spec)))),
+      restarts: [],
+    }] : []),
+  ];
+}
+
+export function renderPatroniService(spec: Spec, host: HostConfig, programs: HostPrograms): HostService {
+  const localEtcd = host.roles.includes('etcd') ? [`${SERVICE_NAMES.etcd}.service`] : [];
+  const version = spec.postgres.version;
+  return {
+    name: SERVICE_NAMES.patroni,
+    description: `gardenos Patroni and PostgreSQL ${version} node ${host.name} (cluster ${spec.name})`,
+    user: HOST_USERS.postgres,
+    group: HOST_USERS.postgres,
+    // Through gardenos's launcher: it backports the fix that keeps a resumed old leader from
+    // overwriting the new leader's key (Patroni < 3.0.3; Debian 12 ships 3.0.2).
+    exec: [programs.python, HOST_PATHS.patroni.launcher, HOST_PATHS.patroni.config],
+    environmentFiles: [HOST_PATHS.secrets.patroni],
+    environment: { ...BASE_ENVIRONMENT, HOME: HOST_PATHS.patroni.home },
+    after: ['network-online.target', ...localEtcd],
+    wants: ['network-online.target', ...localEtcd],
+    workingDirectory: HOST_PATHS.patroni.home,
+    restart: { policy: 'on-failure', delaySec: 5 },
+    limits: { noFile: 65536 },
+    // Patroni stops PostgreSQL itself on SIGTERM; signalling PostgreSQL too would race that shutdown.
+    stop: { timeoutSec: 120, mainProcessOnly: true },
+    directories: [
+      // PostgreSQL refuses a data dir others can read; initdb creates data/ inside the version dir.
+      { path: HOST_PATHS.patroni.home, mode: 0o700 },
+      { path: HOST_PATHS.patroni.versionDir(version), mode: 0o700 },
+      { path: HOST_PATHS.patroni.runDir, mode: 0o755 },
+      ...(spec.backup ? [{ path: HOST_PATHS.pgbackrest.lockDir, mode: 0o755 }, { path: HOST_PATHS.pgbackrest.logDir, mode: 0o750 }] : []),
+    ],
+    logFile: HOST_PATHS.logFile(SERVICE_NAMES.patroni),
+    unit: 'own',
+  };
+}
+
+function uniqueSorted(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
