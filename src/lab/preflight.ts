@@ -11,7 +11,7 @@ const TOOLS: Record<string, string> = {
 
 export function requireRoot(what: string): void {
   if (!isRoot()) {
-    throw new GardenError('NOT_ROOT', `${what} creates network namespaces, a bridge and mounts, which only root can do.`, {
+    throw new GardenError('NOT_ROOT', `${what} changes network namespaces, links and mounts, which only root may do.`, {
       hint: 'run it as root, for example `sudo npx gardenos lab ...`',
     });
   }
