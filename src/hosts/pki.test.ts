@@ -2,10 +2,13 @@
 // keys 0600 and never on a command line.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, requireBinary, waitFor } from '../../test/support/processes.js';
 import { hostsSpec, THREE_HOSTS_YAML } from '../render/hosts/fixtures.js';
 import { ensureHostsPki, hostsPkiAt, readHostTls, runOpenssl, type OpensslRunner } from './pki.js';
 
@@ -104,5 +107,46 @@ describe('ensureHostsPki', () => {
       }
     }
     assert.equal(hostsPkiAt(dir).caFile, join(dir, 'ca.crt'));
+  });
+});
+
+/** GET url over https with our CA, optionally presenting a client certificate; the status code, or the error's code. */
+function get(url: string, ca: string, client?: { cert: string; key: string }): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = request(url, { ca, ...client, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    req.end();
+  });
+}
+
+describe('etcd accepts the certificates (client and peer TLS with client-cert-auth)', () => {
+  test('a client with a host or operator certificate is served; one without is refused', async () => {
+    const etcd = requireBinary('etcd', 'sudo apt-get install -y etcd-server');
+    const dir = tempDir();
+    const { pki } = ensureHostsPki(hostsSpec(THREE_HOSTS_YAML), dir);
+    const [client, peer] = [await freePort(), await freePort()];
+    const s1 = pki.host('s1');
+    // The host certificate names 127.0.0.1, so etcd can serve and peer on loopback with it here.
+    const child = spawn(etcd, [
+      '--name=s1', `--data-dir=${join(dir, 'data')}`,
+      `--listen-client-urls=https://127.0.0.1:${client}`, `--advertise-client-urls=https://127.0.0.1:${client}`,
+      `--listen-peer-urls=https://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=https://127.0.0.1:${peer}`,
+      `--initial-cluster=s1=https://127.0.0.1:${peer}`, '--initial-cluster-state=new',
+      `--cert-file=${s1.certFile}`, `--key-file=${s1.keyFile}`, `--trusted-ca-file=${pki.caFile}`, '--client-cert-auth',
+      `--peer-cert-file=${s1.certFile}`, `--peer-key-file=${s1.keyFile}`, `--peer-trusted-ca-file=${pki.caFile}`, '--peer-client-cert-auth',
+    ], { stdio: 'ignore' });
+    try {
+      const ca = readFileSync(pki.caFile, 'utf8');
+      const url = `https://127.0.0.1:${client}/health`;
+      const as = (files: { certFile: string; keyFile: string }) => ({ cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') });
+      await waitFor('etcd to answer /health with a client certificate', async () => (await get(url, ca, as(pki.host('s2')))) === 200, 20_000);
+      assert.equal(await get(url, ca, as(pki.operator)), 200, 'gardenos itself');
+      assert.notEqual(await get(url, ca), 200, 'no client certificate, no answer');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -10,8 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { GardenError, describeCause } from '../errors.js';
 import type { HostTlsMaterial } from '../render/hosts/index.js';
-import type { Spec } from '../spec/index.js';
-import type { HostConfig } from '../spec/resolve.js';
+import type { HostConfig, Spec } from '../spec/index.js';
 
 /** Runs `openssl ARGS` (throws on failure); tests may count the calls. */
 export type OpensslRunner = (args: string[]) => void;

@@ -1,6 +1,5 @@
 // Everything one host gets, as files and services: the contract the SSH provisioner and the lab apply.
-import type { Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import type { Spec, HostConfig } from '../../spec/index.js';
 import { hostComponents } from './components.js';
 import { renderEtcdService } from './etcd.js';
 import { renderHaproxyFiles, renderHaproxyService } from './haproxy.js';

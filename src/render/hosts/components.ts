@@ -1,6 +1,5 @@
 // Which of gardenos's services run on one host, from its roles and the spec's switches.
-import type { Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import type { HostConfig, Spec } from '../../spec/index.js';
 
 export interface HostComponents {
   etcd: boolean;

@@ -1,6 +1,5 @@
 // etcd on a host: TLS on client and peer links with client certificates, static bootstrap from the etcd hosts.
-import type { Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import type { Spec, HostConfig } from '../../spec/index.js';
 import { renderEtcdArgs } from '../etcd.js';
 import { hostsTopology } from '../topology.js';
 import type { HostPrograms, HostService } from './model.js';

@@ -1,7 +1,6 @@
 // Test fixtures of the hosts target: a three-host spec and throwaway TLS material and secrets that unlock nothing.
 import { readFileSync } from 'node:fs';
-import { loadSpec, type Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import { loadSpec, type Spec, type HostConfig } from '../../spec/index.js';
 import type { HostRenderInput, HostsSecrets, HostTlsMaterial } from './model.js';
 
 // A throwaway key made with ssh-keygen for the spec tests; it unlocks nothing.

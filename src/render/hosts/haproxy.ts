@@ -1,7 +1,6 @@
 // HAProxy on a host: the primary and replica ports over every postgres host (Patroni checked over
 // https), the stats page behind a password from the environment, and the K3s API frontend.
-import type { Spec } from '../../spec/index.js';
-import { hostsWithRole, type HostConfig } from '../../spec/resolve.js';
+import { hostsWithRole, type HostConfig, type Spec } from '../../spec/index.js';
 import { renderHaproxyConfig } from '../haproxy.js';
 import { hostsTopology } from '../topology.js';
 import { renderEnvFile } from './env-file.js';

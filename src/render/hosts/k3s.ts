@@ -1,8 +1,7 @@
 // A K3s server on a host: config.yaml (K3s's own path) on the hosts' etcd, and a drop-in for K3s's own
 // unit that passes the datastore TLS files and the cluster token through an env file, never argv.
 import { stringify } from 'yaml';
-import type { Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import type { Spec, HostConfig } from '../../spec/index.js';
 import { hostEtcdClient } from './etcd-client.js';
 import { renderEnvFile } from './env-file.js';
 import type { HostFile, HostPrograms, HostService, HostsSecrets } from './model.js';

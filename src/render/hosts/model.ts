@@ -85,7 +85,7 @@ export interface HostPrograms {
   python: string;
   haproxy: string;
   node: string;
-  /** gardenos's CLI entry point on the host (bin/gardenos.js); the router runs as `gardenos router`. */
+  /** The gardenos program on the host (provisioning installs the agent bundle); the router runs as `<it> router`. */
   gardenos: string;
   k3s: string;
   /** PostgreSQL's bin dir for spec.postgres.version. */
@@ -97,7 +97,8 @@ export const DEFAULT_HOST_PROGRAMS: HostPrograms = {
   python: '/usr/bin/python3',
   haproxy: '/usr/sbin/haproxy',
   node: '/usr/bin/node',
-  gardenos: '/opt/gardenos/bin/gardenos.js',
+  // Where provisioning installs the agent (AGENT_PROGRAM in src/hosts/agent/build.ts; router.test.ts checks they agree).
+  gardenos: '/var/lib/gardenos/bin/agent/gardenos-agent.cjs',
   k3s: '/usr/local/bin/k3s',
   pgBinDir: (version) => `/usr/lib/postgresql/${version}/bin`,
 };

@@ -1,8 +1,13 @@
 // patroni.yml of a host, parsed back with `yaml`: etcd3 over https with the host's client cert, TLS for
 // PostgreSQL and the REST API, hostssl pg_hba after the socket lines, and no password anywhere.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { requireBinary } from '../../../test/support/processes.js';
 import { LOCAL_SOCKET_HBA, OWN_CONNECTIONS_OVER_SOCKET } from '../patroni.js';
 import { FAKE_SECRETS, hostOf, hostsSpec, SPLIT_ROLES_YAML, THREE_HOSTS_YAML } from './fixtures.js';
 import { parseEnvFile } from './env-file.js';
@@ -125,5 +130,42 @@ describe('host patroni.yml', () => {
     assert.equal(s1.stop.mainProcessOnly, true);
     const split = hostsSpec(SPLIT_ROLES_YAML);
     assert.ok(!renderPatroniService(split, hostOf(split, 'p1'), DEFAULT_HOST_PROGRAMS).after.includes('gardenos-etcd.service'));
+  });
+});
+
+describe('Patroni\'s own config loader merges the env file into the rendered patroni.yml', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('passwords from PATRONI_*_PASSWORD land beside the usernames, and nothing else is read from them', async () => {
+    // The interpreter of Debian's patroni script, which the unit runs the launcher with.
+    const patroni = requireBinary('patroni', 'sudo apt-get install -y patroni');
+    const python = /^#!\s*(\S+)/.exec(readFileSync(patroni, 'utf8'))?.[1];
+    assert.ok(python, `${patroni} starts with a #! line`);
+    const dir = mkdtempSync(join(tmpdir(), 'gardenos-hosts-patroni-'));
+    dirs.push(dir);
+    const file = join(dir, 'patroni.yml');
+    writeFileSync(file, renderHostPatroniConfig(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS));
+    const envFile = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find((f) => f.path === HOST_PATHS.secrets.patroni)!;
+    const script = [
+      'import json, sys',
+      'from patroni.config import Config',
+      'c = Config(sys.argv[1])',
+      "print(json.dumps({'restapi': c['restapi']['authentication'], 'postgresql': c['postgresql']['authentication'], 'users': c.get('bootstrap', {}).get('users')}))",
+    ].join('\n');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(python, ['-c', script, file], { timeout: 60_000, env: { PATH: process.env.PATH, ...parseEnvFile(envFile.content) } },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    assert.deepEqual(JSON.parse(out), {
+      restapi: { username: 'gardenos', password: FAKE_SECRETS.restapiPassword },
+      postgresql: {
+        superuser: { username: 'postgres', password: FAKE_SECRETS.superuserPassword },
+        replication: { username: 'replicator', sslmode: 'require', password: FAKE_SECRETS.replicationPassword },
+        rewind: { username: 'rewind_user', sslmode: 'require', password: FAKE_SECRETS.rewindPassword },
+      },
+      // A PATRONI_<name>_PASSWORD Patroni does not claim would become a bootstrap user: there is none.
+      users: null,
+    });
   });
 });

@@ -1,8 +1,7 @@
 // Patroni and PostgreSQL on a host: patroni.yml without passwords (they come from an env file), TLS
 // everywhere it crosses the network, pgBackRest when backups are on.
 import { stringify } from 'yaml';
-import { ROLE_NAMES, type Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import { ROLE_NAMES, type Spec, type HostConfig } from '../../spec/index.js';
 import { buildPatroniConfig, LOCAL_SOCKET_HBA } from '../patroni.js';
 import { archiveCommand, renderPgbackrestConfig, type PgbackrestPaths } from '../pgbackrest.js';
 import { hostsTopology } from '../topology.js';

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
+import { AGENT_PROGRAM } from '../../hosts/agent/build.js';
 import { routerSettingsFromFlags } from '../../router/index.js';
 import { FAKE_SECRETS, hostOf, hostsSpec, THREE_HOSTS_YAML } from './fixtures.js';
 import { DEFAULT_HOST_PROGRAMS } from './model.js';
@@ -34,6 +35,7 @@ describe('router on a host', () => {
     assert.ok(service.after.includes('gardenos-haproxy.service'));
     assert.deepEqual(service.environmentFiles, []);
     assert.deepEqual(service.exec.slice(3, 5), [DEFAULT_HOST_PROGRAMS.gardenos, 'router']);
+    assert.equal(DEFAULT_HOST_PROGRAMS.gardenos, AGENT_PROGRAM, 'the program provisioning installs');
     for (const value of Object.values(FAKE_SECRETS)) assert.ok(!service.exec.join(' ').includes(value));
     assert.ok(!service.exec.some((a) => /password|token/i.test(a)));
   });

@@ -1,6 +1,5 @@
 // The primary router on each haproxy host: follows the Patroni leader key in etcd and routes this host's HAProxy.
-import type { Spec } from '../../spec/index.js';
-import type { HostConfig } from '../../spec/resolve.js';
+import type { Spec, HostConfig } from '../../spec/index.js';
 import { hostEtcdClient } from './etcd-client.js';
 import type { HostPrograms, HostService } from './model.js';
 import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, SERVICE_NAMES } from './paths.js';

@@ -1,5 +1,5 @@
 // services.txt: what a render dir holds for one host, in words an operator reads before provisioning.
-import type { HostConfig } from '../../spec/resolve.js';
+import type { HostConfig } from '../../spec/index.js';
 import type { HostBundle } from './model.js';
 import { HOSTS_HEADER } from './paths.js';
 
