@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'HOST_UNREACHABLE'
   | 'SSH_AUTH'
   | 'SUDO_REQUIRED'
-  | 'HOST_COMMAND_FAILED';
+  | 'HOST_COMMAND_FAILED'
+  | 'PREFLIGHT_FAILED';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

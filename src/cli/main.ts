@@ -24,6 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   backup: { summary: 'pgBackRest backup of the leader (--type full|diff|incr), or `backup list`', load: async () => (await import('./commands/backup.js')).default },
   restore: { summary: 'rebuild the cluster from a backup: --latest or --to-time TS (asks first)', load: async () => (await import('./commands/restore.js')).default },
   migrate: { summary: 'copy a PostgreSQL database into the primary and verify rows and sequences', load: async () => (await import('./commands/migrate.js')).default },
+  provision: { summary: 'make the hosts of the spec match it over SSH (pinned host keys; --dry-run shows what would change)', load: async () => (await import('./commands/provision.js')).default },
   lab: { summary: 'hosts as network namespaces with their own sshd on this machine, for the hosts target (up, down, isolate, heal)', load: async () => (await import('./commands/lab.js')).default },
   verify: { summary: 'prove the running platform survives faults: writer, prober, one fault per round (--json)', load: async () => (await import('./commands/verify.js')).default },
 };

@@ -137,6 +137,8 @@ async function ensureFiles(plan: LabPlan, journal: LabJournal, stateRoot: string
   for (const h of plan.hosts) {
     for (const sub of [...HOST_BINDS.map((b) => b.dir), 'tmp']) mkdirSync(join(h.root, sub), { recursive: true, mode: 0o755 });
     chmodSync(join(h.root, 'tmp'), 0o1777);
+    // Provisioning reads this to run services under its own supervisor: never install systemd units here.
+    writeIfChanged(join(h.root, 'etc', 'lab-host'), `gardenos lab "${plan.name}" host ${h.name}\n`, 0o644);
     if (!existsSync(h.hostKeyFile)) await keygen(h.hostKeyFile, `gardenos-lab-${plan.name}-${h.name}`);
     journal.manifest.hostKeys[h.name] = readFileSync(`${h.hostKeyFile}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
     writeIfChanged(h.sshdConfig, renderSshdConfig(h, plan), 0o600);

@@ -23,11 +23,14 @@ export function dcsApiUrls(client: Etcd3, scopePrefix: string): (member: string)
  * GET <url> and resolve with the status code. node:http rather than fetch(): fetch loads undici on
  * first use, about 12 MB of the router's memory for one GET per leader change.
  */
-export async function httpStatus(url: string, timeoutMs: number): Promise<number> {
+export async function httpStatus(url: string, timeoutMs: number, ca?: Buffer): Promise<number> {
   const u = new URL(url);
-  const send = u.protocol === 'https:' ? (await import('node:https')).request : request;
+  const https = u.protocol === 'https:';
+  const send = https ? (await import('node:https')).request : request;
   return new Promise((resolve, reject) => {
-    const req = send(u, { method: 'GET', timeout: timeoutMs }, (res) => {
+    // Patroni's certificate names the host's address; `servername` stays unset for an IP (RFC 6066), and
+    // Node still checks the address against the certificate's IP SANs.
+    const req = send(u, { method: 'GET', timeout: timeoutMs, ...(https && ca ? { ca, servername: '' } : {}) }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -37,10 +40,10 @@ export async function httpStatus(url: string, timeoutMs: number): Promise<number
   });
 }
 
-export function patroniConfirmer(apiUrlOf: (member: string) => Promise<string | undefined>, timeoutMs = 500): LeaderConfirmer {
+export function patroniConfirmer(apiUrlOf: (member: string) => Promise<string | undefined>, timeoutMs = 500, ca?: Buffer): LeaderConfirmer {
   return async (member) => {
     const base = await apiUrlOf(member);
     if (!base) return false;
-    return (await httpStatus(`${base}/primary`, timeoutMs)) === 200;
+    return (await httpStatus(`${base}/primary`, timeoutMs, ca)) === 200;
   };
 }

@@ -11,6 +11,8 @@ export interface RouterSettings {
   /** `<dcs namespace>/<scope>/`, where Patroni keeps its keys. */
   prefix: string;
   etcdTls?: { caFile: string; certFile: string; keyFile: string };
+  /** --patroni-ca: the CA that signed the Patroni REST API certificates (https api_urls), for the /primary check. */
+  patroniCaFile?: string;
   listen: { host: string; port: number };
   reconcileIntervalMs: number;
   /** --poll-ms: poll these Patroni REST APIs instead of watching etcd (the journal's sidecar). */
@@ -67,6 +69,8 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
     reconcileIntervalMs: positiveInt(values, 'reconcile-ms', 5000),
   };
   if (tlsFlags.every(Boolean)) settings.etcdTls = { caFile: tlsFlags[0]!, certFile: tlsFlags[1]!, keyFile: tlsFlags[2]! };
+  const patroniCa = str('patroni-ca');
+  if (patroniCa) settings.patroniCaFile = patroniCa;
   if (values['poll-ms'] !== undefined) {
     settings.poll = { intervalMs: positiveInt(values, 'poll-ms', 10_000), patroniApis: list(need('patroni-apis', 'http://127.0.0.1:8008,http://127.0.0.1:8009')) };
   }

@@ -1,4 +1,5 @@
 // gardenos router
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GardenError } from '../../errors.js';
 import { fastEtcdClient } from '../../dcs/index.js';
@@ -45,6 +46,7 @@ ${PLATFORM_USAGE}
       --target T          haproxy (default) or k8s (pods labelled role=primary)
       --etcd URLS         etcd client URLs, comma-separated (given: no spec is read)
       --etcd-ca F, --etcd-cert F, --etcd-key F   TLS files for an https etcd
+      --patroni-ca F    CA of the Patroni REST API certificates (https api_url), for the /primary check
       --dcs-namespace P   Patroni namespace in etcd (default /service)
       --scope NAME        Patroni scope
       --listen HOST:PORT  /metrics, /status, /healthz (k8s default 0.0.0.0:8080)
@@ -63,7 +65,7 @@ ${PLATFORM_USAGE}
     ...PLATFORM_OPTIONS, target: { type: 'string' }, namespace: { type: 'string' }, scope: { type: 'string' },
     'dcs-namespace': { type: 'string' }, 'pod-selector': { type: 'string' }, listen: { type: 'string' },
     kubeconfig: { type: 'string' }, etcd: { type: 'string' }, 'poll-ms': { type: 'string' },
-    'etcd-ca': { type: 'string' }, 'etcd-cert': { type: 'string' }, 'etcd-key': { type: 'string' },
+    'etcd-ca': { type: 'string' }, 'etcd-cert': { type: 'string' }, 'etcd-key': { type: 'string' }, 'patroni-ca': { type: 'string' },
     'haproxy-socket': { type: 'string' }, 'reconcile-ms': { type: 'string' }, 'patroni-apis': { type: 'string' },
   },
   async run(ctx) {
@@ -75,7 +77,7 @@ ${PLATFORM_USAGE}
     const source: LeaderSource = settings.poll
       ? new PatroniPollingLeaderSource(settings.poll.patroniApis, settings.poll.intervalMs)
       : new EtcdLeaderSource(etcd, `${settings.prefix}leader`);
-    const confirm = patroniConfirmer(dcsApiUrls(etcd, settings.prefix));
+    const confirm = patroniConfirmer(dcsApiUrls(etcd, settings.prefix), 500, settings.patroniCaFile ? readFileSync(settings.patroniCaFile) : undefined);
     // Warm up the path a leader change takes (member URLs from the DCS, HTTP to each Patroni, the
     // code itself), so the first failover is routed as fast as the later ones.
     const members = await etcd.getAll().prefix(`${settings.prefix}members/`).keys().catch(() => [] as string[]);

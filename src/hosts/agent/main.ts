@@ -5,6 +5,12 @@ import routerCommand from '../../cli/commands/router.js';
 import { formatError } from '../../cli/output.js';
 import { GardenError } from '../../errors.js';
 
+// grpc-js warns once per https etcd connection that an IP is not a TLS server name (DEP0123): noise in the router's log.
+process.removeAllListeners('warning');
+process.on('warning', (w: Error & { code?: string }) => {
+  if (w.code !== 'DEP0123') process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {

@@ -73,7 +73,7 @@ export class SupervisorControl implements ServiceControl {
   }
 
   /** The running supervisor's pid, checked against its command line (a stale status file names a dead or reused pid). */
-  private async supervisorPid(): Promise<number | undefined> {
+  async supervisorPid(): Promise<number | undefined> {
     const r = await this.shell.exec(
       `pid=$(sed -n 's/^ *"pid": \\([0-9]*\\),*$/\\1/p' ${SUPERVISOR_STATUS} 2>/dev/null | head -1); ` +
       `[ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q ${shellQuote(SUPERVISOR_PROGRAM)} && echo "$pid" || true`, { sudo: true });

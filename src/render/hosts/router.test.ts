@@ -10,7 +10,7 @@ import { HOST_PATHS } from './paths.js';
 import { hostRouterFlags, renderRouterService } from './router.js';
 
 const ROUTER_OPTIONS = Object.fromEntries(
-  ['target', 'etcd', 'dcs-namespace', 'scope', 'haproxy-socket', 'listen', 'reconcile-ms', 'etcd-ca', 'etcd-cert', 'etcd-key'].map((n) => [n, { type: 'string' as const }]),
+  ['target', 'etcd', 'dcs-namespace', 'scope', 'haproxy-socket', 'listen', 'reconcile-ms', 'etcd-ca', 'etcd-cert', 'etcd-key', 'patroni-ca'].map((n) => [n, { type: 'string' as const }]),
 );
 
 describe('router on a host', () => {
@@ -23,6 +23,7 @@ describe('router on a host', () => {
       etcd: ['https://10.20.0.11:2379', 'https://10.20.0.12:2379', 'https://10.20.0.13:2379'],
       prefix: '/service/journal/',
       etcdTls: { caFile: HOST_PATHS.tls.ca, certFile: HOST_PATHS.tls.cert, keyFile: HOST_PATHS.tls.key('router') },
+      patroniCaFile: HOST_PATHS.tls.ca,
       listen: { host: '10.20.0.12', port: 8010 },
       reconcileIntervalMs: 5000,
       haproxySocket: HOST_PATHS.haproxy.adminSocket,

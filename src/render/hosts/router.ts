@@ -19,6 +19,8 @@ export function hostRouterFlags(spec: Spec, host: HostConfig): string[] {
     '--listen', `${host.address}:${spec.router.port}`,
     '--reconcile-ms', String(spec.router.reconcileIntervalMs),
     '--etcd-ca', etcd.tls.caFile, '--etcd-cert', etcd.tls.certFile, '--etcd-key', etcd.tls.keyFile,
+    // Patroni's REST API is https with a certificate from the same CA.
+    '--patroni-ca', HOST_PATHS.tls.ca,
   ];
 }
 

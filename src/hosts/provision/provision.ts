@@ -1,0 +1,246 @@
+// `gardenos provision`: the hosts of the spec made to match it over SSH. Preflight on every host before
+// anything changes; then packages, files (only those that differ, each named), and services in order:
+// etcd everywhere and healthy over TLS, then Patroni with one leader and streaming replicas, then
+// HAProxy and the router, then K3s. Every step is idempotent, so a second run makes 0 changes and a
+// run that failed half-way resumes where it stopped.
+import { readFileSync } from 'node:fs';
+import { GardenError } from '../../errors.js';
+import { PATRONI_LAUNCHER } from '../../local/install-paths.js';
+import { renderHost } from '../../render/hosts/bundle.js';
+import type { HostFile, HostService } from '../../render/hosts/model.js';
+import { HOST_PATHS, SERVICE_NAMES } from '../../render/hosts/paths.js';
+import { hostPorts, type HostConfig, type Spec } from '../../spec/index.js';
+import { AGENT_PROGRAM, buildAgentFiles, SUPERVISOR_PROGRAM } from '../agent/build.js';
+import { ensureHostsPki, hostsPkiDir, readHostTls } from '../pki.js';
+import { hostsSecretsFile, loadOrCreateHostsSecrets } from '../secrets.js';
+import type { HostShell } from '../ssh.js';
+import { connectAll, type ConnectAllOptions } from './connect.js';
+import { applyFiles, describeChange, planFiles, readFileStates, restartsOf, type FileChange } from './file-sync.js';
+import { ensurePackages, packagesFor } from './packages.js';
+import { checkFacts, gatherFacts, type HostFacts } from './preflight.js';
+import { manifestWithRevisions, reviseServices, SupervisorControl, SystemdControl, type RevisedService, type ServiceControl } from './service-control.js';
+import { patroniTls, waitForEtcd, waitForPatroni, waitForRouters } from './waits.js';
+
+export interface ProvisionOptions {
+  dryRun: boolean;
+  /** Provision this host only (the others are still checked and waited for). */
+  only?: string;
+  acceptNewHostKey: readonly string[];
+  /** Directory of the spec file: relative identityFile and knownHostsFile paths start there. */
+  specDir: string;
+  agentSocket?: string;
+  report: (line: string) => void;
+  connect?: ConnectAllOptions['connect'];
+  timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number }>;
+}
+
+export interface ProvisionResult { changes: number; byHost: Record<string, string[]> }
+
+/** Start order: each phase runs on every host and is waited for before the next begins. */
+const PHASES: readonly (readonly string[])[] = [
+  [SERVICE_NAMES.etcd],
+  [SERVICE_NAMES.patroni],
+  [SERVICE_NAMES.haproxy, SERVICE_NAMES.router],
+];
+
+interface HostPlan {
+  host: HostConfig;
+  shell: HostShell;
+  facts: HostFacts;
+  files: HostFile[];
+  services: RevisedService[];
+  control: ServiceControl;
+  manifest?: HostFile;
+  changes: string[];
+}
+
+export async function provision(spec: Spec, o: ProvisionOptions): Promise<ProvisionResult> {
+  const all = spec.hosts;
+  if (!all) {
+    throw new GardenError('NOT_CONFIGURED', 'This spec has no hosts section, so there is nothing to provision.', {
+      hint: 'list your servers under hosts: (name, address, ssh, hostKey) — `gardenos lab up` writes a ready spec to try it on one machine — or use `gardenos up` for the one-machine platform',
+    });
+  }
+  const targets = o.only ? all.filter((h) => h.name === o.only) : all;
+  if (targets.length === 0) {
+    throw new GardenError('USAGE', `--only ${o.only}: there is no host of that name.`, { hint: `use one of: ${all.map((h) => h.name).join(', ')}` });
+  }
+  const stateDir = spec.local.stateDir;
+  const { secrets, created } = loadOrCreateHostsSecrets(hostsSecretsFile(stateDir));
+  if (created.length > 0) o.report(`generated ${created.length} secrets in ${hostsSecretsFile(stateDir)} (0600)`);
+  const { pki, issued } = ensureHostsPki(spec, hostsPkiDir(stateDir));
+  if (issued.length > 0) o.report(`issued TLS certificates: ${issued.join(', ')} (in ${hostsPkiDir(stateDir)})`);
+
+  const shells = await connectAll(all, {
+    specDir: o.specDir, stateDir, agentSocket: o.agentSocket, acceptNewHostKey: o.acceptNewHostKey, connect: o.connect,
+    onNewKey: (host, line, fp) => o.report(`${host}: accepted and recorded its new host key ${fp}; pin it in the spec: hostKey: ${line}`),
+  });
+  try {
+    // Preflight on every host, the ones not provisioned too: their ports and clocks matter to the rest.
+    const facts = await Promise.all(all.map((h) => gatherFacts(shells.get(h.name)!)));
+    for (const f of facts) {
+      o.report(`${f.host}: ${f.os}, services by ${f.init} (${f.initWhy}), ${Math.floor(f.freeKiB / 1024 / 1024)} GiB free, clock ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`);
+    }
+    const problems = checkFacts(facts, {
+      ports: new Map(all.map((h) => [h.name, hostPorts(spec, h).map((p) => ({ port: p.port, owner: p.owner }))])),
+      minFreeKiB: 1024 * 1024, maxClockSkewMs: 1000,
+    });
+    if (problems.length > 0) {
+      throw new GardenError('PREFLIGHT_FAILED', `Preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed on any host:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+        hint: 'fix each problem on the host it names, then run `gardenos provision` again',
+      });
+    }
+    const agentFiles = await buildAgentFiles();
+    const launcher = readFileSync(PATRONI_LAUNCHER, 'utf8');
+    const plans: HostPlan[] = targets.map((host) => {
+      const shell = shells.get(host.name)!;
+      const f = facts.find((x) => x.host === host.name)!;
+      const bundle = renderHost(spec, host, { secrets, tls: readHostTls(pki, host.name), patroniLauncher: launcher, programs: { gardenos: AGENT_PROGRAM } });
+      return planHost(host, shell, f, bundle.files, bundle.services, agentFiles);
+    });
+
+    // Packages, then files, on every host at once.
+    await Promise.all(plans.map(async (p) => {
+      const pkgs = await ensurePackages(p.shell, packagesFor(spec, p.host), p.facts.init, o.dryRun);
+      if (pkgs.missing.length > 0) {
+        p.changes.push(`${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(' ')}`);
+        o.report(`${p.host.name}: ${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(', ')}`);
+      }
+    }));
+    const fileChanges = await Promise.all(plans.map(async (p) => {
+      const paths = [...p.files.map((f) => f.path), ...(p.manifest ? [p.manifest.path] : [])];
+      const states = await readFileStates(p.shell, paths);
+      const changes = planFiles(p.files, states);
+      for (const c of changes) {
+        p.changes.push(describeChange(c));
+        o.report(`${p.host.name}: ${o.dryRun ? 'would ' : ''}${describeChange(c)}`);
+      }
+      if (!o.dryRun) await applyFiles(p.shell, changes);
+      return { plan: p, changes, manifestNow: states.find((s) => s.path === p.manifest?.path) };
+    }));
+
+    if (o.dryRun) {
+      for (const { plan, changes } of fileChanges) {
+        const now = await plan.control.states();
+        const restart = restartsOf(changes);
+        for (const s of plan.services) {
+          const st = now.get(s.service.name);
+          if (st?.state !== 'running') plan.changes.push(`would start ${s.service.name}`);
+          else if (plan.control.kind === 'supervisor' ? st.revision !== s.revision : restart.has(s.service.name)) plan.changes.push(`would restart ${s.service.name}`);
+        }
+        for (const line of plan.changes.filter((c) => c.startsWith('would start') || c.startsWith('would restart'))) o.report(`${plan.host.name}: ${line}`);
+      }
+      return result(plans);
+    }
+
+    const tls = { caFile: pki.caFile, ...pki.operator };
+    const waits = { etcd: o.timeouts?.etcdMs ?? 120_000, patroni: o.timeouts?.patroniMs ?? 300_000, routers: o.timeouts?.routersMs ?? 60_000 };
+    let leader = '';
+    for (const phase of PHASES) {
+      await Promise.all(fileChanges.map(async ({ plan, changes, manifestNow }) => {
+        const started = await startPhase(plan, phase, restartsOf(changes), manifestNow?.present !== undefined);
+        for (const name of started) {
+          plan.changes.push(`started ${name}`);
+          o.report(`${plan.host.name}: started ${name} at its current config`);
+        }
+      }));
+      if (phase.includes(SERVICE_NAMES.etcd)) {
+        const members = await waitForEtcd(spec, tls, { timeoutMs: waits.etcd });
+        o.report(`etcd: ${members.length} members healthy over TLS (leader ${members.find((m) => m.isLeader)?.name})`);
+      } else if (phase.includes(SERVICE_NAMES.patroni)) {
+        const c = await waitForPatroni(spec, patroniTls({ caFile: pki.caFile, ...pki.operator }), { timeoutMs: waits.patroni });
+        leader = c.leader;
+        o.report(`patroni: leader ${c.leader}, streaming ${c.replicas.join(', ') || 'none'}`);
+      } else if (spec.router.enabled) {
+        await waitForRouters(spec, leader, { timeoutMs: waits.routers });
+        o.report(`routers: every HAProxy sends the primary port to ${leader}`);
+      }
+    }
+    const k3sHosts = targets.filter((h) => h.roles.includes('k3s-server') && spec.k3s?.enabled);
+    const noSystemd = plans.filter((p) => k3sHosts.includes(p.host) && p.facts.init !== 'systemd').map((p) => p.host.name);
+    if (noSystemd.length > 0) {
+      o.report(`k3s: skipped on ${noSystemd.join(', ')}: K3s is installed only where systemd is PID 1 (its installer sets up a systemd unit); its config and drop-in were rendered, not installed`);
+    }
+    const withSystemd = k3sHosts.filter((h) => !noSystemd.includes(h.name));
+    if (withSystemd.length > 0) {
+      o.report(`k3s: ${withSystemd.map((h) => h.name).join(', ')} run systemd; installing K3s there is not automated yet: run the official installer with INSTALL_K3S_VERSION=${spec.k3s!.version} on each, one at a time (the config gardenos wrote is in /etc/rancher/k3s/config.yaml)`);
+    }
+    return result(plans);
+  } finally {
+    await Promise.all([...shells.values()].map((s) => s.close()));
+  }
+}
+
+function result(plans: HostPlan[]): ProvisionResult {
+  const byHost = Object.fromEntries(plans.map((p) => [p.host.name, p.changes]));
+  return { changes: plans.reduce((n, p) => n + p.changes.length, 0), byHost };
+}
+
+/** What this host gets, for how it runs services: units under systemd, the supervisor's manifest elsewhere. */
+function planHost(host: HostConfig, shell: HostShell, facts: HostFacts, files: HostFile[], services: HostService[], agent: Awaited<ReturnType<typeof buildAgentFiles>>): HostPlan {
+  const supervised = facts.init === 'supervisor';
+  // Without systemd, K3s is not installed (see provision()), so neither its config nor its drop-in is written.
+  const runs = services.filter((s) => !(supervised && s.name === SERVICE_NAMES.k3s));
+  const own = files.filter((f) => {
+    if (f.path === HOST_PATHS.servicesManifest) return false;
+    if (supervised && (f.path.startsWith('/etc/systemd/') || f.path.startsWith('/etc/rancher/'))) return false;
+    return true;
+  });
+  const agentFiles: HostFile[] = agent
+    .filter((a) => supervised || a.path !== SUPERVISOR_PROGRAM)
+    .map((a) => ({ path: a.path, content: a.content, mode: a.mode, owner: 'root', group: 'root', secret: false, restarts: a.path === SUPERVISOR_PROGRAM ? [] : [SERVICE_NAMES.router] }));
+  const all = [...own, ...agentFiles];
+  const revised = reviseServices(runs, all);
+  const rendered = files.find((f) => f.path === HOST_PATHS.servicesManifest);
+  return {
+    host, shell, facts, files: all, services: revised,
+    control: supervised ? new SupervisorControl(shell, HOST_PATHS.servicesManifest) : new SystemdControl(shell),
+    ...(supervised && rendered ? { manifest: { ...rendered, content: manifestWithRevisions(rendered.content, revised) } } : {}),
+    changes: [],
+  };
+}
+
+/**
+ * Starts (or restarts, if their files changed) the services of `phase`. Under the supervisor, a phase's
+ * manifest also keeps every service the host's manifest already has, so a run on a converged cluster
+ * never stops Patroni while it waits for etcd.
+ */
+async function startPhase(p: HostPlan, phase: readonly string[], restart: ReadonlySet<string>, hadManifest: boolean): Promise<string[]> {
+  const upTo = PHASES.slice(0, PHASES.indexOf(phase) + 1).flat();
+  if (p.control.kind === 'systemd') {
+    return p.control.apply(p.services.filter((s) => phase.includes(s.service.name)), restart);
+  }
+  const present = hadManifest ? await presentServices(p) : new Set<string>();
+  const wanted = p.services.filter((s) => upTo.includes(s.service.name) || present.has(s.service.name));
+  if (wanted.length === 0 || !p.manifest) return [];
+  const before = await p.control.states();
+  const manifest = { ...p.manifest, content: manifestWithRevisions(p.manifest.content, wanted) };
+  const [change] = planFiles([manifest], await readFileStates(p.shell, [manifest.path]));
+  const running = (await (p.control as SupervisorControl).supervisorPid()) !== undefined;
+  if (!change && running) return [];
+  if (change) await applyFiles(p.shell, [change as FileChange]);
+  await p.control.apply(wanted, restart);
+  // Wait until the supervisor runs each wanted service at its revision.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await p.control.states();
+    if (wanted.every((w) => now.get(w.service.name)?.revision === w.revision && now.get(w.service.name)?.state === 'running')) break;
+    if (Date.now() > deadline) {
+      const bad = wanted.filter((w) => now.get(w.service.name)?.state !== 'running').map((w) => `${w.service.name} ${now.get(w.service.name)?.state ?? 'not started'}`);
+      throw new GardenError('START_FAILED', `On host "${p.host.name}" the supervisor did not get ${bad.join(', ')} running within 60 s.`, {
+        hint: `see ${wanted.map((w) => w.service.logFile).join(', ')} on that host; fix what they say and run provision again`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return wanted.filter((w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running').map((w) => w.service.name);
+}
+
+async function presentServices(p: HostPlan): Promise<Set<string>> {
+  const text = await p.shell.readFile(HOST_PATHS.servicesManifest);
+  try {
+    return new Set((JSON.parse(text?.toString('utf8') ?? '{"services":[]}') as { services: { name: string }[] }).services.map((s) => s.name));
+  } catch {
+    return new Set();
+  }
+}
