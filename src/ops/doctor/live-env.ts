@@ -24,7 +24,17 @@ const maybe = async <T>(fn: () => Promise<T>): Promise<Maybe<T>> => {
   }
 };
 
-function speaksTls(host: string, port: number, timeoutMs = 1500): Promise<boolean | undefined> {
+/**
+ * Whether a failed handshake still came from a TLS server, by Node's code for the OpenSSL reason
+ * (ERR_SSL_<REASON>): an alert or a certificate demand is TLS talking; a record that is not TLS at
+ * all (wrong version number, packet length) is a plain server; anything else is no proof either way.
+ */
+export function handshakeErrorMeansTls(code: string | undefined): boolean {
+  if (!code?.startsWith('ERR_SSL_')) return false;
+  return /ALERT|CERTIFICATE|HANDSHAKE_FAILURE/.test(code) && !/WRONG_VERSION_NUMBER|PACKET_LENGTH/.test(code);
+}
+
+export function speaksTls(host: string, port: number, timeoutMs = 1500): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     const tcp = netConnect({ host, port });
     tcp.setTimeout(timeoutMs, () => { tcp.destroy(); resolve(undefined); });
@@ -36,7 +46,7 @@ function speaksTls(host: string, port: number, timeoutMs = 1500): Promise<boolea
       tls.once('error', (err: NodeJS.ErrnoException) => {
         tls.destroy();
         // A TLS server demanding a client certificate still proves it speaks TLS.
-        resolve(/certificate|alert|handshake failure/i.test(err.message) && !/wrong version number|packet length/i.test(err.message));
+        resolve(handshakeErrorMeansTls(err.code));
       });
     });
   });
