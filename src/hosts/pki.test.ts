@@ -32,7 +32,7 @@ describe('ensureHostsPki', () => {
   test('makes a CA and a certificate per host with the host\'s SANs, for server and client auth; keys 0600', () => {
     const dir = tempDir();
     const { pki, issued } = ensureHostsPki(spec, dir);
-    assert.deepEqual(issued, ['ca', 's1', 's2', 's3', 'operator']);
+    assert.deepEqual(issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint']);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     const ca = new X509Certificate(readFileSync(pki.caFile));
     assert.ok(ca.ca);
@@ -47,7 +47,13 @@ describe('ensureHostsPki', () => {
     assert.equal(statSync(join(dir, 'ca.key')).mode & 0o777, 0o600);
     const operator = new X509Certificate(readFileSync(pki.operator.certFile));
     assert.deepEqual(operator.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'gardenos itself is a client only');
+    // PostgreSQL is reached through any host's HAProxy: its certificate names all of them.
+    const endpoint = new X509Certificate(readFileSync(pki.endpoint.certFile));
+    assert.ok(endpoint.checkIssued(ca));
+    assert.match(endpoint.subjectAltName ?? '', /IP Address:10\.20\.0\.11, IP Address:203\.0\.113\.11, IP Address:10\.20\.0\.12.*IP Address:10\.20\.0\.13.*DNS:journal-primary, DNS:journal-replicas/);
+    assert.deepEqual(endpoint.keyUsage, ['1.3.6.1.5.5.7.3.1']);
     const tls = readHostTls(pki, 's2');
+    assert.equal(tls.endpointCert, readFileSync(pki.endpoint.certFile, 'utf8'));
     assert.match(tls.key, /BEGIN PRIVATE KEY/);
     assert.equal(tls.caCert, readFileSync(pki.caFile, 'utf8'));
   });
@@ -70,7 +76,7 @@ describe('ensureHostsPki', () => {
     const s2 = readFileSync(join(dir, 's2.crt'), 'utf8');
     const moved = hostsSpec(THREE_HOSTS_YAML.replace('address: 10.20.0.11,', 'address: 10.20.0.21,'));
     const { issued, pki } = ensureHostsPki(moved, dir);
-    assert.deepEqual(issued, ['s1']);
+    assert.deepEqual(issued, ['s1', 'postgres-endpoint'], 'the endpoint certificate names s1\'s address too');
     assert.equal(readFileSync(join(dir, 's2.crt'), 'utf8'), s2);
     assert.match(new X509Certificate(readFileSync(pki.host('s1').certFile)).subjectAltName ?? '', /IP Address:10\.20\.0\.21/);
   });
@@ -81,7 +87,7 @@ describe('ensureHostsPki', () => {
     rmSync(join(dir, 's3.key'));
     assert.deepEqual(ensureHostsPki(spec, dir).issued, ['s3']);
     rmSync(join(dir, 'ca.key'));
-    assert.deepEqual(ensureHostsPki(spec, dir).issued, ['ca', 's1', 's2', 's3', 'operator']);
+    assert.deepEqual(ensureHostsPki(spec, dir).issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint']);
     writeFileSync(join(dir, 's1.crt'), 'not a certificate');
     assert.deepEqual(ensureHostsPki(spec, dir).issued, ['s1']);
   });
@@ -91,7 +97,7 @@ describe('ensureHostsPki', () => {
     ensureHostsPki(spec, dir);
     const inTwoYears = Date.now() + 800 * 24 * 3600 * 1000;
     const { issued } = ensureHostsPki(spec, dir, runOpenssl, inTwoYears);
-    assert.deepEqual(issued, ['s1', 's2', 's3', 'operator'], 'leaves last 825 days; the CA 10 years');
+    assert.deepEqual(issued, ['s1', 's2', 's3', 'operator', 'postgres-endpoint'], 'leaves last 825 days; the CA 10 years');
   });
 
   test('no key material on any openssl command line; keys are written only to files', () => {

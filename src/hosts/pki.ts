@@ -27,6 +27,8 @@ export interface HostsPki {
   host(name: string): PkiFiles;
   /** gardenos's own client certificate, for talking to the hosts' etcd from the operator's machine. */
   operator: PkiFiles;
+  /** PostgreSQL's server certificate on every postgres host (clients come through any HAProxy). */
+  endpoint: PkiFiles;
 }
 
 export const CA_DAYS = 3650;
@@ -44,12 +46,23 @@ export function hostsPkiAt(dir: string): HostsPki {
     caFile: join(dir, 'ca.crt'),
     host: (name) => ({ certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) }),
     operator: { certFile: join(dir, 'operator.crt'), keyFile: join(dir, 'operator.key') },
+    endpoint: { certFile: join(dir, 'postgres-endpoint.crt'), keyFile: join(dir, 'postgres-endpoint.key') },
   };
 }
 
 /** The SANs of a host's certificate: what etcd peers, Patroni, PostgreSQL clients and HAProxy connect to. */
 export function hostSans(host: HostConfig): string[] {
   return [`IP:${host.address}`, ...(host.publicAddress ? [`IP:${host.publicAddress}`] : []), 'IP:127.0.0.1', `DNS:${host.name}`];
+}
+
+/**
+ * The SANs of PostgreSQL's certificate: a client connects to some HAProxy host and is served by the
+ * leader, wherever it runs, so the certificate names every haproxy host's addresses, loopback, and the
+ * Service names the Kubernetes apps use (`<name>-primary`, `<name>-replicas`).
+ */
+export function endpointSans(spec: Spec): string[] {
+  const addresses = (spec.hosts ?? []).filter((h) => h.roles.includes('haproxy')).flatMap((h) => [h.address, ...(h.publicAddress ? [h.publicAddress] : [])]);
+  return [...addresses.map((a) => `IP:${a}`), 'IP:127.0.0.1', `DNS:${spec.name}-primary`, `DNS:${spec.name}-replicas`];
 }
 
 export interface EnsureResult { pki: HostsPki; issued: string[]; reused: string[] }
@@ -77,6 +90,7 @@ export function ensureHostsPki(spec: Spec, dir: string, openssl: OpensslRunner =
   const leaves: { id: string; files: PkiFiles; cn: string; sans: string[]; usage: string }[] = [
     ...(spec.hosts ?? []).map((h) => ({ id: h.name, files: pki.host(h.name), cn: h.name, sans: hostSans(h), usage: 'serverAuth,clientAuth' })),
     { id: 'operator', files: pki.operator, cn: 'gardenos-operator', sans: [], usage: 'clientAuth' },
+    { id: 'postgres-endpoint', files: pki.endpoint, cn: `${spec.name}-postgres`, sans: endpointSans(spec), usage: 'serverAuth' },
   ];
   for (const leaf of leaves) {
     if (validLeaf(leaf.files, ca, leaf.sans, now)) {
@@ -105,7 +119,10 @@ export function ensureHostsPki(spec: Spec, dir: string, openssl: OpensslRunner =
 /** The PEM texts one host gets (its key is copied to the host, it never leaves the render otherwise). */
 export function readHostTls(pki: HostsPki, host: string): HostTlsMaterial {
   const files = pki.host(host);
-  return { caCert: readFileSync(pki.caFile, 'utf8'), cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') };
+  return {
+    caCert: readFileSync(pki.caFile, 'utf8'), cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'),
+    endpointCert: readFileSync(pki.endpoint.certFile, 'utf8'), endpointKey: readFileSync(pki.endpoint.keyFile, 'utf8'),
+  };
 }
 
 /** Runs `make` in a fresh 0700 dir inside `dir`, then moves its `key` and `crt` into place (key first). */

@@ -89,7 +89,7 @@ describe('renderHost', () => {
       assert.equal(keys.length, new Set(keys).size);
     }
     const p1Keys = byName.get('split/p1')!.files.filter((f) => f.path.startsWith('/etc/gardenos/tls/')).map((f) => f.path);
-    assert.deepEqual(p1Keys, [HOST_PATHS.tls.ca, HOST_PATHS.tls.cert, HOST_PATHS.tls.key('postgres')]);
+    assert.deepEqual(p1Keys, [HOST_PATHS.tls.ca, HOST_PATHS.tls.cert, HOST_PATHS.tls.endpointCert, HOST_PATHS.tls.endpointKey, HOST_PATHS.tls.key('postgres')]);
     const noRouter = hostsSpec(THREE_HOSTS_YAML + 'router: { enabled: false }\n');
     assert.ok(!names(renderHost(noRouter, hostOf(noRouter, 's1'), fixtureInput('s1'))).includes('gardenos-router'));
   });

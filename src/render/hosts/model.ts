@@ -76,6 +76,12 @@ export interface HostTlsMaterial {
   /** The host's certificate: SANs are its address, publicAddress, 127.0.0.1 and its name; server and client auth. */
   cert: string;
   key: string;
+  /**
+   * PostgreSQL's server certificate, the same on every postgres host: clients reach PostgreSQL through
+   * any host's HAProxy, so it names every haproxy host's addresses (and the Kubernetes Service names).
+   */
+  endpointCert: string;
+  endpointKey: string;
 }
 
 /** Where the programs are on a host; Debian 12 packages by default. */

@@ -37,6 +37,9 @@ export const HOST_PATHS = {
     // One copy of the host key per reading user, each 0600: PostgreSQL refuses a key others can read,
     // and no shared group has to exist on the host.
     key: (reader: TlsReader) => `${TLS}/${reader}.key`,
+    /** PostgreSQL's server certificate and key: valid for every HAProxy address (see HostTlsMaterial). */
+    endpointCert: `${TLS}/postgres-endpoint.crt`,
+    endpointKey: `${TLS}/postgres-endpoint.key`,
   },
   secrets: {
     patroni: `${SECRETS}/patroni.env`,

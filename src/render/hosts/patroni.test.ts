@@ -48,11 +48,11 @@ describe('host patroni.yml', () => {
     assert.deepEqual(config.ctl, { insecure: false, cacert: tls.ca, certfile: tls.cert, keyfile: tls.key });
   });
 
-  test('PostgreSQL with ssl on and the host certificate; replication and rewind require TLS', () => {
+  test('PostgreSQL with ssl on and the endpoint certificate (valid through any HAProxy); replication and rewind require TLS', () => {
     const params = at(config, 'postgresql', 'parameters') as Tree;
     assert.equal(params.ssl, 'on');
-    assert.equal(params.ssl_cert_file, tls.cert);
-    assert.equal(params.ssl_key_file, tls.key);
+    assert.equal(params.ssl_cert_file, HOST_PATHS.tls.endpointCert);
+    assert.equal(params.ssl_key_file, HOST_PATHS.tls.endpointKey);
     assert.equal(params.unix_socket_directories, HOST_PATHS.patroni.runDir);
     assert.deepEqual(at(config, 'postgresql', 'authentication'), {
       superuser: { username: 'postgres' },

@@ -84,8 +84,9 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
         ...base.postgresql.parameters,
         ssl: 'on',
         ssl_ca_file: tls.cafile,
-        ssl_cert_file: tls.certfile,
-        ssl_key_file: tls.keyfile,
+        // Clients come through any host's HAProxy: the endpoint certificate names all of their addresses.
+        ssl_cert_file: HOST_PATHS.tls.endpointCert,
+        ssl_key_file: HOST_PATHS.tls.endpointKey,
       },
       pg_hba: hba,
     },

@@ -24,6 +24,13 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
     ...readers.map((r): HostFile => ({
       path: HOST_PATHS.tls.key(r.reader), content: tls.key, mode: 0o600, owner: r.owner, group: r.owner, secret: true, restarts: [r.service],
     })),
+    ...(components.patroni ? [
+      pub(HOST_PATHS.tls.endpointCert, tls.endpointCert, [SERVICE_NAMES.patroni]),
+      {
+        path: HOST_PATHS.tls.endpointKey, content: tls.endpointKey, mode: 0o600, owner: HOST_USERS.postgres, group: HOST_USERS.postgres,
+        secret: true, restarts: [SERVICE_NAMES.patroni],
+      } satisfies HostFile,
+    ] : []),
   ];
 }
 

@@ -1,0 +1,252 @@
+// The hosts target end to end on a 3-host lab: provision from scratch, again with 0 changes, etcd over
+// https on every link, writes through every host's HAProxy; then, with a writer running, the leader's
+// host is cut off: a new leader takes writes, the old one demotes itself, nothing acknowledged is lost,
+// and after the link returns it rejoins as a replica by itself. Then a replica host (and with it an
+// etcd member) is cut off and comes back.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { parse } from 'yaml';
+import { etcdMembersStatus } from '../../src/dcs/etcd-status.js';
+import { healHost, isolateHost } from '../../src/lab/index.js';
+import { requireBinary, sleep, waitFor } from '../support/processes.js';
+import { cli, requireStack } from './harness.js';
+
+const LAB = 'p1';
+const SUBNET = '10.213.60.0/24';
+const LAB_DIR = `/var/lib/gardenos-lab/${LAB}`;
+const INSTALL = 'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 (or `npx gardenos setup`)';
+const TTL_S = 20;
+const run = promisify(execFile);
+
+/** Like waitFor, but asks every `intervalMs`: for checks that start a process. */
+async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+interface LabHost { name: string; address: string }
+
+describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'gardenos-e2e-hosts-'));
+  chmodSync(work, 0o755);
+  const specFile = join(work, 'gardenos.yaml');
+  const stateDir = join(work, 'state');
+  const flags = ['-f', specFile, '--state-dir', stateDir];
+  let hosts: LabHost[] = [];
+  let password = '';
+  let ca: Buffer;
+
+  const client = (h: LabHost, port: number) => new pg.Client({
+    host: h.address, port, user: 'postgres', password, database: 'postgres', ssl: { ca },
+    connectionTimeoutMillis: 2000, query_timeout: 2000,
+  });
+  async function query<T extends pg.QueryResultRow>(h: LabHost, port: number, sql: string, params: unknown[] = []): Promise<T[]> {
+    const c = client(h, port);
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      return (await c.query<T>(sql, params)).rows;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+  const patroniCluster = async (h: LabHost) => {
+    const pki = join(stateDir, 'hosts', 'pki');
+    const { stdout } = await run('curl', ['-sf', '--max-time', '2', '--cacert', join(pki, 'ca.crt'), `https://${h.address}:8008/cluster`], { encoding: 'utf8' });
+    return JSON.parse(stdout) as { members: { name: string; role: string; state: string; lag?: number | string }[] };
+  };
+  const clusterFromAny = async (among: LabHost[]) => {
+    for (const h of among) {
+      try {
+        return await patroniCluster(h);
+      } catch { /* try the next */ }
+    }
+    return undefined;
+  };
+  const leaderOf = async (among: LabHost[]) => (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
+  /** Runs SQL inside a host's network namespace, against its own PostgreSQL: works while the host is cut off. */
+  const inRecoveryInside = async (h: LabHost): Promise<string> => {
+    try {
+      const { stdout } = await run('ip', ['netns', 'exec', `gdn-${LAB}-${h.name}`, 'psql', `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
+        '-Atc', 'SELECT pg_is_in_recovery()'], { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 5000 });
+      return stdout.trim();
+    } catch {
+      return 'down';
+    }
+  };
+
+  /** Writes an id every 10 ms through the first HAProxy primary port that works, moving on when one fails. */
+  function writer(among: () => LabHost[], firstId: number) {
+    const acked: number[] = [];
+    let next = firstId;
+    let running = true;
+    let lastAck = Date.now();
+    let longestGapMs = 0;
+    const loop = (async () => {
+      let i = 0;
+      let c: pg.Client | undefined;
+      while (running) {
+        const candidates = among();
+        const h = candidates[i % candidates.length]!;
+        try {
+          if (!c) {
+            c = client(h, 5000);
+            c.on('error', () => undefined);
+            await c.connect();
+          }
+          const id = next++;
+          await c.query('INSERT INTO lab_writes (id) VALUES ($1)', [id]);
+          acked.push(id);
+          const now = Date.now();
+          longestGapMs = Math.max(longestGapMs, now - lastAck);
+          lastAck = now;
+        } catch {
+          await c?.end().catch(() => undefined);
+          c = undefined;
+          i++;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await c?.end().catch(() => undefined);
+    })();
+    return { acked, stop: async () => { running = false; await loop; return { acked, longestGapMs }; }, get lastAck() { return lastAck; } };
+  }
+
+  before(async () => {
+    requireStack();
+    for (const tool of ['sshd', 'nft', 'ip', 'unshare', 'curl', 'psql']) requireBinary(tool, INSTALL);
+    if (existsSync(join(LAB_DIR, 'manifest.json'))) await cli(['lab', 'down', '--name', LAB, '--yes']);
+    const r = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET, '--out', specFile]);
+    assert.equal(r.code, 0, r.stderr);
+    hosts = (parse(readFileSync(specFile, 'utf8')) as { hosts: LabHost[] }).hosts;
+    // This machine is the client: its bridge address must pass pg_hba; K3s cannot be installed here.
+    writeFileSync(specFile, readFileSync(specFile, 'utf8') + 'postgres:\n  allowedClientCidrs: [10.213.60.1/32]\nk3s:\n  enabled: false\n');
+  });
+
+  after(async () => {
+    if (existsSync(join(LAB_DIR, 'manifest.json'))) await cli(['lab', 'down', '--name', LAB, '--yes']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('provision from scratch, then again with 0 changes', async () => {
+    const first = await cli(['provision', ...flags]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^\d+ changes on 3 hosts/);
+    assert.match(first.stderr, /etcd: 3 members healthy over TLS/);
+    assert.match(first.stderr, /patroni: leader h\d, streaming h\d, h\d/);
+    assert.match(first.stderr, /routers: every HAProxy sends the primary port to h\d/);
+    const again = await cli(['provision', ...flags]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^0 changes: 3 hosts already match the spec/);
+    password = (JSON.parse(readFileSync(join(stateDir, 'hosts', 'secrets.json'), 'utf8')) as { superuserPassword: string }).superuserPassword;
+    ca = readFileSync(join(stateDir, 'hosts', 'pki', 'ca.crt'));
+  });
+
+  it('etcd speaks only https: members answer with the operator certificate and refuse plain http', async () => {
+    const pki = join(stateDir, 'hosts', 'pki');
+    const tls = { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'operator.crt'), keyFile: join(pki, 'operator.key') };
+    const members = await etcdMembersStatus(hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })), 3000, tls);
+    assert.deepEqual(members.map((m) => m.healthy), [true, true, true], JSON.stringify(members));
+    const plain = await etcdMembersStatus([{ name: 'h1', clientURL: `http://${hosts[0]!.address}:2379` }], 2000);
+    assert.equal(plain[0]!.healthy, false, 'plain http must not work');
+    // Peer links too: every member's peer URL is https.
+    const list = execFileSync('curl', ['-sf', '--cacert', tls.caFile, '--cert', tls.certFile, '--key', tls.keyFile, '-X', 'POST', `https://${hosts[0]!.address}:2379/v3/cluster/member/list`], { encoding: 'utf8' });
+    const peerURLs = (JSON.parse(list) as { members: { peerURLs: string[] }[] }).members.flatMap((m) => m.peerURLs);
+    assert.equal(peerURLs.length, 3);
+    assert.ok(peerURLs.every((u) => u.startsWith('https://')), peerURLs.join(', '));
+  });
+
+  it('every host\'s HAProxy primary port reaches the leader; replica ports reach replicas', async () => {
+    const leader = await leaderOf(hosts);
+    assert.ok(leader);
+    const leaderAddress = hosts.find((h) => h.name === leader)!.address;
+    await query(hosts[0]!, 5000, 'CREATE TABLE lab_writes (id bigint PRIMARY KEY)');
+    for (const h of hosts) {
+      const [row] = await query<{ addr: string; r: boolean }>(h, 5000, 'SELECT host(inet_server_addr()) AS addr, pg_is_in_recovery() AS r');
+      assert.deepEqual(row, { addr: leaderAddress, r: false }, `primary port on ${h.name}`);
+      await query(h, 5000, 'INSERT INTO lab_writes (id) VALUES ($1)', [-hosts.indexOf(h) - 1]);
+      const [rep] = await poll(`a replica through ${h.name}:5001 to see the writes`, async () => {
+        const rows = await query<{ r: boolean; n: string }>(h, 5001, 'SELECT pg_is_in_recovery() AS r, count(*)::text AS n FROM lab_writes WHERE id < 0');
+        return rows[0]?.n === String(hosts.indexOf(h) + 1) ? rows : undefined;
+      }, 15_000, 100);
+      assert.equal(rep!.r, true);
+    }
+  });
+
+  it('the leader\'s host cut off with a writer running: a new leader within ttl + 5 s, the old one demotes, nothing lost, and it rejoins as a replica', async () => {
+    const oldLeader = (await leaderOf(hosts))!;
+    const old = hosts.find((h) => h.name === oldLeader)!;
+    const others = hosts.filter((h) => h !== old);
+    let cut = false;
+    const w = writer(() => (cut ? others : hosts), 1);
+    await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
+    const cutAt = Date.now();
+    cut = true;
+    await isolateHost(LAB, old.name);
+    const ackedBefore = w.acked.length;
+    // A new leader on the other side, taking writes.
+    await waitFor('a write acknowledged after the cut', () => w.acked.length > ackedBefore + 5 && w.lastAck > cutAt, (TTL_S + 30) * 1000);
+    const takeoverS = (w.lastAck - cutAt) / 1000;
+    const newLeader = await leaderOf(others);
+    assert.ok(newLeader && newLeader !== oldLeader, `new leader: ${newLeader}`);
+    // The isolated old leader demotes itself without the DCS.
+    const demoted = await poll('the isolated old leader to stop being a writable primary', async () => ((await inRecoveryInside(old)) !== 'false' ? Date.now() : undefined), (TTL_S + 10) * 1000, 500);
+    const demoteS = (demoted - cutAt) / 1000;
+    // No endpoint of the reachable hosts routes to the old leader.
+    for (const h of others) {
+      const [row] = await query<{ addr: string }>(h, 5000, 'SELECT host(inet_server_addr()) AS addr');
+      assert.equal(row!.addr, hosts.find((x) => x.name === newLeader)!.address, `primary port on ${h.name}`);
+    }
+    const { acked, longestGapMs } = await w.stop();
+    await healHost(LAB, old.name);
+    const rejoined = await poll(`${oldLeader} to rejoin as a streaming replica`, async () => {
+      const c = await clusterFromAny(hosts);
+      const m = c?.members.find((x) => x.name === oldLeader);
+      return m && m.role !== 'leader' && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number' ? Date.now() : undefined;
+    }, 180_000, 1000);
+    const rows = await query<{ id: string }>(others[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id > 0');
+    const have = new Set(rows.map((r) => Number(r.id)));
+    const lost = acked.filter((id) => !have.has(id));
+    console.log(`leader host cut: takeover ${takeoverS.toFixed(1)} s, longest write gap ${longestGapMs} ms, old leader out of primary after ${demoteS.toFixed(1)} s, ` +
+      `rejoined ${((rejoined - cutAt) / 1000).toFixed(1)} s after the cut, ${acked.length} acked, ${lost.length} lost`);
+    assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);
+    assert.ok(takeoverS <= TTL_S + 5, `writes resumed ${takeoverS.toFixed(1)} s after the cut (ttl ${TTL_S} s)`);
+    assert.ok(demoteS <= TTL_S + 5, `the old leader was writable for ${demoteS.toFixed(1)} s`);
+  });
+
+  it('a replica host (and its etcd member) cut off: writes go on; after the link returns it streams again', async () => {
+    const leader = (await leaderOf(hosts))!;
+    const replica = hosts.find((h) => h.name !== leader)!;
+    const reachable = hosts.filter((h) => h !== replica);
+    const w = writer(() => reachable, 1_000_000);
+    await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
+    await isolateHost(LAB, replica.name);
+    const n = w.acked.length;
+    await waitFor('writes to go on without the replica host', () => w.acked.length > n + 100, 60_000);
+    const { acked, longestGapMs } = await w.stop();
+    assert.equal(await leaderOf(reachable), leader, 'the leader stayed');
+    await healHost(LAB, replica.name);
+    await poll(`${replica.name} streaming again`, async () => {
+      const m = (await clusterFromAny(hosts))?.members.find((x) => x.name === replica.name);
+      return m && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number';
+    }, 120_000, 1000);
+    const rows = await query<{ id: string }>(reachable[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id > 0');
+    const have = new Set(rows.map((r) => Number(r.id)));
+    assert.deepEqual(acked.filter((id) => !have.has(id)), []);
+    console.log(`replica host cut: longest write gap ${longestGapMs} ms, ${acked.length} acked, 0 lost`);
+    const again = await cli(['provision', ...flags]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^0 changes/, 'after the faults the hosts still match the spec');
+  });
+});
