@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'SSH_AUTH'
   | 'SUDO_REQUIRED'
   | 'HOST_COMMAND_FAILED'
-  | 'PREFLIGHT_FAILED';
+  | 'PREFLIGHT_FAILED'
+  | 'LAB_BUSY';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

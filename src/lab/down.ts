@@ -1,5 +1,6 @@
 // lab down: stops every process in the lab's namespaces, deletes what the lab created, and checks that nothing is left.
 import { join } from 'node:path';
+import { withLabLock } from './lock.js';
 import { linkExists, listNetns, netnsPids } from './iproute2.js';
 import { readManifest, writeManifest, type LabManifest } from './manifest.js';
 import { LAB_STATE_ROOT, parseLabName } from './plan.js';
@@ -47,6 +48,10 @@ async function stillThere(created: LabManifest['created']): Promise<string[]> {
 }
 
 export async function labDown(name: string, opts: { stateRoot?: string; pathEnv?: string } = {}): Promise<LabDownResult> {
+  return withLabLock(() => labDownLocked(name, opts));
+}
+
+async function labDownLocked(name: string, opts: { stateRoot?: string; pathEnv?: string }): Promise<LabDownResult> {
   requireRoot('gardenos lab down');
   requireTools(opts.pathEnv, ['ip', 'nft']);
   const stateRoot = opts.stateRoot ?? LAB_STATE_ROOT;

@@ -23,6 +23,7 @@ describe('renderReadySpec', () => {
       '    ssh: { user: root, port: 22, identityFile: /var/lib/gardenos-lab/garden/id_ed25519 }',
       `    hostKey: ${KEYS.h2}`,
     ].join('\n')));
+    assert.ok(text.includes('postgres:\n  allowedClientCidrs: [10.213.0.1/32]'), 'the machine itself may connect to PostgreSQL');
     assert.equal(renderReadySpec(plan, KEYS), text);
   });
 

@@ -12,6 +12,9 @@ export function renderReadySpec(plan: LabPlan, hostKeys: Record<string, string>)
       `    ssh: { user: root, port: 22, identityFile: ${plan.clientKey} }`,
       `    hostKey: ${hostKeys[h.name] ?? ''}`,
     ]),
+    // This machine is the lab's laptop: psql and gardenos connect from its bridge address.
+    'postgres:',
+    `  allowedClientCidrs: [${plan.bridgeAddress.split('/')[0]}/32]   # this machine, on the lab bridge`,
     '',
   ].join('\n');
 }

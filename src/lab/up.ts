@@ -8,6 +8,7 @@ import {
   createBridge, createNetns, createVeth, ensureAddress, linkExists, linkIsUp, listNetns, setLink,
 } from './iproute2.js';
 import { LabJournal } from './journal.js';
+import { withLabLock } from './lock.js';
 import { readManifest, type LabManifest } from './manifest.js';
 import { renderSshdConfig, sshdLogTail, sshdState, startSshd } from './netns-sshd.js';
 import {
@@ -45,6 +46,10 @@ export interface LabUpResult {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
+  return withLabLock(() => labUpLocked(o));
+}
+
+async function labUpLocked(o: LabUpOptions): Promise<LabUpResult> {
   const t0 = performance.now();
   requireRoot('gardenos lab up');
   requireTools(o.pathEnv);

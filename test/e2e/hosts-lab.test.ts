@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +61,10 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       await c.end().catch(() => undefined);
     }
   }
+  const operatorTls = () => {
+    const pki = join(stateDir, 'hosts', 'pki');
+    return { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'operator.crt'), keyFile: join(pki, 'operator.key') };
+  };
   const patroniCluster = async (h: LabHost) => {
     const pki = join(stateDir, 'hosts', 'pki');
     const { stdout } = await run('curl', ['-sf', '--max-time', '2', '--cacert', join(pki, 'ca.crt'), `https://${h.address}:8008/cluster`], { encoding: 'utf8' });
@@ -130,8 +134,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const r = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET, '--out', specFile]);
     assert.equal(r.code, 0, r.stderr);
     hosts = (parse(readFileSync(specFile, 'utf8')) as { hosts: LabHost[] }).hosts;
-    // This machine is the client: its bridge address must pass pg_hba; K3s cannot be installed here.
-    writeFileSync(specFile, readFileSync(specFile, 'utf8') + 'postgres:\n  allowedClientCidrs: [10.213.60.1/32]\nk3s:\n  enabled: false\n');
+    assert.match(readFileSync(specFile, 'utf8'), /allowedClientCidrs: \[10\.213\.60\.1\/32\]/, 'the lab spec lets this machine connect');
   });
 
   after(async () => {
@@ -146,6 +149,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     assert.match(first.stderr, /etcd: 3 members healthy over TLS/);
     assert.match(first.stderr, /patroni: leader h\d, streaming h\d, h\d/);
     assert.match(first.stderr, /routers: every HAProxy sends the primary port to h\d/);
+    assert.match(first.stderr, /k3s: skipped on h1, h2, h3: K3s is installed only where systemd is PID 1/);
     const again = await cli(['provision', ...flags]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^0 changes: 3 hosts already match the spec/);
@@ -154,8 +158,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   });
 
   it('etcd speaks only https: members answer with the operator certificate and refuse plain http', async () => {
-    const pki = join(stateDir, 'hosts', 'pki');
-    const tls = { caFile: join(pki, 'ca.crt'), certFile: join(pki, 'operator.crt'), keyFile: join(pki, 'operator.key') };
+    const tls = operatorTls();
     const members = await etcdMembersStatus(hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })), 3000, tls);
     assert.deepEqual(members.map((m) => m.healthy), [true, true, true], JSON.stringify(members));
     const plain = await etcdMembersStatus([{ name: 'h1', clientURL: `http://${hosts[0]!.address}:2379` }], 2000);
@@ -191,13 +194,19 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     let cut = false;
     const w = writer(() => (cut ? others : hosts), 1);
     await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
+    // etcd renews every lease when it elects a new leader: if the cut also takes etcd's leader away,
+    // Patroni's leader key lives a full ttl longer, and the takeover can take up to twice the ttl.
+    const etcdLeader = (await etcdMembersStatus(hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })), 3000, operatorTls())).find((m) => m.isLeader)?.name;
+    const boundS = etcdLeader === oldLeader ? 2 * TTL_S + 5 : TTL_S + 5;
     const cutAt = Date.now();
     cut = true;
     await isolateHost(LAB, old.name);
     const ackedBefore = w.acked.length;
     // A new leader on the other side, taking writes.
-    await waitFor('a write acknowledged after the cut', () => w.acked.length > ackedBefore + 5 && w.lastAck > cutAt, (TTL_S + 30) * 1000);
+    await waitFor('a write acknowledged after the cut', () => w.lastAck > cutAt, (TTL_S + 30) * 1000);
     const takeoverS = (w.lastAck - cutAt) / 1000;
+    // Keep writing on the new leader for a while, so the loss check covers more than the first few.
+    await waitFor('writes to go on on the new leader', () => w.acked.length > ackedBefore + 200, 60_000);
     const newLeader = await leaderOf(others);
     assert.ok(newLeader && newLeader !== oldLeader, `new leader: ${newLeader}`);
     // The isolated old leader demotes itself without the DCS.
@@ -218,11 +227,11 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const rows = await query<{ id: string }>(others[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id > 0');
     const have = new Set(rows.map((r) => Number(r.id)));
     const lost = acked.filter((id) => !have.has(id));
-    console.log(`leader host cut: takeover ${takeoverS.toFixed(1)} s, longest write gap ${longestGapMs} ms, old leader out of primary after ${demoteS.toFixed(1)} s, ` +
+    console.log(`leader host cut (etcd leader ${etcdLeader === oldLeader ? 'on the same host' : `elsewhere, on ${etcdLeader}`}): takeover ${takeoverS.toFixed(1)} s, longest write gap ${longestGapMs} ms, old leader out of primary after ${demoteS.toFixed(1)} s, ` +
       `rejoined ${((rejoined - cutAt) / 1000).toFixed(1)} s after the cut, ${acked.length} acked, ${lost.length} lost`);
     assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);
-    assert.ok(takeoverS <= TTL_S + 5, `writes resumed ${takeoverS.toFixed(1)} s after the cut (ttl ${TTL_S} s)`);
-    assert.ok(demoteS <= TTL_S + 5, `the old leader was writable for ${demoteS.toFixed(1)} s`);
+    assert.ok(takeoverS <= boundS, `writes resumed ${takeoverS.toFixed(1)} s after the cut (ttl ${TTL_S} s, bound ${boundS} s)`);
+    assert.ok(demoteS <= boundS, `the old leader was out of recovery for ${demoteS.toFixed(1)} s (bound ${boundS} s)`);
   });
 
   it('a replica host (and its etcd member) cut off: writes go on; after the link returns it streams again', async () => {
