@@ -11,7 +11,10 @@ const CASES: { name: string; code: string }[] = [
   { name: 'yaml', code: "await import('yaml');" },
   { name: 'pg', code: "await import('pg');" },
   { name: 'one fetch() (loads undici)', code: "await fetch('http://127.0.0.1:1/').catch(() => undefined);" },
-  { name: 'one node:http GET', code: "await new Promise((r) => (require('node:http')).get('http://127.0.0.1:1/', r).on('error', r));" },
+  {
+    name: 'one node:http GET',
+    code: "await new Promise((r) => (require('node:http')).get('http://127.0.0.1:1/', r).on('error', r));",
+  },
 ];
 const FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32', '--expose-gc'];
 const RUNS = 5;
@@ -21,7 +24,9 @@ function rssMb(code: string): number {
 ${code}
 await new Promise((r) => setTimeout(r, 200)); gc(); await new Promise((r) => setTimeout(r, 200));
 process.stdout.write(String(process.memoryUsage().rss));`;
-  const out = execFileSync(process.execPath, [...FLAGS, '--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url).pathname });
+  const out = execFileSync(process.execPath, [...FLAGS, '--input-type=module', '-e', script], {
+    cwd: new URL('..', import.meta.url).pathname,
+  });
   return Number(out.toString()) / 2 ** 20;
 }
 

@@ -45,7 +45,9 @@ try {
       for (;;) {
         const sent = performance.now();
         const code = await primaryStatus(leader);
-        trace.push(`sent +${(sent - t0).toFixed(1)} ms, answered in ${(performance.now() - sent).toFixed(1)} ms: ${code}`);
+        trace.push(
+          `sent +${(sent - t0).toFixed(1)} ms, answered in ${(performance.now() - sent).toFixed(1)} ms: ${code}`,
+        );
         if (code === 200 || performance.now() - t0 > 3000) break;
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -64,4 +66,6 @@ try {
   await cli(['down', '--purge', '--yes', ...flags]);
 }
 const sorted = [...firstOk].sort((a, b) => a - b);
-console.log(`leader-key event -> /primary 200: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms over ${sorted.length} switchovers`);
+console.log(
+  `leader-key event -> /primary 200: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms over ${sorted.length} switchovers`,
+);

@@ -7,7 +7,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { cli, eventually, makeStateParent, query, superuserPassword } from '../test/e2e/harness.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || fallback) || fallback;
+const arg = (name: string, fallback: number) =>
+  Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || fallback) || fallback;
 const runs = arg('runs', 3);
 const seconds = arg('seconds', 15);
 const clients = arg('clients', 4);
@@ -17,7 +18,11 @@ const parent = makeStateParent('bench-tpcb');
 const stateDir = join(parent, 'garden');
 const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function must(args: string[]): Promise<string> {
   const r = await cli(args);
@@ -29,35 +34,55 @@ async function must(args: string[]): Promise<string> {
 function pgbench(args: string[], password: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(PGBENCH, ['-h', '127.0.0.1', '-p', String(BASE), '-U', 'postgres', ...args, 'postgres'], {
-      env: { ...process.env, PGPASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PGPASSWORD: password },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench ${args.join(' ')} exited ${code}:\n${out}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pgbench ${args.join(' ')} exited ${code}:\n${out}`)),
+    );
   });
 }
 
 async function setSynchronous(on: boolean, restapiPassword: string, password: string): Promise<void> {
-  const leaderPort = await eventually(async () => {
-    const s = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as { postgres: { leader: string; members: { name: string; apiUrl?: string }[] } };
-    return BASE + 40 + Number(s.postgres.leader.slice(2)) - 1;
-  }, (p) => p > 0);
+  const leaderPort = await eventually(
+    async () => {
+      const s = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as {
+        postgres: { leader: string; members: { name: string; apiUrl?: string }[] };
+      };
+      return BASE + 40 + Number(s.postgres.leader.slice(2)) - 1;
+    },
+    (p) => p > 0,
+  );
   const res = await fetch(`http://127.0.0.1:${leaderPort}/config`, {
-    method: 'PATCH', body: JSON.stringify({ synchronous_mode: on }),
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`gardenos:${restapiPassword}`).toString('base64')}` },
+    method: 'PATCH',
+    body: JSON.stringify({ synchronous_mode: on }),
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`gardenos:${restapiPassword}`).toString('base64')}`,
+    },
   });
   if (!res.ok) throw new Error(`PATCH /config: HTTP ${res.status} ${await res.text()}`);
   // Wait for the state, not for a time: the primary's synchronous_standby_names is what commits obey.
-  await eventually(() => query<{ s: string }>(BASE, password, "SELECT current_setting('synchronous_standby_names') AS s").catch(() => [{ s: '?' }]).then((r) => r[0]!.s),
-    (s) => (on ? s !== '' && s !== '?' : s === ''), 30000);
+  await eventually(
+    () =>
+      query<{ s: string }>(BASE, password, "SELECT current_setting('synchronous_standby_names') AS s")
+        .catch(() => [{ s: '?' }])
+        .then((r) => r[0]!.s),
+    (s) => (on ? s !== '' && s !== '?' : s === ''),
+    30000,
+  );
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   await must(['up', ...flags]);
   const password = superuserPassword(stateDir);
-  const { restapiPassword } = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { restapiPassword: string };
+  const { restapiPassword } = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as {
+    restapiPassword: string;
+  };
   try {
     await pgbench(['-i', '-s', '10', '-q'], password);
     const tps: Record<'async' | 'sync', number[]> = { async: [], sync: [] };
@@ -76,12 +101,20 @@ async function main(): Promise<void> {
     }
     const a = median(tps.async);
     const s = median(tps.sync);
-    console.log(`\n## bench:tpcb: ${runs} runs of ${seconds} s per mode, ${clients} clients, scale 10, through the primary port`);
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `\n## bench:tpcb: ${runs} runs of ${seconds} s per mode, ${clients} clients, scale 10, through the primary port`,
+    );
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
     console.log('| mode | median tps | all runs | median latency ms | × async |');
     console.log('| --- | --- | --- | --- | --- |');
-    console.log(`| asynchronous | ${a.toFixed(0)} | ${tps.async.map((x) => x.toFixed(0)).join(', ')} | ${median(latency.async).toFixed(2)} | 1.00 |`);
-    console.log(`| synchronous (default) | ${s.toFixed(0)} | ${tps.sync.map((x) => x.toFixed(0)).join(', ')} | ${median(latency.sync).toFixed(2)} | ${(s / a).toFixed(2)} |`);
+    console.log(
+      `| asynchronous | ${a.toFixed(0)} | ${tps.async.map((x) => x.toFixed(0)).join(', ')} | ${median(latency.async).toFixed(2)} | 1.00 |`,
+    );
+    console.log(
+      `| synchronous (default) | ${s.toFixed(0)} | ${tps.sync.map((x) => x.toFixed(0)).join(', ')} | ${median(latency.sync).toFixed(2)} | ${(s / a).toFixed(2)} |`,
+    );
   } finally {
     await cli(['down', '--purge', '--yes', ...flags]);
   }

@@ -11,10 +11,16 @@ const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 5) || 5;
 const BIN = new URL('../bin/gardenos.js', import.meta.url).pathname;
 const BASE_PORT = 17500;
 
-interface Mode { name: string; spec: string }
+interface Mode {
+  name: string;
+  spec: string;
+}
 const MODES: Mode[] = [
   { name: 'gardenos local profile (ttl 20, loop_wait 2, retry_timeout 5)', spec: '' },
-  { name: 'baseline: Patroni defaults (ttl 30, loop_wait 10, retry_timeout 10)', spec: 'postgres:\n  ttl: 30\n  loopWait: 10\n  retryTimeout: 10\n' },
+  {
+    name: 'baseline: Patroni defaults (ttl 30, loop_wait 10, retry_timeout 10)',
+    spec: 'postgres:\n  ttl: 30\n  loopWait: 10\n  retryTimeout: 10\n',
+  },
 ];
 
 function gardenos(args: string[]): { code: number; out: string } {
@@ -64,6 +70,12 @@ const lines = [
     return `| ${m.name} | ${median(xs).toFixed(2)} | ${Math.min(...xs).toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${(median(xs) / baseline).toFixed(2)} |`;
   }),
   '',
-  `all runs (s): ${MODES.map((m) => `${m.name.split(' (')[0]}: ${results.get(m.name)!.map((x) => x.toFixed(2)).join(', ')}`).join('; ')}`,
+  `all runs (s): ${MODES.map(
+    (m) =>
+      `${m.name.split(' (')[0]}: ${results
+        .get(m.name)!
+        .map((x) => x.toFixed(2))
+        .join(', ')}`,
+  ).join('; ')}`,
 ];
 console.log(lines.join('\n'));

@@ -14,7 +14,17 @@ const specFile = arg('--spec');
 const BIN = new URL('../bin/gardenos.js', import.meta.url).pathname;
 const BASE = 19600;
 
-interface Round { fault: string; gapMs: number; acked: number; lost: number; doublePrimaryMs: number; endpointInRecoveryMs: number; recoverySeconds: number | null; ok: boolean; note: string }
+interface Round {
+  fault: string;
+  gapMs: number;
+  acked: number;
+  lost: number;
+  doublePrimaryMs: number;
+  endpointInRecoveryMs: number;
+  recoverySeconds: number | null;
+  ok: boolean;
+  note: string;
+}
 
 const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
@@ -26,7 +36,10 @@ const median = (xs: number[]) => {
 /** verify with its progress lines passed through to stderr as they come, its JSON collected. */
 function runVerify(flags: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'verify', '--json', '--rounds', String(rounds), ...flags], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [BIN, 'verify', '--json', '--rounds', String(rounds), ...flags], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
@@ -36,7 +49,13 @@ function runVerify(flags: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 const parent = makeStateParent('bench-verify');
-const flags = ['--state-dir', join(parent, 'garden'), '--base-port', String(BASE), ...(specFile ? ['-f', specFile] : [])];
+const flags = [
+  '--state-dir',
+  join(parent, 'garden'),
+  '--base-port',
+  String(BASE),
+  ...(specFile ? ['-f', specFile] : []),
+];
 let code = 1;
 let report: { ok: boolean; rounds: Round[] } | undefined;
 const t0 = Date.now();
@@ -56,14 +75,21 @@ const row = (name: string, rs: Round[]) => {
   const sum = (f: (r: Round) => number) => rs.reduce((n, r) => n + f(r), 0);
   return `| ${name} | ${rs.length} | ${rs.filter((r) => r.ok).length} | ${median(rs.map((r) => r.gapMs)).toFixed(0)} | ${median(rec).toFixed(1)} | ${sum((r) => r.acked)} | ${sum((r) => r.lost)} | ${sum((r) => r.doublePrimaryMs)} | ${median(rs.map((r) => r.endpointInRecoveryMs)).toFixed(0)} |`;
 };
-console.log([
-  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}; spec: ${specFile ?? 'built-in defaults'}`,
-  `gardenos verify --rounds ${rounds}: ${report.rounds.length} rounds in ${((Date.now() - t0) / 60000).toFixed(1)} min, verify exit ${code}, ok ${report.ok}`,
-  '',
-  '| fault | rounds | ok | gap ms median | healthy after s median | acked total | lost total | double-primary ms total | endpoint in recovery ms median |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...faults.map((f) => row(f, report!.rounds.filter((r) => r.fault === f))),
-  row('all', report.rounds),
-  ...report.rounds.filter((r) => !r.ok).map((r) => `not ok: ${r.fault}: ${r.note}`),
-].join('\n'));
+console.log(
+  [
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}; spec: ${specFile ?? 'built-in defaults'}`,
+    `gardenos verify --rounds ${rounds}: ${report.rounds.length} rounds in ${((Date.now() - t0) / 60000).toFixed(1)} min, verify exit ${code}, ok ${report.ok}`,
+    '',
+    '| fault | rounds | ok | gap ms median | healthy after s median | acked total | lost total | double-primary ms total | endpoint in recovery ms median |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...faults.map((f) =>
+      row(
+        f,
+        report!.rounds.filter((r) => r.fault === f),
+      ),
+    ),
+    row('all', report.rounds),
+    ...report.rounds.filter((r) => !r.ok).map((r) => `not ok: ${r.fault}: ${r.note}`),
+  ].join('\n'),
+);
 process.exit(code);

@@ -16,7 +16,8 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -29,8 +30,14 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(join(root, 's
   const { build } = await import('esbuild');
   await build({
     entryPoints: [join(root, 'src', 'cli', 'run.ts')],
-    bundle: true, splitting: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', outdir: tmp, logLevel: 'error',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outdir: tmp,
+    logLevel: 'error',
   });
   const old = `${outDir}.${process.pid}.old`;
   if (existsSync(outDir)) renameSync(outDir, old);

@@ -21,5 +21,7 @@ if (files.length === 0) {
 }
 // Two files at a time: the end-to-end files each run a whole platform on their own ports,
 // which also proves that clusters can run side by side.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -18,12 +18,17 @@ test('the plan is always printed; --yes goes ahead without asking', async () => 
 });
 
 test('without a TTY and without --yes nothing happens (CONFIRM_REQUIRED, exit 2)', async () => {
-  await assert.rejects(confirmPlan(ctx({}, false), 'gardenos x', ['delete a'], Object.assign(new PassThrough(), { isTTY: false })),
-    (e: { code: string; exitCode: number }) => e.code === 'CONFIRM_REQUIRED' && e.exitCode === 2);
+  await assert.rejects(
+    confirmPlan(ctx({}, false), 'gardenos x', ['delete a'], Object.assign(new PassThrough(), { isTTY: false })),
+    (e: { code: string; exitCode: number }) => e.code === 'CONFIRM_REQUIRED' && e.exitCode === 2,
+  );
 });
 
 test('on a TTY it asks and accepts only "yes"', async () => {
-  for (const [answer, ok] of [['yes\n', true], ['y\n', false]] as const) {
+  for (const [answer, ok] of [
+    ['yes\n', true],
+    ['y\n', false],
+  ] as const) {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const p = confirmPlan(ctx({}, true), 'gardenos x', ['delete a'], stdin);
     stdin.write(answer);

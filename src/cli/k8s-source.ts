@@ -22,7 +22,10 @@ export function k8sPaths(ctx: CommandContext): { outDir: string; secretsFile: st
   return { outDir, secretsFile };
 }
 
-export async function renderFor(spec: Spec, secretsFile: string): Promise<{ components: K8sComponent[]; createdSecrets: boolean }> {
+export async function renderFor(
+  spec: Spec,
+  secretsFile: string,
+): Promise<{ components: K8sComponent[]; createdSecrets: boolean }> {
   assertRenderable(spec);
   const { secrets, created } = await loadOrCreateK8sSecrets(secretsFile, { supabase: spec.supabase.enabled });
   return { components: renderK8s({ spec, secrets }), createdSecrets: created };
@@ -31,8 +34,12 @@ export async function renderFor(spec: Spec, secretsFile: string): Promise<{ comp
 export function requireTarget(ctx: CommandContext): void {
   const target = ctx.values.target as string | undefined;
   if (target !== 'k8s') {
-    throw new GardenError('USAGE', target === undefined ? 'render needs --target.' : `Unknown render target "${target}".`, {
-      hint: 'use `gardenos render --target k8s --out DIR` (the local target renders its configs during `gardenos up`)',
-    });
+    throw new GardenError(
+      'USAGE',
+      target === undefined ? 'render needs --target.' : `Unknown render target "${target}".`,
+      {
+        hint: 'use `gardenos render --target k8s --out DIR` (the local target renders its configs during `gardenos up`)',
+      },
+    );
   }
 }

@@ -4,7 +4,13 @@ import type { Reporter } from '../local/index.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 
-export interface Colors { green(s: string): string; red(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string }
+export interface Colors {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
 
 export function colorsFor(stream: Stream, env: NodeJS.ProcessEnv): Colors {
   const on = Boolean(stream.isTTY) && env.NO_COLOR === undefined;
@@ -31,7 +37,16 @@ export function progressReporter(stream: Stream, env: NodeJS.ProcessEnv): Report
 
 export function table(rows: string[][], indent = '  '): string {
   const widths = rows.reduce<number[]>((w, r) => r.map((cell, i) => Math.max(w[i] ?? 0, visibleLength(cell))), []);
-  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 function visibleLength(s: string): number {

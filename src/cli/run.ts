@@ -8,6 +8,11 @@ process.on('warning', (w: Error & { code?: string }) => {
   if (w.code !== 'DEP0123') process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd() });
+const code = await main(process.argv.slice(2), {
+  out: process.stdout,
+  err: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
 // Exit explicitly: a lingering gRPC or socket handle must not keep `gardenos up` from returning.
 process.exit(code);

@@ -14,7 +14,11 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): (name: string) => strin
   return (name) => join(base, 'gardenos', name);
 }
 
-export interface SpecSource { spec: Spec; source: string; text: string }
+export interface SpecSource {
+  spec: Spec;
+  source: string;
+  text: string;
+}
 
 /** Reads and validates the spec named by flags/env, or the built-in defaults. */
 export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
@@ -43,7 +47,9 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
   const basePortText = (ctx.values['base-port'] as string | undefined) ?? ctx.env.GARDENOS_BASE_PORT;
   const basePort = basePortText === undefined ? undefined : Number(basePortText);
   if (basePortText !== undefined && !Number.isInteger(basePort)) {
-    throw new GardenError('USAGE', `--base-port must be a whole number, got "${basePortText}".`, { hint: 'for example --base-port 16000' });
+    throw new GardenError('USAGE', `--base-port must be a whole number, got "${basePortText}".`, {
+      hint: 'for example --base-port 16000',
+    });
   }
   const spec = loadSpec(text, {
     source,
@@ -61,9 +67,13 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
 function readSpecFile(path: string): string {
   const size = statSync(path).size;
   if (size > MAX_SPEC_BYTES) {
-    throw new GardenError('SPEC_PARSE', `${path} is ${size} bytes; a spec is a few kilobytes and gardenos reads at most ${MAX_SPEC_BYTES} (1 MiB).`, {
-      hint: 'check that --file or GARDENOS_FILE names your gardenos.yaml and not another file',
-    });
+    throw new GardenError(
+      'SPEC_PARSE',
+      `${path} is ${size} bytes; a spec is a few kilobytes and gardenos reads at most ${MAX_SPEC_BYTES} (1 MiB).`,
+      {
+        hint: 'check that --file or GARDENOS_FILE names your gardenos.yaml and not another file',
+      },
+    );
   }
   return readFileSync(path, 'utf8');
 }

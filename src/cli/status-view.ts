@@ -2,9 +2,14 @@
 import type { PlatformStatus } from '../ops/index.js';
 import { colorsFor, table, type Colors } from './output.js';
 
-export function renderStatus(s: PlatformStatus, stream: NodeJS.WritableStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv): string {
+export function renderStatus(
+  s: PlatformStatus,
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  env: NodeJS.ProcessEnv,
+): string {
   const c = colorsFor(stream, env);
-  const verdict = s.health === 'healthy' ? c.green('healthy') : s.health === 'degraded' ? c.yellow('degraded') : c.red('down');
+  const verdict =
+    s.health === 'healthy' ? c.green('healthy') : s.health === 'degraded' ? c.yellow('degraded') : c.red('down');
   const ok = (b: boolean, yes: string, no: string) => (b ? c.green(yes) : c.red(no));
   const lines = [
     `${c.bold(`GardenOS ${s.name}`)}: ${verdict}   ${c.dim(`state ${s.stateDir}`)}`,
@@ -12,27 +17,57 @@ export function renderStatus(s: PlatformStatus, stream: NodeJS.WritableStream & 
     c.bold('etcd'),
     table([
       ['NAME', 'CLIENT URL', 'HEALTH', 'LEADER', 'VERSION'],
-      ...s.etcd.members.map((m) => [m.name, m.clientURL, ok(m.healthy, 'healthy', 'unhealthy'), m.isLeader ? '*' : '', m.version ?? '-']),
+      ...s.etcd.members.map((m) => [
+        m.name,
+        m.clientURL,
+        ok(m.healthy, 'healthy', 'unhealthy'),
+        m.isLeader ? '*' : '',
+        m.version ?? '-',
+      ]),
     ]),
     '',
     c.bold(`PostgreSQL (Patroni scope ${s.postgres.scope})`),
     table([
       ['NAME', 'ROLE', 'STATE', 'TL', 'LAG', 'ADDRESS', 'API'],
       ...s.postgres.members.map((m) => [
-        m.name, roleText(m.role, c), m.state === 'running' || m.state === 'streaming' ? m.state : c.red(m.state),
-        m.timeline === null ? '-' : String(m.timeline), m.lagBytes === null ? '-' : formatBytes(m.lagBytes),
-        `${m.host}:${m.port}`, m.apiURL,
+        m.name,
+        roleText(m.role, c),
+        m.state === 'running' || m.state === 'streaming' ? m.state : c.red(m.state),
+        m.timeline === null ? '-' : String(m.timeline),
+        m.lagBytes === null ? '-' : formatBytes(m.lagBytes),
+        `${m.host}:${m.port}`,
+        m.apiURL,
       ]),
     ]),
     '',
     c.bold(`HAProxy`) + c.dim(`  stats ${s.haproxy.statsURL}`),
-    s.haproxy.backends.length === 0 ? '  (no answer on the admin socket)' : table(s.haproxy.backends.map((b) => [
-      b.name, b.servers.map((x) => `${x.name} ${x.status.startsWith('UP') ? c.green(x.status) : x.status === 'MAINT' ? c.dim(x.status) : c.red(x.status)}`).join(', '),
-    ])),
-    ...(s.router ? ['', c.bold('Router') + c.dim(`  ${s.router.url}/metrics`), s.router.reachable
-      ? table([['routes primary to', s.router.routedTo ?? c.red('nobody')], ['leader key', s.router.leader ?? '-'],
-        ['last decision', s.router.lastDecision ?? '-'], ['watch errors', String(s.router.watchErrors)]])
-      : `  ${c.red('not answering')}`] : []),
+    s.haproxy.backends.length === 0
+      ? '  (no answer on the admin socket)'
+      : table(
+          s.haproxy.backends.map((b) => [
+            b.name,
+            b.servers
+              .map(
+                (x) =>
+                  `${x.name} ${x.status.startsWith('UP') ? c.green(x.status) : x.status === 'MAINT' ? c.dim(x.status) : c.red(x.status)}`,
+              )
+              .join(', '),
+          ]),
+        ),
+    ...(s.router
+      ? [
+          '',
+          c.bold('Router') + c.dim(`  ${s.router.url}/metrics`),
+          s.router.reachable
+            ? table([
+                ['routes primary to', s.router.routedTo ?? c.red('nobody')],
+                ['leader key', s.router.leader ?? '-'],
+                ['last decision', s.router.lastDecision ?? '-'],
+                ['watch errors', String(s.router.watchErrors)],
+              ])
+            : `  ${c.red('not answering')}`,
+        ]
+      : []),
     '',
     c.bold('Endpoints'),
     table([

@@ -15,6 +15,8 @@ export async function ensureArchiving(spec: Spec, reporter: Reporter): Promise<v
     await checkArchiving(ctx, leader);
     done(`stanza ${spec.name}, WAL archiving checked`);
   } catch (err) {
-    reporter.info(`warning: WAL archiving is not ready: ${describeCause(err)}; run \`gardenos doctor\`, then \`gardenos backup\``);
+    reporter.info(
+      `warning: WAL archiving is not ready: ${describeCause(err)}; run \`gardenos doctor\`, then \`gardenos backup\``,
+    );
   }
 }

@@ -12,41 +12,66 @@ export interface EtcdMemberStatus {
   error?: string;
 }
 
-export interface EtcdEndpoint { name: string; clientURL: string }
+export interface EtcdEndpoint {
+  name: string;
+  clientURL: string;
+}
 
-export interface EtcdTls { caFile: string; certFile: string; keyFile: string }
+export interface EtcdTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
 
 /** An etcd3 client that fails fast: no retries, no circuit breaker, a deadline on every call. */
 export function fastEtcdClient(hosts: string | string[], timeoutMs = 2000, tls?: EtcdTls): Etcd3 {
   return new Etcd3({
     hosts,
-    ...(tls ? {
-      credentials: { rootCertificate: readFileSync(tls.caFile), certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) },
-    } : {}),
+    ...(tls
+      ? {
+          credentials: {
+            rootCertificate: readFileSync(tls.caFile),
+            certChain: readFileSync(tls.certFile),
+            privateKey: readFileSync(tls.keyFile),
+          },
+        }
+      : {}),
     dialTimeout: timeoutMs,
     faultHandling: { host: () => noop, global: noop },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
   });
 }
 
-export async function etcdMembersStatus(endpoints: EtcdEndpoint[], timeoutMs = 2000, tls?: EtcdTls): Promise<EtcdMemberStatus[]> {
-  return Promise.all(endpoints.map(async (ep) => {
-    const client = fastEtcdClient(ep.clientURL, timeoutMs, tls);
-    try {
-      const status = await client.maintenance.status();
-      const leaderKnown = status.leader !== '0';
-      return {
-        name: ep.name,
-        clientURL: ep.clientURL,
-        healthy: leaderKnown,
-        isLeader: leaderKnown && status.leader === status.header.member_id,
-        version: status.version,
-        ...(leaderKnown ? {} : { error: 'no raft leader' }),
-      };
-    } catch (err) {
-      return { name: ep.name, clientURL: ep.clientURL, healthy: false, isLeader: false, error: (err as Error).message };
-    } finally {
-      client.close();
-    }
-  }));
+export async function etcdMembersStatus(
+  endpoints: EtcdEndpoint[],
+  timeoutMs = 2000,
+  tls?: EtcdTls,
+): Promise<EtcdMemberStatus[]> {
+  return Promise.all(
+    endpoints.map(async (ep) => {
+      const client = fastEtcdClient(ep.clientURL, timeoutMs, tls);
+      try {
+        const status = await client.maintenance.status();
+        const leaderKnown = status.leader !== '0';
+        return {
+          name: ep.name,
+          clientURL: ep.clientURL,
+          healthy: leaderKnown,
+          isLeader: leaderKnown && status.leader === status.header.member_id,
+          version: status.version,
+          ...(leaderKnown ? {} : { error: 'no raft leader' }),
+        };
+      } catch (err) {
+        return {
+          name: ep.name,
+          clientURL: ep.clientURL,
+          healthy: false,
+          isLeader: false,
+          error: (err as Error).message,
+        };
+      } finally {
+        client.close();
+      }
+    }),
+  );
 }

@@ -1,4 +1,18 @@
 // etcd access for a Patroni scope.
-export { etcdMembersStatus, fastEtcdClient, type EtcdMemberStatus, type EtcdEndpoint, type EtcdTls } from './etcd-status.js';
-export { readScope, deleteScope, prefixRangeEnd, assertScopePrefix, PATRONI_KEYS, type ScopeKey, type ScopeSnapshot } from './scope-keys.js';
+export {
+  etcdMembersStatus,
+  fastEtcdClient,
+  type EtcdMemberStatus,
+  type EtcdEndpoint,
+  type EtcdTls,
+} from './etcd-status.js';
+export {
+  readScope,
+  deleteScope,
+  prefixRangeEnd,
+  assertScopePrefix,
+  PATRONI_KEYS,
+  type ScopeKey,
+  type ScopeSnapshot,
+} from './scope-keys.js';
 export { decodeScope, initdbTime, type DecodedKey } from './scope-view.js';

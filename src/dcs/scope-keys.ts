@@ -3,7 +3,17 @@ import type { Etcd3 } from 'etcd3';
 import { GardenError, describeCause } from '../errors.js';
 
 /** Patroni's own key names under `<namespace>/<scope>/`, in the order an operator reads them. */
-export const PATRONI_KEYS = ['initialize', 'config', 'leader', 'members', 'history', 'sync', 'failover', 'status', 'failsafe'] as const;
+export const PATRONI_KEYS = [
+  'initialize',
+  'config',
+  'leader',
+  'members',
+  'history',
+  'sync',
+  'failover',
+  'status',
+  'failsafe',
+] as const;
 
 export interface ScopeKey {
   key: string;
@@ -41,9 +51,13 @@ export function prefixRangeEnd(prefix: string): Buffer {
 /** A scope prefix must end with "/" or `garden` would also match `garden2`. */
 export function assertScopePrefix(prefix: string): void {
   if (!/^\/.+\/$/.test(prefix)) {
-    throw new GardenError('USAGE', `Refusing to use the etcd prefix "${prefix}": a scope prefix must start and end with "/".`, {
-      hint: 'this is a bug in gardenos; a scope prefix is <namespace>/<scope>/',
-    });
+    throw new GardenError(
+      'USAGE',
+      `Refusing to use the etcd prefix "${prefix}": a scope prefix must start and end with "/".`,
+      {
+        hint: 'this is a bug in gardenos; a scope prefix is <namespace>/<scope>/',
+      },
+    );
   }
 }
 
@@ -53,22 +67,34 @@ export async function readScope(client: Etcd3, prefix: string): Promise<ScopeSna
   try {
     res = await client.kv.range({ key: Buffer.from(prefix), range_end: prefixRangeEnd(prefix) });
   } catch (cause) {
-    throw new GardenError('CLUSTER_STATE', `Could not read the keys under ${prefix} from etcd: ${describeCause(cause)}.`, {
-      hint: 'check that etcd runs (`gardenos status`, `gardenos doctor`)', cause,
-    });
+    throw new GardenError(
+      'CLUSTER_STATE',
+      `Could not read the keys under ${prefix} from etcd: ${describeCause(cause)}.`,
+      {
+        hint: 'check that etcd runs (`gardenos status`, `gardenos doctor`)',
+        cause,
+      },
+    );
   }
-  const keys = await Promise.all(res.kvs.map(async (kv): Promise<ScopeKey> => {
-    const key = kv.key.toString('utf8');
-    const k: ScopeKey = {
-      key, name: key.slice(prefix.length), value: kv.value.toString('utf8'),
-      createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision), version: Number(kv.version), lease: kv.lease,
-    };
-    if (kv.lease !== '0') {
-      const ttl = await client.leaseClient.leaseTimeToLive({ ID: kv.lease }).catch(() => undefined);
-      if (ttl && Number(ttl.TTL) >= 0) k.ttlLeft = Number(ttl.TTL);
-    }
-    return k;
-  }));
+  const keys = await Promise.all(
+    res.kvs.map(async (kv): Promise<ScopeKey> => {
+      const key = kv.key.toString('utf8');
+      const k: ScopeKey = {
+        key,
+        name: key.slice(prefix.length),
+        value: kv.value.toString('utf8'),
+        createRevision: Number(kv.create_revision),
+        modRevision: Number(kv.mod_revision),
+        version: Number(kv.version),
+        lease: kv.lease,
+      };
+      if (kv.lease !== '0') {
+        const ttl = await client.leaseClient.leaseTimeToLive({ ID: kv.lease }).catch(() => undefined);
+        if (ttl && Number(ttl.TTL) >= 0) k.ttlLeft = Number(ttl.TTL);
+      }
+      return k;
+    }),
+  );
   keys.sort((a, b) => keyOrder(a.name) - keyOrder(b.name) || a.name.localeCompare(b.name));
   return { prefix, revision: Number(res.header.revision), keys };
 }
@@ -92,10 +118,14 @@ export async function deleteScope(client: Etcd3, snapshot: ScopeSnapshot): Promi
     failure: [],
   });
   if (!res.succeeded) {
-    throw new GardenError('CLUSTER_STATE', `The keys under ${snapshot.prefix} changed while the reset was being prepared; nothing was deleted.`, {
-      hint: 'something still writes to this scope (a running Patroni?); check `gardenos dcs show` and retry',
-      leftBehind: 'all keys are unchanged',
-    });
+    throw new GardenError(
+      'CLUSTER_STATE',
+      `The keys under ${snapshot.prefix} changed while the reset was being prepared; nothing was deleted.`,
+      {
+        hint: 'something still writes to this scope (a running Patroni?); check `gardenos dcs show` and retry',
+        leftBehind: 'all keys are unchanged',
+      },
+    );
   }
   return Number(res.responses[0]?.response_delete_range.deleted ?? 0);
 }

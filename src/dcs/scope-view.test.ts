@@ -13,15 +13,57 @@ test('the range end of a scope prefix covers the scope only (garden/ but not gar
 
 test('decodeScope: summaries, ages in revisions, lease, initdb time from the system identifier', () => {
   const keys = decodeScope({
-    prefix: '/service/garden/', revision: 120,
+    prefix: '/service/garden/',
+    revision: 120,
     keys: [
-      { key: '/service/garden/initialize', name: 'initialize', value: '7710780634683790959', createRevision: 5, modRevision: 5, version: 1, lease: '0' },
-      { key: '/service/garden/leader', name: 'leader', value: 'pg9', createRevision: 6, modRevision: 100, version: 1, lease: '0' },
-      { key: '/service/garden/members/pg1', name: 'members/pg1', value: '{"role":"replica","state":"running","api_url":"http://x/patroni","timeline":2}', createRevision: 7, modRevision: 119, version: 3, lease: '77', ttlLeft: 18 },
-      { key: '/service/garden/history', name: 'history', value: '[[1,25165984,"no recovery target specified","2026-11-22T00:21:03.1+00:00","pg2"]]', createRevision: 8, modRevision: 90, version: 1, lease: '0' },
+      {
+        key: '/service/garden/initialize',
+        name: 'initialize',
+        value: '7710780634683790959',
+        createRevision: 5,
+        modRevision: 5,
+        version: 1,
+        lease: '0',
+      },
+      {
+        key: '/service/garden/leader',
+        name: 'leader',
+        value: 'pg9',
+        createRevision: 6,
+        modRevision: 100,
+        version: 1,
+        lease: '0',
+      },
+      {
+        key: '/service/garden/members/pg1',
+        name: 'members/pg1',
+        value: '{"role":"replica","state":"running","api_url":"http://x/patroni","timeline":2}',
+        createRevision: 7,
+        modRevision: 119,
+        version: 3,
+        lease: '77',
+        ttlLeft: 18,
+      },
+      {
+        key: '/service/garden/history',
+        name: 'history',
+        value: '[[1,25165984,"no recovery target specified","2026-11-22T00:21:03.1+00:00","pg2"]]',
+        createRevision: 8,
+        modRevision: 90,
+        version: 1,
+        lease: '0',
+      },
     ],
   });
-  assert.deepEqual(keys.map((k) => [k.name, k.revisionsAgo, k.ttlLeft]), [['initialize', 115, null], ['leader', 20, null], ['members/pg1', 1, 18], ['history', 30, null]]);
+  assert.deepEqual(
+    keys.map((k) => [k.name, k.revisionsAgo, k.ttlLeft]),
+    [
+      ['initialize', 115, null],
+      ['leader', 20, null],
+      ['members/pg1', 1, 18],
+      ['history', 30, null],
+    ],
+  );
   assert.match(keys[1]!.summary, /held by pg9 \(no lease: it never expires/);
   assert.equal(keys[2]!.summary, 'replica running, api http://x/patroni, timeline 2');
   assert.equal(keys[3]!.summary, '1 timeline switch, last to timeline 2');

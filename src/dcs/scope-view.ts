@@ -46,7 +46,8 @@ function summarize(k: ScopeKey): string {
   if (top === 'config' && json && !Array.isArray(json)) {
     return `ttl ${String(json.ttl ?? '?')}, loop_wait ${String(json.loop_wait ?? '?')}, synchronous_mode ${String(json.synchronous_mode ?? false)}`;
   }
-  if (top === 'sync' && json && !Array.isArray(json)) return `leader ${String(json.leader ?? '?')}, sync standby ${String(json.sync_standby ?? 'none')}`;
+  if (top === 'sync' && json && !Array.isArray(json))
+    return `leader ${String(json.leader ?? '?')}, sync standby ${String(json.sync_standby ?? 'none')}`;
   if (top === 'failover' && json && !Array.isArray(json)) {
     return `requested: leader ${String(json.leader ?? 'any')} -> ${String(json.member ?? json.candidate ?? 'any')}`;
   }

@@ -17,7 +17,9 @@ export function runtimeCommand(socketPath: string, command: string, timeoutMs = 
     socket.on('connect', () => socket.end(command + '\n'));
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', reject);
-    socket.on('close', (hadError) => { if (!hadError) resolve(Buffer.concat(chunks).toString('utf8')); });
+    socket.on('close', (hadError) => {
+      if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
   });
 }
 

@@ -5,7 +5,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { algorithmsFor, fingerprintOf, hostKeyLine, keysFromKnownHosts, knownHostsName, parseHostKeyLine } from './host-keys.js';
+import {
+  algorithmsFor,
+  fingerprintOf,
+  hostKeyLine,
+  keysFromKnownHosts,
+  knownHostsName,
+  parseHostKeyLine,
+} from './host-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gardenos-host-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +29,9 @@ describe('host keys', () => {
       const key = parseHostKeyLine(line);
       assert.ok(key, line);
       assert.equal(hostKeyLine(key), line.split(' ').slice(0, 2).join(' '));
-      const keygen = execFileSync('ssh-keygen', ['-lf', join(dir, `k-${type}.pub`)], { encoding: 'utf8' }).split(' ')[1];
+      const keygen = execFileSync('ssh-keygen', ['-lf', join(dir, `k-${type}.pub`)], { encoding: 'utf8' }).split(
+        ' ',
+      )[1];
       assert.equal(fingerprintOf(key), keygen);
     }
   });
@@ -42,7 +51,8 @@ describe('host keys', () => {
     const b = newKey('b');
     const c = newKey('c');
     const text = [
-      '# comment', '',
+      '# comment',
+      '',
       `10.0.0.1,10.0.0.2 ${a}`,
       `[10.0.0.1]:2222 ${b}`,
       `10.0.0.* ${c}`,

@@ -23,20 +23,29 @@ const tempDir = () => {
 /** Records every openssl command line, then runs it. */
 function recording(): { runner: OpensslRunner; calls: string[][] } {
   const calls: string[][] = [];
-  return { calls, runner: (args) => { calls.push(args); runOpenssl(args); } };
+  return {
+    calls,
+    runner: (args) => {
+      calls.push(args);
+      runOpenssl(args);
+    },
+  };
 }
 
 describe('ensureHostsPki', () => {
   const spec = hostsSpec(THREE_HOSTS_YAML);
 
-  test('makes a CA and a certificate per host with the host\'s SANs, for server and client auth; keys 0600', () => {
+  test("makes a CA and a certificate per host with the host's SANs, for server and client auth; keys 0600", () => {
     const dir = tempDir();
     const { pki, issued } = ensureHostsPki(spec, dir);
     assert.deepEqual(issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint']);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     const ca = new X509Certificate(readFileSync(pki.caFile));
     assert.ok(ca.ca);
-    for (const [name, ip, pub] of [['s1', '10.20.0.11', '203.0.113.11'], ['s3', '10.20.0.13', '203.0.113.13']]) {
+    for (const [name, ip, pub] of [
+      ['s1', '10.20.0.11', '203.0.113.11'],
+      ['s3', '10.20.0.13', '203.0.113.13'],
+    ]) {
       const files = pki.host(name!);
       const cert = new X509Certificate(readFileSync(files.certFile));
       assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
@@ -50,7 +59,10 @@ describe('ensureHostsPki', () => {
     // PostgreSQL is reached through any host's HAProxy: its certificate names all of them.
     const endpoint = new X509Certificate(readFileSync(pki.endpoint.certFile));
     assert.ok(endpoint.checkIssued(ca));
-    assert.match(endpoint.subjectAltName ?? '', /IP Address:10\.20\.0\.11, IP Address:203\.0\.113\.11, IP Address:10\.20\.0\.12.*IP Address:10\.20\.0\.13.*DNS:journal-primary, DNS:journal-replicas/);
+    assert.match(
+      endpoint.subjectAltName ?? '',
+      /IP Address:10\.20\.0\.11, IP Address:203\.0\.113\.11, IP Address:10\.20\.0\.12.*IP Address:10\.20\.0\.13.*DNS:journal-primary, DNS:journal-replicas/,
+    );
     assert.deepEqual(endpoint.keyUsage, ['1.3.6.1.5.5.7.3.1']);
     const tls = readHostTls(pki, 's2');
     assert.equal(tls.endpointCert, readFileSync(pki.endpoint.certFile, 'utf8'));
@@ -61,7 +73,8 @@ describe('ensureHostsPki', () => {
   test('idempotent: a second run calls no openssl and leaves every byte as it was', () => {
     const dir = tempDir();
     ensureHostsPki(spec, dir);
-    const snapshot = () => ['ca.crt', 'ca.key', 's1.crt', 's1.key', 's2.crt', 'operator.crt'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    const snapshot = () =>
+      ['ca.crt', 'ca.key', 's1.crt', 's1.key', 's2.crt', 'operator.crt'].map((f) => readFileSync(join(dir, f), 'utf8'));
     const before = snapshot();
     const { runner, calls } = recording();
     const again = ensureHostsPki(spec, dir, runner);
@@ -76,9 +89,12 @@ describe('ensureHostsPki', () => {
     const s2 = readFileSync(join(dir, 's2.crt'), 'utf8');
     const moved = hostsSpec(THREE_HOSTS_YAML.replace('address: 10.20.0.11,', 'address: 10.20.0.21,'));
     const { issued, pki } = ensureHostsPki(moved, dir);
-    assert.deepEqual(issued, ['s1', 'postgres-endpoint'], 'the endpoint certificate names s1\'s address too');
+    assert.deepEqual(issued, ['s1', 'postgres-endpoint'], "the endpoint certificate names s1's address too");
     assert.equal(readFileSync(join(dir, 's2.crt'), 'utf8'), s2);
-    assert.match(new X509Certificate(readFileSync(pki.host('s1').certFile)).subjectAltName ?? '', /IP Address:10\.20\.0\.21/);
+    assert.match(
+      new X509Certificate(readFileSync(pki.host('s1').certFile)).subjectAltName ?? '',
+      /IP Address:10\.20\.0\.21/,
+    );
   });
 
   test('a new CA (the old one lost) reissues every certificate; a cert without its key is reissued', () => {
@@ -97,7 +113,11 @@ describe('ensureHostsPki', () => {
     ensureHostsPki(spec, dir);
     const inTwoYears = Date.now() + 800 * 24 * 3600 * 1000;
     const { issued } = ensureHostsPki(spec, dir, runOpenssl, inTwoYears);
-    assert.deepEqual(issued, ['s1', 's2', 's3', 'operator', 'postgres-endpoint'], 'leaves last 825 days; the CA 10 years');
+    assert.deepEqual(
+      issued,
+      ['s1', 's2', 's3', 'operator', 'postgres-endpoint'],
+      'leaves last 825 days; the CA 10 years',
+    );
   });
 
   test('no key material on any openssl command line; keys are written only to files', () => {
@@ -105,11 +125,14 @@ describe('ensureHostsPki', () => {
     const { runner, calls } = recording();
     ensureHostsPki(spec, dir, runner);
     assert.ok(calls.length > 0);
-    const keys = ['ca.key', 's1.key', 's2.key', 's3.key', 'operator.key'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    const keys = ['ca.key', 's1.key', 's2.key', 's3.key', 'operator.key'].map((f) =>
+      readFileSync(join(dir, f), 'utf8'),
+    );
     for (const args of calls) {
       for (const arg of args) {
         assert.doesNotMatch(arg, /BEGIN|pass:|env:|stdin/, `openssl ${args.join(' ')}`);
-        for (const k of keys) for (const line of k.split('\n').filter((l) => l.length > 20)) assert.ok(!arg.includes(line));
+        for (const k of keys)
+          for (const line of k.split('\n').filter((l) => l.length > 20)) assert.ok(!arg.includes(line));
       }
     }
     assert.equal(hostsPkiAt(dir).caFile, join(dir, 'ca.crt'));
@@ -136,19 +159,40 @@ describe('etcd accepts the certificates (client and peer TLS with client-cert-au
     const [client, peer] = [await freePort(), await freePort()];
     const s1 = pki.host('s1');
     // The host certificate names 127.0.0.1, so etcd can serve and peer on loopback with it here.
-    const child = spawn(etcd, [
-      '--name=s1', `--data-dir=${join(dir, 'data')}`,
-      `--listen-client-urls=https://127.0.0.1:${client}`, `--advertise-client-urls=https://127.0.0.1:${client}`,
-      `--listen-peer-urls=https://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=https://127.0.0.1:${peer}`,
-      `--initial-cluster=s1=https://127.0.0.1:${peer}`, '--initial-cluster-state=new',
-      `--cert-file=${s1.certFile}`, `--key-file=${s1.keyFile}`, `--trusted-ca-file=${pki.caFile}`, '--client-cert-auth',
-      `--peer-cert-file=${s1.certFile}`, `--peer-key-file=${s1.keyFile}`, `--peer-trusted-ca-file=${pki.caFile}`, '--peer-client-cert-auth',
-    ], { stdio: 'ignore' });
+    const child = spawn(
+      etcd,
+      [
+        '--name=s1',
+        `--data-dir=${join(dir, 'data')}`,
+        `--listen-client-urls=https://127.0.0.1:${client}`,
+        `--advertise-client-urls=https://127.0.0.1:${client}`,
+        `--listen-peer-urls=https://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=https://127.0.0.1:${peer}`,
+        `--initial-cluster=s1=https://127.0.0.1:${peer}`,
+        '--initial-cluster-state=new',
+        `--cert-file=${s1.certFile}`,
+        `--key-file=${s1.keyFile}`,
+        `--trusted-ca-file=${pki.caFile}`,
+        '--client-cert-auth',
+        `--peer-cert-file=${s1.certFile}`,
+        `--peer-key-file=${s1.keyFile}`,
+        `--peer-trusted-ca-file=${pki.caFile}`,
+        '--peer-client-cert-auth',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       const ca = readFileSync(pki.caFile, 'utf8');
       const url = `https://127.0.0.1:${client}/health`;
-      const as = (files: { certFile: string; keyFile: string }) => ({ cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') });
-      await waitFor('etcd to answer /health with a client certificate', async () => (await get(url, ca, as(pki.host('s2')))) === 200, 20_000);
+      const as = (files: { certFile: string; keyFile: string }) => ({
+        cert: readFileSync(files.certFile, 'utf8'),
+        key: readFileSync(files.keyFile, 'utf8'),
+      });
+      await waitFor(
+        'etcd to answer /health with a client certificate',
+        async () => (await get(url, ca, as(pki.host('s2')))) === 200,
+        20_000,
+      );
       assert.equal(await get(url, ca, as(pki.operator)), 200, 'gardenos itself');
       assert.notEqual(await get(url, ca), 200, 'no client certificate, no answer');
     } finally {

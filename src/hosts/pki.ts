@@ -6,7 +6,16 @@
 // the same bytes. Anything else (missing, expiring, a changed address) is issued again.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { GardenError, describeCause } from '../errors.js';
 import type { HostTlsMaterial } from '../render/hosts/index.js';
@@ -19,7 +28,10 @@ export const runOpenssl: OpensslRunner = (args) => {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
 };
 
-export interface PkiFiles { certFile: string; keyFile: string }
+export interface PkiFiles {
+  certFile: string;
+  keyFile: string;
+}
 
 export interface HostsPki {
   dir: string;
@@ -52,7 +64,12 @@ export function hostsPkiAt(dir: string): HostsPki {
 
 /** The SANs of a host's certificate: what etcd peers, Patroni, PostgreSQL clients and HAProxy connect to. */
 export function hostSans(host: HostConfig): string[] {
-  return [`IP:${host.address}`, ...(host.publicAddress ? [`IP:${host.publicAddress}`] : []), 'IP:127.0.0.1', `DNS:${host.name}`];
+  return [
+    `IP:${host.address}`,
+    ...(host.publicAddress ? [`IP:${host.publicAddress}`] : []),
+    'IP:127.0.0.1',
+    `DNS:${host.name}`,
+  ];
 }
 
 /**
@@ -61,14 +78,25 @@ export function hostSans(host: HostConfig): string[] {
  * Service names the Kubernetes apps use (`<name>-primary`, `<name>-replicas`).
  */
 export function endpointSans(spec: Spec): string[] {
-  const addresses = (spec.hosts ?? []).filter((h) => h.roles.includes('haproxy')).flatMap((h) => [h.address, ...(h.publicAddress ? [h.publicAddress] : [])]);
+  const addresses = (spec.hosts ?? [])
+    .filter((h) => h.roles.includes('haproxy'))
+    .flatMap((h) => [h.address, ...(h.publicAddress ? [h.publicAddress] : [])]);
   return [...addresses.map((a) => `IP:${a}`), 'IP:127.0.0.1', `DNS:${spec.name}-primary`, `DNS:${spec.name}-replicas`];
 }
 
-export interface EnsureResult { pki: HostsPki; issued: string[]; reused: string[] }
+export interface EnsureResult {
+  pki: HostsPki;
+  issued: string[];
+  reused: string[];
+}
 
 /** Creates what is missing or no longer fits: the CA, one certificate per host, the operator's. */
-export function ensureHostsPki(spec: Spec, dir: string, openssl: OpensslRunner = runOpenssl, now = Date.now()): EnsureResult {
+export function ensureHostsPki(
+  spec: Spec,
+  dir: string,
+  openssl: OpensslRunner = runOpenssl,
+  now = Date.now(),
+): EnsureResult {
   const pki = hostsPkiAt(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -77,40 +105,113 @@ export function ensureHostsPki(spec: Spec, dir: string, openssl: OpensslRunner =
   const caKey = join(dir, 'ca.key');
   let ca = validCa(pki.caFile, caKey, now);
   if (!ca) {
-    issue(dir, (tmp) => {
-      openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', privateFile(join(tmp, 'key'))]);
-      openssl(['req', '-x509', '-new', '-key', join(tmp, 'key'), '-subj', `/CN=gardenos ${spec.name} CA`, '-days', String(CA_DAYS), '-sha256',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', join(tmp, 'crt')]);
-    }, { key: caKey, crt: pki.caFile });
+    issue(
+      dir,
+      (tmp) => {
+        openssl([
+          'genpkey',
+          '-algorithm',
+          'EC',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-out',
+          privateFile(join(tmp, 'key')),
+        ]);
+        openssl([
+          'req',
+          '-x509',
+          '-new',
+          '-key',
+          join(tmp, 'key'),
+          '-subj',
+          `/CN=gardenos ${spec.name} CA`,
+          '-days',
+          String(CA_DAYS),
+          '-sha256',
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+          '-out',
+          join(tmp, 'crt'),
+        ]);
+      },
+      { key: caKey, crt: pki.caFile },
+    );
     // Judged by the real clock: `now` may be a planning time (tests), a fresh CA is valid from today.
     ca = validCa(pki.caFile, caKey, Date.now());
     if (!ca) throw pkiError(dir, 'the CA openssl just made does not verify');
     issued.push('ca');
   } else reused.push('ca');
   const leaves: { id: string; files: PkiFiles; cn: string; sans: string[]; usage: string }[] = [
-    ...(spec.hosts ?? []).map((h) => ({ id: h.name, files: pki.host(h.name), cn: h.name, sans: hostSans(h), usage: 'serverAuth,clientAuth' })),
+    ...(spec.hosts ?? []).map((h) => ({
+      id: h.name,
+      files: pki.host(h.name),
+      cn: h.name,
+      sans: hostSans(h),
+      usage: 'serverAuth,clientAuth',
+    })),
     { id: 'operator', files: pki.operator, cn: 'gardenos-operator', sans: [], usage: 'clientAuth' },
-    { id: 'postgres-endpoint', files: pki.endpoint, cn: `${spec.name}-postgres`, sans: endpointSans(spec), usage: 'serverAuth' },
+    {
+      id: 'postgres-endpoint',
+      files: pki.endpoint,
+      cn: `${spec.name}-postgres`,
+      sans: endpointSans(spec),
+      usage: 'serverAuth',
+    },
   ];
   for (const leaf of leaves) {
     if (validLeaf(leaf.files, ca, leaf.sans, now)) {
       reused.push(leaf.id);
       continue;
     }
-    issue(dir, (tmp) => {
-      openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', privateFile(join(tmp, 'key'))]);
-      openssl(['req', '-new', '-key', join(tmp, 'key'), '-subj', `/CN=${leaf.cn}`, '-out', join(tmp, 'csr')]);
-      writeFileSync(join(tmp, 'ext'), [
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        `extendedKeyUsage=${leaf.usage}`,
-        ...(leaf.sans.length ? [`subjectAltName=${leaf.sans.join(',')}`] : []),
-        '',
-      ].join('\n'));
-      openssl(['x509', '-req', '-in', join(tmp, 'csr'), '-CA', pki.caFile, '-CAkey', caKey, '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-        '-days', String(CERT_DAYS), '-sha256', '-extfile', join(tmp, 'ext'), '-out', join(tmp, 'crt')]);
-    }, { key: leaf.files.keyFile, crt: leaf.files.certFile });
-    if (!validLeaf(leaf.files, ca, leaf.sans, Date.now())) throw pkiError(dir, `the certificate of ${leaf.id} openssl just made does not verify`);
+    issue(
+      dir,
+      (tmp) => {
+        openssl([
+          'genpkey',
+          '-algorithm',
+          'EC',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-out',
+          privateFile(join(tmp, 'key')),
+        ]);
+        openssl(['req', '-new', '-key', join(tmp, 'key'), '-subj', `/CN=${leaf.cn}`, '-out', join(tmp, 'csr')]);
+        writeFileSync(
+          join(tmp, 'ext'),
+          [
+            'basicConstraints=critical,CA:FALSE',
+            'keyUsage=critical,digitalSignature,keyEncipherment',
+            `extendedKeyUsage=${leaf.usage}`,
+            ...(leaf.sans.length ? [`subjectAltName=${leaf.sans.join(',')}`] : []),
+            '',
+          ].join('\n'),
+        );
+        openssl([
+          'x509',
+          '-req',
+          '-in',
+          join(tmp, 'csr'),
+          '-CA',
+          pki.caFile,
+          '-CAkey',
+          caKey,
+          '-set_serial',
+          `0x${randomBytes(16).toString('hex')}`,
+          '-days',
+          String(CERT_DAYS),
+          '-sha256',
+          '-extfile',
+          join(tmp, 'ext'),
+          '-out',
+          join(tmp, 'crt'),
+        ]);
+      },
+      { key: leaf.files.keyFile, crt: leaf.files.certFile },
+    );
+    if (!validLeaf(leaf.files, ca, leaf.sans, Date.now()))
+      throw pkiError(dir, `the certificate of ${leaf.id} openssl just made does not verify`);
     issued.push(leaf.id);
   }
   return { pki, issued, reused };
@@ -120,8 +221,11 @@ export function ensureHostsPki(spec: Spec, dir: string, openssl: OpensslRunner =
 export function readHostTls(pki: HostsPki, host: string): HostTlsMaterial {
   const files = pki.host(host);
   return {
-    caCert: readFileSync(pki.caFile, 'utf8'), cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8'),
-    endpointCert: readFileSync(pki.endpoint.certFile, 'utf8'), endpointKey: readFileSync(pki.endpoint.keyFile, 'utf8'),
+    caCert: readFileSync(pki.caFile, 'utf8'),
+    cert: readFileSync(files.certFile, 'utf8'),
+    key: readFileSync(files.keyFile, 'utf8'),
+    endpointCert: readFileSync(pki.endpoint.certFile, 'utf8'),
+    endpointKey: readFileSync(pki.endpoint.keyFile, 'utf8'),
   };
 }
 
@@ -179,13 +283,24 @@ function validCa(caFile: string, caKey: string, now: number): X509Certificate | 
 function validLeaf(files: PkiFiles, ca: X509Certificate, sans: string[], now: number): boolean {
   if (!existsSync(files.certFile) || !existsSync(files.keyFile)) return false;
   const cert = readCert(files.certFile);
-  if (!cert || !cert.checkIssued(ca) || !cert.verify(ca.publicKey) || !fresh(cert, now) || !keyMatches(cert, files.keyFile)) return false;
+  if (
+    !cert ||
+    !cert.checkIssued(ca) ||
+    !cert.verify(ca.publicKey) ||
+    !fresh(cert, now) ||
+    !keyMatches(cert, files.keyFile)
+  )
+    return false;
   return sameSans(cert.subjectAltName, sans);
 }
 
 /** Node writes SANs as "IP Address:10.0.0.1, DNS:s1"; compare as sets of openssl's "IP:..."/"DNS:..." form. */
 function sameSans(actual: string | undefined, wanted: string[]): boolean {
-  const have = (actual ?? '').split(', ').filter(Boolean).map((s) => s.replace(/^IP Address:/, 'IP:')).sort();
+  const have = (actual ?? '')
+    .split(', ')
+    .filter(Boolean)
+    .map((s) => s.replace(/^IP Address:/, 'IP:'))
+    .sort();
   return JSON.stringify(have) === JSON.stringify([...wanted].sort());
 }
 

@@ -36,15 +36,27 @@ describe('loadOrCreateHostsSecrets', () => {
     writeFileSync(file, JSON.stringify({ superuserPassword: 'keepThisSuperuserPassword' }), { mode: 0o600 });
     const { secrets, created } = loadOrCreateHostsSecrets(file);
     assert.equal(secrets.superuserPassword, 'keepThisSuperuserPassword');
-    assert.deepEqual(created, HOSTS_SECRET_KEYS.filter((k) => k !== 'superuserPassword'));
+    assert.deepEqual(
+      created,
+      HOSTS_SECRET_KEYS.filter((k) => k !== 'superuserPassword'),
+    );
   });
 
   test('a file that is not ours is refused with a code and a hint, and left as it was', () => {
-    for (const content of ['{not json', '[]', JSON.stringify({ other: 'x' }), JSON.stringify({ k3sToken: 'short' }), JSON.stringify({ k3sToken: 'has spaces in it, see' })]) {
+    for (const content of [
+      '{not json',
+      '[]',
+      JSON.stringify({ other: 'x' }),
+      JSON.stringify({ k3sToken: 'short' }),
+      JSON.stringify({ k3sToken: 'has spaces in it, see' }),
+    ]) {
       const file = fileIn();
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
-      assert.throws(() => loadOrCreateHostsSecrets(file), (err: unknown) => err instanceof GardenError && err.code === 'SECRETS_INVALID' && /backup/.test(err.hint));
+      assert.throws(
+        () => loadOrCreateHostsSecrets(file),
+        (err: unknown) => err instanceof GardenError && err.code === 'SECRETS_INVALID' && /backup/.test(err.hint),
+      );
       assert.equal(readFileSync(file, 'utf8'), content);
     }
   });

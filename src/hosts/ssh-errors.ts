@@ -5,8 +5,14 @@ import type { SshTarget } from './ssh.js';
 
 /** A refused host key: the key seen and the keys pinned, for callers that show or record them. */
 export class HostKeyError extends GardenError {
-  constructor(code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_MISMATCH', message: string, hint: string,
-    readonly seenKey: string, readonly seenFingerprint: string, readonly pinnedFingerprints: string[]) {
+  constructor(
+    code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_MISMATCH',
+    message: string,
+    hint: string,
+    readonly seenKey: string,
+    readonly seenFingerprint: string,
+    readonly pinnedFingerprints: string[],
+  ) {
     super(code, message, { hint });
   }
 }
@@ -17,20 +23,28 @@ export function where(t: SshTarget): string {
 
 export function unknownKeyError(target: SshTarget, seen: HostKey): HostKeyError {
   const fp = fingerprintOf(seen);
-  return new HostKeyError('HOST_KEY_UNKNOWN',
+  return new HostKeyError(
+    'HOST_KEY_UNKNOWN',
     `${where(target)} presented the SSH host key ${fp} (${keyKind(seen)}), and nothing pins a key for it; gardenos never trusts an unknown host key, so nothing was sent.`,
     `check on the server itself that \`ssh-keygen -lf /etc/ssh/ssh_host_${seen.type === 'ssh-ed25519' ? 'ed25519' : keyKind(seen).toLowerCase()}_key.pub\` prints ${fp}, then pin it under host ${target.name} in gardenos.yaml:  hostKey: ${hostKeyLine(seen)}`,
-    hostKeyLine(seen), fp, []);
+    hostKeyLine(seen),
+    fp,
+    [],
+  );
 }
 
 export function mismatchError(target: SshTarget, seen: HostKey, pinned: HostKey[]): HostKeyError {
   const fp = fingerprintOf(seen);
   const pinnedFps = pinned.map(fingerprintOf);
-  return new HostKeyError('HOST_KEY_MISMATCH',
+  return new HostKeyError(
+    'HOST_KEY_MISMATCH',
     `WARNING: ${where(target)} presented a DIFFERENT SSH host key than the one pinned: it sent ${fp} (${keyKind(seen)}), the pin is ${pinnedFps.join(' or ')}. ` +
-    'This may be a different machine at that address (reinstalled, or the address given to another server) or someone intercepting the connection (an attack). The connection was closed before any credential was sent.',
+      'This may be a different machine at that address (reinstalled, or the address given to another server) or someone intercepting the connection (an attack). The connection was closed before any credential was sent.',
     `do not change the pin until you have checked on the server's console that its key is ${fp}; only then replace the line under host ${target.name} in gardenos.yaml with:  hostKey: ${hostKeyLine(seen)}`,
-    hostKeyLine(seen), fp, pinnedFps);
+    hostKeyLine(seen),
+    fp,
+    pinnedFps,
+  );
 }
 
 export function unreachableError(target: SshTarget, detail: string, cause: unknown): GardenError {
@@ -52,10 +66,20 @@ export function authError(target: SshTarget, detail: string, cause?: unknown): G
 export type SshError = Error & { level?: string; code?: string | number };
 
 /** ssh2's failure before `ready` as one of our errors; the host key verdict, when there is one, decides first. */
-export function connectError(target: SshTarget, err: SshError, refusal: HostKeyError | undefined, timeoutMs: number): GardenError {
+export function connectError(
+  target: SshTarget,
+  err: SshError,
+  refusal: HostKeyError | undefined,
+  timeoutMs: number,
+): GardenError {
   if (refusal) return refusal;
   if (err.level === 'client-authentication') return authError(target, 'every offered key was refused', err);
-  if (err.level === 'client-timeout') return unreachableError(target, `no SSH handshake within ${timeoutMs / 1000} s (host down, isolated, or a firewall dropping packets)`, err);
+  if (err.level === 'client-timeout')
+    return unreachableError(
+      target,
+      `no SSH handshake within ${timeoutMs / 1000} s (host down, isolated, or a firewall dropping packets)`,
+      err,
+    );
   if (err.level === 'client-socket' || typeof err.code === 'string') {
     const why: Record<string, string> = {
       ECONNREFUSED: 'the connection was refused (nothing listens on that port)',
@@ -71,4 +95,3 @@ export function connectError(target: SshTarget, err: SshError, refusal: HostKeyE
     cause: err,
   });
 }
-

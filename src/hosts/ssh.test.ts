@@ -28,16 +28,27 @@ describe('connectHost on a real sshd', () => {
 
   before(async () => {
     sshd = await startLoopbackSshd();
-    target = { name: 't', address: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.identityFile, hostKey: sshd.hostKey };
+    target = {
+      name: 't',
+      address: '127.0.0.1',
+      port: sshd.port,
+      user: 'root',
+      identityFile: sshd.identityFile,
+      hostKey: sshd.hostKey,
+    };
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(sshd.dir, 'other-host')]);
     otherKey = readFileSync(join(sshd.dir, 'other-host.pub'), 'utf8').trim();
   });
-  after(async () => { await sshd?.stop(); });
+  after(async () => {
+    await sshd?.stop();
+  });
 
   it('accepts the pinned key and reports its fingerprint as ssh-keygen -lf does', async () => {
     const shell = await connectHost(target);
     try {
-      const keygen = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'host.pub')], { encoding: 'utf8' }).split(' ')[1];
+      const keygen = execFileSync('ssh-keygen', ['-lf', join(sshd.dir, 'host.pub')], { encoding: 'utf8' }).split(
+        ' ',
+      )[1];
       assert.equal(shell.hostKeyFingerprint, keygen);
       assert.equal(shell.hostKey, sshd.hostKey);
       assert.equal(shell.hostKeyIsNew, false);
@@ -47,7 +58,10 @@ describe('connectHost on a real sshd', () => {
   });
 
   it('refuses a different pinned key with HOST_KEY_MISMATCH, the fingerprint seen and the line to pin', async () => {
-    const err = await connectHost({ ...target, hostKey: otherKey }).then(() => undefined, (e: unknown) => e);
+    const err = await connectHost({ ...target, hostKey: otherKey }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof HostKeyError, String(err));
     assert.equal(err.code, 'HOST_KEY_MISMATCH');
     const seen = fingerprintOf(parseHostKeyLine(sshd.hostKey)!);
@@ -60,7 +74,10 @@ describe('connectHost on a real sshd', () => {
 
   it('refuses an unpinned key with HOST_KEY_UNKNOWN, unless acceptNewHostKey asks to record it', async () => {
     const unpinned = without(target, 'hostKey');
-    const err = await connectHost(unpinned).then(() => undefined, (e: unknown) => e);
+    const err = await connectHost(unpinned).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof HostKeyError && err.code === 'HOST_KEY_UNKNOWN', String(err));
     assert.equal(err.seenKey, sshd.hostKey);
     assert.ok(err.hint.includes(`hostKey: ${sshd.hostKey}`) && err.message.includes(err.seenFingerprint));
@@ -117,7 +134,10 @@ describe('connectHost on a real sshd', () => {
       assert.equal(statSync(path).uid, 65534);
       const leftovers = (await shell.exec(`ls -a ${sshd.dir} | grep -c gardenos- || true`)).stdout.trim();
       assert.equal(leftovers, '0');
-      await assert.rejects(shell.writeFile(join(sshd.dir, 'no-such-dir', 'x'), 'x', { mode: 0o600 }), isCode('HOST_COMMAND_FAILED'));
+      await assert.rejects(
+        shell.writeFile(join(sshd.dir, 'no-such-dir', 'x'), 'x', { mode: 0o600 }),
+        isCode('HOST_COMMAND_FAILED'),
+      );
     } finally {
       await shell.close();
     }
@@ -127,7 +147,10 @@ describe('connectHost on a real sshd', () => {
     const shell = await connectHost({ ...target, user: PLAIN_USER });
     try {
       assert.equal((await shell.exec('id -un')).stdout, `${PLAIN_USER}\n`);
-      const err = await shell.exec('true', { sudo: true }).then(() => undefined, (e: unknown) => e);
+      const err = await shell.exec('true', { sudo: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof GardenError && err.code === 'SUDO_REQUIRED', String(err));
       assert.match(err.hint, /NOPASSWD/);
       await assert.rejects(shell.readFile('/etc/hostname'), isCode('SUDO_REQUIRED'));
@@ -137,7 +160,10 @@ describe('connectHost on a real sshd', () => {
   });
 
   it('names the key and the fix when the login is refused (SSH_AUTH)', async () => {
-    const err = await connectHost({ ...target, identityFile: sshd.strangerIdentityFile }).then(() => undefined, (e: unknown) => e);
+    const err = await connectHost({ ...target, identityFile: sshd.strangerIdentityFile }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof GardenError && err.code === 'SSH_AUTH', String(err));
     assert.ok(err.message.includes(sshd.strangerIdentityFile) && err.message.includes('root'));
     assert.match(err.hint, /authorized_keys/);
@@ -160,7 +186,10 @@ describe('connectHost on a real sshd', () => {
 
   it('reports a port nobody listens on as HOST_UNREACHABLE with the address', async () => {
     const port = sshd.port === 22099 ? 22098 : sshd.port + 1;
-    const err = await connectHost({ ...target, port }, { readyTimeoutMs: 3000 }).then(() => undefined, (e: unknown) => e);
+    const err = await connectHost({ ...target, port }, { readyTimeoutMs: 3000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof GardenError && err.code === 'HOST_UNREACHABLE', String(err));
     assert.ok(err.message.includes(`127.0.0.1:${port}`));
   });

@@ -6,10 +6,24 @@ import { dirname, basename } from 'node:path';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { GardenError, describeCause } from '../errors.js';
 import {
-  algorithmsFor, fingerprintOf, hostKeyFromBlob, hostKeyLine, keysFromKnownHosts, parseHostKeyLine, sameKey, type HostKey,
+  algorithmsFor,
+  fingerprintOf,
+  hostKeyFromBlob,
+  hostKeyLine,
+  keysFromKnownHosts,
+  parseHostKeyLine,
+  sameKey,
+  type HostKey,
 } from './host-keys.js';
 import {
-  authError, connectError, mismatchError, unknownKeyError, unreachableError, where, type HostKeyError, type SshError,
+  authError,
+  connectError,
+  mismatchError,
+  unknownKeyError,
+  unreachableError,
+  where,
+  type HostKeyError,
+  type SshError,
 } from './ssh-errors.js';
 
 export { HostKeyError } from './ssh-errors.js';
@@ -37,7 +51,12 @@ export interface ConnectOptions {
   acceptNewHostKey?: boolean;
 }
 
-export interface ExecResult { code: number; signal?: string; stdout: string; stderr: string }
+export interface ExecResult {
+  code: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
 
 export interface ExecOptions {
   /** Sent on the command's stdin: the only way secrets reach a host (a command line shows in `ps`). */
@@ -92,9 +111,14 @@ function pinnedKeys(target: SshTarget): HostKey[] {
     try {
       text = readFileSync(target.knownHostsFile, 'utf8');
     } catch (cause) {
-      throw new GardenError('HOST_KEY_UNKNOWN', `The knownHostsFile of ${where(target)}, ${target.knownHostsFile}, cannot be read: ${describeCause(cause)}.`, {
-        hint: 'point knownHostsFile at an existing known_hosts file, or pin the key with hostKey instead', cause,
-      });
+      throw new GardenError(
+        'HOST_KEY_UNKNOWN',
+        `The knownHostsFile of ${where(target)}, ${target.knownHostsFile}, cannot be read: ${describeCause(cause)}.`,
+        {
+          hint: 'point knownHostsFile at an existing known_hosts file, or pin the key with hostKey instead',
+          cause,
+        },
+      );
     }
     keys.push(...keysFromKnownHosts(text, target.address, target.port));
   }
@@ -110,9 +134,13 @@ function authConfig(target: SshTarget, opts: ConnectOptions): Pick<ConnectConfig
     }
   }
   if (opts.agentSocket) return { agent: opts.agentSocket };
-  throw new GardenError('SSH_AUTH', `No way to log in to ${where(target)}: host ${target.name} has no ssh.identityFile and no ssh-agent is running (SSH_AUTH_SOCK is not set).`, {
-    hint: `set ssh.identityFile of host ${target.name} to a private key whose .pub is in ~${target.user}/.ssh/authorized_keys there, or start an agent (\`eval $(ssh-agent) && ssh-add\`)`,
-  });
+  throw new GardenError(
+    'SSH_AUTH',
+    `No way to log in to ${where(target)}: host ${target.name} has no ssh.identityFile and no ssh-agent is running (SSH_AUTH_SOCK is not set).`,
+    {
+      hint: `set ssh.identityFile of host ${target.name} to a private key whose .pub is in ~${target.user}/.ssh/authorized_keys there, or start an agent (\`eval $(ssh-agent) && ssh-add\`)`,
+    },
+  );
 }
 
 /** Opens an SSH connection whose host key is always verified against the pins (or accepted as new only when asked). */
@@ -132,20 +160,40 @@ export async function connectHost(target: SshTarget, opts: ConnectOptions = {}):
   const preferred = [...new Set(pinned.flatMap((k) => algorithmsFor(k.type)))];
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
-    const fail = (err: SshError) => { client.end(); reject(connectError(target, err, refusal, timeoutMs)); };
-    client.once('ready', () => { client.removeListener('error', fail); resolve(); });
+    const fail = (err: SshError) => {
+      client.end();
+      reject(connectError(target, err, refusal, timeoutMs));
+    };
+    client.once('ready', () => {
+      client.removeListener('error', fail);
+      resolve();
+    });
     client.once('error', fail);
-    client.once('close', () => reject(refusal ?? unreachableError(target, 'the server closed the connection during the handshake', undefined)));
+    client.once('close', () =>
+      reject(refusal ?? unreachableError(target, 'the server closed the connection during the handshake', undefined)),
+    );
     try {
       client.connect({
-        host: target.address, port: target.port, username: target.user, ...auth,
-        readyTimeout: timeoutMs, hostVerifier: verify,
+        host: target.address,
+        port: target.port,
+        username: target.user,
+        ...auth,
+        readyTimeout: timeoutMs,
+        hostVerifier: verify,
         // Ask for the pinned key's type first, so a server with several host keys presents the one we know.
-        ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } as never } } : {}),
+        ...(preferred.length > 0
+          ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } as never } }
+          : {}),
       });
     } catch (cause) {
       // ssh2 parses the private key synchronously: a passphrase-protected or malformed key lands here.
-      reject(authError(target, `the identity file cannot be used (${describeCause(cause)}); a key with a passphrase has to go through ssh-agent`, cause));
+      reject(
+        authError(
+          target,
+          `the identity file cannot be used (${describeCause(cause)}); a key with a passphrase has to go through ssh-agent`,
+          cause,
+        ),
+      );
     }
   });
   // After ready, an error means the connection broke: pending commands fail through their channels.
@@ -153,7 +201,12 @@ export async function connectHost(target: SshTarget, opts: ConnectOptions = {}):
   return new Ssh2HostShell(client, target, seen!, pinned.length === 0);
 }
 
-interface RawResult { code: number; signal?: string; stdout: Buffer; stderr: Buffer }
+interface RawResult {
+  code: number;
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+}
 
 class Ssh2HostShell implements HostShell {
   readonly hostKey: string;
@@ -161,19 +214,33 @@ class Ssh2HostShell implements HostShell {
   private sudoChecked: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly client: Client, readonly target: SshTarget, key: HostKey, readonly hostKeyIsNew: boolean) {
+  constructor(
+    private readonly client: Client,
+    readonly target: SshTarget,
+    key: HostKey,
+    readonly hostKeyIsNew: boolean,
+  ) {
     this.hostKey = hostKeyLine(key);
     this.hostKeyFingerprint = fingerprintOf(key);
-    client.once('close', () => { this.closed = true; });
+    client.once('close', () => {
+      this.closed = true;
+    });
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const r = await this.run(cmd, opts);
-    return { code: r.code, ...(r.signal ? { signal: r.signal } : {}), stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    return {
+      code: r.code,
+      ...(r.signal ? { signal: r.signal } : {}),
+      stdout: r.stdout.toString('utf8'),
+      stderr: r.stderr.toString('utf8'),
+    };
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {
-    const r = await this.run(`if [ -e ${shellQuote(path)} ]; then exec cat -- ${shellQuote(path)}; else exit 3; fi`, { sudo: true });
+    const r = await this.run(`if [ -e ${shellQuote(path)} ]; then exec cat -- ${shellQuote(path)}; else exit 3; fi`, {
+      sudo: true,
+    });
     if (r.code === 3) return undefined;
     if (r.code !== 0) throw this.commandFailed(`read ${path}`, r);
     return r.stdout;
@@ -182,12 +249,18 @@ class Ssh2HostShell implements HostShell {
   async writeFile(path: string, data: string | Buffer, opts: WriteFileOptions): Promise<boolean> {
     const want = Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8');
     const p = shellQuote(path);
-    const now = await this.run(`if [ -e ${p} ]; then stat -c '%a %U %G' -- ${p} && exec cat -- ${p}; else exit 3; fi`, { sudo: true });
+    const now = await this.run(`if [ -e ${p} ]; then stat -c '%a %U %G' -- ${p} && exec cat -- ${p}; else exit 3; fi`, {
+      sudo: true,
+    });
     if (now.code === 0) {
       const nl = now.stdout.indexOf(0x0a);
       const [mode, owner, group] = now.stdout.subarray(0, nl).toString('utf8').split(' ');
-      if (Number.parseInt(mode ?? '', 8) === opts.mode && (opts.owner === undefined || owner === opts.owner)
-        && (opts.group === undefined || group === opts.group) && now.stdout.subarray(nl + 1).equals(want)) {
+      if (
+        Number.parseInt(mode ?? '', 8) === opts.mode &&
+        (opts.owner === undefined || owner === opts.owner) &&
+        (opts.group === undefined || group === opts.group) &&
+        now.stdout.subarray(nl + 1).equals(want)
+      ) {
         return false;
       }
     } else if (now.code !== 3) {
@@ -195,8 +268,12 @@ class Ssh2HostShell implements HostShell {
     }
     // Same directory, so the rename is atomic: a reader sees the old file or the new one, never half of one.
     const tmp = shellQuote(`${dirname(path)}/.${basename(path)}.gardenos-${randomBytes(4).toString('hex')}`);
-    const owner = opts.owner !== undefined ? `chown ${shellQuote(opts.owner + (opts.group !== undefined ? `:${opts.group}` : ''))} ${tmp}`
-      : opts.group !== undefined ? `chgrp ${shellQuote(opts.group)} ${tmp}` : 'true';
+    const owner =
+      opts.owner !== undefined
+        ? `chown ${shellQuote(opts.owner + (opts.group !== undefined ? `:${opts.group}` : ''))} ${tmp}`
+        : opts.group !== undefined
+          ? `chgrp ${shellQuote(opts.group)} ${tmp}`
+          : 'true';
     const script = `set -e; umask 077; trap 'rm -f ${tmp}' EXIT; cat > ${tmp}; chmod ${opts.mode.toString(8)} ${tmp}; ${owner}; mv -f -- ${tmp} ${p}; trap - EXIT`;
     const r = await this.run(script, { sudo: true, stdin: want });
     if (r.code !== 0) throw this.commandFailed(`write ${path}`, r);
@@ -207,26 +284,40 @@ class Ssh2HostShell implements HostShell {
     if (this.closed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
-      this.client.once('close', () => { clearTimeout(timer); resolve(); });
+      this.client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.client.end();
     });
   }
 
   private commandFailed(what: string, r: RawResult): GardenError {
     const stderr = r.stderr.toString('utf8').trim().split('\n').slice(-3).join(' / ');
-    return new GardenError('HOST_COMMAND_FAILED', `Could not ${what} on ${where(this.target)}: exit ${r.code}${stderr ? `, ${stderr}` : ''}.`, {
-      hint: `log in with \`ssh ${this.target.user}@${this.target.address}\` and check the path, its directory and the free space there`,
-    });
+    return new GardenError(
+      'HOST_COMMAND_FAILED',
+      `Could not ${what} on ${where(this.target)}: exit ${r.code}${stderr ? `, ${stderr}` : ''}.`,
+      {
+        hint: `log in with \`ssh ${this.target.user}@${this.target.address}\` and check the path, its directory and the free space there`,
+      },
+    );
   }
 
   /** `sudo -n` fails instead of prompting: checked once per connection, before the first command that needs it. */
   private checkSudo(): Promise<void> {
     this.sudoChecked ??= this.runRaw('command -v sudo >/dev/null 2>&1 || exit 127; exec sudo -n true').then((r) => {
       if (r.code === 0) return;
-      const why = r.code === 127 ? 'sudo is not installed there' : `\`sudo -n true\` failed (${r.stderr.toString('utf8').trim() || `exit ${r.code}`})`;
-      throw new GardenError('SUDO_REQUIRED', `${where(this.target)}: gardenos logs in as ${this.target.user}, not root, and needs sudo without a password to change the system, but ${why}.`, {
-        hint: `on ${this.target.name}, install sudo and add a line "${this.target.user} ALL=(ALL) NOPASSWD: ALL" with \`visudo -f /etc/sudoers.d/gardenos\`, or log in as root (ssh.user: root) with a key in /root/.ssh/authorized_keys`,
-      });
+      const why =
+        r.code === 127
+          ? 'sudo is not installed there'
+          : `\`sudo -n true\` failed (${r.stderr.toString('utf8').trim() || `exit ${r.code}`})`;
+      throw new GardenError(
+        'SUDO_REQUIRED',
+        `${where(this.target)}: gardenos logs in as ${this.target.user}, not root, and needs sudo without a password to change the system, but ${why}.`,
+        {
+          hint: `on ${this.target.name}, install sudo and add a line "${this.target.user} ALL=(ALL) NOPASSWD: ALL" with \`visudo -f /etc/sudoers.d/gardenos\`, or log in as root (ssh.user: root) with a key in /root/.ssh/authorized_keys`,
+        },
+      );
     });
     return this.sudoChecked;
   }
@@ -241,26 +332,47 @@ class Ssh2HostShell implements HostShell {
     if (this.closed) return Promise.reject(unreachableError(this.target, 'the SSH connection is closed', undefined));
     return new Promise((resolve, reject) => {
       this.client.exec(cmd, (err, stream: ClientChannel) => {
-        if (err) { reject(unreachableError(this.target, `cannot open a channel (${err.message})`, err)); return; }
+        if (err) {
+          reject(unreachableError(this.target, `cannot open a channel (${err.message})`, err));
+          return;
+        }
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let exit: { code: number; signal?: string } | undefined;
-        const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-          stream.close();
-          reject(new GardenError('TIMEOUT', `A command on ${where(this.target)} did not finish within ${opts.timeoutMs! / 1000} s; its channel was closed.`, {
-            hint: 'look at what runs there (`ps aux` on the host); a command waiting for input that never comes is a bug in gardenos',
-          }));
-        }, opts.timeoutMs);
+        const timer =
+          opts.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                stream.close();
+                reject(
+                  new GardenError(
+                    'TIMEOUT',
+                    `A command on ${where(this.target)} did not finish within ${opts.timeoutMs! / 1000} s; its channel was closed.`,
+                    {
+                      hint: 'look at what runs there (`ps aux` on the host); a command waiting for input that never comes is a bug in gardenos',
+                    },
+                  ),
+                );
+              }, opts.timeoutMs);
         stream.on('data', (c: Buffer) => out.push(c));
         stream.stderr.on('data', (c: Buffer) => errOut.push(c));
         stream.on('exit', (code: number | null, signal?: string) => {
-          const signo = signal ? (osConstants.signals as Record<string, number>)[signal.startsWith('SIG') ? signal : `SIG${signal}`] : undefined;
+          const signo = signal
+            ? (osConstants.signals as Record<string, number>)[signal.startsWith('SIG') ? signal : `SIG${signal}`]
+            : undefined;
           exit = { code: code ?? 128 + (signo ?? 0), ...(signal ? { signal } : {}) };
         });
         stream.on('close', () => {
           clearTimeout(timer);
           if (exit) resolve({ ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
-          else reject(unreachableError(this.target, 'the connection closed before the command reported its exit status', undefined));
+          else
+            reject(
+              unreachableError(
+                this.target,
+                'the connection closed before the command reported its exit status',
+                undefined,
+              ),
+            );
         });
         stream.end(opts.stdin ?? '');
       });

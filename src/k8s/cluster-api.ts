@@ -9,7 +9,10 @@ export interface ObjectRef {
 }
 
 /** What the API server returns: the object with its status. */
-export type LiveObject = K8sObject & { status?: Record<string, unknown>; metadata: K8sObject['metadata'] & { generation?: number } };
+export type LiveObject = K8sObject & {
+  status?: Record<string, unknown>;
+  metadata: K8sObject['metadata'] & { generation?: number };
+};
 
 export interface ClusterApi {
   /** Server-side apply with field manager "gardenos"; applying the same object twice changes nothing. */
@@ -20,7 +23,12 @@ export interface ClusterApi {
 }
 
 export function refOf(obj: K8sObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+  };
 }
 
 export function describeRef(ref: ObjectRef): string {

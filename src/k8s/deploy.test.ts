@@ -11,7 +11,14 @@ import { FakeCluster } from './fake-cluster.js';
 
 function fakeClock(): Clock & { slept: number } {
   let t = 0;
-  return { slept: 0, now: () => t, async sleep(ms) { t += ms; this.slept += ms; } };
+  return {
+    slept: 0,
+    now: () => t,
+    async sleep(ms) {
+      t += ms;
+      this.slept += ms;
+    },
+  };
 }
 
 const planOf = (yaml: string) => {
@@ -27,11 +34,23 @@ const indexOf = (events: string[], prefix: string) => {
 
 describe('deploy', () => {
   test('the plan follows the dependency order', () => {
-    assert.deepEqual(planOf(FULL_YAML).map((s) => s.title), [
-      'namespace', 'storage', 'RBAC and secrets', 'Patroni and the router', 'Supabase DB bootstrap (Job garden-supabase-bootstrap)',
-      'Supabase services', 'services', 'routing',
-    ]);
-    assert.deepEqual(planOf(MINIMAL_YAML).map((s) => s.title), ['namespace', 'RBAC and secrets', 'Patroni and the router']);
+    assert.deepEqual(
+      planOf(FULL_YAML).map((s) => s.title),
+      [
+        'namespace',
+        'storage',
+        'RBAC and secrets',
+        'Patroni and the router',
+        'Supabase DB bootstrap (Job garden-supabase-bootstrap)',
+        'Supabase services',
+        'services',
+        'routing',
+      ],
+    );
+    assert.deepEqual(
+      planOf(MINIMAL_YAML).map((s) => s.title),
+      ['namespace', 'RBAC and secrets', 'Patroni and the router'],
+    );
     const text = formatPlan(planOf(FULL_YAML));
     assert.match(text, /4\. Patroni and the router\n(.*\n)*\s+wait {2}for a Ready leader pod/);
     assert.match(text, /apply HTTPRoute\/garden-rest/);
@@ -60,7 +79,10 @@ describe('deploy', () => {
     cluster.events.length = 0;
     await deploy(plan, { api: cluster, reporter: silentReporter, clock: fakeClock() });
     assert.ok(cluster.events.filter((x) => x.startsWith('apply ')).length === 0, cluster.events.join('\n'));
-    assert.deepEqual([...cluster.objects.values()].map((o) => o.metadata.generation), generations);
+    assert.deepEqual(
+      [...cluster.objects.values()].map((o) => o.metadata.generation),
+      generations,
+    );
   });
 
   test('a StatefulSet that never gets ready times out with what was left behind, and stops there', async () => {
@@ -68,21 +90,43 @@ describe('deploy', () => {
     cluster.readyAfter = (ref) => (ref.kind === 'StatefulSet' ? Infinity : 1);
     const progress: string[] = [];
     const reporter = { step: () => () => undefined, info: (t: string) => progress.push(t) };
-    await assert.rejects(deploy(planOf(FULL_YAML), { api: cluster, reporter, clock: fakeClock(), timeoutMs: 60_000 }), (err: unknown) =>
-      err instanceof GardenError && err.code === 'TIMEOUT' && /Patroni and the router/.test(err.message)
-      && /0 of 3 pods ready/.test(err.message) && /steps 1-4 were applied/.test(err.leftBehind ?? '') && err.hint.length > 0);
+    await assert.rejects(
+      deploy(planOf(FULL_YAML), { api: cluster, reporter, clock: fakeClock(), timeoutMs: 60_000 }),
+      (err: unknown) =>
+        err instanceof GardenError &&
+        err.code === 'TIMEOUT' &&
+        /Patroni and the router/.test(err.message) &&
+        /0 of 3 pods ready/.test(err.message) &&
+        /steps 1-4 were applied/.test(err.leftBehind ?? '') &&
+        err.hint.length > 0,
+    );
     assert.ok(!cluster.events.some((x) => x.includes('Job/')), 'nothing after the stuck step');
-    assert.ok(progress.some((p) => /waiting: StatefulSet\/garden-postgres/.test(p)), 'progress names what it waits for');
+    assert.ok(
+      progress.some((p) => /waiting: StatefulSet\/garden-postgres/.test(p)),
+      'progress names what it waits for',
+    );
   });
 
   test('a failed bootstrap Job and a refused apply are DEPLOY_FAILED with hints', async () => {
     const failing = new FakeCluster();
     failing.failJob = true;
-    await assert.rejects(deploy(planOf(FULL_YAML), { api: failing, reporter: silentReporter, clock: fakeClock() }),
-      (err: unknown) => err instanceof GardenError && err.code === 'DEPLOY_FAILED' && /backoff limit/.test(err.message) && /kubectl -n gardenos logs job\//.test(err.hint));
+    await assert.rejects(
+      deploy(planOf(FULL_YAML), { api: failing, reporter: silentReporter, clock: fakeClock() }),
+      (err: unknown) =>
+        err instanceof GardenError &&
+        err.code === 'DEPLOY_FAILED' &&
+        /backoff limit/.test(err.message) &&
+        /kubectl -n gardenos logs job\//.test(err.hint),
+    );
     const refusing = new FakeCluster();
     refusing.failApply = (o) => (o.kind === 'Role' ? new Error('forbidden: cannot create roles') : undefined);
-    await assert.rejects(deploy(planOf(FULL_YAML), { api: refusing, reporter: silentReporter, clock: fakeClock() }),
-      (err: unknown) => err instanceof GardenError && err.code === 'DEPLOY_FAILED' && /Role\/garden-router .*forbidden/.test(err.message) && /steps 1-2 were completed/.test(err.leftBehind ?? ''));
+    await assert.rejects(
+      deploy(planOf(FULL_YAML), { api: refusing, reporter: silentReporter, clock: fakeClock() }),
+      (err: unknown) =>
+        err instanceof GardenError &&
+        err.code === 'DEPLOY_FAILED' &&
+        /Role\/garden-router .*forbidden/.test(err.message) &&
+        /steps 1-2 were completed/.test(err.leftBehind ?? ''),
+    );
   });
 });

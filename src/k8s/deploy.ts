@@ -21,7 +21,10 @@ export interface DeployOptions {
   intervalMs?: number;
 }
 
-export interface DeployResult { applied: number; steps: number }
+export interface DeployResult {
+  applied: number;
+  steps: number;
+}
 
 export async function deploy(steps: DeployStep[], opts: DeployOptions): Promise<DeployResult> {
   const clock = opts.clock ?? realClock;
@@ -33,10 +36,12 @@ export async function deploy(steps: DeployStep[], opts: DeployOptions): Promise<
         await opts.api.apply(obj);
       } catch (cause) {
         throw new GardenError('DEPLOY_FAILED', `Applying ${describeRef(refOf(obj))} failed: ${describeCause(cause)}.`, {
-          hint: obj.kind === 'Job'
-            ? `a Job's pod template cannot change; delete it (\`kubectl -n ${obj.metadata.namespace ?? ''} delete job ${obj.metadata.name}\`) and deploy again`
-            : 'check the message above and your kubeconfig permissions; `gardenos deploy --dry-run` shows the whole plan',
-          cause, leftBehind: `${i === 0 ? 'no step was completed' : `steps 1-${i} were completed`}; ${applied} objects applied in all; deploy is idempotent, so run it again after the fix`,
+          hint:
+            obj.kind === 'Job'
+              ? `a Job's pod template cannot change; delete it (\`kubectl -n ${obj.metadata.namespace ?? ''} delete job ${obj.metadata.name}\`) and deploy again`
+              : 'check the message above and your kubeconfig permissions; `gardenos deploy --dry-run` shows the whole plan',
+          cause,
+          leftBehind: `${i === 0 ? 'no step was completed' : `steps 1-${i} were completed`}; ${applied} objects applied in all; deploy is idempotent, so run it again after the fix`,
         });
       }
       applied++;
@@ -58,10 +63,14 @@ async function waitForStep(step: DeployStep, index: number, opts: DeployOptions,
       if (missing !== last) opts.reporter.info(`    waiting: ${describeWait(wait)}: ${missing}`);
       last = missing;
       if (clock.now() >= deadline) {
-        throw new GardenError('TIMEOUT', `Timed out after ${Math.round(timeoutMs / 1000)} s in step "${step.title}" waiting for ${describeWait(wait)}: ${last}.`, {
-          hint: `look at it with \`kubectl -n ${wait.type === 'leader' ? wait.namespace : wait.object.metadata.namespace ?? ''} describe\` and the pod logs; a longer --timeout may help on slow storage`,
-          leftBehind: `steps 1-${index + 1} were applied; run \`gardenos deploy\` again to continue`,
-        });
+        throw new GardenError(
+          'TIMEOUT',
+          `Timed out after ${Math.round(timeoutMs / 1000)} s in step "${step.title}" waiting for ${describeWait(wait)}: ${last}.`,
+          {
+            hint: `look at it with \`kubectl -n ${wait.type === 'leader' ? wait.namespace : (wait.object.metadata.namespace ?? '')} describe\` and the pod logs; a longer --timeout may help on slow storage`,
+            leftBehind: `steps 1-${index + 1} were applied; run \`gardenos deploy\` again to continue`,
+          },
+        );
       }
       await clock.sleep(opts.intervalMs ?? 2000);
     }

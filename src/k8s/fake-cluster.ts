@@ -19,10 +19,15 @@ export class FakeCluster implements ClusterApi {
     const k = key(refOf(obj));
     const old = this.objects.get(k);
     // Compare what was applied, not the status or the generation the server added.
-    const applied = (o: LiveObject | K8sObject) => JSON.stringify({ ...o, status: undefined, metadata: { ...o.metadata, generation: undefined } });
+    const applied = (o: LiveObject | K8sObject) =>
+      JSON.stringify({ ...o, status: undefined, metadata: { ...o.metadata, generation: undefined } });
     const sameSpec = old !== undefined && applied(old) === applied(obj);
     const generation = (old?.metadata.generation ?? 0) + (sameSpec ? 0 : 1);
-    const live: LiveObject = { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), generation }, ...(old?.status ? { status: old.status } : {}) };
+    const live: LiveObject = {
+      ...structuredClone(obj),
+      metadata: { ...structuredClone(obj.metadata), generation },
+      ...(old?.status ? { status: old.status } : {}),
+    };
     this.objects.set(k, live);
     this.events.push(`${sameSpec ? 'unchanged' : 'apply'} ${describeRef(refOf(obj))}`);
     return live;
@@ -36,7 +41,12 @@ export class FakeCluster implements ClusterApi {
     if (n >= this.readyAfter(ref)) this.makeReady(live);
     else if (live.kind === 'StatefulSet' || live.kind === 'Deployment') {
       // The controller has seen the spec but no pod is ready yet.
-      live.status = { observedGeneration: live.metadata.generation, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 };
+      live.status = {
+        observedGeneration: live.metadata.generation,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        updatedReplicas: 0,
+      };
     }
     return live;
   }
@@ -45,10 +55,18 @@ export class FakeCluster implements ClusterApi {
     if (kind !== 'Pod') return [];
     const instance = /app.kubernetes.io\/instance=([^,]+)/.exec(labelSelector)?.[1];
     const sts = [...this.objects.values()].find((o) => o.kind === 'StatefulSet' && o.metadata.namespace === namespace);
-    const ready = sts && (sts.status?.readyReplicas as number | undefined) === (sts.spec as { replicas: number }).replicas;
+    const ready =
+      sts && (sts.status?.readyReplicas as number | undefined) === (sts.spec as { replicas: number }).replicas;
     if (!ready || !/role=primary/.test(labelSelector)) return [];
     this.events.push(`leader ${instance}-postgres-0`);
-    return [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${instance}-postgres-0`, namespace }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }];
+    return [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${instance}-postgres-0`, namespace },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    ];
   }
 
   private makeReady(live: LiveObject): void {
@@ -56,11 +74,16 @@ export class FakeCluster implements ClusterApi {
     const gen = live.metadata.generation;
     const before = JSON.stringify(live.status ?? null);
     if (live.kind === 'Namespace') live.status = { phase: 'Active' };
-    if (live.kind === 'StatefulSet') live.status = { observedGeneration: gen, readyReplicas: replicas, updatedReplicas: replicas };
-    if (live.kind === 'Deployment') live.status = { observedGeneration: gen, availableReplicas: replicas, updatedReplicas: replicas };
+    if (live.kind === 'StatefulSet')
+      live.status = { observedGeneration: gen, readyReplicas: replicas, updatedReplicas: replicas };
+    if (live.kind === 'Deployment')
+      live.status = { observedGeneration: gen, availableReplicas: replicas, updatedReplicas: replicas };
     if (live.kind === 'Job') {
       live.status = this.failJob
-        ? { failed: 11, conditions: [{ type: 'Failed', status: 'True', message: 'Job has reached the specified backoff limit' }] }
+        ? {
+            failed: 11,
+            conditions: [{ type: 'Failed', status: 'True', message: 'Job has reached the specified backoff limit' }],
+          }
         : { succeeded: 1 };
     }
     if (JSON.stringify(live.status ?? null) !== before) this.events.push(`ready ${describeRef(refOf(live))}`);

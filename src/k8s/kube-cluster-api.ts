@@ -13,12 +13,19 @@ export function loadKubeConfig(file: string | undefined): KubeConfig {
     if (file) kc.loadFromFile(file);
     else kc.loadFromDefault();
   } catch (cause) {
-    throw new GardenError('USAGE', `Could not read the kubeconfig${file ? ` ${file}` : ''}: ${(cause as Error).message}.`, {
-      hint: 'pass --kubeconfig FILE (K3s writes /etc/rancher/k3s/k3s.yaml) or set KUBECONFIG', cause,
-    });
+    throw new GardenError(
+      'USAGE',
+      `Could not read the kubeconfig${file ? ` ${file}` : ''}: ${(cause as Error).message}.`,
+      {
+        hint: 'pass --kubeconfig FILE (K3s writes /etc/rancher/k3s/k3s.yaml) or set KUBECONFIG',
+        cause,
+      },
+    );
   }
   if (!kc.getCurrentCluster()) {
-    throw new GardenError('USAGE', 'The kubeconfig has no current cluster.', { hint: 'pass --kubeconfig FILE or set a current context with `kubectl config use-context`' });
+    throw new GardenError('USAGE', 'The kubeconfig has no current cluster.', {
+      hint: 'pass --kubeconfig FILE or set a current context with `kubectl config use-context`',
+    });
   }
   return kc;
 }
@@ -34,12 +41,23 @@ export class KubeClusterApi implements ClusterApi {
 
   async apply(obj: K8sObject): Promise<LiveObject> {
     // force: gardenos owns these fields; another manager's conflicting value is taken over, as kubectl apply --server-side --force-conflicts.
-    return (await this.client.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as LiveObject;
+    return (await this.client.patch(
+      obj as KubernetesObject,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    )) as LiveObject;
   }
 
   async get(ref: ObjectRef): Promise<LiveObject | undefined> {
     try {
-      return (await this.client.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } })) as LiveObject;
+      return (await this.client.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+      })) as LiveObject;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -47,7 +65,16 @@ export class KubeClusterApi implements ClusterApi {
   }
 
   async list(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<LiveObject[]> {
-    const list = await this.client.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    const list = await this.client.list(
+      apiVersion,
+      kind,
+      namespace,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      labelSelector,
+    );
     return list.items as LiveObject[];
   }
 }

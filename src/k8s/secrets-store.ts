@@ -12,26 +12,42 @@ const password = () => randomBytes(24).toString('base64url');
  * Reads the secrets file, adding what the spec now needs (Supabase secrets once supabase.enabled),
  * and writes it back 0600 when it added anything. Existing values are never replaced.
  */
-export async function loadOrCreateK8sSecrets(file: string, opts: { supabase: boolean }): Promise<{ secrets: K8sSecrets; created: boolean }> {
+export async function loadOrCreateK8sSecrets(
+  file: string,
+  opts: { supabase: boolean },
+): Promise<{ secrets: K8sSecrets; created: boolean }> {
   let stored: Partial<K8sSecrets> = {};
   if (existsSync(file)) {
     const mode = statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new GardenError('SECRETS_INVALID', `${file} holds passwords but is readable by others (mode ${mode.toString(8)}).`, {
-        hint: `run \`chmod 600 ${file}\`, and rotate the passwords if others may have read them`,
-      });
+      throw new GardenError(
+        'SECRETS_INVALID',
+        `${file} holds passwords but is readable by others (mode ${mode.toString(8)}).`,
+        {
+          hint: `run \`chmod 600 ${file}\`, and rotate the passwords if others may have read them`,
+        },
+      );
     }
     try {
       stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<K8sSecrets>;
     } catch (cause) {
-      throw new GardenError('SECRETS_INVALID', `${file} is not valid JSON.`, { hint: `restore it from a backup; deleting it generates new passwords that the running cluster does not know`, cause });
+      throw new GardenError('SECRETS_INVALID', `${file} is not valid JSON.`, {
+        hint: `restore it from a backup; deleting it generates new passwords that the running cluster does not know`,
+        cause,
+      });
     }
   }
   let changed = false;
   const secrets: K8sSecrets = {
-    postgres: stored.postgres ?? (changed = true, {
-      superuserPassword: password(), replicationPassword: password(), rewindPassword: password(), restapiPassword: password(),
-    }),
+    postgres:
+      stored.postgres ??
+      ((changed = true),
+      {
+        superuserPassword: password(),
+        replicationPassword: password(),
+        rewindPassword: password(),
+        restapiPassword: password(),
+      }),
     ...(stored.supabase ? { supabase: await assertSupabaseSecrets(stored.supabase, file) } : {}),
   };
   if (opts.supabase && !secrets.supabase) {

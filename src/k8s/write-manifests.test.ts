@@ -15,12 +15,25 @@ describe('writeManifests', () => {
   test('writes once, then only what changed; secrets.yaml is 0600; stale generated files go, foreign ones stay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gardenos-manifests-'));
     const h = `# ${K8S_HEADER}\n`;
-    const first = writeManifests(dir, new Map([['a.yaml', `${h}a: 1\n`], ['secrets.yaml', `${h}s: 1\n`], ['old.yaml', `${h}o: 1\n`]]));
+    const first = writeManifests(
+      dir,
+      new Map([
+        ['a.yaml', `${h}a: 1\n`],
+        ['secrets.yaml', `${h}s: 1\n`],
+        ['old.yaml', `${h}o: 1\n`],
+      ]),
+    );
     assert.deepEqual(first.written, ['a.yaml', 'old.yaml', 'secrets.yaml']);
     assert.equal(mode(join(dir, 'secrets.yaml')), 0o600);
     assert.equal(mode(join(dir, 'a.yaml')), 0o644);
     writeFileSync(join(dir, 'mine.yaml'), 'kind: Mine\n');
-    const second = writeManifests(dir, new Map([['a.yaml', `${h}a: 2\n`], ['secrets.yaml', `${h}s: 1\n`]]));
+    const second = writeManifests(
+      dir,
+      new Map([
+        ['a.yaml', `${h}a: 2\n`],
+        ['secrets.yaml', `${h}s: 1\n`],
+      ]),
+    );
     assert.deepEqual(second, { written: ['a.yaml'], unchanged: ['secrets.yaml'], removed: ['old.yaml'] });
     assert.equal(readFileSync(join(dir, 'mine.yaml'), 'utf8'), 'kind: Mine\n');
   });
@@ -45,7 +58,9 @@ describe('loadOrCreateK8sSecrets', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gardenos-secrets-')), 'secrets.json');
     await loadOrCreateK8sSecrets(file, { supabase: false });
     chmodSync(file, 0o644);
-    await assert.rejects(loadOrCreateK8sSecrets(file, { supabase: false }),
-      (e: unknown) => e instanceof GardenError && e.code === 'SECRETS_INVALID' && /chmod 600/.test(e.hint));
+    await assert.rejects(
+      loadOrCreateK8sSecrets(file, { supabase: false }),
+      (e: unknown) => e instanceof GardenError && e.code === 'SECRETS_INVALID' && /chmod 600/.test(e.hint),
+    );
   });
 });

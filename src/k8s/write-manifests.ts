@@ -1,9 +1,22 @@
 // Writes rendered manifests to a directory: temp file + rename, only files whose bytes changed.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { K8S_HEADER } from '../render/k8s/index.js';
 
-export interface WriteResult { written: string[]; unchanged: string[]; removed: string[] }
+export interface WriteResult {
+  written: string[];
+  unchanged: string[];
+  removed: string[];
+}
 
 /** Files that hold secret values get 0600; the others 0644. */
 const SECRET_FILES = new Set(['secrets.yaml']);

@@ -18,7 +18,10 @@ export interface LabDownResult {
 }
 
 /** What down would remove, for the confirmation; undefined when there is no such lab. */
-export function labDownPlan(name: string, stateRoot = LAB_STATE_ROOT): { manifest: LabManifest; lines: string[] } | undefined {
+export function labDownPlan(
+  name: string,
+  stateRoot = LAB_STATE_ROOT,
+): { manifest: LabManifest; lines: string[] } | undefined {
   requireRoot('gardenos lab down');
   const manifest = readManifest(join(stateRoot, parseLabName(name), 'manifest.json'));
   if (!manifest) return undefined;
@@ -47,7 +50,10 @@ async function stillThere(created: LabManifest['created']): Promise<string[]> {
   return left;
 }
 
-export async function labDown(name: string, opts: { stateRoot?: string; pathEnv?: string } = {}): Promise<LabDownResult> {
+export async function labDown(
+  name: string,
+  opts: { stateRoot?: string; pathEnv?: string } = {},
+): Promise<LabDownResult> {
   return withLabLock(() => labDownLocked(name, opts));
 }
 
@@ -66,5 +72,10 @@ async function labDownLocked(name: string, opts: { stateRoot?: string; pathEnv?:
     return { existed: true, removed: result.removed, left, kept: [] };
   }
   const released = releaseMachineDirs(stateRoot, manifest.name);
-  return { existed: true, removed: [...result.removed, ...released.removed.map((d) => `dir ${d}`)], left: [], kept: released.kept };
+  return {
+    existed: true,
+    removed: [...result.removed, ...released.removed.map((d) => `dir ${d}`)],
+    left: [],
+    kept: released.kept,
+  };
 }

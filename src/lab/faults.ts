@@ -7,22 +7,34 @@ import { addCut, CUT_TABLE, removeCut } from './nftables.js';
 import { ipToInt, LAB_STATE_ROOT, parseLabName, parseSubnet, planLab, type LabHostPlan, type LabPlan } from './plan.js';
 import { requireRoot } from './preflight.js';
 
-export interface OpenLab { plan: LabPlan; manifest: LabManifest; manifestFile: string }
+export interface OpenLab {
+  plan: LabPlan;
+  manifest: LabManifest;
+  manifestFile: string;
+}
 
 /** The running lab's plan and manifest; NOT_RUNNING when there is none of that name. */
 export function openLab(name: string, stateRoot = LAB_STATE_ROOT): OpenLab {
   const manifestFile = join(stateRoot, parseLabName(name), 'manifest.json');
   const manifest = readManifest(manifestFile);
   if (!manifest) {
-    throw new GardenError('NOT_RUNNING', `There is no lab ${name} (no ${manifestFile}).`, { hint: `start it with \`gardenos lab up --name ${name}\`` });
+    throw new GardenError('NOT_RUNNING', `There is no lab ${name} (no ${manifestFile}).`, {
+      hint: `start it with \`gardenos lab up --name ${name}\``,
+    });
   }
-  return { plan: planLab(manifest.name, manifest.hostCount, parseSubnet(manifest.subnet), stateRoot), manifest, manifestFile };
+  return {
+    plan: planLab(manifest.name, manifest.hostCount, parseSubnet(manifest.subnet), stateRoot),
+    manifest,
+    manifestFile,
+  };
 }
 
 function hostOf(lab: OpenLab, name: string): LabHostPlan {
   const host = lab.plan.hosts.find((h) => h.name === name);
   if (!host) {
-    throw new GardenError('USAGE', `Lab ${lab.plan.name} has no host ${name}.`, { hint: `its hosts are ${lab.plan.hosts.map((h) => h.name).join(', ')}` });
+    throw new GardenError('USAGE', `Lab ${lab.plan.name} has no host ${name}.`, {
+      hint: `its hosts are ${lab.plan.hosts.map((h) => h.name).join(', ')}`,
+    });
   }
   return host;
 }
@@ -64,7 +76,13 @@ function destination(lab: OpenLab, to: string): string {
  * Drops what `from` sends to `to` (only TCP to `port` when given), in from's own namespace. Replies
  * are dropped too, so connections fail in both directions; other flows are untouched.
  */
-export async function cutFlow(labName: string, from: string, to: string, port?: number, stateRoot?: string): Promise<void> {
+export async function cutFlow(
+  labName: string,
+  from: string,
+  to: string,
+  port?: number,
+  stateRoot?: string,
+): Promise<void> {
   requireRoot('a lab flow cut');
   const lab = openLab(labName, stateRoot);
   const host = hostOf(lab, from);
@@ -77,7 +95,13 @@ export async function cutFlow(labName: string, from: string, to: string, port?: 
 }
 
 /** Undoes cutFlow with the same arguments; false when there was no such cut. */
-export async function restoreFlow(labName: string, from: string, to: string, port?: number, stateRoot?: string): Promise<boolean> {
+export async function restoreFlow(
+  labName: string,
+  from: string,
+  to: string,
+  port?: number,
+  stateRoot?: string,
+): Promise<boolean> {
   requireRoot('a lab flow restore');
   const lab = openLab(labName, stateRoot);
   return removeCut(hostOf(lab, from).namespace, destination(lab, to), port);

@@ -6,7 +6,10 @@ const nsArgs = (ns: string | undefined) => (ns === undefined ? [] : ['-n', ns]);
 /** The main table's IPv4 routes: what a lab subnet must not overlap. */
 export async function listRoutes(): Promise<{ dst: string; dev?: string }[]> {
   const out = await mustRun('ip', ['-j', '-4', 'route', 'show'], 'list the routes');
-  return (JSON.parse(out || '[]') as { dst: string; dev?: string }[]).map((r) => ({ dst: r.dst, ...(r.dev ? { dev: r.dev } : {}) }));
+  return (JSON.parse(out || '[]') as { dst: string; dev?: string }[]).map((r) => ({
+    dst: r.dst,
+    ...(r.dev ? { dev: r.dev } : {}),
+  }));
 }
 
 export async function listNetns(): Promise<string[]> {
@@ -38,7 +41,11 @@ export async function linkIsUp(name: string, ns?: string): Promise<boolean> {
 }
 
 export async function setLink(name: string, up: boolean, ns?: string): Promise<void> {
-  await mustRun('ip', [...nsArgs(ns), 'link', 'set', 'dev', name, up ? 'up' : 'down'], `set ${name} ${up ? 'up' : 'down'}`);
+  await mustRun(
+    'ip',
+    [...nsArgs(ns), 'link', 'set', 'dev', name, up ? 'up' : 'down'],
+    `set ${name} ${up ? 'up' : 'down'}`,
+  );
 }
 
 export async function addressesOf(dev: string, ns?: string): Promise<string[]> {
@@ -66,7 +73,11 @@ export async function createNetns(ns: string): Promise<void> {
 
 /** A veth pair: `veth` stays on the machine, attached to the bridge; its peer is eth0 inside `ns`. */
 export async function createVeth(veth: string, ns: string, bridge: string): Promise<void> {
-  await mustRun('ip', ['link', 'add', 'name', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns], `create the veth pair ${veth} <-> ${ns}:eth0`);
+  await mustRun(
+    'ip',
+    ['link', 'add', 'name', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
+    `create the veth pair ${veth} <-> ${ns}:eth0`,
+  );
   await mustRun('ip', ['link', 'set', 'dev', veth, 'master', bridge], `attach ${veth} to ${bridge}`);
 }
 

@@ -14,7 +14,11 @@ export class LabJournal {
   private readonly thisRun: Created = { namespaces: [], links: [], nftTables: [], dirs: [], pids: [] };
   private readonly machineDirsThisRun: string[] = [];
 
-  constructor(private readonly plan: LabPlan, existing: LabManifest | undefined, private readonly stateRoot: string) {
+  constructor(
+    private readonly plan: LabPlan,
+    existing: LabManifest | undefined,
+    private readonly stateRoot: string,
+  ) {
     this.manifest = existing ?? emptyManifest(plan.name, plan.subnet.text, plan.hosts.length);
     this.isNew = existing === undefined;
   }
@@ -61,11 +65,17 @@ export class LabJournal {
   async rollback(): Promise<string> {
     // An sshd this run started in a namespace it did not create (a repair) is stopped by its pid.
     for (const p of this.thisRun.pids.filter((x) => !this.thisRun.namespaces.includes(x.namespace))) {
-      try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(p.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
     }
     const result = await teardown(this.thisRun);
     // A lab that existed before this run keeps using its mount points: only a new lab's are released.
-    const released = this.isNew ? releaseMachineDirs(this.stateRoot, this.plan.name, this.machineDirsThisRun) : { kept: [] };
+    const released = this.isNew
+      ? releaseMachineDirs(this.stateRoot, this.plan.name, this.machineDirsThisRun)
+      : { kept: [] };
     if (result.left.length === 0 && !this.isNew) {
       const m = this.manifest.created;
       m.namespaces = m.namespaces.filter((n) => !this.thisRun.namespaces.includes(n));
@@ -75,7 +85,10 @@ export class LabJournal {
       this.save();
     }
     const left = [...result.left, ...released.kept];
-    if (left.length > 0) return `some of what this run created is still there: ${left.join('; ')}; \`gardenos lab down --name ${this.plan.name} --yes\` removes it`;
-    return this.isNew ? 'nothing: everything this run created was removed' : `the lab as it was before this run (what this run added was removed); \`gardenos lab down --name ${this.plan.name}\` removes it`;
+    if (left.length > 0)
+      return `some of what this run created is still there: ${left.join('; ')}; \`gardenos lab down --name ${this.plan.name} --yes\` removes it`;
+    return this.isNew
+      ? 'nothing: everything this run created was removed'
+      : `the lab as it was before this run (what this run added was removed); \`gardenos lab down --name ${this.plan.name}\` removes it`;
   }
 }

@@ -11,11 +11,15 @@ describe('withLabLock', () => {
   it('runs one holder at a time', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'gardenos-lock-')), 'lock');
     const order: string[] = [];
-    const slow = (name: string) => withLabLock(async () => {
-      order.push(`${name} in`);
-      await new Promise((r) => setTimeout(r, 50));
-      order.push(`${name} out`);
-    }, { dir });
+    const slow = (name: string) =>
+      withLabLock(
+        async () => {
+          order.push(`${name} in`);
+          await new Promise((r) => setTimeout(r, 50));
+          order.push(`${name} out`);
+        },
+        { dir },
+      );
     await Promise.all([slow('a'), slow('b')]);
     assert.deepEqual(order, ['a in', 'a out', 'b in', 'b out']);
   });

@@ -43,9 +43,13 @@ export async function withLabLock<T>(fn: () => Promise<T>, o: { dir?: string; ti
         continue;
       }
       if (Date.now() > deadline) {
-        throw new GardenError('LAB_BUSY', `Another gardenos lab command (pid ${pid ?? 'unknown'}) has been changing the labs on this machine for too long.`, {
-          hint: `wait for it to finish; if no such process runs, remove ${dir} and try again`,
-        });
+        throw new GardenError(
+          'LAB_BUSY',
+          `Another gardenos lab command (pid ${pid ?? 'unknown'}) has been changing the labs on this machine for too long.`,
+          {
+            hint: `wait for it to finish; if no such process runs, remove ${dir} and try again`,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -28,7 +28,12 @@ export interface LabManifest {
 
 export function emptyManifest(name: string, subnet: string, hostCount: number): LabManifest {
   return {
-    format: MANIFEST_FORMAT, name, subnet, hostCount, createdAt: new Date().toISOString(), hostKeys: {},
+    format: MANIFEST_FORMAT,
+    name,
+    subnet,
+    hostCount,
+    createdAt: new Date().toISOString(),
+    hostKeys: {},
     created: { namespaces: [], links: [], nftTables: [], dirs: [], pids: [] },
   };
 }
@@ -43,11 +48,12 @@ export function readManifest(file: string): LabManifest | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const m = JSON.parse(readFileSync(file, 'utf8')) as LabManifest;
-    if (m.format !== MANIFEST_FORMAT || !m.created) throw new Error(`format ${String(m.format)}, expected ${MANIFEST_FORMAT}`);
+    if (m.format !== MANIFEST_FORMAT || !m.created)
+      throw new Error(`format ${String(m.format)}, expected ${MANIFEST_FORMAT}`);
     return m;
   } catch (cause) {
     throw new GardenError('STATE_DIR', `The lab manifest ${file} cannot be read: ${describeCause(cause)}.`, {
-      hint: 'it lists what the lab created; without it gardenos will not delete anything. Remove the lab\'s namespaces (`ip netns list`), links and that dir by hand',
+      hint: "it lists what the lab created; without it gardenos will not delete anything. Remove the lab's namespaces (`ip netns list`), links and that dir by hand",
       cause,
     });
   }
@@ -58,7 +64,9 @@ export function writeManifest(file: string, m: LabManifest): void {
 }
 
 /** Dirs on the machine itself that a lab created (the state root, mount points): shared by every lab, removed by the last one down. */
-export interface MachineRecord { createdDirs: string[] }
+export interface MachineRecord {
+  createdDirs: string[];
+}
 
 export function machineRecordFile(stateRoot: string): string {
   return join(stateRoot, 'machine.json');

@@ -25,22 +25,46 @@ describe('lab sshd', () => {
     const text = renderSshdConfig(host, plan);
     writeFileSync(host.sshdConfig, text);
     // As on a lab host: a private /run with /run/sshd, which sshd -t and -T insist on.
-    const inLabRun = (args: string) => spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-      `mount -t tmpfs tmpfs /run && mkdir /run/sshd && exec ${sshd} ${args}`], { encoding: 'utf8' });
+    const inLabRun = (args: string) =>
+      spawnSync(
+        'unshare',
+        [
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `mount -t tmpfs tmpfs /run && mkdir /run/sshd && exec ${sshd} ${args}`,
+        ],
+        { encoding: 'utf8' },
+      );
     const checked = inLabRun(`-t -f ${host.sshdConfig}`);
     assert.equal(checked.status, 0, checked.stderr);
     const effective = inLabRun(`-T -f ${host.sshdConfig} -C user=root,host=x,addr=10.213.90.1`);
     assert.equal(effective.status, 0, effective.stderr);
-    for (const line of ['permitrootlogin without-password', 'passwordauthentication no', 'kbdinteractiveauthentication no', 'usepam no',
-      'listenaddress 10.213.90.12:22', `authorizedkeysfile ${plan.clientKey}.pub`, `pidfile ${host.pidFile}`, 'authenticationmethods publickey',
-      `hostkey ${host.hostKeyFile}`]) {
+    for (const line of [
+      'permitrootlogin without-password',
+      'passwordauthentication no',
+      'kbdinteractiveauthentication no',
+      'usepam no',
+      'listenaddress 10.213.90.12:22',
+      `authorizedkeysfile ${plan.clientKey}.pub`,
+      `pidfile ${host.pidFile}`,
+      'authenticationmethods publickey',
+      `hostkey ${host.hostKeyFile}`,
+    ]) {
       assert.ok(effective.stdout.includes(line), `sshd -T lacks "${line}"`);
     }
   });
 
   it('binds the host dirs, gives it a private /run and its hostname, and starts only sshd', () => {
     const script = renderHostScript(host);
-    for (const [dir, mountPoint] of [['etc', '/etc/gardenos'], ['lib', '/var/lib/gardenos'], ['log', '/var/log/gardenos'], ['tmp', '/tmp']]) {
+    for (const [dir, mountPoint] of [
+      ['etc', '/etc/gardenos'],
+      ['lib', '/var/lib/gardenos'],
+      ['log', '/var/log/gardenos'],
+      ['tmp', '/tmp'],
+    ]) {
       assert.ok(script.includes(`mount --bind '${host.root}/${dir}' ${mountPoint}`), mountPoint);
     }
     assert.match(script, /mount -t tmpfs .* \/run\n/);

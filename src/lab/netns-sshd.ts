@@ -53,9 +53,26 @@ export function renderHostScript(host: LabHostPlan): string {
 export function startSshd(host: LabHostPlan): number {
   const log = openSync(host.log, 'a', 0o600);
   try {
-    const child = spawn('ip', ['netns', 'exec', host.namespace, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', renderHostScript(host)], {
-      detached: true, stdio: ['ignore', log, log],
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        host.namespace,
+        'unshare',
+        '--mount',
+        '--uts',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        renderHostScript(host),
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', log, log],
+      },
+    );
     child.unref();
     if (child.pid === undefined) throw new Error('spawn returned no pid');
     return child.pid;
@@ -77,7 +94,10 @@ function commOf(pid: number): string | undefined {
  * not). Until the exec chain (ip -> unshare -> sh -> sshd) ends, comm is one of those, so a pid that
  * just started counts as starting, not as dead.
  */
-export async function sshdState(host: LabHostPlan, pid: number | undefined): Promise<'running' | 'starting' | 'absent'> {
+export async function sshdState(
+  host: LabHostPlan,
+  pid: number | undefined,
+): Promise<'running' | 'starting' | 'absent'> {
   if (pid === undefined) return 'absent';
   const comm = commOf(pid);
   if (comm === undefined) return 'absent';

@@ -21,13 +21,28 @@ export async function cutTableExists(ns: string): Promise<boolean> {
 export async function addCut(ns: string, address: string, port?: number): Promise<void> {
   const comment = cutComment(address, port);
   await mustRun('ip', nft(ns, ['-f', '-']), `create the nftables table ${CUT_TABLE.name} in ${ns}`, {
-    input: `add table ${CUT_TABLE.family} ${CUT_TABLE.name}\n` +
+    input:
+      `add table ${CUT_TABLE.family} ${CUT_TABLE.name}\n` +
       `add chain ${CUT_TABLE.family} ${CUT_TABLE.name} ${CHAIN} { type filter hook output priority 0; policy accept; }\n`,
   });
   if ((await cutHandles(ns, comment)).length > 0) return;
   const match = ['ip', 'daddr', address, ...(port === undefined ? [] : ['tcp', 'dport', String(port)])];
-  await mustRun('ip', nft(ns, ['add', 'rule', CUT_TABLE.family, CUT_TABLE.name, CHAIN, ...match, 'counter', 'drop', 'comment', `"${comment}"`]),
-    `cut ${ns} -> ${address}${port === undefined ? '' : `:${port}`}`);
+  await mustRun(
+    'ip',
+    nft(ns, [
+      'add',
+      'rule',
+      CUT_TABLE.family,
+      CUT_TABLE.name,
+      CHAIN,
+      ...match,
+      'counter',
+      'drop',
+      'comment',
+      `"${comment}"`,
+    ]),
+    `cut ${ns} -> ${address}${port === undefined ? '' : `:${port}`}`,
+  );
 }
 
 async function cutHandles(ns: string, comment: string): Promise<number[]> {
@@ -41,7 +56,11 @@ async function cutHandles(ns: string, comment: string): Promise<number[]> {
 export async function removeCut(ns: string, address: string, port?: number): Promise<boolean> {
   const handles = await cutHandles(ns, cutComment(address, port));
   for (const handle of handles) {
-    await mustRun('ip', nft(ns, ['delete', 'rule', CUT_TABLE.family, CUT_TABLE.name, CHAIN, 'handle', String(handle)]), `restore ${ns} -> ${address}`);
+    await mustRun(
+      'ip',
+      nft(ns, ['delete', 'rule', CUT_TABLE.family, CUT_TABLE.name, CHAIN, 'handle', String(handle)]),
+      `restore ${ns} -> ${address}`,
+    );
   }
   return handles.length > 0;
 }

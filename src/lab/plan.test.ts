@@ -32,8 +32,16 @@ describe('lab plan', () => {
   });
 
   it('finds the route a subnet overlaps, ignoring the default route', () => {
-    const routes = [{ dst: 'default', dev: 'eth0' }, { dst: '192.168.1.0/24', dev: 'eth0' }, { dst: '10.213.0.0/24', dev: 'gdn-garden' }, { dst: '10.9.9.9' }];
-    assert.deepEqual(overlappingRoute(parseSubnet('10.213.0.0/16'), routes), { dst: '10.213.0.0/24', dev: 'gdn-garden' });
+    const routes = [
+      { dst: 'default', dev: 'eth0' },
+      { dst: '192.168.1.0/24', dev: 'eth0' },
+      { dst: '10.213.0.0/24', dev: 'gdn-garden' },
+      { dst: '10.9.9.9' },
+    ];
+    assert.deepEqual(overlappingRoute(parseSubnet('10.213.0.0/16'), routes), {
+      dst: '10.213.0.0/24',
+      dev: 'gdn-garden',
+    });
     assert.deepEqual(overlappingRoute(parseSubnet('192.168.1.128/25'), routes), { dst: '192.168.1.0/24', dev: 'eth0' });
     assert.deepEqual(overlappingRoute(parseSubnet('10.9.9.0/24'), routes), { dst: '10.9.9.9' });
     assert.equal(overlappingRoute(parseSubnet('10.213.1.0/24'), routes), undefined);
@@ -41,7 +49,8 @@ describe('lab plan', () => {
 
   it('keeps every link name within 15 characters', () => {
     assert.equal(parseLabName('garden'), 'garden');
-    for (const bad of ['toolongname', 'Garden', '1lab', 'a-b', '']) assert.equal(refusal(() => parseLabName(bad)).code, 'USAGE', bad);
+    for (const bad of ['toolongname', 'Garden', '1lab', 'a-b', ''])
+      assert.equal(refusal(() => parseLabName(bad)).code, 'USAGE', bad);
     const plan = planLab('abcdefgh', 9, parseSubnet('10.213.0.0/24'));
     for (const name of [plan.bridge, ...plan.hosts.map((h) => h.veth)]) assert.ok(name.length <= 15, name);
   });
@@ -50,9 +59,14 @@ describe('lab plan', () => {
     const plan = planLab('t1', 3, parseSubnet('10.213.50.0/24'), '/srv/labs');
     assert.equal(plan.bridge, 'gdn-t1');
     assert.equal(plan.bridgeAddress, '10.213.50.1/24');
-    assert.deepEqual(plan.hosts.map((h) => [h.name, h.namespace, h.address]), [
-      ['h1', 'gdn-t1-h1', '10.213.50.11'], ['h2', 'gdn-t1-h2', '10.213.50.12'], ['h3', 'gdn-t1-h3', '10.213.50.13'],
-    ]);
+    assert.deepEqual(
+      plan.hosts.map((h) => [h.name, h.namespace, h.address]),
+      [
+        ['h1', 'gdn-t1-h1', '10.213.50.11'],
+        ['h2', 'gdn-t1-h2', '10.213.50.12'],
+        ['h3', 'gdn-t1-h3', '10.213.50.13'],
+      ],
+    );
     assert.equal(plan.clientKey, '/srv/labs/t1/id_ed25519');
     assert.equal(plan.hosts[1]!.sshdConfig, '/srv/labs/t1/hosts/h2/sshd_config');
     assert.equal(planLab('t1', 9, parseSubnet('192.168.5.0/27')).hosts[8]!.address, '192.168.5.19');

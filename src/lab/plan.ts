@@ -15,7 +15,11 @@ export const HOST_BINDS = [
   { dir: 'log', mountPoint: '/var/log/gardenos' },
 ] as const;
 
-export interface Subnet { network: number; prefix: number; text: string }
+export interface Subnet {
+  network: number;
+  prefix: number;
+  text: string;
+}
 
 export interface LabHostPlan {
   name: string;
@@ -82,26 +86,41 @@ export function overlaps(a: Subnet, b: Subnet): boolean {
 export function parseSubnet(text: string): Subnet {
   const s = parseCidrLoose(text);
   if (!s) {
-    throw new GardenError('USAGE', `--subnet ${text} is not an IPv4 CIDR.`, { hint: `write it as network/prefix, such as ${DEFAULT_SUBNET}` });
+    throw new GardenError('USAGE', `--subnet ${text} is not an IPv4 CIDR.`, {
+      hint: `write it as network/prefix, such as ${DEFAULT_SUBNET}`,
+    });
   }
   if (s.prefix < 8 || s.prefix > 27) {
-    throw new GardenError('USAGE', `--subnet ${text} has a /${s.prefix} prefix; the lab needs /8 to /27 (the bridge at .1, hosts from .11).`, { hint: `use a /24 such as ${DEFAULT_SUBNET}` });
+    throw new GardenError(
+      'USAGE',
+      `--subnet ${text} has a /${s.prefix} prefix; the lab needs /8 to /27 (the bridge at .1, hosts from .11).`,
+      { hint: `use a /24 such as ${DEFAULT_SUBNET}` },
+    );
   }
   const mask = s.prefix === 0 ? 0 : (0xffffffff << (32 - s.prefix)) >>> 0;
   const network = (s.network & mask) >>> 0;
   if (network !== s.network) {
-    throw new GardenError('USAGE', `--subnet ${text} has host bits set.`, { hint: `write its network address: --subnet ${intToIp(network)}/${s.prefix}` });
+    throw new GardenError('USAGE', `--subnet ${text} has host bits set.`, {
+      hint: `write its network address: --subnet ${intToIp(network)}/${s.prefix}`,
+    });
   }
   if (!PRIVATE_RANGES.some((r) => within(s, parseCidrLoose(r)!))) {
-    throw new GardenError('USAGE', `--subnet ${text} is not inside a private range (${PRIVATE_RANGES.join(', ')}); the lab never takes addresses that belong to someone on the internet.`, {
-      hint: `use a private subnet no route here uses, such as ${DEFAULT_SUBNET}`,
-    });
+    throw new GardenError(
+      'USAGE',
+      `--subnet ${text} is not inside a private range (${PRIVATE_RANGES.join(', ')}); the lab never takes addresses that belong to someone on the internet.`,
+      {
+        hint: `use a private subnet no route here uses, such as ${DEFAULT_SUBNET}`,
+      },
+    );
   }
   return s;
 }
 
 /** The first route (as `ip route` prints its destination) that overlaps the subnet, or undefined. */
-export function overlappingRoute(subnet: Subnet, routes: { dst: string; dev?: string }[]): { dst: string; dev?: string } | undefined {
+export function overlappingRoute(
+  subnet: Subnet,
+  routes: { dst: string; dev?: string }[],
+): { dst: string; dev?: string } | undefined {
   return routes.find((r) => {
     if (r.dst === 'default') return false;
     const dst = parseCidrLoose(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
@@ -112,9 +131,13 @@ export function overlappingRoute(subnet: Subnet, routes: { dst: string; dev?: st
 export function parseLabName(text: string): string {
   // The bridge is gdn-<name> and each veth gdn-<name>-h9: Linux allows 15 characters for a link name.
   if (!/^[a-z][a-z0-9]{0,7}$/.test(text)) {
-    throw new GardenError('USAGE', `--name ${text} is not a lab name: 1 to 8 lowercase letters and digits, starting with a letter (link names are limited to 15 characters).`, {
-      hint: `use a short name such as --name ${DEFAULT_LAB_NAME} or --name lab2`,
-    });
+    throw new GardenError(
+      'USAGE',
+      `--name ${text} is not a lab name: 1 to 8 lowercase letters and digits, starting with a letter (link names are limited to 15 characters).`,
+      {
+        hint: `use a short name such as --name ${DEFAULT_LAB_NAME} or --name lab2`,
+      },
+    );
   }
   return text;
 }
@@ -122,7 +145,9 @@ export function parseLabName(text: string): string {
 export function parseHostCount(text: string | undefined): number {
   const n = text === undefined ? DEFAULT_HOSTS : Number(text);
   if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS) {
-    throw new GardenError('USAGE', `--hosts ${text} is not a host count from 1 to ${MAX_HOSTS}.`, { hint: `leave it out for ${DEFAULT_HOSTS} hosts, or give --hosts 1 to ${MAX_HOSTS}` });
+    throw new GardenError('USAGE', `--hosts ${text} is not a host count from 1 to ${MAX_HOSTS}.`, {
+      hint: `leave it out for ${DEFAULT_HOSTS} hosts, or give --hosts 1 to ${MAX_HOSTS}`,
+    });
   }
   return n;
 }
@@ -134,13 +159,26 @@ export function planLab(name: string, hostCount: number, subnet: Subnet, stateRo
     const host = `h${i + 1}`;
     const root = join(dir, 'hosts', host);
     return {
-      name: host, namespace: `${prefix}-${host}`, veth: `${prefix}-${host}`, address: intToIp(subnet.network + 11 + i), root,
-      hostKeyFile: join(root, 'ssh_host_ed25519_key'), sshdConfig: join(root, 'sshd_config'), pidFile: join(root, 'sshd.pid'), log: join(root, 'sshd.log'),
+      name: host,
+      namespace: `${prefix}-${host}`,
+      veth: `${prefix}-${host}`,
+      address: intToIp(subnet.network + 11 + i),
+      root,
+      hostKeyFile: join(root, 'ssh_host_ed25519_key'),
+      sshdConfig: join(root, 'sshd_config'),
+      pidFile: join(root, 'sshd.pid'),
+      log: join(root, 'sshd.log'),
     };
   });
   return {
-    name, subnet, bridge: prefix, bridgeAddress: `${intToIp(subnet.network + 1)}/${subnet.prefix}`,
-    dir, manifestFile: join(dir, 'manifest.json'), clientKey: join(dir, 'id_ed25519'), hosts,
+    name,
+    subnet,
+    bridge: prefix,
+    bridgeAddress: `${intToIp(subnet.network + 1)}/${subnet.prefix}`,
+    dir,
+    manifestFile: join(dir, 'manifest.json'),
+    clientKey: join(dir, 'id_ed25519'),
+    hosts,
   };
 }
 

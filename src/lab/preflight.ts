@@ -6,7 +6,13 @@ import { overlappingRoute, parseSubnet, type Subnet } from './plan.js';
 
 /** Program -> the Debian package that has it. */
 const TOOLS: Record<string, string> = {
-  ip: 'iproute2', nft: 'nftables', sshd: 'openssh-server', 'ssh-keygen': 'openssh-client', unshare: 'util-linux', bash: 'bash', timeout: 'coreutils',
+  ip: 'iproute2',
+  nft: 'nftables',
+  sshd: 'openssh-server',
+  'ssh-keygen': 'openssh-client',
+  unshare: 'util-linux',
+  bash: 'bash',
+  timeout: 'coreutils',
 };
 
 export function requireRoot(what: string): void {
@@ -21,9 +27,13 @@ export function requireTools(pathEnv: string | undefined, programs = Object.keys
   const missing = programs.filter((p) => !findOnPath(p, pathEnv));
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((p) => TOOLS[p] ?? p))];
-  throw new GardenError('BINARY_MISSING', `The lab needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed.`, {
-    hint: `run: apt-get update && apt-get install -y ${packages.join(' ')}   (or \`gardenos setup\`)`,
-  });
+  throw new GardenError(
+    'BINARY_MISSING',
+    `The lab needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed.`,
+    {
+      hint: `run: apt-get update && apt-get install -y ${packages.join(' ')}   (or \`gardenos setup\`)`,
+    },
+  );
 }
 
 /** Refuses a subnet that overlaps a route of this machine, except the lab's own bridge (a second up). */
@@ -31,9 +41,15 @@ export async function requireFreeSubnet(subnet: Subnet, ownBridge: string): Prom
   const routes = (await listRoutes()).filter((r) => r.dev !== ownBridge);
   const clash = overlappingRoute(subnet, routes);
   if (clash) {
-    const free = Array.from({ length: 256 }, (_, k) => `10.213.${k}.0/24`).find((c) => !overlappingRoute(parseSubnet(c), routes));
-    throw new GardenError('USAGE', `--subnet ${subnet.text} overlaps the route ${clash.dst}${clash.dev ? ` on ${clash.dev}` : ''} of this machine; hosts there would be unreachable or shadow real ones.`, {
-      hint: `pick a private subnet that \`ip route\` does not show${free ? `, for example --subnet ${free}` : ''}`,
-    });
+    const free = Array.from({ length: 256 }, (_, k) => `10.213.${k}.0/24`).find(
+      (c) => !overlappingRoute(parseSubnet(c), routes),
+    );
+    throw new GardenError(
+      'USAGE',
+      `--subnet ${subnet.text} overlaps the route ${clash.dst}${clash.dev ? ` on ${clash.dev}` : ''} of this machine; hosts there would be unreachable or shadow real ones.`,
+      {
+        hint: `pick a private subnet that \`ip route\` does not show${free ? `, for example --subnet ${free}` : ''}`,
+      },
+    );
   }
 }

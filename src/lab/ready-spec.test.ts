@@ -16,21 +16,31 @@ describe('renderReadySpec', () => {
   const text = renderReadySpec(plan, KEYS);
 
   it('names the lab, the subnet, and each host with address, login and pinned key', () => {
-    assert.ok(text.startsWith('# written by gardenos lab up (lab "garden", subnet 10.213.0.0/24)\nname: garden\nhosts:\n'));
-    assert.ok(text.includes([
-      '  - name: h2',
-      '    address: 10.213.0.12',
-      '    ssh: { user: root, port: 22, identityFile: /var/lib/gardenos-lab/garden/id_ed25519 }',
-      `    hostKey: ${KEYS.h2}`,
-    ].join('\n')));
-    assert.ok(text.includes('postgres:\n  allowedClientCidrs: [10.213.0.1/32]'), 'the machine itself may connect to PostgreSQL');
+    assert.ok(
+      text.startsWith('# written by gardenos lab up (lab "garden", subnet 10.213.0.0/24)\nname: garden\nhosts:\n'),
+    );
+    assert.ok(
+      text.includes(
+        [
+          '  - name: h2',
+          '    address: 10.213.0.12',
+          '    ssh: { user: root, port: 22, identityFile: /var/lib/gardenos-lab/garden/id_ed25519 }',
+          `    hostKey: ${KEYS.h2}`,
+        ].join('\n'),
+      ),
+    );
+    assert.ok(
+      text.includes('postgres:\n  allowedClientCidrs: [10.213.0.1/32]'),
+      'the machine itself may connect to PostgreSQL',
+    );
     assert.equal(renderReadySpec(plan, KEYS), text);
   });
 
   it('loads as a spec of the hosts target', () => {
     const spec = loadSpec(text, { source: 'gardenos-lab.yaml', defaultStateDir: (n) => `/tmp/${n}`, fromFile: true });
-    assert.deepEqual(spec.hosts?.map((h) => [h.name, h.address, h.hostKey, h.ssh.identityFile]), plan.hosts.map((h) => [
-      h.name, h.address, KEYS[h.name], plan.clientKey,
-    ]));
+    assert.deepEqual(
+      spec.hosts?.map((h) => [h.name, h.address, h.hostKey, h.ssh.identityFile]),
+      plan.hosts.map((h) => [h.name, h.address, KEYS[h.name], plan.clientKey]),
+    );
   });
 });

@@ -18,7 +18,8 @@ export interface Binaries {
   versions: Record<'etcd' | 'patroni' | 'haproxy' | 'postgres', string>;
 }
 
-export const INSTALL_COMMAND = 'sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15 pgbackrest';
+export const INSTALL_COMMAND =
+  'sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15 pgbackrest';
 
 interface Requirement {
   name: 'etcd' | 'patroni' | 'haproxy';
@@ -29,9 +30,27 @@ interface Requirement {
 }
 
 const REQUIREMENTS: Requirement[] = [
-  { name: 'etcd', package: 'etcd-server', min: [3, 4], versionArgs: ['--version'], pattern: /etcd Version: (\d+)\.(\d+)\.(\d+)/ },
-  { name: 'patroni', package: 'patroni', min: [3, 0], versionArgs: ['--version'], pattern: /patroni (\d+)\.(\d+)\.(\d+)/ },
-  { name: 'haproxy', package: 'haproxy', min: [2, 4], versionArgs: ['-v'], pattern: /HA-?Proxy version (\d+)\.(\d+)\.(\d+)/ },
+  {
+    name: 'etcd',
+    package: 'etcd-server',
+    min: [3, 4],
+    versionArgs: ['--version'],
+    pattern: /etcd Version: (\d+)\.(\d+)\.(\d+)/,
+  },
+  {
+    name: 'patroni',
+    package: 'patroni',
+    min: [3, 0],
+    versionArgs: ['--version'],
+    pattern: /patroni (\d+)\.(\d+)\.(\d+)/,
+  },
+  {
+    name: 'haproxy',
+    package: 'haproxy',
+    min: [2, 4],
+    versionArgs: ['-v'],
+    pattern: /HA-?Proxy version (\d+)\.(\d+)\.(\d+)/,
+  },
 ];
 
 export function findOnPath(program: string, pathEnv = process.env.PATH ?? ''): string | undefined {
@@ -49,7 +68,11 @@ export function findOnPath(program: string, pathEnv = process.env.PATH ?? ''): s
   return undefined;
 }
 
-function versionOf(path: string, args: string[], pattern: RegExp): { text: string; major: number; minor: number } | undefined {
+function versionOf(
+  path: string,
+  args: string[],
+  pattern: RegExp,
+): { text: string; major: number; minor: number } | undefined {
   try {
     const out = execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15000 });
     const m = pattern.exec(out);
@@ -61,7 +84,10 @@ function versionOf(path: string, args: string[], pattern: RegExp): { text: strin
 
 /** Some required programs are missing or the wrong version; `problems` lists each, for callers that show them one by one. */
 export class BinariesMissingError extends GardenError {
-  constructor(readonly problems: readonly string[], hint: string) {
+  constructor(
+    readonly problems: readonly string[],
+    hint: string,
+  ) {
     super('BINARY_MISSING', `The local platform cannot start: ${problems.join('; ')}.`, { hint });
     this.name = 'BinariesMissingError';
   }
@@ -107,14 +133,19 @@ export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.
   }
 
   if (problems.length > 0) {
-    const install = packages.size > 0
-      ? `install them with \`sudo apt-get update && sudo apt-get install -y ${[...packages].join(' ')}\` (or run \`gardenos setup\`)`
-      : 'fix the installation, or set GARDENOS_PG_BIN_DIR to the bin dir of the PostgreSQL version in the spec';
+    const install =
+      packages.size > 0
+        ? `install them with \`sudo apt-get update && sudo apt-get install -y ${[...packages].join(' ')}\` (or run \`gardenos setup\`)`
+        : 'fix the installation, or set GARDENOS_PG_BIN_DIR to the bin dir of the PostgreSQL version in the spec';
     throw new BinariesMissingError(problems, install);
   }
   const patroniPython = pythonOf(found.patroni!);
   return {
-    etcd: found.etcd!, patroni: found.patroni!, ...(patroniPython ? { patroniPython } : {}), haproxy: found.haproxy!, pgBinDir,
+    etcd: found.etcd!,
+    patroni: found.patroni!,
+    ...(patroniPython ? { patroniPython } : {}),
+    haproxy: found.haproxy!,
+    pgBinDir,
     versions: versions as Binaries['versions'],
   };
 }

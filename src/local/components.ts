@@ -18,8 +18,11 @@ export interface ComponentContext {
   etcdTls?: EtcdTlsFiles;
 }
 
-
-const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+const BASE_ENV = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C.UTF-8',
+};
 
 export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
   const { spec, layout, binaries } = ctx;
@@ -28,10 +31,20 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
   const etcd = topology.etcd.map((member): ComponentSpec => {
     const id = `etcd-${member.name}`;
     return {
-      id, kind: 'etcd', member: member.name, pidFile: layout.pidFile(id), ports: [member.clientPort, member.peerPort],
+      id,
+      kind: 'etcd',
+      member: member.name,
+      pidFile: layout.pidFile(id),
+      ports: [member.clientPort, member.peerPort],
       launch: {
         command: binaries.etcd,
-        args: renderEtcdArgs({ spec, topology, member, dataDir: layout.etcdDataDir(member.name), ...(ctx.etcdTls ? { tls: ctx.etcdTls } : {}) }),
+        args: renderEtcdArgs({
+          spec,
+          topology,
+          member,
+          dataDir: layout.etcdDataDir(member.name),
+          ...(ctx.etcdTls ? { tls: ctx.etcdTls } : {}),
+        }),
         env: { ...BASE_ENV, HOME: layout.root },
         cwd: layout.root,
         logFile: layout.logFile(id),
@@ -42,12 +55,18 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
   const patroni = topology.nodes.map((node): ComponentSpec => {
     const id = `patroni-${node.name}`;
     return {
-      id, kind: 'patroni', member: node.name, pidFile: layout.pidFile(id), ports: [node.pgPort, node.apiPort],
+      id,
+      kind: 'patroni',
+      member: node.name,
+      pidFile: layout.pidFile(id),
+      ports: [node.pgPort, node.apiPort],
       launch: {
         // Through the launcher when Patroni is a Python script: it backports the fix that keeps a
         // resumed old leader from overwriting the new leader's key (Patroni < 3.0.3).
         command: binaries.patroniPython ?? binaries.patroni,
-        args: binaries.patroniPython ? [layout.patroniLauncher, layout.patroniConfig(node.name)] : [layout.patroniConfig(node.name)],
+        args: binaries.patroniPython
+          ? [layout.patroniLauncher, layout.patroniConfig(node.name)]
+          : [layout.patroniConfig(node.name)],
         env: { ...BASE_ENV, HOME: layout.nodeDir(node.name), PGPASSFILE: `${layout.nodeRunDir(node.name)}/pgpass` },
         cwd: layout.nodeDir(node.name),
         logFile: layout.logFile(id),
@@ -57,7 +76,10 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
   });
 
   const haproxy: ComponentSpec = {
-    id: 'haproxy', kind: 'haproxy', member: 'haproxy', pidFile: layout.pidFile('haproxy'),
+    id: 'haproxy',
+    kind: 'haproxy',
+    member: 'haproxy',
+    pidFile: layout.pidFile('haproxy'),
     ports: [spec.haproxy.primaryPort, spec.haproxy.replicaPort, spec.haproxy.statsPort],
     launch: {
       command: binaries.haproxy,
@@ -69,19 +91,33 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     },
   };
 
-  const router: ComponentSpec[] = spec.router.enabled ? [{
-    id: 'router', kind: 'router', member: 'router', pidFile: layout.pidFile('router'), ports: [spec.router.port],
-    launch: {
-      command: process.execPath,
-      // A small heap: the router uses about 10 MB of it. V8's default 16 MB semi-spaces and lazily
-      // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
-      // Explicit flags instead of the spec: the router never loads zod, yaml or the renderers.
-      args: ['--max-semi-space-size=1', '--max-old-space-size=32', GARDENOS_BIN, 'router', ...routerFlags(spec, layout)],
-      env: { ...BASE_ENV, HOME: layout.root },
-      cwd: layout.root,
-      logFile: layout.logFile('router'),
-    },
-  }] : [];
+  const router: ComponentSpec[] = spec.router.enabled
+    ? [
+        {
+          id: 'router',
+          kind: 'router',
+          member: 'router',
+          pidFile: layout.pidFile('router'),
+          ports: [spec.router.port],
+          launch: {
+            command: process.execPath,
+            // A small heap: the router uses about 10 MB of it. V8's default 16 MB semi-spaces and lazily
+            // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
+            // Explicit flags instead of the spec: the router never loads zod, yaml or the renderers.
+            args: [
+              '--max-semi-space-size=1',
+              '--max-old-space-size=32',
+              GARDENOS_BIN,
+              'router',
+              ...routerFlags(spec, layout),
+            ],
+            env: { ...BASE_ENV, HOME: layout.root },
+            cwd: layout.root,
+            logFile: layout.logFile('router'),
+          },
+        },
+      ]
+    : [];
 
   return [...etcd, ...patroni, haproxy, ...router, ...buildServiceComponents(spec, layout, BASE_ENV)];
 }

@@ -48,8 +48,14 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   const leader = await currentLeader(platform);
   const patroni = of('patroni');
   // Replicas first: stopping the leader first would make Patroni promote a replica on the way down.
-  await stopAll(patroni.filter((p) => p.spec.member !== leader), 'replicas');
-  await stopAll(patroni.filter((p) => p.spec.member === leader), 'leader');
+  await stopAll(
+    patroni.filter((p) => p.spec.member !== leader),
+    'replicas',
+  );
+  await stopAll(
+    patroni.filter((p) => p.spec.member === leader),
+    'leader',
+  );
   await stopAll(of('etcd'), 'etcd');
 
   const orphansStopped = await sweepOrphans(platform, platform.runner, opts.reporter);
@@ -78,7 +84,9 @@ async function sweepOrphans(platform: LocalPlatform, runner: ProcessRunner, repo
     const postmasters = await stopOrphanedPostmasters(platform, runner, reporter);
     const others = launchedFor(platform, runner);
     if (others.length > 0) {
-      const done = reporter.step(`stop ${others.length} leftover process${others.length > 1 ? 'es' : ''}: ${others.map((p) => p.pid).join(', ')}`);
+      const done = reporter.step(
+        `stop ${others.length} leftover process${others.length > 1 ? 'es' : ''}: ${others.map((p) => p.pid).join(', ')}`,
+      );
       await terminate(runner, others);
       done();
     }
@@ -90,12 +98,17 @@ async function sweepOrphans(platform: LocalPlatform, runner: ProcessRunner, repo
 
 /** Processes inside the state dir whose command line names it: only what gardenos started, never a shell cd'ed there. */
 function launchedFor(platform: LocalPlatform, runner: ProcessRunner): FoundProcess[] {
-  return runner.processesUsing(platform.layout.root).filter((p) => p.command.includes(platform.layout.root) || isPostgresOf(platform, p));
+  return runner
+    .processesUsing(platform.layout.root)
+    .filter((p) => p.command.includes(platform.layout.root) || isPostgresOf(platform, p));
 }
 
 /** PostgreSQL's backends rename themselves ("postgres: garden: checkpointer") but keep working in the data dir. */
 function isPostgresOf(platform: LocalPlatform, p: FoundProcess): boolean {
-  return /^postgres:|\/postgres(\s|$)/.test(p.command) && platform.spec.nodes.some((n) => p.uses === platform.layout.pgDataDir(n.name));
+  return (
+    /^postgres:|\/postgres(\s|$)/.test(p.command) &&
+    platform.spec.nodes.some((n) => p.uses === platform.layout.pgDataDir(n.name))
+  );
 }
 
 async function terminate(runner: ProcessRunner, procs: FoundProcess[]): Promise<void> {
@@ -125,11 +138,18 @@ async function whatIsLeft(platform: LocalPlatform, runner: ProcessRunner): Promi
 function assertNothingUses(platform: LocalPlatform, runner: ProcessRunner): void {
   const users = runner.processesUsing(platform.layout.root);
   if (users.length === 0) return;
-  const list = users.slice(0, 5).map((p) => `pid ${p.pid} (${p.command}) uses ${p.uses}`).join('; ');
-  throw new GardenError('CLUSTER_STATE', `--purge did not delete ${platform.layout.root}: ${users.length} process${users.length > 1 ? 'es' : ''} still use${users.length > 1 ? '' : 's'} it: ${list}. The platform is stopped; nothing was deleted.`, {
-    hint: 'end those processes (or leave the directory in that shell), then run `gardenos down --purge --yes` again',
-    exitCode: 1,
-  });
+  const list = users
+    .slice(0, 5)
+    .map((p) => `pid ${p.pid} (${p.command}) uses ${p.uses}`)
+    .join('; ');
+  throw new GardenError(
+    'CLUSTER_STATE',
+    `--purge did not delete ${platform.layout.root}: ${users.length} process${users.length > 1 ? 'es' : ''} still use${users.length > 1 ? '' : 's'} it: ${list}. The platform is stopped; nothing was deleted.`,
+    {
+      hint: 'end those processes (or leave the directory in that shell), then run `gardenos down --purge --yes` again',
+      exitCode: 1,
+    },
+  );
 }
 
 async function currentLeader(platform: LocalPlatform): Promise<string | undefined> {

@@ -8,7 +8,8 @@ function findInstallRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'bin', 'gardenos.js')) && existsSync(join(dir, 'src', 'local'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find the gardenos installation above ${fileURLToPath(import.meta.url)}`);
+    if (dirname(dir) === dir)
+      throw new Error(`cannot find the gardenos installation above ${fileURLToPath(import.meta.url)}`);
     dir = dirname(dir);
   }
 }

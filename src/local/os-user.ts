@@ -3,7 +3,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GardenError } from '../errors.js';
 
-export interface OsUser { name: string; uid: number; gid: number }
+export interface OsUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
 
 export function lookupUser(name: string, passwd = '/etc/passwd'): OsUser | undefined {
   for (const line of readFileSync(passwd, 'utf8').split('\n')) {
@@ -22,9 +26,13 @@ export function postgresRunAs(): OsUser | undefined {
   if (!isRoot()) return undefined;
   const user = lookupUser('postgres');
   if (!user) {
-    throw new GardenError('NOT_ROOT', 'gardenos runs as root, and PostgreSQL refuses to run as root, but there is no `postgres` user.', {
-      hint: 'install PostgreSQL from Debian (`apt-get install -y postgresql-15` creates the user), or run gardenos as an ordinary user',
-    });
+    throw new GardenError(
+      'NOT_ROOT',
+      'gardenos runs as root, and PostgreSQL refuses to run as root, but there is no `postgres` user.',
+      {
+        hint: 'install PostgreSQL from Debian (`apt-get install -y postgresql-15` creates the user), or run gardenos as an ordinary user',
+      },
+    );
   }
   return user;
 }
@@ -43,13 +51,20 @@ export function assertReachableBy(dir: string, user: OsUser): void {
       current = dirname(current);
       continue;
     }
-    const canPass = st.uid === user.uid ? (st.mode & 0o100) !== 0
-      : st.gid === user.gid ? (st.mode & 0o010) !== 0
-        : (st.mode & 0o001) !== 0;
+    const canPass =
+      st.uid === user.uid
+        ? (st.mode & 0o100) !== 0
+        : st.gid === user.gid
+          ? (st.mode & 0o010) !== 0
+          : (st.mode & 0o001) !== 0;
     if (!canPass) {
-      throw new GardenError('STATE_DIR', `The state dir ${dir} is inside ${current} (mode ${(st.mode & 0o777).toString(8)}), which the \`${user.name}\` user that runs PostgreSQL cannot enter.`, {
-        hint: `use a state dir the postgres user can reach, e.g. \`--state-dir /var/lib/gardenos/<name>\` (the default when run as root), or \`chmod o+x ${current}\``,
-      });
+      throw new GardenError(
+        'STATE_DIR',
+        `The state dir ${dir} is inside ${current} (mode ${(st.mode & 0o777).toString(8)}), which the \`${user.name}\` user that runs PostgreSQL cannot enter.`,
+        {
+          hint: `use a state dir the postgres user can reach, e.g. \`--state-dir /var/lib/gardenos/<name>\` (the default when run as root), or \`chmod o+x ${current}\``,
+        },
+      );
     }
     if (current === '/') return;
     current = dirname(current);

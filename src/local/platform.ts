@@ -20,14 +20,20 @@ export interface LocalPlatform {
 /** Binaries are only needed to start things; stop and status work from pid files. */
 const NO_BINARIES = { etcd: 'etcd', patroni: 'patroni', haproxy: 'haproxy', pgBinDir: '' };
 
-export function openPlatform(spec: Spec, runner: ProcessRunner, opts: {
-  binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
-  pgUser?: OsUser;
-} = {}): LocalPlatform {
+export function openPlatform(
+  spec: Spec,
+  runner: ProcessRunner,
+  opts: {
+    binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
+    pgUser?: OsUser;
+  } = {},
+): LocalPlatform {
   const layout = layoutOf(spec.local.stateDir);
   const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir) : undefined;
   const components = buildComponents({
-    spec, layout, binaries: opts.binaries ?? NO_BINARIES,
+    spec,
+    layout,
+    binaries: opts.binaries ?? NO_BINARIES,
     ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
     ...(etcdTls ? { etcdTls } : {}),
   });

@@ -10,7 +10,10 @@ export function isPortFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-export interface PortClaim { port: number; owner: string }
+export interface PortClaim {
+  port: number;
+  owner: string;
+}
 
 export async function assertPortsFree(host: string, claims: PortClaim[]): Promise<void> {
   const taken: PortClaim[] = [];
@@ -19,8 +22,13 @@ export async function assertPortsFree(host: string, claims: PortClaim[]): Promis
   }
   if (taken.length === 0) return;
   const list = taken.map((c) => `${host}:${c.port} (${c.owner})`).join(', ');
-  throw new GardenError('PORT_IN_USE', `Port${taken.length > 1 ? 's' : ''} already in use: ${list}. Nothing was started.`, {
-    hint: `stop whatever holds ${taken.length > 1 ? 'them' : 'it'} (\`ss -ltnp 'sport = :${taken[0]!.port}'\` shows the owner), ` +
-      'or move this platform with `--base-port N` or local.basePort in gardenos.yaml',
-  });
+  throw new GardenError(
+    'PORT_IN_USE',
+    `Port${taken.length > 1 ? 's' : ''} already in use: ${list}. Nothing was started.`,
+    {
+      hint:
+        `stop whatever holds ${taken.length > 1 ? 'them' : 'it'} (\`ss -ltnp 'sport = :${taken[0]!.port}'\` shows the owner), ` +
+        'or move this platform with `--base-port N` or local.basePort in gardenos.yaml',
+    },
+  );
 }

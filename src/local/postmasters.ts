@@ -9,7 +9,11 @@ const FAST_MS = 20000;
 const IMMEDIATE_MS = 5000;
 
 /** The live postmaster of a node's data dir, if any. The pid counts only while that process works in the data dir. */
-export function postmasterOf(platform: LocalPlatform, runner: ProcessRunner, node: string): ProcessIdentity | undefined {
+export function postmasterOf(
+  platform: LocalPlatform,
+  runner: ProcessRunner,
+  node: string,
+): ProcessIdentity | undefined {
   const dataDir = platform.layout.pgDataDir(node);
   let pid: number;
   try {
@@ -24,7 +28,11 @@ export function postmasterOf(platform: LocalPlatform, runner: ProcessRunner, nod
 }
 
 /** Stops every postmaster still running after Patroni stopped; returns what it stopped, for the report. */
-export async function stopOrphanedPostmasters(platform: LocalPlatform, runner: ProcessRunner, reporter: Reporter): Promise<string[]> {
+export async function stopOrphanedPostmasters(
+  platform: LocalPlatform,
+  runner: ProcessRunner,
+  reporter: Reporter,
+): Promise<string[]> {
   const stopped: string[] = [];
   for (const node of platform.spec.nodes) {
     const id = postmasterOf(platform, runner, node.name);
@@ -37,7 +45,10 @@ export async function stopOrphanedPostmasters(platform: LocalPlatform, runner: P
   return stopped;
 }
 
-async function shutDown(runner: ProcessRunner, id: ProcessIdentity): Promise<'fast shutdown' | 'immediate shutdown' | 'killed'> {
+async function shutDown(
+  runner: ProcessRunner,
+  id: ProcessIdentity,
+): Promise<'fast shutdown' | 'immediate shutdown' | 'killed'> {
   runner.signal(id, 'SIGINT');
   if (await exits(runner, id, FAST_MS)) return 'fast shutdown';
   runner.signal(id, 'SIGQUIT');

@@ -13,7 +13,10 @@ export type Probe = () => Promise<string | undefined>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitUntil(probe: Probe, opts: { timeoutMs: number; intervalMs?: number; what: string; hint: string }): Promise<void> {
+export async function waitUntil(
+  probe: Probe,
+  opts: { timeoutMs: number; intervalMs?: number; what: string; hint: string },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let last: string | undefined = 'not checked yet';
   while (Date.now() < deadline) {
@@ -27,7 +30,11 @@ export async function waitUntil(probe: Probe, opts: { timeoutMs: number; interva
     if (last === undefined) return;
     await sleep(opts.intervalMs ?? 200);
   }
-  throw new GardenError('TIMEOUT', `Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}: ${last}.`, { hint: opts.hint });
+  throw new GardenError(
+    'TIMEOUT',
+    `Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}: ${last}.`,
+    { hint: opts.hint },
+  );
 }
 
 export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
@@ -35,7 +42,9 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   return async () => {
     const statuses = await etcdMembersStatus(endpoints, 1000, tls);
     const sick = statuses.filter((s) => !s.healthy);
-    return sick.length === 0 ? undefined : `etcd members not healthy yet: ${sick.map((s) => `${s.name} (${s.error ?? 'unhealthy'})`).join(', ')}`;
+    return sick.length === 0
+      ? undefined
+      : `etcd members not healthy yet: ${sick.map((s) => `${s.name} (${s.error ?? 'unhealthy'})`).join(', ')}`;
   };
 }
 
@@ -43,7 +52,12 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
  * pg is imported on first use: long-running processes that never query (the router) do not load it.
  * A bare port is a service on this machine's bind address (the HAProxy ports); a node's own server comes as its pgAddress.
  */
-export async function pgClient(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, timeoutMs = 2000): Promise<pg.Client> {
+export async function pgClient(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: number | PgAddress,
+  timeoutMs = 2000,
+): Promise<pg.Client> {
   const { default: driver } = await import('pg');
   const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
   return new driver.Client({
@@ -58,9 +72,16 @@ export async function pgClient(spec: Spec, secrets: PlatformSecrets, at: number 
   });
 }
 
-export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withPg<T>(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: number | PgAddress,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = await pgClient(spec, secrets, at);
-  client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
+  client.on('error', () => {
+    /* a dropped connection surfaces through the pending query */
+  });
   await client.connect();
   try {
     return await fn(client);
@@ -72,35 +93,41 @@ export async function withPg<T>(spec: Spec, secrets: PlatformSecrets, at: number
 /** The primary port reaches a leader that takes writes, and every other node streams from it. */
 export function primaryAndReplicasProbe(spec: Spec, secrets: PlatformSecrets): Probe {
   const replicas = spec.nodes.length - 1;
-  return async () => withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
-    const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-    if (r.rows[0]?.recovery) return 'the primary port reached a node that is in recovery';
-    // txid_current() assigns a transaction id: only a writable primary can do that.
-    await c.query('SELECT txid_current()');
-    const s = await c.query<{ streaming: string }>(
-      // replay_lsn stays NULL until the standby's first status reply (up to wal_receiver_status_interval,
-      // 10 s by default); sent_lsn is the primary's own figure and is there at once.
-      `SELECT count(*) AS streaming FROM pg_stat_replication WHERE state = 'streaming'
+  return async () =>
+    withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
+      const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+      if (r.rows[0]?.recovery) return 'the primary port reached a node that is in recovery';
+      // txid_current() assigns a transaction id: only a writable primary can do that.
+      await c.query('SELECT txid_current()');
+      const s = await c.query<{ streaming: string }>(
+        // replay_lsn stays NULL until the standby's first status reply (up to wal_receiver_status_interval,
+        // 10 s by default); sent_lsn is the primary's own figure and is there at once.
+        `SELECT count(*) AS streaming FROM pg_stat_replication WHERE state = 'streaming'
          AND pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) <= $1
          AND application_name = ANY($2)`,
-      // Only members count: pg_basebackup's own WAL stream also shows up as 'streaming'.
-      [spec.postgres.maximumLagOnFailover, spec.nodes.map((n) => n.name)]);
-    const streaming = Number(s.rows[0]?.streaming ?? 0);
-    if (streaming < replicas) return `${streaming} of ${replicas} replicas stream from the primary within maximumLagOnFailover`;
-    if (spec.postgres.synchronousMode && replicas > 0) {
-      // Until Patroni names a synchronous standby, commits are not yet protected and a switchover is refused.
-      const sync = await c.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'");
-      if (Number(sync.rows[0]?.n ?? 0) < 1) return 'no synchronous standby is chosen yet';
-    }
-    return undefined;
-  });
+        // Only members count: pg_basebackup's own WAL stream also shows up as 'streaming'.
+        [spec.postgres.maximumLagOnFailover, spec.nodes.map((n) => n.name)],
+      );
+      const streaming = Number(s.rows[0]?.streaming ?? 0);
+      if (streaming < replicas)
+        return `${streaming} of ${replicas} replicas stream from the primary within maximumLagOnFailover`;
+      if (spec.postgres.synchronousMode && replicas > 0) {
+        // Until Patroni names a synchronous standby, commits are not yet protected and a switchover is refused.
+        const sync = await c.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'",
+        );
+        if (Number(sync.rows[0]?.n ?? 0) < 1) return 'no synchronous standby is chosen yet';
+      }
+      return undefined;
+    });
 }
 
 /** HAProxy routes: exactly one primary server UP, and every replica UP in the replica backend. */
 export function haproxyRoutesProbe(spec: Spec, layout: Layout): Probe {
   return async () => {
     const servers = await showServers(layout.adminSocket);
-    const up = (backend: string) => servers.filter((s) => s.backend === backend && s.status.startsWith('UP')).map((s) => s.server);
+    const up = (backend: string) =>
+      servers.filter((s) => s.backend === backend && s.status.startsWith('UP')).map((s) => s.server);
     const primaries = up(BACKENDS.primary);
     if (primaries.length !== 1) return `HAProxy has ${primaries.length} primary servers UP (want 1)`;
     const replicas = up(BACKENDS.replicas);
@@ -119,11 +146,18 @@ export function patroniMembersProbe(spec: Spec): Probe {
     if (cluster.leader === null) return 'Patroni reports no leader';
     const notRunning = cluster.members.filter((m) => m.state !== 'running' && m.state !== 'streaming');
     if (notRunning.length > 0 || cluster.members.length < spec.nodes.length) {
-      return `Patroni members not running yet: ${spec.nodes.map((n) => n.name).filter((n) => !cluster.members.some((m) => m.name === n && !notRunning.includes(m))).join(', ')}`;
+      return `Patroni members not running yet: ${spec.nodes
+        .map((n) => n.name)
+        .filter((n) => !cluster.members.some((m) => m.name === n && !notRunning.includes(m)))
+        .join(', ')}`;
     }
     // Patroni writes its `sync` key a loop after PostgreSQL reports a sync standby; until then it
     // refuses switchovers, so a platform in synchronous mode is not ready before that.
-    if (spec.postgres.synchronousMode && spec.nodes.length > 1 && !cluster.members.some((m) => m.role === 'sync_standby')) {
+    if (
+      spec.postgres.synchronousMode &&
+      spec.nodes.length > 1 &&
+      !cluster.members.some((m) => m.role === 'sync_standby')
+    ) {
       return 'Patroni has not named a synchronous standby yet';
     }
     // Lag itself is checked live through pg_stat_replication; Patroni's figure trails by a loop or two.
@@ -134,8 +168,12 @@ export function patroniMembersProbe(spec: Spec): Probe {
 /** The router answers and routes the primary to the leader Patroni names. */
 export function routerProbe(spec: Spec): Probe {
   return async () => {
-    const res = await fetch(`http://${spec.local.bindAddress}:${spec.router.port}/status`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`http://${spec.local.bindAddress}:${spec.router.port}/status`, {
+      signal: AbortSignal.timeout(1000),
+    });
     const view = (await res.json()) as { leader: string | null; routedTo: string | null };
-    return view.leader !== null && view.routedTo === view.leader ? undefined : `the router routes to ${view.routedTo ?? 'nobody'} (leader key: ${view.leader ?? 'none'})`;
+    return view.leader !== null && view.routedTo === view.leader
+      ? undefined
+      : `the router routes to ${view.routedTo ?? 'nobody'} (leader key: ${view.leader ?? 'none'})`;
   };
 }

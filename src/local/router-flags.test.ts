@@ -8,8 +8,16 @@ import { layoutOf } from './layout.js';
 import { routerFlags } from './router-flags.js';
 
 const load = (text: string) => loadSpec(text, { source: 't', defaultStateDir: (n) => `/srv/${n}` });
-const parse = (flags: string[]) => routerSettingsFromFlags(parseArgs({ args: flags, options: Object.fromEntries(
-  flags.filter((f) => f.startsWith('--')).map((f) => [f.slice(2), { type: 'string' as const }])), strict: true }).values as FlagValues);
+const parse = (flags: string[]) =>
+  routerSettingsFromFlags(
+    parseArgs({
+      args: flags,
+      options: Object.fromEntries(
+        flags.filter((f) => f.startsWith('--')).map((f) => [f.slice(2), { type: 'string' as const }]),
+      ),
+      strict: true,
+    }).values as FlagValues,
+  );
 
 describe('routerFlags', () => {
   test('the default spec: three etcd members over http, the admin socket, the router port', () => {
@@ -25,13 +33,22 @@ describe('routerFlags', () => {
   });
 
   test('https etcd, another namespace, name, base port and reconcile interval', () => {
-    const spec = load('name: shop\netcd:\n  scheme: https\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n');
+    const spec = load(
+      'name: shop\netcd:\n  scheme: https\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n',
+    );
     const flags = routerFlags(spec, layoutOf(spec.local.stateDir));
     const s = parse([...flags, '--poll-ms', '500']);
     assert.equal(s.etcd[0], 'https://127.0.0.1:20010');
     assert.equal(s.prefix, '/db/shop/');
-    assert.deepEqual(s.etcdTls, { caFile: '/srv/shop/certs/ca.crt', certFile: '/srv/shop/certs/etcd.crt', keyFile: '/srv/shop/certs/etcd.key' });
+    assert.deepEqual(s.etcdTls, {
+      caFile: '/srv/shop/certs/ca.crt',
+      certFile: '/srv/shop/certs/etcd.crt',
+      keyFile: '/srv/shop/certs/etcd.key',
+    });
     assert.equal(s.reconcileIntervalMs, 2000);
-    assert.deepEqual(s.poll, { intervalMs: 500, patroniApis: ['http://127.0.0.1:20040', 'http://127.0.0.1:20041', 'http://127.0.0.1:20042'] });
+    assert.deepEqual(s.poll, {
+      intervalMs: 500,
+      patroniApis: ['http://127.0.0.1:20040', 'http://127.0.0.1:20041', 'http://127.0.0.1:20042'],
+    });
   });
 });

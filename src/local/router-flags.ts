@@ -6,14 +6,24 @@ import type { Layout } from './layout.js';
 
 export function routerFlags(spec: Spec, layout: Layout): string[] {
   const flags = [
-    '--target', 'haproxy',
-    '--etcd', etcdClientUrls(spec).join(','),
-    '--dcs-namespace', spec.etcd.namespace,
-    '--scope', spec.name,
-    '--haproxy-socket', layout.adminSocket,
-    '--listen', `${spec.local.bindAddress}:${spec.router.port}`,
-    '--reconcile-ms', String(spec.router.reconcileIntervalMs),
-    '--patroni-apis', patroniApis(spec).map((a) => a.apiUrl).join(','),
+    '--target',
+    'haproxy',
+    '--etcd',
+    etcdClientUrls(spec).join(','),
+    '--dcs-namespace',
+    spec.etcd.namespace,
+    '--scope',
+    spec.name,
+    '--haproxy-socket',
+    layout.adminSocket,
+    '--listen',
+    `${spec.local.bindAddress}:${spec.router.port}`,
+    '--reconcile-ms',
+    String(spec.router.reconcileIntervalMs),
+    '--patroni-apis',
+    patroniApis(spec)
+      .map((a) => a.apiUrl)
+      .join(','),
   ];
   if (spec.etcd.scheme === 'https') {
     const tls = etcdTlsFiles(layout.certsDir);

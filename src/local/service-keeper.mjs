@@ -26,7 +26,8 @@ const log = (text) => process.stdout.write(`${new Date().toISOString()} [gardeno
 
 function databaseEnv() {
   const { superuserPassword } = JSON.parse(readFileSync(opts.secrets, 'utf8'));
-  const url = (hostPort) => `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(superuserPassword)}@${hostPort}/postgres`;
+  const url = (hostPort) =>
+    `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(superuserPassword)}@${hostPort}/postgres`;
   return {
     ...(needs.has('primary') ? { DATABASE_URL: url(opts.primary) } : {}),
     ...(needs.has('replicas') ? { DATABASE_READ_URL: url(opts.replicas) } : {}),
@@ -36,7 +37,9 @@ function databaseEnv() {
 // If the keeper is killed (-9), the service must not live on as an orphan holding its port:
 // setpriv (util-linux) asks the kernel to send it SIGTERM when its parent dies.
 const SETPRIV = '/usr/bin/setpriv';
-const [file, argv2] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+const [file, argv2] = existsSync(SETPRIV)
+  ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]]
+  : [command, args];
 
 function start() {
   const startedAt = Date.now();

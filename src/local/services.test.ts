@@ -5,10 +5,13 @@ import { loadSpec, type Spec } from '../spec/index.js';
 import { layoutOf } from './layout.js';
 import { buildServiceComponents } from './services.js';
 
-const spec = loadSpec(`services:
+const spec = loadSpec(
+  `services:
   - { name: api, command: [node, server.js], cwd: /srv/app, port: 18080, needs: [replicas], env: { LOG_LEVEL: debug } }
   - { name: k8s-only, image: "a/b:1", port: 8080 }
-`, { source: 't', defaultStateDir: (n) => `/srv/state/${n}` });
+`,
+  { source: 't', defaultStateDir: (n) => `/srv/state/${n}` },
+);
 
 describe('buildServiceComponents', () => {
   test('one keeper-supervised component per local service, with its port, env and log', () => {
@@ -25,7 +28,11 @@ describe('buildServiceComponents', () => {
     const args = api!.launch.args;
     assert.match(args[0]!, /service-keeper\.mjs$/);
     assert.deepEqual(args.slice(args.indexOf('--') + 1), ['node', 'server.js']);
-    assert.equal(args[args.indexOf('--secrets') + 1], layout.secretsFile, 'the keeper reads the password from the 0600 file');
+    assert.equal(
+      args[args.indexOf('--secrets') + 1],
+      layout.secretsFile,
+      'the keeper reads the password from the 0600 file',
+    );
     assert.equal(args[args.indexOf('--needs') + 1], 'replicas');
     assert.equal(args[args.indexOf('--primary') + 1], '127.0.0.1:15400');
     assert.ok(!JSON.stringify(api!.launch).includes('DATABASE_URL'), 'no URL (and so no password) in argv or env');

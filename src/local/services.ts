@@ -15,24 +15,49 @@ export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Reco
   const host = spec.local.bindAddress;
   // A spec stored by a gardenos from before the app layer has no services key (status/down read it).
   const services = (spec.services as Spec['services'] | undefined) ?? [];
-  return services.filter((s) => s.command).map((s): ComponentSpec => {
-    const id = `service-${s.name}`;
-    return {
-      id, kind: 'service', member: s.name, pidFile: layout.pidFile(id), ports: [s.port],
-      launch: {
-        command: process.execPath,
-        args: [
-          KEEPER, '--name', s.name, '--secrets', layout.secretsFile, '--user', spec.postgres.superuser,
-          '--primary', `${host}:${spec.haproxy.primaryPort}`, '--replicas', `${host}:${spec.haproxy.replicaPort}`,
-          '--needs', s.needs.join(','), '--', ...s.command!,
-        ],
-        // node itself first on PATH, so a service command of `node ...` finds the same runtime.
-        env: { ...baseEnv, PATH: `${dirname(process.execPath)}:${baseEnv.PATH ?? ''}`, HOME: layout.root, ...s.env, PORT: String(s.port), HOST: host },
-        cwd: s.cwd ?? layout.root,
-        logFile: layout.logFile(id),
-      },
-    };
-  });
+  return services
+    .filter((s) => s.command)
+    .map((s): ComponentSpec => {
+      const id = `service-${s.name}`;
+      return {
+        id,
+        kind: 'service',
+        member: s.name,
+        pidFile: layout.pidFile(id),
+        ports: [s.port],
+        launch: {
+          command: process.execPath,
+          args: [
+            KEEPER,
+            '--name',
+            s.name,
+            '--secrets',
+            layout.secretsFile,
+            '--user',
+            spec.postgres.superuser,
+            '--primary',
+            `${host}:${spec.haproxy.primaryPort}`,
+            '--replicas',
+            `${host}:${spec.haproxy.replicaPort}`,
+            '--needs',
+            s.needs.join(','),
+            '--',
+            ...s.command!,
+          ],
+          // node itself first on PATH, so a service command of `node ...` finds the same runtime.
+          env: {
+            ...baseEnv,
+            PATH: `${dirname(process.execPath)}:${baseEnv.PATH ?? ''}`,
+            HOME: layout.root,
+            ...s.env,
+            PORT: String(s.port),
+            HOST: host,
+          },
+          cwd: s.cwd ?? layout.root,
+          logFile: layout.logFile(id),
+        },
+      };
+    });
 }
 
 /** Every local service answers 200 on its health path. */
@@ -43,7 +68,8 @@ export function servicesHealthyProbe(spec: Spec): Probe {
     for (const s of local) {
       const url = `http://${spec.local.bindAddress}:${s.port}${s.healthPath}`;
       const res = await fetch(url, { signal: AbortSignal.timeout(1500) }).catch((err: Error) => err);
-      if (res instanceof Error || res.status !== 200) sick.push(`${s.name} (${res instanceof Error ? res.message : `HTTP ${res.status}`})`);
+      if (res instanceof Error || res.status !== 200)
+        sick.push(`${s.name} (${res instanceof Error ? res.message : `HTTP ${res.status}`})`);
     }
     return sick.length === 0 ? undefined : `services not healthy yet: ${sick.join(', ')}`;
   };

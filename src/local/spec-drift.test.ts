@@ -9,15 +9,26 @@ const stored = (text: string) => JSON.parse(JSON.stringify(load(text))) as Recor
 
 describe('relevantDifferences', () => {
   test('k8s and routing changes do not matter locally', () => {
-    assert.deepEqual(relevantDifferences(stored(''), load('k8s: { namespace: other, etcdEndpoints: [e:2379] }\nrouting: { host: x.example }\n')), []);
+    assert.deepEqual(
+      relevantDifferences(
+        stored(''),
+        load('k8s: { namespace: other, etcdEndpoints: [e:2379] }\nrouting: { host: x.example }\n'),
+      ),
+      [],
+    );
   });
   test('a spec stored before the app layer existed equals supabase off and no services', () => {
-    const old = Object.fromEntries(Object.entries(stored('')).filter(([k]) => !['k8s', 'supabase', 'services', 'routing'].includes(k)));
+    const old = Object.fromEntries(
+      Object.entries(stored('')).filter(([k]) => !['k8s', 'supabase', 'services', 'routing'].includes(k)),
+    );
     assert.deepEqual(relevantDifferences(old, load('')), []);
     assert.deepEqual(relevantDifferences(old, load('supabase: { enabled: true }\n')), ['supabase']);
   });
   test('changing services, Supabase or the database still counts', () => {
-    assert.deepEqual(relevantDifferences(stored(''), load('services:\n  - { name: api, command: [x], port: 18080 }\n')), ['services[0]']);
+    assert.deepEqual(
+      relevantDifferences(stored(''), load('services:\n  - { name: api, command: [x], port: 18080 }\n')),
+      ['services[0]'],
+    );
     assert.deepEqual(relevantDifferences(stored(''), load('postgres: { ttl: 30 }\n')), ['postgres.ttl']);
   });
 });

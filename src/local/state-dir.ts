@@ -1,13 +1,26 @@
 // The state dir on disk: its format marker, the effective spec it was created with, secrets, config files.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
 import { loadSpec, type Spec } from '../spec/index.js';
 import { STATE_FORMAT, type Layout } from './layout.js';
 import type { OsUser } from './os-user.js';
 
-export interface StateMarker { format: number; name: string; createdAt: string }
+export interface StateMarker {
+  format: number;
+  name: string;
+  createdAt: string;
+}
 
 export function readStateMarker(layout: Layout): StateMarker | undefined {
   if (!existsSync(layout.stateFile)) return undefined;
@@ -15,14 +28,23 @@ export function readStateMarker(layout: Layout): StateMarker | undefined {
   try {
     marker = JSON.parse(readFileSync(layout.stateFile, 'utf8')) as Partial<StateMarker>;
   } catch (cause) {
-    throw new GardenError('STATE_VERSION', `${layout.stateFile} is not valid JSON, so ${layout.root} cannot be trusted as a gardenos state dir.`, {
-      hint: `move ${layout.root} aside, or delete it with \`gardenos down --purge --yes --state-dir ${layout.root}\` if its data is not needed`, cause,
-    });
+    throw new GardenError(
+      'STATE_VERSION',
+      `${layout.stateFile} is not valid JSON, so ${layout.root} cannot be trusted as a gardenos state dir.`,
+      {
+        hint: `move ${layout.root} aside, or delete it with \`gardenos down --purge --yes --state-dir ${layout.root}\` if its data is not needed`,
+        cause,
+      },
+    );
   }
   if (marker.format !== STATE_FORMAT) {
-    throw new GardenError('STATE_VERSION', `${layout.root} was written by a gardenos with state format ${String(marker.format)}; this one reads format ${STATE_FORMAT}.`, {
-      hint: 'use the gardenos version that created it, or back up your data and remove the state dir',
-    });
+    throw new GardenError(
+      'STATE_VERSION',
+      `${layout.root} was written by a gardenos with state format ${String(marker.format)}; this one reads format ${STATE_FORMAT}.`,
+      {
+        hint: 'use the gardenos version that created it, or back up your data and remove the state dir',
+      },
+    );
   }
   return marker as StateMarker;
 }
@@ -32,9 +54,13 @@ export function assertUsableStateDir(layout: Layout): void {
   if (existsSync(layout.root) && !existsSync(layout.stateFile)) {
     const entries = readdirSafe(layout.root);
     if (entries.length > 0) {
-      throw new GardenError('STATE_DIR', `${layout.root} exists and is not empty, but it is not a gardenos state dir (no state.json).`, {
-        hint: 'choose another state dir with `--state-dir` or local.stateDir, or empty that directory',
-      });
+      throw new GardenError(
+        'STATE_DIR',
+        `${layout.root} exists and is not empty, but it is not a gardenos state dir (no state.json).`,
+        {
+          hint: 'choose another state dir with `--state-dir` or local.stateDir, or empty that directory',
+        },
+      );
     }
   }
 }
@@ -53,24 +79,37 @@ function readdirSafe(dir: string): string[] {
  */
 export function readStoredSpec(layout: Layout): Spec | undefined {
   if (!existsSync(layout.specFile)) return undefined;
-  return loadSpec(readFileSync(layout.specFile, 'utf8'), { source: layout.specFile, defaultStateDir: () => layout.root });
+  return loadSpec(readFileSync(layout.specFile, 'utf8'), {
+    source: layout.specFile,
+    defaultStateDir: () => layout.root,
+  });
 }
 
 /** Paths whose values differ between two specs (for "the spec changed since the platform was created"). */
 export function specDifferences(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => specDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k],
-      Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+    return keys.flatMap((k) =>
+      specDifferences(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k,
+      ),
+    );
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [path || '(top level)'];
 }
 
 export function createStateDir(layout: Layout, spec: Spec): void {
-  for (const dir of [layout.root, layout.logsDir, layout.runDir, layout.haproxyDir]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [layout.root, layout.logsDir, layout.runDir, layout.haproxyDir])
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(layout.root, 0o755);
   writeAtomic(layout.specFile, JSON.stringify(spec, null, 2) + '\n', 0o644);
-  writeAtomic(layout.stateFile, JSON.stringify({ format: STATE_FORMAT, name: spec.name, createdAt: new Date().toISOString() }) + '\n', 0o644);
+  writeAtomic(
+    layout.stateFile,
+    JSON.stringify({ format: STATE_FORMAT, name: spec.name, createdAt: new Date().toISOString() }) + '\n',
+    0o644,
+  );
 }
 
 function newPassword(): string {

@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
-import { applyBootstrap, assertSupabaseSecrets, generateSupabaseSecrets, type SupabaseSecrets } from '../supabase/index.js';
+import {
+  applyBootstrap,
+  assertSupabaseSecrets,
+  generateSupabaseSecrets,
+  type SupabaseSecrets,
+} from '../supabase/index.js';
 import type { Layout } from './layout.js';
 import { withPg } from './readiness.js';
 import { writeAtomic } from './state-dir.js';

@@ -24,7 +24,10 @@ export interface StopOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SupervisedProcess {
-  constructor(readonly spec: ComponentSpec, private readonly runner: ProcessRunner) {}
+  constructor(
+    readonly spec: ComponentSpec,
+    private readonly runner: ProcessRunner,
+  ) {}
 
   get id(): string {
     return this.spec.id;
@@ -38,7 +41,9 @@ export class SupervisedProcess {
 
   async start(): Promise<ProcessIdentity> {
     const id = await this.runner.launch(this.spec.launch);
-    writeFileSync(this.spec.pidFile, JSON.stringify({ ...id, command: this.spec.launch.command }) + '\n', { mode: 0o644 });
+    writeFileSync(this.spec.pidFile, JSON.stringify({ ...id, command: this.spec.launch.command }) + '\n', {
+      mode: 0o644,
+    });
     return id;
   }
 

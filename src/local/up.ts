@@ -4,7 +4,14 @@ import { PATRONI_LAUNCHER } from './install-paths.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
-import { archiveCommand, etcdPeerUrl, localTopology, renderHaproxyConfig, renderPatroniConfig, type PlatformSecrets } from '../render/index.js';
+import {
+  archiveCommand,
+  etcdPeerUrl,
+  localTopology,
+  renderHaproxyConfig,
+  renderPatroniConfig,
+  type PlatformSecrets,
+} from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
@@ -17,10 +24,23 @@ import { servicesHealthyProbe } from './services.js';
 import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
-import { etcdHealthyProbe, haproxyRoutesProbe, patroniMembersProbe, primaryAndReplicasProbe, routerProbe, waitUntil } from './readiness.js';
+import {
+  etcdHealthyProbe,
+  haproxyRoutesProbe,
+  patroniMembersProbe,
+  primaryAndReplicasProbe,
+  routerProbe,
+  waitUntil,
+} from './readiness.js';
 import type { Reporter } from './reporter.js';
 import {
-  assertUsableStateDir, createStateDir, ensureOwnedDir, loadOrCreateSecrets, readStateMarker, readStoredSpec, writeAtomic,
+  assertUsableStateDir,
+  createStateDir,
+  ensureOwnedDir,
+  loadOrCreateSecrets,
+  readStateMarker,
+  readStoredSpec,
+  writeAtomic,
 } from './state-dir.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
@@ -48,10 +68,17 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   const { layout } = platform;
   const fresh = preflightStateDir(platform, pgUser);
   const missing = platform.processes.filter((p) => !p.running());
-  await assertPortsFree(spec.local.bindAddress, missing.flatMap((p) => p.spec.ports.map((port) => ({ port, owner: p.spec.member }))));
-  done(`${Object.entries(binaries.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  await assertPortsFree(
+    spec.local.bindAddress,
+    missing.flatMap((p) => p.spec.ports.map((port) => ({ port, owner: p.spec.member }))),
+  );
+  done(
+    `${Object.entries(binaries.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
 
-  if (missing.length === 0 && await isReadyNow(platform)) {
+  if (missing.length === 0 && (await isReadyNow(platform))) {
     return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
   }
 
@@ -69,8 +96,11 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await startKind(platform, 'patroni', started, reporter);
     await startKind(platform, 'haproxy', started, reporter);
     await startKind(platform, 'router', started, reporter);
-    await wait(`primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
-      primaryAndReplicasProbe(spec, secrets), 'patroni');
+    await wait(
+      `primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
+      primaryAndReplicasProbe(spec, secrets),
+      'patroni',
+    );
     await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
     await wait('Patroni reports every member running', patroniMembersProbe(spec), 'patroni');
     if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
@@ -79,11 +109,17 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
       doneSupabase(await applyLocalSupabase(spec, layout, secrets));
     }
     await startKind(platform, 'service', started, reporter);
-    if (spec.services.some((s) => s.command)) await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
+    if (spec.services.some((s) => s.command))
+      await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
   } catch (err) {
     throw await rollBack(platform, started, fresh, err);
   }
-  return { outcome: fresh ? 'created' : 'healed', started: started.map((p) => p.id), elapsedMs: Date.now() - t0, platform };
+  return {
+    outcome: fresh ? 'created' : 'healed',
+    started: started.map((p) => p.id),
+    elapsedMs: Date.now() - t0,
+    platform,
+  };
 }
 
 /** Returns whether the state dir is new. Refuses foreign dirs, other formats and a changed spec. */
@@ -95,26 +131,42 @@ function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined):
     const stored = readStoredSpec(layout);
     const diffs = relevantDifferences(stored, spec);
     if (diffs.length > 0) {
-      throw new GardenError('CLUSTER_STATE', `The platform in ${layout.root} was created from a different spec; changed: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.`, {
-        hint: 'restore the original values, or recreate the platform with `gardenos down --purge --yes` (deletes its data) and `gardenos up`',
-      });
+      throw new GardenError(
+        'CLUSTER_STATE',
+        `The platform in ${layout.root} was created from a different spec; changed: ${diffs.slice(0, 8).join(', ')}${diffs.length > 8 ? ', ...' : ''}.`,
+        {
+          hint: 'restore the original values, or recreate the platform with `gardenos down --purge --yes` (deletes its data) and `gardenos up`',
+        },
+      );
     }
   }
   if (pgUser) assertReachableBy(layout.root, pgUser);
-  const longest = [layout.adminSocket, ...spec.nodes.map((n) => `${layout.nodeRunDir(n.name)}/.s.PGSQL.${n.pgPort}`)]
-    .reduce((a, b) => (b.length > a.length ? b : a));
+  const longest = [
+    layout.adminSocket,
+    ...spec.nodes.map((n) => `${layout.nodeRunDir(n.name)}/.s.PGSQL.${n.pgPort}`),
+  ].reduce((a, b) => (b.length > a.length ? b : a));
   if (longest.length > MAX_SOCKET_PATH) {
-    throw new GardenError('STATE_DIR', `The state dir ${layout.root} is too deep: the socket ${longest} is ${longest.length} characters, and Unix sockets allow about ${MAX_SOCKET_PATH}.`, {
-      hint: 'choose a shorter --state-dir (local.stateDir)',
-    });
+    throw new GardenError(
+      'STATE_DIR',
+      `The state dir ${layout.root} is too deep: the socket ${longest} is ${longest.length} characters, and Unix sockets allow about ${MAX_SOCKET_PATH}.`,
+      {
+        hint: 'choose a shorter --state-dir (local.stateDir)',
+      },
+    );
   }
   return !marker;
 }
 
-function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: PlatformSecrets, pgUser: OsUser | undefined): void {
+function writeConfigs(
+  platform: LocalPlatform,
+  binaries: Binaries,
+  secrets: PlatformSecrets,
+  pgUser: OsUser | undefined,
+): void {
   const { spec, layout } = platform;
   const topology = localTopology(spec);
-  const etcdTls = spec.etcd.scheme === 'https' ? ensureEtcdCerts(layout.certsDir, spec.local.bindAddress, pgUser) : undefined;
+  const etcdTls =
+    spec.etcd.scheme === 'https' ? ensureEtcdCerts(layout.certsDir, spec.local.bindAddress, pgUser) : undefined;
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
   const backup = writeBackupFiles(spec, layout, pgUser);
@@ -123,8 +175,13 @@ function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: Plat
     ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
     ensureOwnedDir(layout.nodeRunDir(node.name), 0o700, pgUser);
     const text = renderPatroniConfig({
-      spec, topology, node, secrets,
-      dataDir: layout.pgDataDir(node.name), binDir: binaries.pgBinDir, runDir: layout.nodeRunDir(node.name),
+      spec,
+      topology,
+      node,
+      secrets,
+      dataDir: layout.pgDataDir(node.name),
+      binDir: binaries.pgBinDir,
+      runDir: layout.nodeRunDir(node.name),
       ...(etcdTls ? { etcdTls } : {}),
       ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
     });
@@ -132,10 +189,19 @@ function writeConfigs(platform: LocalPlatform, binaries: Binaries, secrets: Plat
     writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);
   }
   mkdirSync(layout.haproxyDir, { recursive: true });
-  writeAtomic(layout.haproxyConfig, renderHaproxyConfig({ spec, topology, adminSocket: layout.adminSocket, host: spec.local.bindAddress }), 0o644);
+  writeAtomic(
+    layout.haproxyConfig,
+    renderHaproxyConfig({ spec, topology, adminSocket: layout.adminSocket, host: spec.local.bindAddress }),
+    0o644,
+  );
 }
 
-async function startKind(platform: LocalPlatform, kind: SupervisedProcess['spec']['kind'], started: SupervisedProcess[], reporter: Reporter): Promise<void> {
+async function startKind(
+  platform: LocalPlatform,
+  kind: SupervisedProcess['spec']['kind'],
+  started: SupervisedProcess[],
+  reporter: Reporter,
+): Promise<void> {
   const todo = platform.processes.filter((p) => p.spec.kind === kind && !p.running());
   if (todo.length === 0) return;
   const done = reporter.step(`start ${todo.map((p) => p.spec.member).join(', ')}`);
@@ -168,16 +234,27 @@ async function waitForEtcdPeer(platform: LocalPlatform, member: string): Promise
   }
 }
 
-async function stepWait(reporter: Reporter, what: string, probe: () => Promise<string | undefined>, timeoutMs: number,
-  platform: LocalPlatform, mustLive: SupervisedProcess[], logKind: string): Promise<void> {
+async function stepWait(
+  reporter: Reporter,
+  what: string,
+  probe: () => Promise<string | undefined>,
+  timeoutMs: number,
+  platform: LocalPlatform,
+  mustLive: SupervisedProcess[],
+  logKind: string,
+): Promise<void> {
   const done = reporter.step(`wait: ${what}`);
-  await waitUntil(async () => {
-    assertAllAlive(mustLive);
-    return probe();
-  }, {
-    timeoutMs, what,
-    hint: `look at the logs with \`gardenos logs ${logKind}\` (files in ${platform.layout.logsDir})`,
-  });
+  await waitUntil(
+    async () => {
+      assertAllAlive(mustLive);
+      return probe();
+    },
+    {
+      timeoutMs,
+      what,
+      hint: `look at the logs with \`gardenos logs ${logKind}\` (files in ${platform.layout.logsDir})`,
+    },
+  );
   done();
 }
 
@@ -186,14 +263,23 @@ function assertAllAlive(processes: SupervisedProcess[]): void {
   const dead = processes.find((p) => !p.running());
   if (!dead) return;
   const tail = lastLines(dead.spec.launch.logFile, 6);
-  throw new GardenError('START_FAILED', `${dead.spec.member} (${dead.spec.kind}) exited during start-up. Its last log lines:\n${tail}`, {
-    hint: `read the whole log with \`gardenos logs ${dead.spec.member}\` (${dead.spec.launch.logFile})`,
-  });
+  throw new GardenError(
+    'START_FAILED',
+    `${dead.spec.member} (${dead.spec.kind}) exited during start-up. Its last log lines:\n${tail}`,
+    {
+      hint: `read the whole log with \`gardenos logs ${dead.spec.member}\` (${dead.spec.launch.logFile})`,
+    },
+  );
 }
 
 function lastLines(file: string, n: number): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-n)
+      .map((l) => `    ${l}`)
+      .join('\n');
   } catch {
     return '    (no log)';
   }
@@ -204,7 +290,12 @@ async function isReadyNow(platform: LocalPlatform): Promise<boolean> {
   const { spec, layout } = platform;
   const secrets = loadOrCreateSecrets(layout);
   try {
-    const probes = [etcdHealthyProbe(spec, etcdClientTls(platform)), primaryAndReplicasProbe(spec, secrets), haproxyRoutesProbe(spec, layout), patroniMembersProbe(spec)];
+    const probes = [
+      etcdHealthyProbe(spec, etcdClientTls(platform)),
+      primaryAndReplicasProbe(spec, secrets),
+      haproxyRoutesProbe(spec, layout),
+      patroniMembersProbe(spec),
+    ];
     if (spec.router.enabled) probes.push(routerProbe(spec));
     for (const probe of probes) {
       if ((await probe()) !== undefined) return false;
@@ -216,12 +307,16 @@ async function isReadyNow(platform: LocalPlatform): Promise<boolean> {
 }
 
 /** Stops what this run started (newest first); a fresh platform's state dir goes too, its logs are kept. */
-async function rollBack(platform: LocalPlatform, started: SupervisedProcess[], fresh: boolean, err: unknown): Promise<unknown> {
+async function rollBack(
+  platform: LocalPlatform,
+  started: SupervisedProcess[],
+  fresh: boolean,
+  err: unknown,
+): Promise<unknown> {
   for (const p of [...started].reverse()) await p.stop({ graceMs: 5000 }).catch(() => undefined);
   const { layout } = platform;
-  let leftBehind = started.length > 0
-    ? `the ${started.length} processes this run started were stopped again`
-    : 'nothing was started';
+  let leftBehind =
+    started.length > 0 ? `the ${started.length} processes this run started were stopped again` : 'nothing was started';
   if (fresh && existsSync(layout.root)) {
     const keptLogs = join(tmpdir(), `gardenos-${platform.spec.name}-failed-${Date.now()}`);
     if (existsSync(layout.logsDir)) cpSync(layout.logsDir, keptLogs, { recursive: true });
@@ -229,9 +324,16 @@ async function rollBack(platform: LocalPlatform, started: SupervisedProcess[], f
     leftBehind += `; the new state dir was removed (logs kept in ${keptLogs})`;
   }
   if (isGardenError(err)) {
-    return new GardenError(err.code, err.message, { hint: err.hint, cause: err.cause, leftBehind, exitCode: err.exitCode });
+    return new GardenError(err.code, err.message, {
+      hint: err.hint,
+      cause: err.cause,
+      leftBehind,
+      exitCode: err.exitCode,
+    });
   }
   return new GardenError('START_FAILED', `gardenos up failed: ${(err as Error).message}`, {
-    hint: 'read the logs named above; this is likely a bug if they show nothing', cause: err, leftBehind,
+    hint: 'read the logs named above; this is likely a bug if they show nothing',
+    cause: err,
+    leftBehind,
   });
 }

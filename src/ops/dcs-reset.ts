@@ -15,24 +15,30 @@ export interface DcsResetPlan {
 
 /** Any HTTP answer from /patroni counts as alive; only a refused or timed-out connection does not. */
 export async function livePatroniMembers(spec: Spec, timeoutMs = 1500): Promise<string[]> {
-  const answers = await Promise.all(patroniApis(spec).map(async (n) => {
-    try {
-      const res = await fetch(`${n.apiUrl}/patroni`, { signal: AbortSignal.timeout(timeoutMs) });
-      await res.body?.cancel();
-      return n.name;
-    } catch {
-      return undefined;
-    }
-  }));
+  const answers = await Promise.all(
+    patroniApis(spec).map(async (n) => {
+      try {
+        const res = await fetch(`${n.apiUrl}/patroni`, { signal: AbortSignal.timeout(timeoutMs) });
+        await res.body?.cancel();
+        return n.name;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
   return answers.filter((n): n is string => n !== undefined);
 }
 
 export async function planDcsReset(spec: Spec, client: Etcd3, opts: { force: boolean }): Promise<DcsResetPlan> {
   const liveMembers = await livePatroniMembers(spec);
   if (liveMembers.length > 0 && !opts.force) {
-    throw new GardenError('CLUSTER_STATE', `Patroni still answers on ${liveMembers.join(', ')}; resetting the DCS under a running cluster makes Patroni rewrite the keys or split the cluster. Nothing was changed.`, {
-      hint: 'stop the Patroni members first; if they are stuck ("waiting for leader to bootstrap") and you have read `gardenos dcs show`, pass --force, then restart them with `gardenos down` and `gardenos up`',
-    });
+    throw new GardenError(
+      'CLUSTER_STATE',
+      `Patroni still answers on ${liveMembers.join(', ')}; resetting the DCS under a running cluster makes Patroni rewrite the keys or split the cluster. Nothing was changed.`,
+      {
+        hint: 'stop the Patroni members first; if they are stuck ("waiting for leader to bootstrap") and you have read `gardenos dcs show`, pass --force, then restart them with `gardenos down` and `gardenos up`',
+      },
+    );
   }
   return { snapshot: await readScope(client, scopePrefix(spec)), liveMembers };
 }
@@ -42,8 +48,17 @@ export function writeDcsBackup(dir: string, spec: Spec, snapshot: ScopeSnapshot,
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `dcs-${spec.name}-${now.toISOString().replace(/[:.]/g, '-')}.json`);
   const body = {
-    scope: spec.name, prefix: snapshot.prefix, revision: snapshot.revision, takenAt: now.toISOString(),
-    keys: snapshot.keys.map((k) => ({ key: k.key, value: k.value, valueBase64: Buffer.from(k.value).toString('base64'), modRevision: k.modRevision, lease: k.lease })),
+    scope: spec.name,
+    prefix: snapshot.prefix,
+    revision: snapshot.revision,
+    takenAt: now.toISOString(),
+    keys: snapshot.keys.map((k) => ({
+      key: k.key,
+      value: k.value,
+      valueBase64: Buffer.from(k.value).toString('base64'),
+      modRevision: k.modRevision,
+      lease: k.lease,
+    })),
   };
   writeFileSync(path, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   return path;

@@ -17,14 +17,27 @@ export interface PlatformStatus {
     scope: string;
     leader: string | null;
     members: {
-      name: string; role: string; state: string; timeline: number | null; lagBytes: number | null;
-      host: string; port: number; apiURL: string;
+      name: string;
+      role: string;
+      state: string;
+      timeline: number | null;
+      lagBytes: number | null;
+      host: string;
+      port: number;
+      apiURL: string;
     }[];
   };
   haproxy: { statsURL: string; backends: { name: string; servers: { name: string; status: string }[] }[] };
   endpoints: { primary: { host: string; port: number }; replicas: { host: string; port: number } };
   /** The router's own view (GET /status), null when the router is disabled. */
-  router: { url: string; reachable: boolean; leader: string | null; routedTo: string | null; lastDecision: string | null; watchErrors: number } | null;
+  router: {
+    url: string;
+    reachable: boolean;
+    leader: string | null;
+    routedTo: string | null;
+    lastDecision: string | null;
+    watchErrors: number;
+  } | null;
 }
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
@@ -40,7 +53,9 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   const [etcd, cluster, servers, router] = await Promise.all([
     anyRunning
       ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
-      : Promise.resolve(etcdClientEndpoints(spec).map((e): EtcdMemberStatus => ({ ...e, healthy: false, isLeader: false }))),
+      : Promise.resolve(
+          etcdClientEndpoints(spec).map((e): EtcdMemberStatus => ({ ...e, healthy: false, isLeader: false })),
+        ),
     anyRunning ? new PatroniClusterReader(patroniApis(spec), 1500).read() : Promise.resolve(undefined),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
@@ -56,7 +71,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       role: m?.role ?? 'unknown',
       state: m?.state ?? 'unreachable',
       timeline: m?.timeline ?? null,
-      lagBytes: m?.role === 'leader' ? 0 : liveLag?.get(n.name) ?? patroniLag,
+      lagBytes: m?.role === 'leader' ? 0 : (liveLag?.get(n.name) ?? patroniLag),
       host: n.host,
       port: n.pgPort,
       apiURL: patroniApiUrl(spec, n),
@@ -69,19 +84,40 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     health: 'healthy',
     problems: [],
     processes,
-    etcd: { members: etcd.map((e) => ({ name: e.name, clientURL: e.clientURL, healthy: e.healthy, isLeader: e.isLeader, version: e.version ?? null })) },
+    etcd: {
+      members: etcd.map((e) => ({
+        name: e.name,
+        clientURL: e.clientURL,
+        healthy: e.healthy,
+        isLeader: e.isLeader,
+        version: e.version ?? null,
+      })),
+    },
     postgres: { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members },
     haproxy: {
       statsURL: `http://${host}:${spec.haproxy.statsPort}/stats`,
-      backends: backendNames.map((b) => ({ name: b, servers: servers.filter((s) => s.backend === b).map((s) => ({ name: s.server, status: s.status })) })),
+      backends: backendNames.map((b) => ({
+        name: b,
+        servers: servers.filter((s) => s.backend === b).map((s) => ({ name: s.server, status: s.status })),
+      })),
     },
-    endpoints: { primary: { host, port: spec.haproxy.primaryPort }, replicas: { host, port: spec.haproxy.replicaPort } },
+    endpoints: {
+      primary: { host, port: spec.haproxy.primaryPort },
+      replicas: { host, port: spec.haproxy.replicaPort },
+    },
     router,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
-  if (spec.postgres.synchronousMode && spec.nodes.length > 1 && status.postgres.leader && !members.some((m) => m.role === 'sync_standby')) {
+  if (
+    spec.postgres.synchronousMode &&
+    spec.nodes.length > 1 &&
+    status.postgres.leader &&
+    !members.some((m) => m.role === 'sync_standby')
+  ) {
     // Until Patroni names one, no replica is eligible for promotion: a leader crash now would leave no leader.
-    status.problems.push('synchronous mode: Patroni has not named a synchronous standby (no replica may take over yet)');
+    status.problems.push(
+      'synchronous mode: Patroni has not named a synchronous standby (no replica may take over yet)',
+    );
   }
   status.health = !anyRunning ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
   if (!anyRunning) status.problems = ['no process of this platform is running'];
@@ -98,7 +134,8 @@ async function replayLagFromLeader(platform: LocalPlatform, leader: string): Pro
     const secrets = readSecrets(platform.layout);
     return await withPg(platform.spec, secrets, pgAddress(platform.spec, leader), async (c) => {
       const r = await c.query<{ name: string; lag: string | null }>(
-        'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication');
+        'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication',
+      );
       return new Map(r.rows.filter((row) => row.lag !== null).map((row) => [row.name, Number(row.lag)]));
     });
   } catch {
@@ -111,8 +148,20 @@ async function routerView(url: string, anyRunning: boolean): Promise<PlatformSta
   if (!anyRunning) return down;
   try {
     const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
-    const v = (await res.json()) as { leader: string | null; routedTo: string | null; lastDecision: string | null; watchErrors: number };
-    return { url, reachable: true, leader: v.leader, routedTo: v.routedTo, lastDecision: v.lastDecision, watchErrors: v.watchErrors };
+    const v = (await res.json()) as {
+      leader: string | null;
+      routedTo: string | null;
+      lastDecision: string | null;
+      watchErrors: number;
+    };
+    return {
+      url,
+      reachable: true,
+      leader: v.leader,
+      routedTo: v.routedTo,
+      lastDecision: v.lastDecision,
+      watchErrors: v.watchErrors,
+    };
   } catch {
     return down;
   }
@@ -135,7 +184,9 @@ function findProblems(s: PlatformStatus, maxLag: number): string[] {
   if (s.haproxy.backends.length === 0) problems.push('HAProxy does not answer on its admin socket');
   if (s.router && !s.router.reachable) problems.push('the router does not answer');
   else if (s.router && s.postgres.leader && s.router.routedTo !== s.postgres.leader) {
-    problems.push(`the router routes the primary to ${s.router.routedTo ?? 'nobody'}, but the leader is ${s.postgres.leader}`);
+    problems.push(
+      `the router routes the primary to ${s.router.routedTo ?? 'nobody'}, but the leader is ${s.postgres.leader}`,
+    );
   }
   return problems;
 }

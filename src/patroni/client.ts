@@ -16,7 +16,10 @@ export interface PatroniCluster {
   members: PatroniMember[];
 }
 
-export interface PatroniAuth { username: string; password: string }
+export interface PatroniAuth {
+  username: string;
+  password: string;
+}
 
 const DEFAULT_TIMEOUT_MS = 3000;
 
@@ -28,14 +31,23 @@ const DEFAULT_TIMEOUT_MS = 3000;
 export type PatroniFailure = 'unreachable' | 'dcs-unavailable' | 'refused';
 
 export class PatroniApiError extends GardenError {
-  constructor(readonly failure: PatroniFailure, readonly status: number | undefined, message: string, options: GardenErrorOptions) {
+  constructor(
+    readonly failure: PatroniFailure,
+    readonly status: number | undefined,
+    message: string,
+    options: GardenErrorOptions,
+  ) {
     super('PATRONI_API', message, options);
     this.name = 'PatroniApiError';
   }
 }
 
 export class PatroniClient {
-  constructor(readonly apiUrl: string, private readonly auth?: PatroniAuth, private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
+  constructor(
+    readonly apiUrl: string,
+    private readonly auth?: PatroniAuth,
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {}
 
   async cluster(): Promise<PatroniCluster> {
     const res = await this.request('GET', '/cluster');
@@ -79,17 +91,31 @@ export class PatroniClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      throw new PatroniApiError('unreachable', undefined, `Patroni at ${this.apiUrl} did not answer ${method} ${path}: ${describeCause(cause)}.`, {
-        hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)', cause,
-      });
+      throw new PatroniApiError(
+        'unreachable',
+        undefined,
+        `Patroni at ${this.apiUrl} did not answer ${method} ${path}: ${describeCause(cause)}.`,
+        {
+          hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)',
+          cause,
+        },
+      );
     }
   }
 
   private apiError(what: string, status: number, text: string): PatroniApiError {
     // Patroni's only signal for a failed DCS write is its 503 body ("failed to write failover key into DCS"); read it here, once.
     const failure: PatroniFailure = status === 503 && /DCS/.test(text) ? 'dcs-unavailable' : 'refused';
-    return new PatroniApiError(failure, status, `Patroni at ${this.apiUrl} refused ${what} (HTTP ${status}): ${text.trim()}.`, {
-      hint: status === 401 ? 'the REST API credentials do not match this platform\'s secrets' : 'see `gardenos status` for the cluster state and retry',
-    });
+    return new PatroniApiError(
+      failure,
+      status,
+      `Patroni at ${this.apiUrl} refused ${what} (HTTP ${status}): ${text.trim()}.`,
+      {
+        hint:
+          status === 401
+            ? "the REST API credentials do not match this platform's secrets"
+            : 'see `gardenos status` for the cluster state and retry',
+      },
+    );
   }
 }

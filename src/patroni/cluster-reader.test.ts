@@ -5,7 +5,11 @@ import { GardenError } from '../errors.js';
 import type { PatroniCluster } from './client.js';
 import { PatroniClusterReader, lastReadError, type FetchCluster } from './cluster-reader.js';
 
-const APIS = [{ name: 'pg1', apiUrl: 'http://h:8008' }, { name: 'pg2', apiUrl: 'http://h:8009' }, { name: 'pg3', apiUrl: 'http://h:8010' }];
+const APIS = [
+  { name: 'pg1', apiUrl: 'http://h:8008' },
+  { name: 'pg2', apiUrl: 'http://h:8009' },
+  { name: 'pg3', apiUrl: 'http://h:8010' },
+];
 const HEALTHY: PatroniCluster = {
   members: [
     { name: 'pg1', role: 'leader', state: 'running', host: 'h', port: 5432, timeline: 3 },
@@ -21,7 +25,10 @@ function fake(answers: Record<string, PatroniCluster | undefined>): { fetch: Fet
     fetch: async (url) => {
       asked.push(url);
       const a = answers[url];
-      if (!a) throw new GardenError('PATRONI_API', `Patroni at ${url} did not answer GET /cluster: ECONNREFUSED.`, { hint: 'start it' });
+      if (!a)
+        throw new GardenError('PATRONI_API', `Patroni at ${url} did not answer GET /cluster: ECONNREFUSED.`, {
+          hint: 'start it',
+        });
       return a;
     },
   };
@@ -45,7 +52,13 @@ describe('PatroniClusterReader', () => {
   test('members that do not answer are skipped over and kept as typed errors', async () => {
     const view = await new PatroniClusterReader(APIS, 100, fake({ 'http://h:8010': HEALTHY }).fetch).read();
     assert.equal(view.source, 'pg3');
-    assert.deepEqual(view.errors.map((e) => [e.member, e.error.code]), [['pg1', 'PATRONI_API'], ['pg2', 'PATRONI_API']]);
+    assert.deepEqual(
+      view.errors.map((e) => [e.member, e.error.code]),
+      [
+        ['pg1', 'PATRONI_API'],
+        ['pg2', 'PATRONI_API'],
+      ],
+    );
   });
 
   test('nobody answers: no source, no leader, the last error says why', async () => {
@@ -70,13 +83,17 @@ describe('PatroniClusterReader', () => {
     const view = await new PatroniClusterReader(APIS, 100, f.fetch).read({ accept: (v) => v.leader !== null });
     assert.equal(view.source, 'pg2');
     assert.deepEqual(view.answered, ['pg1', 'pg2']);
-    const none = await new PatroniClusterReader(APIS, 100, fake({ 'http://h:8008': noLeader }).fetch).read({ accept: (v) => v.leader !== null });
+    const none = await new PatroniClusterReader(APIS, 100, fake({ 'http://h:8008': noLeader }).fetch).read({
+      accept: (v) => v.leader !== null,
+    });
     assert.equal(none.source, 'pg1');
     assert.equal(none.leader, null);
   });
 
   test('a non-GardenError from the transport becomes PATRONI_API naming the URL', async () => {
-    const view = await new PatroniClusterReader(APIS.slice(0, 1), 100, async () => { throw new TypeError('fetch failed'); }).read();
+    const view = await new PatroniClusterReader(APIS.slice(0, 1), 100, async () => {
+      throw new TypeError('fetch failed');
+    }).read();
     const err = lastReadError(view)!;
     assert.equal(err.code, 'PATRONI_API');
     assert.ok(err.cause instanceof TypeError);

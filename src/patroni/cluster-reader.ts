@@ -15,7 +15,10 @@ export interface ClusterMember {
 }
 
 /** A member that was asked and did not answer. */
-export interface MemberReadError { member: string; error: GardenError }
+export interface MemberReadError {
+  member: string;
+  error: GardenError;
+}
 
 export interface ClusterView {
   /** The member holding the leader lock (role `leader`), null when none does or nobody answered. */
@@ -42,7 +45,10 @@ export interface ClusterReader {
 }
 
 /** A member's REST API, by name. */
-export interface PatroniApi { name: string; apiUrl: string }
+export interface PatroniApi {
+  name: string;
+  apiUrl: string;
+}
 
 /** GET /cluster of one API; throws a GardenError when it does not answer. */
 export type FetchCluster = (apiUrl: string, timeoutMs: number) => Promise<PatroniCluster>;
@@ -81,16 +87,32 @@ export class PatroniClusterReader implements ClusterReader {
 
 function viewOf(cluster: PatroniCluster, source: string, answered: string[], errors: MemberReadError[]): ClusterView {
   const members = (cluster.members ?? []).map((m): ClusterMember => ({
-    name: m.name, role: m.role, state: m.state, timeline: m.timeline ?? null, lag: m.lag ?? null,
+    name: m.name,
+    role: m.role,
+    state: m.state,
+    timeline: m.timeline ?? null,
+    lag: m.lag ?? null,
   }));
-  return { leader: members.find((m) => m.role === 'leader')?.name ?? null, members, source, answered: [...answered], errors: [...errors] };
+  return {
+    leader: members.find((m) => m.role === 'leader')?.name ?? null,
+    members,
+    source,
+    answered: [...answered],
+    errors: [...errors],
+  };
 }
 
 function asGardenError(err: unknown, apiUrl: string): GardenError {
   if (err instanceof GardenError) return err;
-  return new PatroniApiError('unreachable', undefined, `Patroni at ${apiUrl} did not answer GET /cluster: ${describeCause(err)}.`, {
-    hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)', cause: err,
-  });
+  return new PatroniApiError(
+    'unreachable',
+    undefined,
+    `Patroni at ${apiUrl} did not answer GET /cluster: ${describeCause(err)}.`,
+    {
+      hint: 'check that this Patroni member runs (`gardenos status`, `gardenos logs <node>`)',
+      cause: err,
+    },
+  );
 }
 
 /** Why nobody answered, in one line: the last member's error (what callers showed before there was a reader). */

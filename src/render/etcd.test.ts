@@ -8,7 +8,11 @@ function specFrom(text: string): Spec {
   return loadSpec(text, { source: 'test', defaultStateDir: (name) => `/srv/${name}` });
 }
 
-const tls: EtcdTlsFiles = { caFile: '/srv/tls/ca.pem', certFile: '/srv/tls/etcd.pem', keyFile: '/srv/tls/etcd-key.pem' };
+const tls: EtcdTlsFiles = {
+  caFile: '/srv/tls/ca.pem',
+  certFile: '/srv/tls/etcd.pem',
+  keyFile: '/srv/tls/etcd-key.pem',
+};
 
 /** The flags of member `index` as a name -> value map; bare flags map to true. */
 function flagsOf(spec: Spec, index: number, withTls?: EtcdTlsFiles): Map<string, string | true> {
@@ -57,13 +61,15 @@ describe('renderEtcdArgs', () => {
   });
 
   test('explicit member names, ports and bind address are used', () => {
-    const spec = specFrom([
-      'etcd:',
-      '  members:',
-      '    - { name: a, clientPort: 30000, peerPort: 30001 }',
-      'local: { bindAddress: 127.0.0.9 }',
-      '',
-    ].join('\n'));
+    const spec = specFrom(
+      [
+        'etcd:',
+        '  members:',
+        '    - { name: a, clientPort: 30000, peerPort: 30001 }',
+        'local: { bindAddress: 127.0.0.9 }',
+        '',
+      ].join('\n'),
+    );
     const flags = flagsOf(spec, 0);
     assert.equal(flags.get('--initial-cluster'), 'a=http://127.0.0.9:30001');
     assert.equal(flags.get('--listen-client-urls'), 'http://127.0.0.9:30000');
@@ -79,7 +85,10 @@ describe('renderEtcdArgs', () => {
     const flags = flagsOf(spec, 0, tls);
     assert.equal(flags.get('--listen-client-urls'), 'https://127.0.0.1:15410');
     assert.equal(flags.get('--listen-peer-urls'), 'https://127.0.0.1:15411');
-    assert.match(String(flags.get('--initial-cluster')), /^etcd1=https:\/\/[^,]+,etcd2=https:\/\/[^,]+,etcd3=https:\/\//);
+    assert.match(
+      String(flags.get('--initial-cluster')),
+      /^etcd1=https:\/\/[^,]+,etcd2=https:\/\/[^,]+,etcd3=https:\/\//,
+    );
     assert.equal(flags.get('--cert-file'), tls.certFile);
     assert.equal(flags.get('--key-file'), tls.keyFile);
     assert.equal(flags.get('--trusted-ca-file'), tls.caFile);

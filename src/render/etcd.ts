@@ -2,7 +2,11 @@
 import type { Spec } from '../spec/index.js';
 import { etcdClientUrl, etcdPeerUrl, type EtcdMemberAt, type Topology } from './topology.js';
 
-export interface EtcdTlsFiles { caFile: string; certFile: string; keyFile: string }
+export interface EtcdTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
 
 export interface EtcdMemberInput {
   spec: Spec;
@@ -15,7 +19,14 @@ export interface EtcdMemberInput {
   extraListenClientUrls?: readonly string[];
 }
 
-export function renderEtcdArgs({ spec, topology, member, dataDir, tls, extraListenClientUrls = [] }: EtcdMemberInput): string[] {
+export function renderEtcdArgs({
+  spec,
+  topology,
+  member,
+  dataDir,
+  tls,
+  extraListenClientUrls = [],
+}: EtcdMemberInput): string[] {
   const clientUrl = etcdClientUrl(spec, member);
   const peerUrl = etcdPeerUrl(spec, member);
   const args = [
@@ -38,9 +49,13 @@ export function renderEtcdArgs({ spec, topology, member, dataDir, tls, extraList
   if (spec.etcd.scheme === 'https') {
     if (!tls) throw new Error('renderEtcdArgs: https needs TLS files');
     args.push(
-      `--cert-file=${tls.certFile}`, `--key-file=${tls.keyFile}`, `--trusted-ca-file=${tls.caFile}`,
+      `--cert-file=${tls.certFile}`,
+      `--key-file=${tls.keyFile}`,
+      `--trusted-ca-file=${tls.caFile}`,
       '--client-cert-auth',
-      `--peer-cert-file=${tls.certFile}`, `--peer-key-file=${tls.keyFile}`, `--peer-trusted-ca-file=${tls.caFile}`,
+      `--peer-cert-file=${tls.certFile}`,
+      `--peer-key-file=${tls.keyFile}`,
+      `--peer-trusted-ca-file=${tls.caFile}`,
       '--peer-client-cert-auth',
     );
   }

@@ -69,11 +69,14 @@ describe('renderHaproxyConfig', () => {
     assert.ok(primary.includes('option httpchk OPTIONS /primary'));
     assert.ok(primary.includes('http-check expect status 200'));
     assert.ok(!primary.some((l) => l.includes('/replica')));
-    assert.deepEqual(primary.filter((l) => l.startsWith('server ')), [
-      'server pg1 127.0.0.1:15430 maxconn 100 check port 15440',
-      'server pg2 127.0.0.1:15431 maxconn 100 check port 15441',
-      'server pg3 127.0.0.1:15432 maxconn 100 check port 15442',
-    ]);
+    assert.deepEqual(
+      primary.filter((l) => l.startsWith('server ')),
+      [
+        'server pg1 127.0.0.1:15430 maxconn 100 check port 15440',
+        'server pg2 127.0.0.1:15431 maxconn 100 check port 15441',
+        'server pg3 127.0.0.1:15432 maxconn 100 check port 15442',
+      ],
+    );
   });
 
   test('the replica port checks Patroni /replica and balances round-robin', () => {
@@ -96,8 +99,9 @@ describe('renderHaproxyConfig', () => {
   });
 
   test('fastinter never goes below 100ms', () => {
-    const defaults = section(render(specFrom('haproxy: { checkIntervalMs: 150 }\n')), 'listen primary')
-      .find((l) => l.startsWith('default-server '));
+    const defaults = section(render(specFrom('haproxy: { checkIntervalMs: 150 }\n')), 'listen primary').find((l) =>
+      l.startsWith('default-server '),
+    );
     assert.match(defaults ?? '', /\bfastinter 100ms\b/);
   });
 
@@ -111,12 +115,11 @@ describe('renderHaproxyConfig', () => {
   });
 
   test('binds the spec bind address and explicit node ports', () => {
-    const spec = specFrom([
-      'nodes:',
-      '  - { name: alpha, pgPort: 31000, apiPort: 31100 }',
-      'local: { bindAddress: 127.0.0.7 }',
-      '',
-    ].join('\n'));
+    const spec = specFrom(
+      ['nodes:', '  - { name: alpha, pgPort: 31000, apiPort: 31100 }', 'local: { bindAddress: 127.0.0.7 }', ''].join(
+        '\n',
+      ),
+    );
     const primary = section(render(spec), 'listen primary');
     assert.ok(primary.includes('bind 127.0.0.7:15400'));
     assert.ok(primary.includes('server alpha 127.0.0.7:31000 maxconn 100 check port 31100'));
@@ -131,8 +134,14 @@ describe('haproxy -c accepts the rendered haproxy.cfg', () => {
 
   const specs: [string, string][] = [
     ['the defaults', ''],
-    ['one node, fast checks, custom ports', 'nodes: 1\nhaproxy: { primaryPort: 31000, replicaPort: 31001, checkIntervalMs: 150, fall: 1, rise: 5 }\n'],
-    ['nine named nodes on another address', 'nodes: 9\nname: orchard\nlocal: { bindAddress: 127.0.0.3, basePort: 40000 }\n'],
+    [
+      'one node, fast checks, custom ports',
+      'nodes: 1\nhaproxy: { primaryPort: 31000, replicaPort: 31001, checkIntervalMs: 150, fall: 1, rise: 5 }\n',
+    ],
+    [
+      'nine named nodes on another address',
+      'nodes: 9\nname: orchard\nlocal: { bindAddress: 127.0.0.3, basePort: 40000 }\n',
+    ],
   ];
   for (const [name, text] of specs) {
     test(name, async () => {

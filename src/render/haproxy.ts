@@ -18,7 +18,15 @@ export interface HaproxyInput {
 
 export const BACKENDS = { primary: 'primary', replicas: 'replicas' } as const;
 
-export function renderHaproxyConfig({ spec, topology, adminSocket, host, checkCaFile, statsLines = [], extraSections = [] }: HaproxyInput): string {
+export function renderHaproxyConfig({
+  spec,
+  topology,
+  adminSocket,
+  host,
+  checkCaFile,
+  statsLines = [],
+  extraSections = [],
+}: HaproxyInput): string {
   const h = spec.haproxy;
   // fastinter/downinter (default a quarter of inter): a server changing state, or DOWN, is checked
   // more often, so a new leader (DOWN in the primary backend until then) is routed sooner.
@@ -27,8 +35,9 @@ export function renderHaproxyConfig({ spec, topology, adminSocket, host, checkCa
     `default-server inter ${h.checkIntervalMs}ms fastinter ${quick}ms downinter ${quick}ms ` +
     `fall ${h.fall} rise ${h.rise} on-marked-down shutdown-sessions`;
   const checkTls = checkCaFile ? ` check-ssl verify required ca-file ${checkCaFile}` : '';
-  const servers = topology.nodes.map((n) =>
-    `    server ${n.name} ${pgHostPort(n)} maxconn 100 check port ${n.apiPort}${checkTls}`);
+  const servers = topology.nodes.map(
+    (n) => `    server ${n.name} ${pgHostPort(n)} maxconn 100 check port ${n.apiPort}${checkTls}`,
+  );
   const lines = [
     `# ${GENERATED_HEADER}`,
     'global',

@@ -1,10 +1,42 @@
 // Pure renderers: spec in, text or argument lists out. Nothing here touches disk, network or processes.
 export {
-  topologyOf, localTopology, hostsTopology, nodeAt, patroniApiUrl, patroniApis, patroniApiAddress, pgAddress, pgHostPort,
-  etcdClientAddress, etcdClientUrl, etcdClientUrls, etcdClientEndpoints, etcdPeerUrl, scopePrefix, GENERATED_HEADER,
-  type Topology, type NodeAt, type EtcdMemberAt, type PgAddress,
+  topologyOf,
+  localTopology,
+  hostsTopology,
+  nodeAt,
+  patroniApiUrl,
+  patroniApis,
+  patroniApiAddress,
+  pgAddress,
+  pgHostPort,
+  etcdClientAddress,
+  etcdClientUrl,
+  etcdClientUrls,
+  etcdClientEndpoints,
+  etcdPeerUrl,
+  scopePrefix,
+  GENERATED_HEADER,
+  type Topology,
+  type NodeAt,
+  type EtcdMemberAt,
+  type PgAddress,
 } from './topology.js';
 export { renderEtcdArgs, type EtcdTlsFiles, type EtcdMemberInput } from './etcd.js';
-export { renderPatroniConfig, buildPatroniConfig, renderPgHba, ROLE_NAMES, type PlatformSecrets, type PatroniNodeInput } from './patroni.js';
+export {
+  renderPatroniConfig,
+  buildPatroniConfig,
+  renderPgHba,
+  ROLE_NAMES,
+  type PlatformSecrets,
+  type PatroniNodeInput,
+} from './patroni.js';
 export { renderHaproxyConfig, BACKENDS, type HaproxyInput } from './haproxy.js';
-export { renderPgbackrestConfig, archiveCommand, restoreCommand, nodeOptions, stanzaOf, type PgbackrestPaths, type RestoreTarget } from './pgbackrest.js';
+export {
+  renderPgbackrestConfig,
+  archiveCommand,
+  restoreCommand,
+  nodeOptions,
+  stanzaOf,
+  type PgbackrestPaths,
+  type RestoreTarget,
+} from './pgbackrest.js';

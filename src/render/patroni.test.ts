@@ -9,12 +9,22 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSpec, type Spec } from '../spec/index.js';
 import {
-  GENERATED_HEADER, ROLE_NAMES, localTopology, renderEtcdArgs, renderPatroniConfig, type PatroniNodeInput,
+  GENERATED_HEADER,
+  ROLE_NAMES,
+  localTopology,
+  renderEtcdArgs,
+  renderPatroniConfig,
+  type PatroniNodeInput,
 } from './index.js';
 import { requireBinary as requireInstalled } from '../../test/support/processes.js';
 
 const INSTALL = 'sudo apt-get install -y haproxy patroni etcd-server etcd-client';
-const secrets = { superuserPassword: 's3cret-su', replicationPassword: 's3cret-repl', rewindPassword: 's3cret-rw', restapiPassword: 's3cret-api' };
+const secrets = {
+  superuserPassword: 's3cret-su',
+  replicationPassword: 's3cret-repl',
+  rewindPassword: 's3cret-rw',
+  restapiPassword: 's3cret-api',
+};
 
 function specFrom(text: string): Spec {
   return loadSpec(text, { source: 'test', defaultStateDir: (name) => `/srv/${name}` });
@@ -25,7 +35,13 @@ function inputFor(spec: Spec, nodeIndex = 0, dir = '/srv/garden'): PatroniNodeIn
   const node = topology.nodes[nodeIndex];
   assert.ok(node, `node ${nodeIndex} exists`);
   return {
-    spec, topology, node, secrets, dataDir: join(dir, node.name, 'data'), binDir: '/usr/lib/postgresql/15/bin', runDir: join(dir, 'run'),
+    spec,
+    topology,
+    node,
+    secrets,
+    dataDir: join(dir, node.name, 'data'),
+    binDir: '/usr/lib/postgresql/15/bin',
+    runDir: join(dir, 'run'),
   };
 }
 
@@ -64,7 +80,11 @@ describe('renderPatroniConfig', () => {
     const tls = { caFile: '/t/ca.pem', certFile: '/t/c.pem', keyFile: '/t/k.pem' };
     const config = parse(renderPatroniConfig({ ...inputFor(spec), etcdTls: tls })) as Tree;
     assert.deepEqual(at(config, 'etcd3'), {
-      hosts: ['127.0.0.1:15410', '127.0.0.1:15412', '127.0.0.1:15414'], protocol: 'https', cacert: '/t/ca.pem', cert: '/t/c.pem', key: '/t/k.pem',
+      hosts: ['127.0.0.1:15410', '127.0.0.1:15412', '127.0.0.1:15414'],
+      protocol: 'https',
+      cacert: '/t/ca.pem',
+      cert: '/t/c.pem',
+      key: '/t/k.pem',
     });
   });
 
@@ -95,7 +115,10 @@ describe('renderPatroniConfig', () => {
     assert.equal(at(config, 'postgresql', 'use_unix_socket_repl'), true);
     for (const hba of [at(config, 'bootstrap', 'pg_hba'), at(config, 'postgresql', 'pg_hba')] as string[][]) {
       // The socket lines come before every host line: the first matching line decides.
-      assert.deepEqual(hba.slice(0, 2), ['local all all scram-sha-256', `local replication ${ROLE_NAMES.replication} scram-sha-256`]);
+      assert.deepEqual(hba.slice(0, 2), [
+        'local all all scram-sha-256',
+        `local replication ${ROLE_NAMES.replication} scram-sha-256`,
+      ]);
     }
   });
 
@@ -109,8 +132,10 @@ describe('renderPatroniConfig', () => {
   });
 
   test('the REST API requires authentication for unsafe endpoints', () => {
-    assert.deepEqual(at(patroniView(specFrom('')), 'restapi', 'authentication'),
-      { username: ROLE_NAMES.restapi, password: secrets.restapiPassword });
+    assert.deepEqual(at(patroniView(specFrom('')), 'restapi', 'authentication'), {
+      username: ROLE_NAMES.restapi,
+      password: secrets.restapiPassword,
+    });
   });
 
   test('the nofailover tag follows the node', () => {
@@ -128,14 +153,27 @@ describe('renderPatroniConfig', () => {
     const off = patroniView(specFrom('postgres: { synchronousMode: false }\n'));
     assert.equal(at(off, 'bootstrap', 'dcs', 'synchronous_mode'), false);
     assert.equal(at(off, 'bootstrap', 'dcs', 'synchronous_mode_strict'), false);
-    const on = patroniView(specFrom('postgres: { synchronousMode: true, synchronousModeStrict: true, ttl: 45, loopWait: 5, retryTimeout: 20 }\n'));
+    const on = patroniView(
+      specFrom(
+        'postgres: { synchronousMode: true, synchronousModeStrict: true, ttl: 45, loopWait: 5, retryTimeout: 20 }\n',
+      ),
+    );
     assert.equal(at(on, 'bootstrap', 'dcs', 'synchronous_mode'), true);
     assert.equal(at(on, 'bootstrap', 'dcs', 'synchronous_mode_strict'), true);
-    assert.deepEqual([at(on, 'bootstrap', 'dcs', 'ttl'), at(on, 'bootstrap', 'dcs', 'loop_wait'), at(on, 'bootstrap', 'dcs', 'retry_timeout')], [45, 5, 20]);
+    assert.deepEqual(
+      [
+        at(on, 'bootstrap', 'dcs', 'ttl'),
+        at(on, 'bootstrap', 'dcs', 'loop_wait'),
+        at(on, 'bootstrap', 'dcs', 'retry_timeout'),
+      ],
+      [45, 5, 20],
+    );
   });
 
   test('user parameters are merged over the replication baseline', () => {
-    const spec = specFrom('postgres:\n  parameters:\n    work_mem: 8MB\n    max_wal_senders: 20\n    log_connections: "on"\n');
+    const spec = specFrom(
+      'postgres:\n  parameters:\n    work_mem: 8MB\n    max_wal_senders: 20\n    log_connections: "on"\n',
+    );
     const params = at(patroniView(spec), 'bootstrap', 'dcs', 'postgresql', 'parameters') as Tree;
     assert.equal(params.wal_level, 'replica');
     assert.equal(params.password_encryption, 'scram-sha-256');
@@ -160,9 +198,17 @@ const requireBinary = (name: string): string => requireInstalled(name, INSTALL);
 /** Patroni's validator checks that bin_dir holds the PostgreSQL binaries. */
 function postgresBinDir(): { version: number; binDir: string } {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).map(Number).filter((v) => v >= 13 && v <= 17).sort((a, b) => b - a) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .map(Number)
+        .filter((v) => v >= 13 && v <= 17)
+        .sort((a, b) => b - a)
+    : [];
   const version = versions[0];
-  assert.ok(version !== undefined, `no PostgreSQL 13-17 under ${root}; install it with: sudo apt-get install -y postgresql`);
+  assert.ok(
+    version !== undefined,
+    `no PostgreSQL 13-17 under ${root}; install it with: sudo apt-get install -y postgresql`,
+  );
   return { version, binDir: `${root}/${version}/bin` };
 }
 
@@ -204,8 +250,12 @@ describe('patroni --validate-config accepts the rendered patroni.yml', () => {
     const topology = localTopology(spec);
     const member = topology.etcd[0]!;
     let log = '';
-    etcd = spawn(etcdPath, renderEtcdArgs({ spec, topology, member, dataDir: join(dir, 'etcd') }), { stdio: ['ignore', 'ignore', 'pipe'] });
-    etcd.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+    etcd = spawn(etcdPath, renderEtcdArgs({ spec, topology, member, dataDir: join(dir, 'etcd') }), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    etcd.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+    });
     await waitHealthy(`http://${member.host}:${member.clientPort}/health`, etcd, () => log);
   }
 
@@ -235,7 +285,8 @@ describe('patroni --validate-config accepts the rendered patroni.yml', () => {
     await writeFile(file, renderPatroniConfig(input));
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
       execFile(requireBinary('patroni'), ['--validate-config', file], { timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` }));
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` }),
+      );
     });
     assert.equal(result.code, 0, `patroni --validate-config ${file} failed:\n${result.output}`);
   }
@@ -245,7 +296,8 @@ describe('patroni --validate-config accepts the rendered patroni.yml', () => {
   });
 
   test('a nofailover node with synchronous mode and user parameters', async () => {
-    const extra = '  synchronousMode: true\n  parameters: { work_mem: 8MB, log_connections: "on" }\n' +
+    const extra =
+      '  synchronousMode: true\n  parameters: { work_mem: 8MB, log_connections: "on" }\n' +
       'nodes:\n  - { name: alpha }\n  - { name: beta, nofailover: true }\n';
     await validate(extra, 1);
   });

@@ -1,7 +1,14 @@
 // Renders one patroni.yml per node: etcd3 DCS (never the v2 `etcd` section), scram-sha-256 pg_hba, REST auth.
 import { stringify } from 'yaml';
 import { ROLE_NAMES, type Spec } from '../spec/index.js';
-import { GENERATED_HEADER, etcdClientAddress, patroniApiAddress, pgHostPort, type NodeAt, type Topology } from './topology.js';
+import {
+  GENERATED_HEADER,
+  etcdClientAddress,
+  patroniApiAddress,
+  pgHostPort,
+  type NodeAt,
+  type Topology,
+} from './topology.js';
 import type { EtcdTlsFiles } from './etcd.js';
 
 export interface PlatformSecrets {
@@ -63,7 +70,9 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
     etcd3: {
       hosts: topology.etcd.map(etcdClientAddress),
       protocol: spec.etcd.scheme,
-      ...(input.etcdTls ? { cacert: input.etcdTls.caFile, cert: input.etcdTls.certFile, key: input.etcdTls.keyFile } : {}),
+      ...(input.etcdTls
+        ? { cacert: input.etcdTls.caFile, cert: input.etcdTls.certFile, key: input.etcdTls.keyFile }
+        : {}),
     },
     bootstrap: {
       dcs: {
@@ -78,16 +87,20 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
           use_slots: true,
           parameters: {
             ...BASE_PARAMETERS,
-            ...(input.archiveCommand ? { archive_mode: 'on', archive_command: input.archiveCommand, archive_timeout: 60 } : {}),
+            ...(input.archiveCommand
+              ? { archive_mode: 'on', archive_command: input.archiveCommand, archive_timeout: 60 }
+              : {}),
             ...sortedRecord(pg.parameters),
           },
         },
       },
-      ...(input.restoreCommand ? {
-        method: 'pgbackrest',
-        // pgBackRest writes restore_command and the recovery target itself; Patroni keeps them.
-        pgbackrest: { command: input.restoreCommand, keep_existing_recovery_conf: true, no_params: true },
-      } : {}),
+      ...(input.restoreCommand
+        ? {
+            method: 'pgbackrest',
+            // pgBackRest writes restore_command and the recovery target itself; Patroni keeps them.
+            pgbackrest: { command: input.restoreCommand, keep_existing_recovery_conf: true, no_params: true },
+          }
+        : {}),
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
       pg_hba: renderPgHba(spec, topology),
     },
@@ -125,7 +138,10 @@ export function renderPatroniConfig(input: PatroniNodeInput): string {
 export const OWN_CONNECTIONS_OVER_SOCKET = { use_unix_socket: true, use_unix_socket_repl: true } as const;
 
 /** The socket lines that OWN_CONNECTIONS_OVER_SOCKET needs; they come first, before any `host` line. */
-export const LOCAL_SOCKET_HBA = ['local all all scram-sha-256', `local replication ${ROLE_NAMES.replication} scram-sha-256`] as const;
+export const LOCAL_SOCKET_HBA = [
+  'local all all scram-sha-256',
+  `local replication ${ROLE_NAMES.replication} scram-sha-256`,
+] as const;
 
 /**
  * pg_hba lines: scram-sha-256 everywhere, never trust. Replication only from the members' own

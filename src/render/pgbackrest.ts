@@ -40,14 +40,23 @@ export function renderPgbackrestConfig(spec: Spec, topology: Topology, paths: Pg
 
 function pgOptions(spec: Spec, node: string, pgPort: number, paths: PgbackrestPaths): [string, string][] {
   const p = paths.node(node);
-  return [['pg1-path', p.dataDir], ['pg1-port', String(pgPort)], ['pg1-socket-path', p.runDir], ['pg1-user', spec.postgres.superuser]];
+  return [
+    ['pg1-path', p.dataDir],
+    ['pg1-port', String(pgPort)],
+    ['pg1-socket-path', p.runDir],
+    ['pg1-user', spec.postgres.superuser],
+  ];
 }
 
 /** Command-line options that point pgBackRest at one node (the leader for backups, the target for restores). */
 export function nodeOptions(spec: Spec, topology: Topology, paths: PgbackrestPaths, node: string): string[] {
   const n = topology.nodes.find((x) => x.name === node);
   if (!n) throw new Error(`unknown node ${node}`);
-  return [`--config=${paths.configFile}`, `--stanza=${stanzaOf(spec)}`, ...pgOptions(spec, node, n.pgPort, paths).map(([k, v]) => `--${k}=${v}`)];
+  return [
+    `--config=${paths.configFile}`,
+    `--stanza=${stanzaOf(spec)}`,
+    ...pgOptions(spec, node, n.pgPort, paths).map(([k, v]) => `--${k}=${v}`),
+  ];
 }
 
 /**
@@ -64,13 +73,32 @@ export type RestoreTarget = { kind: 'latest' } | { kind: 'time'; time: string };
  * The custom bootstrap command Patroni runs (shlex-split, no extra params): pgBackRest restores into
  * this node's data dir and writes the recovery settings, which Patroni keeps (keep_existing_recovery_conf).
  */
-export function restoreCommand(spec: Spec, topology: Topology, paths: PgbackrestPaths, node: string, target: RestoreTarget, set?: string): string {
+export function restoreCommand(
+  spec: Spec,
+  topology: Topology,
+  paths: PgbackrestPaths,
+  node: string,
+  target: RestoreTarget,
+  set?: string,
+): string {
   // restore accepts only pg1-path of the pg options (it never connects to PostgreSQL).
   const dataDir = paths.node(node).dataDir;
   if (!topology.nodes.some((n) => n.name === node)) throw new Error(`unknown node ${node}`);
-  const args = ['pgbackrest', `--config=${paths.configFile}`, `--stanza=${stanzaOf(spec)}`, `--pg1-path=${dataDir}`, '--delta', ...(set ? [`--set=${set}`] : [])];
+  const args = [
+    'pgbackrest',
+    `--config=${paths.configFile}`,
+    `--stanza=${stanzaOf(spec)}`,
+    `--pg1-path=${dataDir}`,
+    '--delta',
+    ...(set ? [`--set=${set}`] : []),
+  ];
   // PostgreSQL's recovery_target_time rejects ISO 8601's "T...Z": write "YYYY-MM-DD HH:MM:SS.mmm+00".
-  if (target.kind === 'time') args.push('--type=time', `--target=${target.time.replace('T', ' ').replace(/Z$/, '+00')}`, '--target-action=promote');
+  if (target.kind === 'time')
+    args.push(
+      '--type=time',
+      `--target=${target.time.replace('T', ' ').replace(/Z$/, '+00')}`,
+      '--target-action=promote',
+    );
   args.push('restore');
   // Single quotes survive Patroni's shlex.split; the values never contain quotes (checked by the caller).
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ');

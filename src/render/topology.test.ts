@@ -4,14 +4,22 @@ import assert from 'node:assert/strict';
 import { GardenError } from '../errors.js';
 import { loadSpec } from '../spec/index.js';
 import {
-  etcdClientEndpoints, etcdClientUrls, nodeAt, patroniApis, patroniApiUrl, pgAddress, topologyOf,
+  etcdClientEndpoints,
+  etcdClientUrls,
+  nodeAt,
+  patroniApis,
+  patroniApiUrl,
+  pgAddress,
+  topologyOf,
 } from './topology.js';
 
 // A throwaway key made with ssh-keygen for tests; it unlocks nothing.
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
 const local = loadSpec('nodes: 2\netcd: { members: 1 }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
 const hosts = loadSpec(
-  ['hosts:', ...[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}`)].join('\n') + '\n',
+  ['hosts:', ...[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}`)].join(
+    '\n',
+  ) + '\n',
   { source: 'gardenos.yaml', defaultStateDir: (n) => `/var/lib/gardenos/${n}`, fromFile: true },
 );
 
@@ -28,7 +36,7 @@ describe('topology', () => {
     assert.deepEqual(etcdClientEndpoints(local), [{ name: 'etcd1', clientURL: etcdClientUrls(local)[0] }]);
   });
 
-  test('hosts: every member on its host\'s address, Patroni and etcd over https', () => {
+  test("hosts: every member on its host's address, Patroni and etcd over https", () => {
     assert.equal(topologyOf(hosts).patroniScheme, 'https');
     const apis = patroniApis(hosts);
     assert.equal(apis.length, hosts.nodes.length);
@@ -39,6 +47,9 @@ describe('topology', () => {
   });
 
   test('an unknown node name is a usage error naming the nodes there are', () => {
-    assert.throws(() => nodeAt(local, 'pg9'), (err: unknown) => err instanceof GardenError && err.code === 'USAGE' && /pg1, pg2/.test(err.hint));
+    assert.throws(
+      () => nodeAt(local, 'pg9'),
+      (err: unknown) => err instanceof GardenError && err.code === 'USAGE' && /pg1, pg2/.test(err.hint),
+    );
   });
 });

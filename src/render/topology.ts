@@ -2,8 +2,19 @@
 import { GardenError } from '../errors.js';
 import type { Spec } from '../spec/index.js';
 
-export interface EtcdMemberAt { name: string; host: string; clientPort: number; peerPort: number }
-export interface NodeAt { name: string; host: string; pgPort: number; apiPort: number; nofailover: boolean }
+export interface EtcdMemberAt {
+  name: string;
+  host: string;
+  clientPort: number;
+  peerPort: number;
+}
+export interface NodeAt {
+  name: string;
+  host: string;
+  pgPort: number;
+  apiPort: number;
+  nofailover: boolean;
+}
 
 export interface Topology {
   etcd: EtcdMemberAt[];
@@ -13,7 +24,10 @@ export interface Topology {
 }
 
 /** Where a client reaches one PostgreSQL server. */
-export interface PgAddress { host: string; port: number }
+export interface PgAddress {
+  host: string;
+  port: number;
+}
 
 /** Where every member runs, for the spec's target. */
 export function topologyOf(spec: Spec): Topology {
@@ -25,8 +39,19 @@ export function hostsTopology(spec: Spec): Topology {
   const addressOf = new Map((spec.hosts ?? []).map((h) => [h.name, h.address]));
   const at = (name: string) => addressOf.get(name) ?? spec.local.bindAddress;
   return {
-    etcd: spec.etcd.members.map((m) => ({ name: m.name, host: at(m.name), clientPort: m.clientPort, peerPort: m.peerPort })),
-    nodes: spec.nodes.map((n) => ({ name: n.name, host: at(n.name), pgPort: n.pgPort, apiPort: n.apiPort, nofailover: n.nofailover })),
+    etcd: spec.etcd.members.map((m) => ({
+      name: m.name,
+      host: at(m.name),
+      clientPort: m.clientPort,
+      peerPort: m.peerPort,
+    })),
+    nodes: spec.nodes.map((n) => ({
+      name: n.name,
+      host: at(n.name),
+      pgPort: n.pgPort,
+      apiPort: n.apiPort,
+      nofailover: n.nofailover,
+    })),
     patroniScheme: 'https',
   };
 }
@@ -36,7 +61,13 @@ export function localTopology(spec: Spec): Topology {
   const host = spec.local.bindAddress;
   return {
     etcd: spec.etcd.members.map((m) => ({ name: m.name, host, clientPort: m.clientPort, peerPort: m.peerPort })),
-    nodes: spec.nodes.map((n) => ({ name: n.name, host, pgPort: n.pgPort, apiPort: n.apiPort, nofailover: n.nofailover })),
+    nodes: spec.nodes.map((n) => ({
+      name: n.name,
+      host,
+      pgPort: n.pgPort,
+      apiPort: n.apiPort,
+      nofailover: n.nofailover,
+    })),
     patroniScheme: 'http',
   };
 }
@@ -45,7 +76,9 @@ export function localTopology(spec: Spec): Topology {
 export function nodeAt(spec: Spec, name: string): NodeAt {
   const node = topologyOf(spec).nodes.find((n) => n.name === name);
   if (!node) {
-    throw new GardenError('USAGE', `There is no node named "${name}".`, { hint: `choose one of: ${spec.nodes.map((n) => n.name).join(', ')}` });
+    throw new GardenError('USAGE', `There is no node named "${name}".`, {
+      hint: `choose one of: ${spec.nodes.map((n) => n.name).join(', ')}`,
+    });
   }
   return node;
 }

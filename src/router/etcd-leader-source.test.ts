@@ -13,7 +13,10 @@ async function watch(client: Etcd3, key: string) {
   const source = new EtcdLeaderSource(client, key);
   const seen: LeaderObservation[] = [];
   const errors: Error[] = [];
-  await source.start((o) => seen.push(o), (e) => errors.push(e));
+  await source.start(
+    (o) => seen.push(o),
+    (e) => errors.push(e),
+  );
   const next = (what: string, pred: (o: LeaderObservation) => boolean, from: number, timeoutMs = 3000) =>
     waitFor(what, () => seen.slice(from).find(pred), timeoutMs);
   return { source, seen, errors, next };
@@ -54,9 +57,14 @@ describe('EtcdLeaderSource on a real etcd', () => {
     const put = await w.next('the put of pg2', (o) => o.leader === 'pg2', 1);
     await client.delete().key(key);
     const del = await w.next('the delete', (o) => o.leader === null, 1);
-    assert.deepEqual([put.cause, put.event, del.cause, del.event], ['leader key changed', true, 'leader key deleted', true]);
-    assert.ok(BigInt(first.revision) < BigInt(put.revision) && BigInt(put.revision) < BigInt(del.revision),
-      `revisions not increasing: ${first.revision}, ${put.revision}, ${del.revision}`);
+    assert.deepEqual(
+      [put.cause, put.event, del.cause, del.event],
+      ['leader key changed', true, 'leader key deleted', true],
+    );
+    assert.ok(
+      BigInt(first.revision) < BigInt(put.revision) && BigInt(put.revision) < BigInt(del.revision),
+      `revisions not increasing: ${first.revision}, ${put.revision}, ${del.revision}`,
+    );
     assert.equal(w.seen.length, 3, `unexpected observations: ${JSON.stringify(w.seen)}`);
     assert.deepEqual(w.errors, []);
   });

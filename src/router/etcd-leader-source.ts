@@ -12,7 +12,10 @@ export class EtcdLeaderSource implements LeaderSource {
   private onWatchError: (err: Error) => void = () => undefined;
 
   /** `client` must put a deadline on every unary call (see fastEtcdClient). */
-  constructor(private readonly client: Etcd3, private readonly leaderKey: string) {}
+  constructor(
+    private readonly client: Etcd3,
+    private readonly leaderKey: string,
+  ) {}
 
   async read(): Promise<LeaderObservation> {
     const res = await this.client.get(this.leaderKey).exec();
@@ -38,18 +41,33 @@ export class EtcdLeaderSource implements LeaderSource {
       try {
         const first = await this.read();
         this.onChange({ ...first, cause });
-        const watcher = await this.client.watch().key(this.leaderKey)
-          .startRevision(String(BigInt(first.revision) + 1n)).create();
+        const watcher = await this.client
+          .watch()
+          .key(this.leaderKey)
+          .startRevision(String(BigInt(first.revision) + 1n))
+          .create();
         if (this.stopped) {
           await watcher.cancel();
           return;
         }
-        watcher.on('put', (kv) => this.onChange({
-          leader: kv.value.toString('utf8'), revision: kv.mod_revision, observedAt: performance.now(), cause: 'leader key changed', event: true,
-        }));
-        watcher.on('delete', (kv) => this.onChange({
-          leader: null, revision: kv.mod_revision, observedAt: performance.now(), cause: 'leader key deleted', event: true,
-        }));
+        watcher.on('put', (kv) =>
+          this.onChange({
+            leader: kv.value.toString('utf8'),
+            revision: kv.mod_revision,
+            observedAt: performance.now(),
+            cause: 'leader key changed',
+            event: true,
+          }),
+        );
+        watcher.on('delete', (kv) =>
+          this.onChange({
+            leader: null,
+            revision: kv.mod_revision,
+            observedAt: performance.now(),
+            cause: 'leader key deleted',
+            event: true,
+          }),
+        );
         // The library would reconnect by itself; we rebuild from a fresh read instead, so a
         // compacted revision or a missed window can never leave us on a stale leader.
         const fail = (err: Error) => void this.fail(watcher, err);

@@ -10,7 +10,12 @@ import { waitFor } from '../../test/support/processes.js';
 
 runRouteTargetConformance('HAProxy runtime API', async () => {
   const h = await startHaproxy();
-  return { target: new HaproxyRouteTarget(h.adminSocket), peer: () => new HaproxyRouteTarget(h.adminSocket), members: h.members, teardown: h.stop };
+  return {
+    target: new HaproxyRouteTarget(h.adminSocket),
+    peer: () => new HaproxyRouteTarget(h.adminSocket),
+    members: h.members,
+    teardown: h.stop,
+  };
 });
 
 // Captured from HAProxy 2.6.12 (`show servers state`): pg2 forced into maint (admin 1, op 0), pg3 drained
@@ -31,7 +36,10 @@ test('parseServersState reads name, op state and admin state of one backend only
     { name: 'pg2', opState: 0, adminState: 1 },
     { name: 'pg3', opState: 2, adminState: 8 },
   ]);
-  assert.deepEqual(parseServersState(CAPTURED, 'replicas').map((s) => s.name), ['pg1', 'pg2']);
+  assert.deepEqual(
+    parseServersState(CAPTURED, 'replicas').map((s) => s.name),
+    ['pg1', 'pg2'],
+  );
   assert.deepEqual(parseServersState(CAPTURED, 'nothing'), []);
   assert.deepEqual(parseServersState('1\n# be_id be_name\n', 'primary'), []);
 });

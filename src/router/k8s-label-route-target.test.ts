@@ -11,7 +11,12 @@ const MEMBERS = ['pg-0', 'pg-1', 'pg-2'];
 
 runRouteTargetConformance('Kubernetes role labels (fake PodApi)', async () => {
   const api = new FakePodApi(MEMBERS);
-  return { target: new K8sLabelRouteTarget(api), peer: () => new K8sLabelRouteTarget(api), members: MEMBERS, teardown: async () => undefined };
+  return {
+    target: new K8sLabelRouteTarget(api),
+    peer: () => new K8sLabelRouteTarget(api),
+    members: MEMBERS,
+    teardown: async () => undefined,
+  };
 });
 
 test('the fake PodApi rejects a stale resourceVersion and bumps it on every write', async () => {
@@ -52,7 +57,10 @@ test('apply skips pods that already carry the right label (no needless writes)',
 
 test('a pod that is labelled primary but not Ready is ready yet not routable', async () => {
   const api = new FakePodApi(MEMBERS, { 'pg-2': 'primary' });
-  const target = new K8sLabelRouteTarget({ listPods: async () => (await api.listPods()).map((p) => ({ ...p, ready: p.name !== 'pg-2' })), setRole: (n, r, v) => api.setRole(n, r, v) });
+  const target = new K8sLabelRouteTarget({
+    listPods: async () => (await api.listPods()).map((p) => ({ ...p, ready: p.name !== 'pg-2' })),
+    setRole: (n, r, v) => api.setRole(n, r, v),
+  });
   const a = await target.actual();
   assert.deepEqual(a.ready, ['pg-2']);
   assert.deepEqual(a.routable, []);

@@ -23,7 +23,11 @@ export class K8sLabelRouteTarget implements RouteTarget {
   async actual(): Promise<ActualRoutes> {
     const pods = await this.pods.listPods();
     const ready = pods.filter((p) => p.role === 'primary');
-    return { ready: ready.map((p) => p.name), routable: ready.filter((p) => p.ready).map((p) => p.name), members: pods.map((p) => p.name) };
+    return {
+      ready: ready.map((p) => p.name),
+      routable: ready.filter((p) => p.ready).map((p) => p.name),
+      members: pods.map((p) => p.name),
+    };
   }
 
   async apply(wanted: PrimaryRoute): Promise<void> {
@@ -33,7 +37,8 @@ export class K8sLabelRouteTarget implements RouteTarget {
     }
     // Demote first: the Service must never select two pods.
     for (const p of pods) {
-      if (p.name !== wanted.primary && p.role !== 'replica') await this.pods.setRole(p.name, 'replica', p.resourceVersion);
+      if (p.name !== wanted.primary && p.role !== 'replica')
+        await this.pods.setRole(p.name, 'replica', p.resourceVersion);
     }
     const leader = pods.find((p) => p.name === wanted.primary);
     if (leader && leader.role !== 'primary') await this.pods.setRole(leader.name, 'primary', leader.resourceVersion);

@@ -12,17 +12,34 @@ export interface RouterMetrics {
 
 export function createRouterMetrics(): RouterMetrics {
   const registry = new Registry();
-  const routeChanges = new Counter({ name: 'gardenos_router_route_changes_total', help: 'Routes applied to the target', labelNames: ['target'], registers: [registry] });
+  const routeChanges = new Counter({
+    name: 'gardenos_router_route_changes_total',
+    help: 'Routes applied to the target',
+    labelNames: ['target'],
+    registers: [registry],
+  });
   const leaderToRoute = new Histogram({
     name: 'gardenos_router_leader_to_route_seconds',
     help: 'From a leader-key event reaching the router to the route being applied',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const watchErrors = new Counter({ name: 'gardenos_router_watch_errors_total', help: 'Leader-key watch errors (each followed by a rebuild)', registers: [registry] });
-  const leader = new Gauge({ name: 'gardenos_router_current_leader', help: '1 for the member the leader key names', labelNames: ['member'], registers: [registry] });
+  const watchErrors = new Counter({
+    name: 'gardenos_router_watch_errors_total',
+    help: 'Leader-key watch errors (each followed by a rebuild)',
+    registers: [registry],
+  });
+  const leader = new Gauge({
+    name: 'gardenos_router_current_leader',
+    help: '1 for the member the leader key names',
+    labelNames: ['member'],
+    registers: [registry],
+  });
   return {
-    registry, routeChanges, leaderToRoute, watchErrors,
+    registry,
+    routeChanges,
+    leaderToRoute,
+    watchErrors,
     setLeader(name) {
       leader.reset();
       if (name !== null) leader.set({ member: name }, 1);

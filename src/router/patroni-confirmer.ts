@@ -30,17 +30,25 @@ export async function httpStatus(url: string, timeoutMs: number, ca?: Buffer): P
   return new Promise((resolve, reject) => {
     // Patroni's certificate names the host's address; `servername` stays unset for an IP (RFC 6066), and
     // Node still checks the address against the certificate's IP SANs.
-    const req = send(u, { method: 'GET', timeout: timeoutMs, ...(https && ca ? { ca, servername: '' } : {}) }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = send(
+      u,
+      { method: 'GET', timeout: timeoutMs, ...(https && ca ? { ca, servername: '' } : {}) },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${u.host} within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
   });
 }
 
-export function patroniConfirmer(apiUrlOf: (member: string) => Promise<string | undefined>, timeoutMs = 500, ca?: Buffer): LeaderConfirmer {
+export function patroniConfirmer(
+  apiUrlOf: (member: string) => Promise<string | undefined>,
+  timeoutMs = 500,
+  ca?: Buffer,
+): LeaderConfirmer {
   return async (member) => {
     const base = await apiUrlOf(member);
     if (!base) return false;

@@ -10,9 +10,19 @@ export class PatroniPollingLeaderSource implements LeaderSource {
   private readonly reader: ClusterReader;
 
   /** `apis`: the REST API base URLs from --patroni-apis (the router never reads the spec), or a reader. */
-  constructor(apis: readonly string[] | ClusterReader, private readonly intervalMs: number, timeoutMs = 1000) {
+  constructor(
+    apis: readonly string[] | ClusterReader,
+    private readonly intervalMs: number,
+    timeoutMs = 1000,
+  ) {
     // Asked in order, the next one when a member does not answer, as the sidecar's curl loop would.
-    this.reader = 'read' in apis ? apis : new PatroniClusterReader(apis.map((url) => ({ name: url, apiUrl: url })), timeoutMs);
+    this.reader =
+      'read' in apis
+        ? apis
+        : new PatroniClusterReader(
+            apis.map((url) => ({ name: url, apiUrl: url })),
+            timeoutMs,
+          );
   }
 
   async read(): Promise<LeaderObservation> {

@@ -26,7 +26,14 @@ interface Rig {
 const started: Router[] = [];
 
 /** Starts a router whose source first reads `leader` at `revision`; every member confirms unless told otherwise. */
-async function rig(opts: { leader?: string | null; revision?: number; ready?: string[]; confirming?: string[] } & Partial<RouterOptions> = {}): Promise<Rig> {
+async function rig(
+  opts: {
+    leader?: string | null;
+    revision?: number;
+    ready?: string[];
+    confirming?: string[];
+  } & Partial<RouterOptions> = {},
+): Promise<Rig> {
   const source = new FakeLeaderSource(opts.leader ?? null, opts.revision ?? 11);
   const target = new MemoryRouteTarget(['pg1', 'pg2', 'pg3']);
   target.ready = opts.ready ?? [];
@@ -35,8 +42,13 @@ async function rig(opts: { leader?: string | null; revision?: number; ready?: st
   const log = new MemoryLog();
   const metrics = createRouterMetrics();
   const router = new Router({
-    source, target, log, metrics, confirm: confirmer.confirm,
-    reconcileIntervalMs: opts.reconcileIntervalMs ?? 60_000, confirmTimeoutMs: opts.confirmTimeoutMs ?? 5000,
+    source,
+    target,
+    log,
+    metrics,
+    confirm: confirmer.confirm,
+    reconcileIntervalMs: opts.reconcileIntervalMs ?? 60_000,
+    confirmTimeoutMs: opts.confirmTimeoutMs ?? 5000,
   });
   started.push(router);
   await router.start();
@@ -84,7 +96,12 @@ describe('Router', () => {
   test('the reconcile timer re-reading the same revision mid-confirm keeps the event as the cause', async () => {
     // Seen in CI: a timer tick during a switchover's confirm replaced the event, so the decision
     // (and the leader-to-route histogram, which counts events only) credited the timer.
-    const { router, source, target, confirmer, log, metrics } = await rig({ leader: 'pg1', revision: 12, confirming: ['pg1'], reconcileIntervalMs: 10 });
+    const { router, source, target, confirmer, log, metrics } = await rig({
+      leader: 'pg1',
+      revision: 12,
+      confirming: ['pg1'],
+      reconcileIntervalMs: 10,
+    });
     const events = await histogramCount(metrics);
     source.push('pg2', 13);
     const ticks = source.reads;
@@ -100,9 +117,19 @@ describe('Router', () => {
   test('a leader that never confirms gets the primary unrouted after confirmTimeoutMs, then routed once it confirms', async () => {
     // The reconcile timer ticks faster than the confirm timeout: its re-reads of the same leader must not
     // restart the wait, or the old primary would stay routed for as long as the new leader stays silent.
-    const { source, target, confirmer, log } = await rig({ leader: 'pg1', revision: 12, confirming: ['pg1'], reconcileIntervalMs: 50, confirmTimeoutMs: 300 });
+    const { source, target, confirmer, log } = await rig({
+      leader: 'pg1',
+      revision: 12,
+      confirming: ['pg1'],
+      reconcileIntervalMs: 50,
+      confirmTimeoutMs: 300,
+    });
     source.push('pg2', 13);
-    await waitFor('the unrouted decision', () => log.decisions.includes('unrouted primary: pg2 does not confirm /primary yet at revision 13'), 3000);
+    await waitFor(
+      'the unrouted decision',
+      () => log.decisions.includes('unrouted primary: pg2 does not confirm /primary yet at revision 13'),
+      3000,
+    );
     assert.deepEqual(target.ready, []);
     confirmer.confirming.add('pg2');
     await waitFor('pg2 to be routed by the reconcile timer', () => target.ready[0] === 'pg2', 3000);
@@ -110,7 +137,12 @@ describe('Router', () => {
   });
 
   test('a leader that timed out once gets a full confirm wait when it takes the key again later', async () => {
-    const { router, source, target, confirmer, log } = await rig({ leader: 'pg1', revision: 12, confirming: ['pg1'], confirmTimeoutMs: 200 });
+    const { router, source, target, confirmer, log } = await rig({
+      leader: 'pg1',
+      revision: 12,
+      confirming: ['pg1'],
+      confirmTimeoutMs: 200,
+    });
     source.push('pg2', 13);
     await router.idle();
     assert.equal(log.decisions.at(-1), 'unrouted primary: pg2 does not confirm /primary yet at revision 13');
@@ -155,7 +187,7 @@ describe('Router', () => {
     assert.equal(router.view.routedTo, 'pg1');
   });
 
-  test('a new leader is asked for /primary while the target\'s state is still being read', async () => {
+  test("a new leader is asked for /primary while the target's state is still being read", async () => {
     const { router, source, target, confirmer, log } = await rig({ leader: 'pg1', revision: 12 });
     target.holdActual();
     source.push('pg2', 13);
@@ -189,9 +221,15 @@ describe('Router', () => {
     await router.idle();
     assert.deepEqual(target.applied, [{ primary: 'pg1' }, { primary: 'pg1' }, { primary: 'pg1' }]);
     assert.deepEqual(target.ready, ['pg1']);
-    assert.equal(log.warnings.filter((w) => w.startsWith('could not apply routes for revision 12: injected apply failure')).length, 2);
+    assert.equal(
+      log.warnings.filter((w) => w.startsWith('could not apply routes for revision 12: injected apply failure')).length,
+      2,
+    );
     assert.equal(log.decisions.at(-1), 'routed primary to pg1: leader key changed at revision 12');
-    assert.match(await metrics.registry.getSingleMetricAsString('gardenos_router_route_changes_total'), /route_changes_total\{target="memory"\} 1$/m);
+    assert.match(
+      await metrics.registry.getSingleMetricAsString('gardenos_router_route_changes_total'),
+      /route_changes_total\{target="memory"\} 1$/m,
+    );
   });
 
   test('the event -> route histogram observes event-driven changes only', async () => {
@@ -208,15 +246,23 @@ describe('Router', () => {
     await waitFor('the unroute', () => target.ready.length === 0, 2000);
     await router.idle();
     assert.equal(await histogramCount(metrics), 2);
-    assert.match(await metrics.registry.getSingleMetricAsString('gardenos_router_route_changes_total'), /route_changes_total\{target="memory"\} 3$/m);
+    assert.match(
+      await metrics.registry.getSingleMetricAsString('gardenos_router_route_changes_total'),
+      /route_changes_total\{target="memory"\} 3$/m,
+    );
   });
 
   test('two routers on one target: both follow the leader, and one lagging behind cannot route the old leader back', async () => {
     const { router: first, source, target, confirmer } = await rig({ leader: 'pg1', revision: 12 });
     const lagging = new FakeLeaderSource('pg1', 12);
     const second = new Router({
-      source: lagging, target: target.peer(), log: new MemoryLog(), metrics: createRouterMetrics(), confirm: confirmer.confirm,
-      reconcileIntervalMs: 60_000, confirmTimeoutMs: 300,
+      source: lagging,
+      target: target.peer(),
+      log: new MemoryLog(),
+      metrics: createRouterMetrics(),
+      confirm: confirmer.confirm,
+      reconcileIntervalMs: 60_000,
+      confirmTimeoutMs: 300,
     });
     started.push(second);
     await second.start();
@@ -231,7 +277,10 @@ describe('Router', () => {
     // back. After its confirm timeout it errs on the safe side (nobody routed) until it hears of pg2.
     lagging.push('pg1', 12);
     await second.idle();
-    assert.ok(!target.ready.includes('pg1'), `the lagging router routed the demoted pg1: ${JSON.stringify(target.ready)}`);
+    assert.ok(
+      !target.ready.includes('pg1'),
+      `the lagging router routed the demoted pg1: ${JSON.stringify(target.ready)}`,
+    );
     assert.ok(target.ready.length <= 1);
     // Once it hears of pg2, both agree.
     lagging.push('pg2', 13);
@@ -243,7 +292,10 @@ describe('Router', () => {
     const { router, source, metrics, log } = await rig();
     source.failWatch('stream closed');
     assert.equal(router.view.watchErrors, 1);
-    assert.match(await metrics.registry.getSingleMetricAsString('gardenos_router_watch_errors_total'), /watch_errors_total 1$/m);
+    assert.match(
+      await metrics.registry.getSingleMetricAsString('gardenos_router_watch_errors_total'),
+      /watch_errors_total 1$/m,
+    );
     assert.match(log.warnings.at(-1) ?? '', /stream closed/);
   });
 });

@@ -1,6 +1,13 @@
 // The primary router: wanted routes from the leader source, actual routes from the target, act only on a difference.
 import type { RouterMetrics } from './metrics.js';
-import type { ActualRoutes, DecisionLog, LeaderConfirmer, LeaderObservation, LeaderSource, RouteTarget } from './types.js';
+import type {
+  ActualRoutes,
+  DecisionLog,
+  LeaderConfirmer,
+  LeaderObservation,
+  LeaderSource,
+  RouteTarget,
+} from './types.js';
 
 export interface RouterOptions {
   source: LeaderSource;
@@ -42,15 +49,26 @@ export class Router {
   readonly view: RouterView;
 
   constructor(private readonly o: RouterOptions) {
-    this.view = { leader: null, revision: null, routedTo: null, lastDecision: null, lastDecisionAt: null, watchErrors: 0, target: o.target.name };
+    this.view = {
+      leader: null,
+      revision: null,
+      routedTo: null,
+      lastDecision: null,
+      lastDecisionAt: null,
+      watchErrors: 0,
+      target: o.target.name,
+    };
   }
 
   async start(): Promise<void> {
-    await this.o.source.start((obs) => this.observe(obs), (err) => {
-      this.view.watchErrors++;
-      this.o.metrics.watchErrors.inc();
-      this.o.log.warn(`watch on the leader key failed, rebuilding from a fresh read: ${err.message}`);
-    });
+    await this.o.source.start(
+      (obs) => this.observe(obs),
+      (err) => {
+        this.view.watchErrors++;
+        this.o.metrics.watchErrors.inc();
+        this.o.log.warn(`watch on the leader key failed, rebuilding from a fresh read: ${err.message}`);
+      },
+    );
     this.timer = setInterval(() => void this.onTimer(), this.o.reconcileIntervalMs);
   }
 
@@ -143,7 +161,14 @@ export class Router {
       : `unrouted primary: ${obs.leader ? `${obs.leader} does not confirm /primary yet` : obs.cause} at revision ${obs.revision}`;
     this.view.lastDecision = sentence;
     this.view.lastDecisionAt = new Date().toISOString();
-    this.o.log.decision(sentence, { leader: obs.leader, wanted, revision: obs.revision, latencyMs: round1(latencyMs), confirmMs: round1(confirmMs), previous: before.ready });
+    this.o.log.decision(sentence, {
+      leader: obs.leader,
+      wanted,
+      revision: obs.revision,
+      latencyMs: round1(latencyMs),
+      confirmMs: round1(confirmMs),
+      previous: before.ready,
+    });
   }
 
   /** The leader key alone is not enough: the member must answer /primary with 200 before it gets writes. */

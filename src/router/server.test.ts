@@ -10,8 +10,13 @@ import { startRouterServer } from './server.js';
 describe('router HTTP server', () => {
   const metrics = createRouterMetrics();
   const view: RouterView = {
-    leader: 'pg2', revision: '812', routedTo: 'pg2', lastDecision: 'routed primary to pg2: leader key changed at revision 812',
-    lastDecisionAt: '2026-11-22T00:00:00.000Z', watchErrors: 1, target: 'haproxy',
+    leader: 'pg2',
+    revision: '812',
+    routedTo: 'pg2',
+    lastDecision: 'routed primary to pg2: leader key changed at revision 812',
+    lastDecisionAt: '2026-11-22T00:00:00.000Z',
+    watchErrors: 1,
+    target: 'haproxy',
   };
   let server: Server;
   let base: string;

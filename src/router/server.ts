@@ -3,7 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { RouterMetrics } from './metrics.js';
 import type { RouterView } from './router.js';
 
-export function startRouterServer(host: string, port: number, metrics: RouterMetrics, view: () => RouterView): Promise<Server> {
+export function startRouterServer(
+  host: string,
+  port: number,
+  metrics: RouterMetrics,
+  view: () => RouterView,
+): Promise<Server> {
   const server = createServer((req, res) => {
     void (async () => {
       if (req.url === '/metrics') {

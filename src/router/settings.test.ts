@@ -5,40 +5,63 @@ import { GardenError } from '../errors.js';
 import { routerSettingsFromFlags } from './settings.js';
 
 const local = {
-  etcd: 'http://127.0.0.1:15410,http://127.0.0.1:15412', scope: 'garden', 'haproxy-socket': '/srv/garden/haproxy/admin.sock',
+  etcd: 'http://127.0.0.1:15410,http://127.0.0.1:15412',
+  scope: 'garden',
+  'haproxy-socket': '/srv/garden/haproxy/admin.sock',
   listen: '127.0.0.1:15403',
 };
 
 function usageError(values: Record<string, string>, mentions: RegExp): void {
-  assert.throws(() => routerSettingsFromFlags(values), (err: unknown) => {
-    assert.ok(err instanceof GardenError, String(err));
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, mentions);
-    assert.ok(err.hint, 'a fix hint');
-    return true;
-  });
+  assert.throws(
+    () => routerSettingsFromFlags(values),
+    (err: unknown) => {
+      assert.ok(err instanceof GardenError, String(err));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, mentions);
+      assert.ok(err.hint, 'a fix hint');
+      return true;
+    },
+  );
 }
 
 describe('router settings from flags', () => {
   test('the HAProxy target with defaults', () => {
     assert.deepEqual(routerSettingsFromFlags(local), {
-      target: 'haproxy', etcd: ['http://127.0.0.1:15410', 'http://127.0.0.1:15412'], prefix: '/service/garden/',
-      listen: { host: '127.0.0.1', port: 15403 }, reconcileIntervalMs: 5000, haproxySocket: '/srv/garden/haproxy/admin.sock',
+      target: 'haproxy',
+      etcd: ['http://127.0.0.1:15410', 'http://127.0.0.1:15412'],
+      prefix: '/service/garden/',
+      listen: { host: '127.0.0.1', port: 15403 },
+      reconcileIntervalMs: 5000,
+      haproxySocket: '/srv/garden/haproxy/admin.sock',
     });
   });
 
-  test('the k8s target listens on 0.0.0.0:8080 and selects the scope\'s pods unless told otherwise', () => {
-    const s = routerSettingsFromFlags({ target: 'k8s', etcd: 'http://etcd1:2379', scope: 'shop', namespace: 'db', 'dcs-namespace': '/patroni/' });
+  test("the k8s target listens on 0.0.0.0:8080 and selects the scope's pods unless told otherwise", () => {
+    const s = routerSettingsFromFlags({
+      target: 'k8s',
+      etcd: 'http://etcd1:2379',
+      scope: 'shop',
+      namespace: 'db',
+      'dcs-namespace': '/patroni/',
+    });
     assert.equal(s.prefix, '/patroni/shop/');
     assert.deepEqual(s.listen, { host: '0.0.0.0', port: 8080 });
-    assert.deepEqual(s.k8s, { namespace: 'db', selector: 'app.kubernetes.io/component=postgres,app.kubernetes.io/instance=shop' });
+    assert.deepEqual(s.k8s, {
+      namespace: 'db',
+      selector: 'app.kubernetes.io/component=postgres,app.kubernetes.io/instance=shop',
+    });
     assert.equal(s.haproxySocket, undefined);
   });
 
   test('TLS, reconcile interval and the polling mode', () => {
     const s = routerSettingsFromFlags({
-      ...local, 'etcd-ca': '/c/ca.crt', 'etcd-cert': '/c/etcd.crt', 'etcd-key': '/c/etcd.key', 'reconcile-ms': '1000',
-      'poll-ms': '10000', 'patroni-apis': 'http://127.0.0.1:15440, http://127.0.0.1:15441',
+      ...local,
+      'etcd-ca': '/c/ca.crt',
+      'etcd-cert': '/c/etcd.crt',
+      'etcd-key': '/c/etcd.key',
+      'reconcile-ms': '1000',
+      'poll-ms': '10000',
+      'patroni-apis': 'http://127.0.0.1:15440, http://127.0.0.1:15441',
     });
     assert.deepEqual(s.etcdTls, { caFile: '/c/ca.crt', certFile: '/c/etcd.crt', keyFile: '/c/etcd.key' });
     assert.equal(s.reconcileIntervalMs, 1000);

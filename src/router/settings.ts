@@ -32,12 +32,19 @@ function positiveInt(values: FlagValues, name: string, fallback: number): number
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw usage(`--${name} must be a positive whole number of milliseconds, not "${String(raw)}".`, `e.g. --${name} ${fallback}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw usage(
+      `--${name} must be a positive whole number of milliseconds, not "${String(raw)}".`,
+      `e.g. --${name} ${fallback}`,
+    );
   return n;
 }
 
 function list(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Parses and checks the router's flags; every problem is a USAGE error naming the flag. */
@@ -49,18 +56,29 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
     return v;
   };
   const target = str('target') ?? 'haproxy';
-  if (target !== 'haproxy' && target !== 'k8s') throw usage(`Unknown router target "${target}".`, 'use --target haproxy or --target k8s');
+  if (target !== 'haproxy' && target !== 'k8s')
+    throw usage(`Unknown router target "${target}".`, 'use --target haproxy or --target k8s');
   const etcd = list(need('etcd', 'http://127.0.0.1:2379,http://127.0.0.1:2381'));
   const bad = etcd.find((u) => !/^https?:\/\/[^/]+:\d+\/?$/.test(u));
-  if (bad) throw usage(`--etcd has "${bad}", which is not an etcd client URL.`, 'give scheme, host and port of each member, e.g. http://127.0.0.1:2379');
+  if (bad)
+    throw usage(
+      `--etcd has "${bad}", which is not an etcd client URL.`,
+      'give scheme, host and port of each member, e.g. http://127.0.0.1:2379',
+    );
   const scope = need('scope', 'garden');
   const namespace = (str('dcs-namespace') ?? '/service').replace(/\/+$/, '');
   const listenRaw = str('listen') ?? (target === 'k8s' ? '0.0.0.0:8080' : undefined);
-  if (!listenRaw) throw usage('The router needs --listen HOST:PORT for /metrics and /status.', 'e.g. --listen 127.0.0.1:15403');
+  if (!listenRaw)
+    throw usage('The router needs --listen HOST:PORT for /metrics and /status.', 'e.g. --listen 127.0.0.1:15403');
   const m = /^(.+):(\d+)$/.exec(listenRaw);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw usage(`--listen must be HOST:PORT, not "${listenRaw}".`, 'e.g. --listen 127.0.0.1:15403');
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+    throw usage(`--listen must be HOST:PORT, not "${listenRaw}".`, 'e.g. --listen 127.0.0.1:15403');
   const tlsFlags = ['etcd-ca', 'etcd-cert', 'etcd-key'].map(str);
-  if (tlsFlags.some(Boolean) && !tlsFlags.every(Boolean)) throw usage('etcd TLS needs all of --etcd-ca, --etcd-cert and --etcd-key.', 'pass the three files, or none for plain http');
+  if (tlsFlags.some(Boolean) && !tlsFlags.every(Boolean))
+    throw usage(
+      'etcd TLS needs all of --etcd-ca, --etcd-cert and --etcd-key.',
+      'pass the three files, or none for plain http',
+    );
   const settings: RouterSettings = {
     target,
     etcd,
@@ -68,11 +86,15 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
     listen: { host: m[1]!, port: Number(m[2]) },
     reconcileIntervalMs: positiveInt(values, 'reconcile-ms', 5000),
   };
-  if (tlsFlags.every(Boolean)) settings.etcdTls = { caFile: tlsFlags[0]!, certFile: tlsFlags[1]!, keyFile: tlsFlags[2]! };
+  if (tlsFlags.every(Boolean))
+    settings.etcdTls = { caFile: tlsFlags[0]!, certFile: tlsFlags[1]!, keyFile: tlsFlags[2]! };
   const patroniCa = str('patroni-ca');
   if (patroniCa) settings.patroniCaFile = patroniCa;
   if (values['poll-ms'] !== undefined) {
-    settings.poll = { intervalMs: positiveInt(values, 'poll-ms', 10_000), patroniApis: list(need('patroni-apis', 'http://127.0.0.1:8008,http://127.0.0.1:8009')) };
+    settings.poll = {
+      intervalMs: positiveInt(values, 'poll-ms', 10_000),
+      patroniApis: list(need('patroni-apis', 'http://127.0.0.1:8008,http://127.0.0.1:8009')),
+    };
   }
   if (target === 'haproxy') {
     settings.haproxySocket = need('haproxy-socket', '/var/lib/gardenos/garden/haproxy/admin.sock');

@@ -29,14 +29,16 @@ export function checkHostsInput(raw: unknown): SpecProblem[] {
   if (etcd.scheme === 'http') {
     problems.push({
       path: ['etcd', 'scheme'],
-      message: 'on the hosts target etcd speaks TLS on every client and peer link; plain http between servers is refused',
+      message:
+        'on the hosts target etcd speaks TLS on every client and peer link; plain http between servers is refused',
       hint: 'remove etcd.scheme: gardenos generates the CA and certificates and gives every client the same https URLs',
     });
   }
   if (isRecord(raw.local) && raw.local.bindAddress !== undefined) {
     problems.push({
       path: ['local', 'bindAddress'],
-      message: 'local.bindAddress is for the one-machine platform; on the hosts target each service listens on its host\'s address',
+      message:
+        "local.bindAddress is for the one-machine platform; on the hosts target each service listens on its host's address",
       hint: 'remove local.bindAddress, or remove hosts to run the platform on this machine',
     });
   }
@@ -56,7 +58,11 @@ export function checkHostsRules(spec: Spec): SpecProblem[] {
   ];
 }
 
-function unique(hosts: readonly HostConfig[], key: 'name' | 'address', values: (h: HostConfig) => string[]): SpecProblem[] {
+function unique(
+  hosts: readonly HostConfig[],
+  key: 'name' | 'address',
+  values: (h: HostConfig) => string[],
+): SpecProblem[] {
   const seen = new Map<string, string>();
   const problems: SpecProblem[] = [];
   hosts.forEach((h, i) => {
@@ -67,7 +73,10 @@ function unique(hosts: readonly HostConfig[], key: 'name' | 'address', values: (
         problems.push({
           path: ['hosts', i, field],
           message: `${key} ${v} is used by both host "${other}" and host "${h.name}"`,
-          hint: key === 'name' ? 'give every host a unique name' : 'every host needs its own address: check for a copy-paste slip',
+          hint:
+            key === 'name'
+              ? 'give every host a unique name'
+              : 'every host needs its own address: check for a copy-paste slip',
         });
       } else seen.set(v, h.name);
     }
@@ -90,13 +99,18 @@ function hostAddressProblems(h: HostConfig, i: number): SpecProblem[] {
   return (['address', 'publicAddress'] as const).flatMap((field) => {
     const value = h[field];
     const why = value === undefined ? undefined : unusableAddress(value);
-    return why ? [{
-      path: ['hosts', i, field],
-      message: `${value} ${why}`,
-      hint: field === 'address'
-        ? 'write the private address this host has on the network the hosts share (ip -4 addr on the host)'
-        : 'write the address clients on the internet use for this host, or remove publicAddress',
-    }] : [];
+    return why
+      ? [
+          {
+            path: ['hosts', i, field],
+            message: `${value} ${why}`,
+            hint:
+              field === 'address'
+                ? 'write the private address this host has on the network the hosts share (ip -4 addr on the host)'
+                : 'write the address clients on the internet use for this host, or remove publicAddress',
+          },
+        ]
+      : [];
   });
 }
 
@@ -104,16 +118,26 @@ function hostKeyProblems(h: HostConfig, i: number): SpecProblem[] {
   const path: SpecPath = ['hosts', i];
   const keyscan = `ssh-keyscan -t ed25519 -p ${h.ssh.port} ${h.address}`;
   if (h.hostKey && h.knownHostsFile) {
-    return [{
-      path: [...path, 'knownHostsFile'],
-      message: `host "${h.name}" pins its key twice (hostKey and knownHostsFile)`,
-      hint: 'keep one: hostKey for a single line, knownHostsFile for a file you already maintain',
-    }];
+    return [
+      {
+        path: [...path, 'knownHostsFile'],
+        message: `host "${h.name}" pins its key twice (hostKey and knownHostsFile)`,
+        hint: 'keep one: hostKey for a single line, knownHostsFile for a file you already maintain',
+      },
+    ];
   }
   // No pin at all is legal in the file: provision refuses the host (HOST_KEY_UNKNOWN, with the key it
   // saw) unless --accept-new-host-key names it, and `spec check` warns (hostsWarnings).
   const problem = h.hostKey ? hostKeyProblem(h.hostKey) : undefined;
-  return problem ? [{ path: [...path, 'hostKey'], message: `host "${h.name}": ${problem}`, hint: `the line is the host's /etc/ssh/ssh_host_ed25519_key.pub, or the key part of \`${keyscan}\`` }] : [];
+  return problem
+    ? [
+        {
+          path: [...path, 'hostKey'],
+          message: `host "${h.name}": ${problem}`,
+          hint: `the line is the host's /etc/ssh/ssh_host_ed25519_key.pub, or the key part of \`${keyscan}\``,
+        },
+      ]
+    : [];
 }
 
 function roleProblems(spec: Spec): SpecProblem[] {
@@ -122,14 +146,22 @@ function roleProblems(spec: Spec): SpecProblem[] {
   if (etcd === 0 || etcd % 2 === 0) {
     problems.push({
       path: ['hosts'],
-      message: etcd === 0
-        ? 'no host has the etcd role: Patroni and K3s need etcd'
-        : `${etcd} hosts have the etcd role; an even number tolerates no more failures than ${etcd - 1}, and a split can lose quorum`,
-      hint: etcd === 0 ? 'give the etcd role to 3 hosts (or 1 for a trial)' : `give the etcd role to ${etcd - 1} or ${etcd + 1} hosts`,
+      message:
+        etcd === 0
+          ? 'no host has the etcd role: Patroni and K3s need etcd'
+          : `${etcd} hosts have the etcd role; an even number tolerates no more failures than ${etcd - 1}, and a split can lose quorum`,
+      hint:
+        etcd === 0
+          ? 'give the etcd role to 3 hosts (or 1 for a trial)'
+          : `give the etcd role to ${etcd - 1} or ${etcd + 1} hosts`,
     });
   }
   if (hostsWithRole(spec, 'postgres').length === 0) {
-    problems.push({ path: ['hosts'], message: 'no host has the postgres role', hint: 'give the postgres role to 2 or more hosts (3 is usual)' });
+    problems.push({
+      path: ['hosts'],
+      message: 'no host has the postgres role',
+      hint: 'give the postgres role to 2 or more hosts (3 is usual)',
+    });
   }
   if (hostsWithRole(spec, 'haproxy').length === 0) {
     problems.push({
@@ -155,7 +187,11 @@ function portProblems(spec: Spec, h: HostConfig, i: number): SpecProblem[] {
     } else seen.set(port, owner);
   }
   if (h.ssh.port !== 22 && seen.has(h.ssh.port)) {
-    problems.push({ path: ['hosts', i, 'ssh', 'port'], message: `on host "${h.name}" SSH port ${h.ssh.port} is also used by ${seen.get(h.ssh.port)}`, hint: 'SSH needs its own port' });
+    problems.push({
+      path: ['hosts', i, 'ssh', 'port'],
+      message: `on host "${h.name}" SSH port ${h.ssh.port} is also used by ${seen.get(h.ssh.port)}`,
+      hint: 'SSH needs its own port',
+    });
   }
   return problems;
 }
@@ -165,12 +201,16 @@ export function hostsWarnings(spec: Spec): string[] {
   if (!spec.hosts) return [];
   const pg = hostsWithRole(spec, 'postgres').length;
   const warnings: string[] = [];
-  if (pg === 1) warnings.push('only one host has the postgres role: there is no failover; give it to 2 or more hosts for HA');
-  if (hostsWithRole(spec, 'etcd').length === 1) warnings.push('only one host has the etcd role: losing it stops every leader election and K3s');
+  if (pg === 1)
+    warnings.push('only one host has the postgres role: there is no failover; give it to 2 or more hosts for HA');
+  if (hostsWithRole(spec, 'etcd').length === 1)
+    warnings.push('only one host has the etcd role: losing it stops every leader election and K3s');
   for (const h of spec.hosts) {
     if (!h.hostKey && !h.knownHostsFile) {
-      warnings.push(`host "${h.name}" has no pinned SSH host key: provision refuses it until you set hostKey (its /etc/ssh/ssh_host_ed25519_key.pub line, ` +
-        `or \`ssh-keyscan -t ed25519 -p ${h.ssh.port} ${h.address}\` over a network you trust), or run \`gardenos provision --accept-new-host-key ${h.name}\` once to record the key it sees`);
+      warnings.push(
+        `host "${h.name}" has no pinned SSH host key: provision refuses it until you set hostKey (its /etc/ssh/ssh_host_ed25519_key.pub line, ` +
+          `or \`ssh-keyscan -t ed25519 -p ${h.ssh.port} ${h.address}\` over a network you trust), or run \`gardenos provision --accept-new-host-key ${h.name}\` once to record the key it sees`,
+      );
     }
   }
   return warnings;

@@ -62,7 +62,11 @@ export const hostSpec = z
       .string()
       .optional()
       .describe('The pinned SSH host key line ("ssh-ed25519 AAAA..."); gardenos refuses any other key'),
-    knownHostsFile: z.string().min(1).optional().describe('A known_hosts file that holds this host\'s key (instead of hostKey)'),
+    knownHostsFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A known_hosts file that holds this host's key (instead of hostKey)"),
     roles: z
       .array(z.enum(HOST_ROLES))
       .min(1)
@@ -78,8 +82,20 @@ export const k3sSpec = z.strictObject({
     .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { error: 'must be a K3s release such as v1.31.4+k3s1' })
     .default('v1.31.4+k3s1')
     .describe('Pinned K3s release the official installer puts on each server'),
-  apiPort: z.number().int().min(1).max(65535).default(6443).describe('HAProxy K3s API frontend port on every haproxy host'),
-  serverPort: z.number().int().min(1).max(65535).default(6444).describe('Port each K3s server listens on (behind HAProxy)'),
+  apiPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(6443)
+    .describe('HAProxy K3s API frontend port on every haproxy host'),
+  serverPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(6444)
+    .describe('Port each K3s server listens on (behind HAProxy)'),
 });
 
 export type HostInput = z.input<typeof hostSpec>;

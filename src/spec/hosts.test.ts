@@ -11,14 +11,22 @@ import type { SpecPath } from './rules.js';
 const KEY1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
 const KEY_RSA_LABELLED_ED = 'ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQC7';
 
-const options: LoadOptions = { source: 'gardenos.yaml', defaultStateDir: (n) => `/var/lib/gardenos/${n}`, fromFile: true };
+const options: LoadOptions = {
+  source: 'gardenos.yaml',
+  defaultStateDir: (n) => `/var/lib/gardenos/${n}`,
+  fromFile: true,
+};
 
 function threeHosts(extra = '', host3 = ''): string {
-  return [
-    'hosts:',
-    ...[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY1}${i === 3 ? host3 : ''}`),
-    extra,
-  ].join('\n') + '\n';
+  return (
+    [
+      'hosts:',
+      ...[1, 2, 3].map(
+        (i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY1}${i === 3 ? host3 : ''}`,
+      ),
+      extra,
+    ].join('\n') + '\n'
+  );
 }
 
 function refused(yaml: string, path: SpecPath, words: RegExp): void {
@@ -41,8 +49,22 @@ describe('hosts spec', () => {
   test('three hybrid hosts: nodes and etcd members are the hosts, etcd over https at the well-known ports', () => {
     const spec = loadSpec(threeHosts(), options);
     assert.equal(specTarget(spec), 'hosts');
-    assert.deepEqual(spec.nodes.map((n) => [n.name, n.pgPort, n.apiPort]), [['s1', 5432, 8008], ['s2', 5432, 8008], ['s3', 5432, 8008]]);
-    assert.deepEqual(spec.etcd.members.map((m) => [m.name, m.clientPort, m.peerPort]), [['s1', 2379, 2380], ['s2', 2379, 2380], ['s3', 2379, 2380]]);
+    assert.deepEqual(
+      spec.nodes.map((n) => [n.name, n.pgPort, n.apiPort]),
+      [
+        ['s1', 5432, 8008],
+        ['s2', 5432, 8008],
+        ['s3', 5432, 8008],
+      ],
+    );
+    assert.deepEqual(
+      spec.etcd.members.map((m) => [m.name, m.clientPort, m.peerPort]),
+      [
+        ['s1', 2379, 2380],
+        ['s2', 2379, 2380],
+        ['s3', 2379, 2380],
+      ],
+    );
     assert.equal(spec.etcd.scheme, 'https');
     assert.equal(spec.postgres.synchronousMode, true);
     assert.deepEqual(spec.hosts?.[0]?.roles, ['etcd', 'postgres', 'haproxy', 'k3s-server']);
@@ -60,10 +82,19 @@ describe('hosts spec', () => {
   });
 
   test('roles decide the members; one postgres host is legal but warned about', () => {
-    const yaml = threeHosts('', '\n    roles: [etcd, haproxy]').replace('address: 10.20.0.12', 'address: 10.20.0.12\n    roles: [etcd]');
+    const yaml = threeHosts('', '\n    roles: [etcd, haproxy]').replace(
+      'address: 10.20.0.12',
+      'address: 10.20.0.12\n    roles: [etcd]',
+    );
     const spec = loadSpec(yaml, options);
-    assert.deepEqual(spec.nodes.map((n) => n.name), ['s1']);
-    assert.deepEqual(spec.etcd.members.map((m) => m.name), ['s1', 's2', 's3']);
+    assert.deepEqual(
+      spec.nodes.map((n) => n.name),
+      ['s1'],
+    );
+    assert.deepEqual(
+      spec.etcd.members.map((m) => m.name),
+      ['s1', 's2', 's3'],
+    );
     assert.equal(spec.postgres.synchronousMode, false);
     assert.match(hostsWarnings(spec).join('\n'), /only one host has the postgres role/);
   });
@@ -73,18 +104,29 @@ describe('hosts spec', () => {
     refused(threeHosts().replace('10.20.0.12', '10.20.0.11'), ['hosts', 1, 'address'], /10\.20\.0\.11 is used by both/);
     refused(threeHosts().replace('10.20.0.12', '127.0.0.1'), ['hosts', 1, 'address'], /loopback/);
     refused(threeHosts().replace('10.20.0.12', '10.20.0.300'), ['hosts', 1, 'address'], /IPv4/);
-    refused(threeHosts('', '\n    roles: [postgres]'), ['hosts'], /2 hosts have the etcd role.*give the etcd role to 1 or 3/s);
+    refused(
+      threeHosts('', '\n    roles: [postgres]'),
+      ['hosts'],
+      /2 hosts have the etcd role.*give the etcd role to 1 or 3/s,
+    );
     refused(threeHosts('', '\n    roles: [k3s]'), ['hosts', 2, 'roles', 0], /etcd|postgres|haproxy|k3s-server/);
     refused(threeHosts('nodes: 3'), ['nodes'], /postgres role/);
     refused(threeHosts('etcd:\n  members: 3'), ['etcd', 'members'], /etcd role/);
     refused(threeHosts('etcd:\n  scheme: http'), ['etcd', 'scheme'], /TLS/);
     refused(threeHosts('local:\n  bindAddress: 10.0.0.1'), ['local', 'bindAddress'], /hosts target/);
-    refused(threeHosts('haproxy:\n  primaryPort: 5432'), ['haproxy', 'primaryPort'], /port 5432 is used by both PostgreSQL and HAProxy primary/);
+    refused(
+      threeHosts('haproxy:\n  primaryPort: 5432'),
+      ['haproxy', 'primaryPort'],
+      /port 5432 is used by both PostgreSQL and HAProxy primary/,
+    );
   });
 
   test('a host without a pinned key is warned about with the ways to pin one (provision refuses it)', () => {
     const yaml = threeHosts().replace(`    hostKey: ${KEY1}\n  - name: s3`, '  - name: s3');
-    assert.match(hostsWarnings(loadSpec(yaml, options)).join('\n'), /host "s2" has no pinned SSH host key.*ssh-keyscan -t ed25519 -p 22 10\.20\.0\.12.*--accept-new-host-key s2/s);
+    assert.match(
+      hostsWarnings(loadSpec(yaml, options)).join('\n'),
+      /host "s2" has no pinned SSH host key.*ssh-keyscan -t ed25519 -p 22 10\.20\.0\.12.*--accept-new-host-key s2/s,
+    );
     refused(threeHosts('', '\n    knownHostsFile: ./kh'), ['hosts', 2, 'knownHostsFile'], /twice/);
   });
 

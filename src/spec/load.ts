@@ -14,10 +14,14 @@ export class SpecError extends GardenError {
 
   /** SPEC_PARSE when the text is not readable YAML, SPEC_INVALID when the YAML is not a valid spec. */
   constructor(source: string, problems: SpecProblem[], code: 'SPEC_INVALID' | 'SPEC_PARSE' = 'SPEC_INVALID') {
-    super(code, `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
-      problems.map((p) => '  ' + formatProblem(source, p)).join('\n'), {
-      hint: `fix the lines above and run \`gardenos spec check ${source}\`; \`gardenos spec schema\` gives a JSON Schema for editor completion`,
-    });
+    super(
+      code,
+      `${source} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
+        problems.map((p) => '  ' + formatProblem(source, p)).join('\n'),
+      {
+        hint: `fix the lines above and run \`gardenos spec check ${source}\`; \`gardenos spec schema\` gives a JSON Schema for editor completion`,
+      },
+    );
     this.problems = problems;
     this.source = source;
   }
@@ -25,7 +29,7 @@ export class SpecError extends GardenError {
 
 export function formatPath(path: SpecPath): string {
   if (path.length === 0) return '(top level)';
-  return path.map((p, i) => typeof p === 'number' ? `[${p}]` : (i === 0 ? p : `.${p}`)).join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 export function formatProblem(source: string, p: SpecProblem): string {
@@ -61,7 +65,10 @@ export function loadSpec(text: string, options: LoadOptions): Spec {
   const parsed = specSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => issueToProblems(issue, lineOf));
-    throw new SpecError(options.source, problems.map((p) => placeProblem(p, yaml, options.overrides)));
+    throw new SpecError(
+      options.source,
+      problems.map((p) => placeProblem(p, yaml, options.overrides)),
+    );
   }
   const conflicts = checkHostsInput(raw).map((p) => placeProblem(p, yaml, options.overrides));
   if (conflicts.length > 0) throw new SpecError(options.source, conflicts);
@@ -81,10 +88,20 @@ const OVERRIDE_SOURCES: Record<keyof SpecOverrides, string> = {
  * key (a port from local.basePort) is reported where the file spells out the other side (`alsoAt`),
  * else on its nearest written parent; never on an unrelated first line of the file.
  */
-function placeProblem({ alsoAt, ...p }: SpecProblem, yaml: YamlText, overrides: SpecOverrides | undefined): SpecProblem {
-  const overridden = (Object.keys(OVERRIDE_SOURCES) as (keyof SpecOverrides)[])
-    .find((k) => overrides?.[k] !== undefined && p.path.length === 2 && p.path[0] === 'local' && p.path[1] === k);
-  if (overridden) return { ...p, line: undefined, message: `${p.message} (local.${overridden} comes from ${OVERRIDE_SOURCES[overridden]})` };
+function placeProblem(
+  { alsoAt, ...p }: SpecProblem,
+  yaml: YamlText,
+  overrides: SpecOverrides | undefined,
+): SpecProblem {
+  const overridden = (Object.keys(OVERRIDE_SOURCES) as (keyof SpecOverrides)[]).find(
+    (k) => overrides?.[k] !== undefined && p.path.length === 2 && p.path[0] === 'local' && p.path[1] === k,
+  );
+  if (overridden)
+    return {
+      ...p,
+      line: undefined,
+      message: `${p.message} (local.${overridden} comes from ${OVERRIDE_SOURCES[overridden]})`,
+    };
   const written = (path: SpecPath) => yaml.writtenDepth(path) === path.length;
   if (!written(p.path) && alsoAt && written(alsoAt)) return { ...p, path: alsoAt, line: yaml.lineOf(alsoAt) };
   const depth = yaml.writtenDepth(p.path);
@@ -130,7 +147,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     if ('input' in issue && issue.input === undefined) return `is required (${typeName(issue.expected)})`;
     // `postgres:` with every child line deleted or commented out reads as null.
-    if ('input' in issue && issue.input === null) return `has no value (expected ${typeName(issue.expected)}); its lines are missing or commented out`;
+    if ('input' in issue && issue.input === null)
+      return `has no value (expected ${typeName(issue.expected)}); its lines are missing or commented out`;
     return `expected ${typeName(issue.expected)}${'input' in issue ? `, got ${describeValue(issue.input)}` : ''}`;
   }
   if (issue.code === 'invalid_union') return 'has the wrong type: ' + unionExpectation(issue.errors);
@@ -140,18 +158,25 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 function issueHint(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      if ('input' in issue && issue.input === null) return `remove the key to use the defaults, or write ${typeName(issue.expected)} under it`;
+      if ('input' in issue && issue.input === null)
+        return `remove the key to use the defaults, or write ${typeName(issue.expected)} under it`;
       return 'input' in issue && issue.input === undefined
-        ? `add this key with ${typeName(issue.expected)}` : `write ${typeName(issue.expected)}`;
-    case 'too_small': return `use a value of at least ${String(issue.minimum)}`;
-    case 'too_big': return `use a value of at most ${String(issue.maximum)}`;
-    case 'invalid_value': return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union': return 'see `gardenos spec schema` for the allowed forms';
+        ? `add this key with ${typeName(issue.expected)}`
+        : `write ${typeName(issue.expected)}`;
+    case 'too_small':
+      return `use a value of at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `use a value of at most ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'see `gardenos spec schema` for the allowed forms';
     case 'custom': {
       const hint = (issue.params as { hint?: unknown } | undefined)?.hint;
       return typeof hint === 'string' ? hint : 'see `gardenos spec schema` for the allowed values';
     }
-    default: return 'see `gardenos spec schema` for the allowed values';
+    default:
+      return 'see `gardenos spec schema` for the allowed values';
   }
 }
 
@@ -163,8 +188,13 @@ function unionExpectation(errors: z.core.$ZodIssue[][]): string {
 }
 
 const TYPE_NAMES: Record<string, string> = {
-  int: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false',
-  object: 'a mapping (key: value)', array: 'a list', record: 'a mapping (key: value)',
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  record: 'a mapping (key: value)',
 };
 
 function typeName(expected: string): string {

@@ -15,8 +15,12 @@ const SECRET_KEY = /password|secret|token|key$/i;
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) =>
-      [k, SECRET_KEY.test(k) && typeof v === 'string' ? '********' : maskSecrets(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) && typeof v === 'string' ? '********' : maskSecrets(v),
+      ]),
+    );
   }
   return value;
 }
@@ -25,7 +29,8 @@ export function maskSecrets(value: unknown): unknown {
 const DERIVED_DEFAULTS: { path: string[]; note: (spec: Spec) => string }[] = [
   {
     path: ['postgres', 'synchronousMode'],
-    note: (spec) => spec.nodes.length >= 2 ? SYNCHRONOUS_MODE_DEFAULT_NOTE : 'default for 1 node: there is no standby to wait for',
+    note: (spec) =>
+      spec.nodes.length >= 2 ? SYNCHRONOUS_MODE_DEFAULT_NOTE : 'default for 1 node: there is no standby to wait for',
   },
 ];
 

@@ -99,12 +99,14 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
   type NodeEntry = Exclude<ParsedSpec['nodes'], number>[number];
   type MemberEntry = Exclude<ParsedSpec['etcd']['members'], number>[number];
   if (parsed.hosts) return resolveHostsSpec(parsed, parsed.hosts, defaultStateDir);
-  const nodes: NodeEntry[] = typeof parsed.nodes === 'number'
-    ? Array.from({ length: parsed.nodes }, (_, i) => ({ name: `pg${i + 1}` }))
-    : parsed.nodes;
-  const members: MemberEntry[] = typeof parsed.etcd.members === 'number'
-    ? Array.from({ length: parsed.etcd.members }, (_, i) => ({ name: `etcd${i + 1}` }))
-    : parsed.etcd.members;
+  const nodes: NodeEntry[] =
+    typeof parsed.nodes === 'number'
+      ? Array.from({ length: parsed.nodes }, (_, i) => ({ name: `pg${i + 1}` }))
+      : parsed.nodes;
+  const members: MemberEntry[] =
+    typeof parsed.etcd.members === 'number'
+      ? Array.from({ length: parsed.etcd.members }, (_, i) => ({ name: `etcd${i + 1}` }))
+      : parsed.etcd.members;
   const spec: Spec = {
     name: parsed.name,
     nodes: nodes.map((n, i) => ({
@@ -162,7 +164,14 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
   };
   if (parsed.backup.enabled) {
     const stateDir = spec.local.stateDir;
-    return deepFreeze({ ...spec, backup: { enabled: true, repoPath: parsed.backup.repoPath ?? `${stateDir}/backup/repo`, retentionFull: parsed.backup.retentionFull } });
+    return deepFreeze({
+      ...spec,
+      backup: {
+        enabled: true,
+        repoPath: parsed.backup.repoPath ?? `${stateDir}/backup/repo`,
+        retentionFull: parsed.backup.retentionFull,
+      },
+    });
   }
   return deepFreeze(spec);
 }
@@ -171,8 +180,15 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
  * The hosts target: nodes are the postgres hosts and etcd members the etcd hosts, each on its own
  * address at the well-known ports; etcd always speaks TLS. The rest is resolved as for one machine.
  */
-function resolveHostsSpec(parsed: ParsedSpec, hosts: NonNullable<ParsedSpec['hosts']>, defaultStateDir: (name: string) => string): Spec {
-  const local = resolveSpec({ ...parsed, hosts: undefined, nodes: 1, etcd: { ...parsed.etcd, members: 1 } }, defaultStateDir);
+function resolveHostsSpec(
+  parsed: ParsedSpec,
+  hosts: NonNullable<ParsedSpec['hosts']>,
+  defaultStateDir: (name: string) => string,
+): Spec {
+  const local = resolveSpec(
+    { ...parsed, hosts: undefined, nodes: 1, etcd: { ...parsed.etcd, members: 1 } },
+    defaultStateDir,
+  );
   const resolved: HostConfig[] = hosts.map((h) => ({
     name: h.name,
     address: h.address,
@@ -185,11 +201,18 @@ function resolveHostsSpec(parsed: ParsedSpec, hosts: NonNullable<ParsedSpec['hos
   const pgHosts = resolved.filter((h) => h.roles.includes('postgres'));
   return deepFreeze({
     ...local,
-    nodes: pgHosts.map((h) => ({ name: h.name, pgPort: HOST_PORTS.postgres, apiPort: HOST_PORTS.patroniApi, nofailover: false })),
+    nodes: pgHosts.map((h) => ({
+      name: h.name,
+      pgPort: HOST_PORTS.postgres,
+      apiPort: HOST_PORTS.patroniApi,
+      nofailover: false,
+    })),
     etcd: {
       ...local.etcd,
       scheme: 'https',
-      members: resolved.filter((h) => h.roles.includes('etcd')).map((h) => ({ name: h.name, clientPort: HOST_PORTS.etcdClient, peerPort: HOST_PORTS.etcdPeer })),
+      members: resolved
+        .filter((h) => h.roles.includes('etcd'))
+        .map((h) => ({ name: h.name, clientPort: HOST_PORTS.etcdClient, peerPort: HOST_PORTS.etcdPeer })),
     },
     postgres: { ...local.postgres, synchronousMode: parsed.postgres.synchronousMode ?? pgHosts.length >= 2 },
     haproxy: {
@@ -219,22 +242,30 @@ export function hostPorts(spec: Spec, host: HostConfig): { path: (string | numbe
   const has = (r: HostRole) => host.roles.includes(r);
   const k3s = spec.k3s;
   return [
-    ...(has('etcd') ? [
-      { path: ['hosts'], port: HOST_PORTS.etcdClient, owner: 'etcd client' },
-      { path: ['hosts'], port: HOST_PORTS.etcdPeer, owner: 'etcd peer' },
-    ] : []),
-    ...(has('postgres') ? [
-      { path: ['hosts'], port: HOST_PORTS.postgres, owner: 'PostgreSQL' },
-      { path: ['hosts'], port: HOST_PORTS.patroniApi, owner: 'Patroni REST API' },
-    ] : []),
-    ...(has('haproxy') ? [
-      { path: ['haproxy', 'primaryPort'], port: spec.haproxy.primaryPort, owner: 'HAProxy primary' },
-      { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
-      { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
-      ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
-      ...(k3s?.enabled ? [{ path: ['k3s', 'apiPort'], port: k3s.apiPort, owner: 'HAProxy K3s API' }] : []),
-    ] : []),
-    ...(has('k3s-server') && k3s?.enabled ? [{ path: ['k3s', 'serverPort'], port: k3s.serverPort, owner: 'K3s server' }] : []),
+    ...(has('etcd')
+      ? [
+          { path: ['hosts'], port: HOST_PORTS.etcdClient, owner: 'etcd client' },
+          { path: ['hosts'], port: HOST_PORTS.etcdPeer, owner: 'etcd peer' },
+        ]
+      : []),
+    ...(has('postgres')
+      ? [
+          { path: ['hosts'], port: HOST_PORTS.postgres, owner: 'PostgreSQL' },
+          { path: ['hosts'], port: HOST_PORTS.patroniApi, owner: 'Patroni REST API' },
+        ]
+      : []),
+    ...(has('haproxy')
+      ? [
+          { path: ['haproxy', 'primaryPort'], port: spec.haproxy.primaryPort, owner: 'HAProxy primary' },
+          { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
+          { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
+          ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
+          ...(k3s?.enabled ? [{ path: ['k3s', 'apiPort'], port: k3s.apiPort, owner: 'HAProxy K3s API' }] : []),
+        ]
+      : []),
+    ...(has('k3s-server') && k3s?.enabled
+      ? [{ path: ['k3s', 'serverPort'], port: k3s.serverPort, owner: 'K3s server' }]
+      : []),
   ];
 }
 
@@ -254,6 +285,8 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
       { path: ['nodes', i, 'apiPort'], port: n.apiPort, owner: `Patroni ${n.name} REST API` },
     ]),
     // Only services that run locally bind a port here; image-only ones listen inside their pods.
-    ...spec.services.flatMap((s, i) => s.command ? [{ path: ['services', i, 'port'], port: s.port, owner: `service ${s.name}` }] : []),
+    ...spec.services.flatMap((s, i) =>
+      s.command ? [{ path: ['services', i, 'port'], port: s.port, owner: `service ${s.name}` }] : [],
+    ),
   ];
 }

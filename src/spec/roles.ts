@@ -5,7 +5,13 @@ export const ROLE_NAMES = { replication: 'replicator', rewind: 'rewind_user', re
 
 /** Roles the Supabase bootstrap creates (supabase_admin is upstream's own superuser name). */
 export const SUPABASE_ROLE_NAMES = [
-  'anon', 'authenticated', 'service_role', 'authenticator', 'supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin',
+  'anon',
+  'authenticated',
+  'service_role',
+  'authenticator',
+  'supabase_auth_admin',
+  'supabase_storage_admin',
+  'supabase_admin',
 ] as const;
 
 /** Names PostgreSQL refuses for a new role (CREATE ROLE public fails; pg_* is reserved for built-in roles). */

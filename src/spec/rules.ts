@@ -21,8 +21,16 @@ export interface SpecProblem {
 
 export function checkRules(spec: Spec): SpecProblem[] {
   return [
-    ...uniqueNames(spec.nodes.map((n) => n.name), 'nodes', 'node'),
-    ...uniqueNames(spec.etcd.members.map((m) => m.name), ['etcd', 'members'], 'etcd member'),
+    ...uniqueNames(
+      spec.nodes.map((n) => n.name),
+      'nodes',
+      'node',
+    ),
+    ...uniqueNames(
+      spec.etcd.members.map((m) => m.name),
+      ['etcd', 'members'],
+      'etcd member',
+    ),
     ...(spec.hosts ? checkHostsRules(spec) : [...etcdQuorum(spec), ...distinctPorts(spec)]),
     ...patroniTiming(spec),
     ...synchronousMode(spec),
@@ -52,11 +60,13 @@ function uniqueNames(names: string[], base: string | SpecPath, what: string): Sp
 function etcdQuorum(spec: Spec): SpecProblem[] {
   const n = spec.etcd.members.length;
   if (n % 2 === 1) return [];
-  return [{
-    path: ['etcd', 'members'],
-    message: `${n} etcd members tolerate no more failures than ${n - 1}, and a split can lose quorum`,
-    hint: `use an odd number of members: ${n - 1} or ${n + 1}`,
-  }];
+  return [
+    {
+      path: ['etcd', 'members'],
+      message: `${n} etcd members tolerate no more failures than ${n - 1}, and a split can lose quorum`,
+      hint: `use an odd number of members: ${n - 1} or ${n + 1}`,
+    },
+  ];
 }
 
 function distinctPorts(spec: Spec): SpecProblem[] {
@@ -86,11 +96,13 @@ function distinctPorts(spec: Spec): SpecProblem[] {
 function patroniTiming(spec: Spec): SpecProblem[] {
   const { ttl, loopWait, retryTimeout } = spec.postgres;
   if (loopWait + 2 * retryTimeout <= ttl) return [];
-  return [{
-    path: ['postgres', 'ttl'],
-    message: `Patroni needs loop_wait + 2 * retry_timeout <= ttl, but ${loopWait} + 2 * ${retryTimeout} = ${loopWait + 2 * retryTimeout} > ${ttl}; a leader could lose its lock while still retrying`,
-    hint: `raise postgres.ttl to ${loopWait + 2 * retryTimeout} or lower postgres.loopWait / postgres.retryTimeout`,
-  }];
+  return [
+    {
+      path: ['postgres', 'ttl'],
+      message: `Patroni needs loop_wait + 2 * retry_timeout <= ttl, but ${loopWait} + 2 * ${retryTimeout} = ${loopWait + 2 * retryTimeout} > ${ttl}; a leader could lose its lock while still retrying`,
+      hint: `raise postgres.ttl to ${loopWait + 2 * retryTimeout} or lower postgres.loopWait / postgres.retryTimeout`,
+    },
+  ];
 }
 
 function synchronousMode(spec: Spec): SpecProblem[] {
@@ -128,18 +140,26 @@ export function isValidCidr(text: string): boolean {
 }
 
 function cidrs(spec: Spec): SpecProblem[] {
-  return spec.postgres.allowedClientCidrs.flatMap((cidr, i) => isValidCidr(cidr) ? [] : [{
-    path: ['postgres', 'allowedClientCidrs', i],
-    message: `"${cidr}" is not an IPv4 CIDR`,
-    hint: 'write an address and prefix length, such as 127.0.0.1/32 or 10.42.0.0/16',
-  }]);
+  return spec.postgres.allowedClientCidrs.flatMap((cidr, i) =>
+    isValidCidr(cidr)
+      ? []
+      : [
+          {
+            path: ['postgres', 'allowedClientCidrs', i],
+            message: `"${cidr}" is not an IPv4 CIDR`,
+            hint: 'write an address and prefix length, such as 127.0.0.1/32 or 10.42.0.0/16',
+          },
+        ],
+  );
 }
 
 function stateDir(spec: Spec): SpecProblem[] {
   if (spec.local.stateDir.startsWith('/')) return [];
-  return [{
-    path: ['local', 'stateDir'],
-    message: `"${spec.local.stateDir}" is a relative path; processes started from other directories would not find it`,
-    hint: 'write an absolute path such as /var/lib/gardenos/garden',
-  }];
+  return [
+    {
+      path: ['local', 'stateDir'],
+      message: `"${spec.local.stateDir}" is a relative path; processes started from other directories would not find it`,
+      hint: 'write an absolute path such as /var/lib/gardenos/garden',
+    },
+  ];
 }

@@ -8,11 +8,9 @@ import { hostSpec, k3sSpec } from './hosts-schema.js';
 export const SYNCHRONOUS_MODE_DEFAULT_NOTE =
   'default for 2+ nodes: a commit waits for one standby; non-strict, so a lone survivor still takes writes';
 
-const dnsName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, {
-    error: 'must be 1-32 characters of lowercase letters, digits and "-", starting with a letter',
-  });
+const dnsName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, {
+  error: 'must be 1-32 characters of lowercase letters, digits and "-", starting with a letter',
+});
 
 const port = z
   .number()
@@ -55,9 +53,13 @@ const postgresSpec = z.strictObject({
   loopWait: seconds(1, 300).default(2).describe('Patroni HA loop interval in seconds'),
   retryTimeout: seconds(3, 600).default(5).describe('Patroni DCS and PostgreSQL retry timeout in seconds'),
   // No schema default: resolve.ts decides from the node count, so an explicit value is still visible there.
-  synchronousMode: z.boolean().optional().describe(
-    'Patroni synchronous_mode: a commit waits for one standby (default: true with 2 or more nodes, false with 1; ' +
-    'non-strict, so a lone survivor still takes writes)'),
+  synchronousMode: z
+    .boolean()
+    .optional()
+    .describe(
+      'Patroni synchronous_mode: a commit waits for one standby (default: true with 2 or more nodes, false with 1; ' +
+        'non-strict, so a lone survivor still takes writes)',
+    ),
   synchronousModeStrict: z.boolean().default(false).describe('Refuse writes when no synchronous standby is left'),
   maximumLagOnFailover: z
     .number()
@@ -67,8 +69,12 @@ const postgresSpec = z.strictObject({
     .describe('Bytes a replica may lag and still be promoted'),
   parameters: z
     // Any case: PostgreSQL reads names case-insensitively, so rules.ts must see WAL_LEVEL to refuse it.
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, { error: 'must be a PostgreSQL parameter name (letters, digits, "_" and "." for extensions)' }),
-      z.union([z.string(), z.number(), z.boolean()]))
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, {
+        error: 'must be a PostgreSQL parameter name (letters, digits, "_" and "." for extensions)',
+      }),
+      z.union([z.string(), z.number(), z.boolean()]),
+    )
     .default({})
     .describe('Extra postgresql.conf parameters'),
   allowedClientCidrs: z
@@ -76,9 +82,13 @@ const postgresSpec = z.strictObject({
     .min(1)
     .default(['127.0.0.1/32'])
     .describe('Client networks allowed in pg_hba (scram-sha-256)'),
-  superuser: z.string()
-    .regex(/^[a-z][a-z0-9_-]{0,62}$/, { error: 'must be 1-63 characters of lowercase letters, digits, "_" and "-", starting with a letter' })
-    .default('postgres').describe('Name of the PostgreSQL superuser (not a role gardenos, Supabase or PostgreSQL reserve)'),
+  superuser: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,62}$/, {
+      error: 'must be 1-63 characters of lowercase letters, digits, "_" and "-", starting with a letter',
+    })
+    .default('postgres')
+    .describe('Name of the PostgreSQL superuser (not a role gardenos, Supabase or PostgreSQL reserve)'),
 });
 
 const haproxySpec = z.strictObject({
@@ -86,22 +96,47 @@ const haproxySpec = z.strictObject({
   replicaPort: port.optional().describe('Port that reaches streaming replicas (default: local.basePort + 1)'),
   statsPort: port.optional().describe('HAProxy stats page port (default: local.basePort + 2)'),
   checkIntervalMs: z.number().int().min(100).max(60000).default(1000).describe('Patroni health check interval'),
-  fastIntervalMs: z.number().int().min(100).max(60000).optional()
-    .describe('Check interval while a server changes state or is DOWN (fastinter/downinter; default checkIntervalMs / 4)'),
+  fastIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60000)
+    .optional()
+    .describe(
+      'Check interval while a server changes state or is DOWN (fastinter/downinter; default checkIntervalMs / 4)',
+    ),
   fall: z.number().int().min(1).max(10).default(2).describe('Failed checks before a server is DOWN'),
   rise: z.number().int().min(1).max(10).default(1).describe('Passed checks before a server is UP'),
 });
 
 const routerSpec = z.strictObject({
   enabled: z.boolean().default(true).describe('Run the primary router: writes follow the leader key in milliseconds'),
-  reconcileIntervalMs: z.number().int().min(500).max(300000).default(5000).describe('Re-read the leader and compare routes this often'),
+  reconcileIntervalMs: z
+    .number()
+    .int()
+    .min(500)
+    .max(300000)
+    .default(5000)
+    .describe('Re-read the leader and compare routes this often'),
   port: port.optional().describe('Router /metrics and /status port (default: local.basePort + 3)'),
 });
 
 const backupSpec = z.strictObject({
-  enabled: z.boolean().default(false).describe('WAL archiving to pgBackRest plus `gardenos backup` / `restore` (off by default: archiving costs I/O)'),
-  repoPath: checkedString(absolutePathProblem('pgBackRest')).min(1).optional().describe('pgBackRest repository directory, absolute (default: <stateDir>/backup/repo)'),
-  retentionFull: z.number().int().min(1).max(100).default(2).describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe('WAL archiving to pgBackRest plus `gardenos backup` / `restore` (off by default: archiving costs I/O)'),
+  repoPath: checkedString(absolutePathProblem('pgBackRest'))
+    .min(1)
+    .optional()
+    .describe('pgBackRest repository directory, absolute (default: <stateDir>/backup/repo)'),
+  retentionFull: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(2)
+    .describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
 });
 
 const localSpec = z.strictObject({
@@ -124,7 +159,11 @@ export const specSchema = z
     local: localSpec.prefault({}),
     k8s: k8sSpec.prefault({}),
     supabase: supabaseSpec.prefault({}),
-    services: z.array(serviceSpec).max(50).default([]).describe('Your API services, run locally (command) and on Kubernetes (image)'),
+    services: z
+      .array(serviceSpec)
+      .max(50)
+      .default([])
+      .describe('Your API services, run locally (command) and on Kubernetes (image)'),
     routing: routingSpec.prefault({}),
     backup: backupSpec.prefault({}),
     hosts: z

@@ -10,19 +10,32 @@ export interface YamlErrorContext {
   firstLine?: number;
 }
 
-export interface YamlErrorWords { message: string; hint: string }
+export interface YamlErrorWords {
+  message: string;
+  hint: string;
+}
 
-const INDENT_HINT = 'indent with spaces only, the same number for keys of one mapping (2 is usual), nested keys further in than their parent';
+const INDENT_HINT =
+  'indent with spaces only, the same number for keys of one mapping (2 is usual), nested keys further in than their parent';
 
 export function describeYamlError(code: ErrorCode, ctx: YamlErrorContext): YamlErrorWords {
   const runsOn = ctx.endLine !== undefined ? ` (it runs on to line ${ctx.endLine})` : '';
   switch (code) {
     case 'BAD_INDENT':
       return ctx.atEnd
-        ? { message: 'a [ list or { mapping opened here is never closed', hint: 'add the closing ] or }, or write the items on their own lines without brackets' }
-        : { message: 'the indentation does not line up: this key is not in the same column as the keys beside it', hint: INDENT_HINT };
+        ? {
+            message: 'a [ list or { mapping opened here is never closed',
+            hint: 'add the closing ] or }, or write the items on their own lines without brackets',
+          }
+        : {
+            message: 'the indentation does not line up: this key is not in the same column as the keys beside it',
+            hint: INDENT_HINT,
+          };
     case 'TAB_AS_INDENT':
-      return { message: 'a tab is used for indentation; YAML allows only spaces there', hint: 'replace the tab with spaces (2 per level is usual)' };
+      return {
+        message: 'a tab is used for indentation; YAML allows only spaces there',
+        hint: 'replace the tab with spaces (2 per level is usual)',
+      };
     case 'DUPLICATE_KEY':
       return {
         message: `this key is written twice in the same mapping${ctx.firstLine !== undefined ? ` (first at line ${ctx.firstLine})` : ''}`,
@@ -37,25 +50,50 @@ export function describeYamlError(code: ErrorCode, ctx: YamlErrorContext): YamlE
     case 'MISSING_CHAR':
       return ctx.atEnd
         ? { message: 'a quote, [ or { opened here is never closed', hint: 'add the closing quote, ] or } on this line' }
-        : { message: 'a character is missing here: a key without its ":" or a value without its closing quote or bracket', hint: 'write `key: value`, and close every quote and bracket on the line it opens' };
+        : {
+            message:
+              'a character is missing here: a key without its ":" or a value without its closing quote or bracket',
+            hint: 'write `key: value`, and close every quote and bracket on the line it opens',
+          };
     case 'UNEXPECTED_TOKEN':
-      return { message: 'unexpected text here, such as a "- " list item inside a mapping or a stray character', hint: 'put list items under a key of their own (`nodes:` then `  - name: pg1`), and remove stray characters' };
+      return {
+        message: 'unexpected text here, such as a "- " list item inside a mapping or a stray character',
+        hint: 'put list items under a key of their own (`nodes:` then `  - name: pg1`), and remove stray characters',
+      };
     case 'BAD_DQ_ESCAPE':
-      return { message: 'a "double-quoted" value holds a backslash escape YAML does not know', hint: 'use single quotes for text with backslashes, or write \\\\ for one backslash' };
+      return {
+        message: 'a "double-quoted" value holds a backslash escape YAML does not know',
+        hint: 'use single quotes for text with backslashes, or write \\\\ for one backslash',
+      };
     case 'BAD_SCALAR_START':
-      return { message: 'a value starts with a character YAML reserves (such as `, @ or %)', hint: 'put the value in quotes' };
+      return {
+        message: 'a value starts with a character YAML reserves (such as `, @ or %)',
+        hint: 'put the value in quotes',
+      };
     case 'BLOCK_IN_FLOW':
-      return { message: 'a "- item" or "key: value" line is inside [ ] or { }', hint: 'either write the items inside the brackets separated by commas, or drop the brackets and put each item on its own line' };
+      return {
+        message: 'a "- item" or "key: value" line is inside [ ] or { }',
+        hint: 'either write the items inside the brackets separated by commas, or drop the brackets and put each item on its own line',
+      };
     case 'MULTIPLE_DOCS':
-      return { message: 'the file holds more than one YAML document (a --- line in the middle)', hint: 'keep one spec per file: remove the --- line and merge or drop what follows' };
+      return {
+        message: 'the file holds more than one YAML document (a --- line in the middle)',
+        hint: 'keep one spec per file: remove the --- line and merge or drop what follows',
+      };
     case 'MULTIPLE_ANCHORS':
     case 'MULTIPLE_TAGS':
     case 'BAD_PROP_ORDER':
     case 'ALIAS_PROPS':
     case 'BAD_ALIAS':
-      return { message: 'an &anchor, *alias or !tag is written wrongly (two on one value, or an alias with an anchor)', hint: 'give a value at most one &name, refer to it as *name, and put nothing else on an alias' };
+      return {
+        message: 'an &anchor, *alias or !tag is written wrongly (two on one value, or an alias with an anchor)',
+        hint: 'give a value at most one &name, refer to it as *name, and put nothing else on an alias',
+      };
     case 'KEY_OVER_1024_CHARS':
-      return { message: 'a key is longer than 1024 characters', hint: 'shorten the key; very long text usually means a missing line break or colon' };
+      return {
+        message: 'a key is longer than 1024 characters',
+        hint: 'shorten the key; very long text usually means a missing line break or colon',
+      };
     case 'NON_STRING_KEY':
       return { message: 'a key is a list or mapping, not a name', hint: 'keys are plain names such as postgres:' };
     case 'BAD_DIRECTIVE':
@@ -64,9 +102,15 @@ export function describeYamlError(code: ErrorCode, ctx: YamlErrorContext): YamlE
     case 'BAD_COLLECTION_TYPE':
       return { message: 'a !tag that does not fit this value', hint: 'remove the !tag; gardenos.yaml needs no tags' };
     case 'RESOURCE_EXHAUSTION':
-      return { message: 'the file nests deeper or expands further than any spec does (brackets or aliases many levels deep)', hint: 'a spec is a few levels deep: remove the nesting, and write values out instead of aliases of aliases' };
+      return {
+        message: 'the file nests deeper or expands further than any spec does (brackets or aliases many levels deep)',
+        hint: 'a spec is a few levels deep: remove the nesting, and write values out instead of aliases of aliases',
+      };
     case 'IMPOSSIBLE':
     default:
-      return { message: 'the YAML cannot be read from here on', hint: 'check the indentation, colons and quotes on this line and the one above' };
+      return {
+        message: 'the YAML cannot be read from here on',
+        hint: 'check the indentation, colons and quotes on this line and the one above',
+      };
   }
 }

@@ -9,7 +9,8 @@ import { MAX_SPEC_BYTES } from './yaml-source.js';
 const fromFile = { source: 'gardenos.yaml', defaultStateDir: (n: string) => `/srv/${n}`, fromFile: true };
 
 /** The yaml library's own words, which an operator cannot act on. */
-const LIBRARY_WORDS = /parseAllDocuments|toJS|maxAliasCount|YAML\.|at line \d+, column|\b(?!GARDENOS_)[A-Z]{3,}_[A-Z_]+\b/;
+const LIBRARY_WORDS =
+  /parseAllDocuments|toJS|maxAliasCount|YAML\.|at line \d+, column|\b(?!GARDENOS_)[A-Z]{3,}_[A-Z_]+\b/;
 
 function refused(text: string, code: 'SPEC_PARSE' | 'SPEC_INVALID', line: number | undefined): SpecError {
   let caught: unknown;
@@ -50,7 +51,10 @@ describe('YAML syntax errors are translated by code, on the line where the mista
     ['a list item inside a mapping', 'name: g\n- a\n', 2],
     ['two anchors on one value', 'name: &a &b g\n', 1],
   ];
-  for (const [name, text, line] of cases) test(name, () => { refused(text, 'SPEC_PARSE', line); });
+  for (const [name, text, line] of cases)
+    test(name, () => {
+      refused(text, 'SPEC_PARSE', line);
+    });
 
   test('a duplicate key names the line of the first one', () => {
     const err = refused('postgres:\n  ttl: 30\n  loopWait: 2\n  ttl: 40\n', 'SPEC_PARSE', 4);
@@ -62,10 +66,30 @@ describe('YAML syntax errors are translated by code, on the line where the mista
   });
 
   test('every yaml error code has its own words', () => {
-    const codes: ErrorCode[] = ['ALIAS_PROPS', 'BAD_ALIAS', 'BAD_DIRECTIVE', 'BAD_DQ_ESCAPE', 'BAD_INDENT', 'BAD_PROP_ORDER',
-      'BAD_SCALAR_START', 'BLOCK_AS_IMPLICIT_KEY', 'BLOCK_IN_FLOW', 'DUPLICATE_KEY', 'KEY_OVER_1024_CHARS', 'MISSING_CHAR',
-      'MULTILINE_IMPLICIT_KEY', 'MULTIPLE_ANCHORS', 'MULTIPLE_DOCS', 'MULTIPLE_TAGS', 'NON_STRING_KEY', 'RESOURCE_EXHAUSTION',
-      'TAB_AS_INDENT', 'TAG_RESOLVE_FAILED', 'UNEXPECTED_TOKEN', 'BAD_COLLECTION_TYPE'];
+    const codes: ErrorCode[] = [
+      'ALIAS_PROPS',
+      'BAD_ALIAS',
+      'BAD_DIRECTIVE',
+      'BAD_DQ_ESCAPE',
+      'BAD_INDENT',
+      'BAD_PROP_ORDER',
+      'BAD_SCALAR_START',
+      'BLOCK_AS_IMPLICIT_KEY',
+      'BLOCK_IN_FLOW',
+      'DUPLICATE_KEY',
+      'KEY_OVER_1024_CHARS',
+      'MISSING_CHAR',
+      'MULTILINE_IMPLICIT_KEY',
+      'MULTIPLE_ANCHORS',
+      'MULTIPLE_DOCS',
+      'MULTIPLE_TAGS',
+      'NON_STRING_KEY',
+      'RESOURCE_EXHAUSTION',
+      'TAB_AS_INDENT',
+      'TAG_RESOLVE_FAILED',
+      'UNEXPECTED_TOKEN',
+      'BAD_COLLECTION_TYPE',
+    ];
     const generic = describeYamlError('IMPOSSIBLE', { atEnd: false }).message;
     for (const code of codes) {
       const words = describeYamlError(code, { atEnd: false });
@@ -76,7 +100,13 @@ describe('YAML syntax errors are translated by code, on the line where the mista
 });
 
 describe('an empty file is a mistake, not "all defaults"', () => {
-  for (const [name, text] of [['nothing', ''], ['only comments', '# name: garden\n# nodes: 3\n'], ['~', '~\n'], ['null', 'null\n'], ['blank lines', '\n\n   \n']]) {
+  for (const [name, text] of [
+    ['nothing', ''],
+    ['only comments', '# name: garden\n# nodes: 3\n'],
+    ['~', '~\n'],
+    ['null', 'null\n'],
+    ['blank lines', '\n\n   \n'],
+  ]) {
     test(name, () => {
       const err = refused(text!, 'SPEC_INVALID', undefined);
       assert.match(err.problems[0]!.hint, /name: garden/);
@@ -94,9 +124,15 @@ describe('an empty file is a mistake, not "all defaults"', () => {
 });
 
 describe('a top level that is not a mapping', () => {
-  test('a list', () => { refused('# spec\n- name: garden\n', 'SPEC_INVALID', 2); });
-  test('a word', () => { refused('garden\n', 'SPEC_INVALID', 1); });
-  test('a number', () => { refused('42\n', 'SPEC_INVALID', 1); });
+  test('a list', () => {
+    refused('# spec\n- name: garden\n', 'SPEC_INVALID', 2);
+  });
+  test('a word', () => {
+    refused('garden\n', 'SPEC_INVALID', 1);
+  });
+  test('a number', () => {
+    refused('42\n', 'SPEC_INVALID', 1);
+  });
   test('keys without a space after the colon', () => {
     const err = refused('name:garden\nnodes:3\n', 'SPEC_INVALID', 1);
     assert.match(err.problems[0]!.hint, /space after/);
@@ -105,8 +141,11 @@ describe('a top level that is not a mapping', () => {
 
 describe('hostile and oversized files', () => {
   test('a billion-laughs alias bomb is refused, not an internal error', () => {
-    const bomb = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
-      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n') + '\n';
+    const bomb =
+      [
+        'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+        ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+      ].join('\n') + '\n';
     const err = refused(bomb, 'SPEC_PARSE', 2);
     assert.match(err.problems[0]!.message, /aliases/);
   });
@@ -120,7 +159,10 @@ describe('hostile and oversized files', () => {
   });
 
   test('a few aliases are fine', () => {
-    const spec = loadSpec('postgres:\n  allowedClientCidrs: &nets [10.0.0.0/8]\nk8s:\n  podCidr: 10.42.0.0/16\nservices:\n  - { name: api, image: a/b:1, port: 8080, routes: &r [/api] }\n', fromFile);
+    const spec = loadSpec(
+      'postgres:\n  allowedClientCidrs: &nets [10.0.0.0/8]\nk8s:\n  podCidr: 10.42.0.0/16\nservices:\n  - { name: api, image: a/b:1, port: 8080, routes: &r [/api] }\n',
+      fromFile,
+    );
     assert.deepEqual(spec.postgres.allowedClientCidrs, ['10.0.0.0/8']);
   });
 

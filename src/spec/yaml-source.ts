@@ -1,7 +1,16 @@
 // Reads gardenos.yaml text into a plain value, and finds the line the user wrote for any spec path.
 import {
-  isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit,
-  type Alias, type Document, type YAMLError,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type YAMLError,
 } from 'yaml';
 import type { SpecPath, SpecProblem } from './rules.js';
 import { describeYamlError } from './yaml-errors.js';
@@ -23,7 +32,8 @@ export interface YamlText {
   writtenDepth(path: SpecPath): number;
 }
 
-export type YamlRead = { ok: true; text: YamlText } | { ok: false; code: 'SPEC_PARSE' | 'SPEC_INVALID'; problems: SpecProblem[] };
+export type YamlRead =
+  { ok: true; text: YamlText } | { ok: false; code: 'SPEC_PARSE' | 'SPEC_INVALID'; problems: SpecProblem[] };
 
 export interface ReadOptions {
   /** The text came from a file the user wrote: an empty document is then a mistake, not "all defaults". */
@@ -33,15 +43,19 @@ export interface ReadOptions {
 export function readYaml(text: string, options: ReadOptions = {}): YamlRead {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_SPEC_BYTES) {
-    return parseFailure([{
-      path: [], message: `the file is ${bytes} bytes; a spec is a few kilobytes and gardenos reads at most ${MAX_SPEC_BYTES} (1 MiB)`,
-      hint: 'check that --file or GARDENOS_FILE names your gardenos.yaml and not another file',
-    }]);
+    return parseFailure([
+      {
+        path: [],
+        message: `the file is ${bytes} bytes; a spec is a few kilobytes and gardenos reads at most ${MAX_SPEC_BYTES} (1 MiB)`,
+        hint: 'check that --file or GARDENOS_FILE names your gardenos.yaml and not another file',
+      },
+    ]);
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const lines = existingLines(text);
-  if (doc.errors.length > 0) return parseFailure(syntaxProblems(doc, doc.errors, lc, lines, text.replace(/\s+$/, '').length));
+  if (doc.errors.length > 0)
+    return parseFailure(syntaxProblems(doc, doc.errors, lc, lines, text.replace(/\s+$/, '').length));
   const aliasProblem = unresolvedAlias(doc, lc);
   if (aliasProblem) return parseFailure([aliasProblem]);
 
@@ -49,11 +63,18 @@ export function readYaml(text: string, options: ReadOptions = {}): YamlRead {
   const empty = contents === null || (isScalar(contents) && contents.value === null);
   if (empty && !options.fromFile) return { ok: true, text: located({}, doc, lc) };
   if (empty) {
-    return { ok: false, code: 'SPEC_INVALID', problems: [{
-      path: [], line: undefined,
-      message: 'the file is empty (or only comments or null), which would silently mean "all built-in defaults"',
-      hint: 'write the keys you want to set, for example `name: garden`; or delete the file to run on the built-in defaults on purpose',
-    }] };
+    return {
+      ok: false,
+      code: 'SPEC_INVALID',
+      problems: [
+        {
+          path: [],
+          line: undefined,
+          message: 'the file is empty (or only comments or null), which would silently mean "all built-in defaults"',
+          hint: 'write the keys you want to set, for example `name: garden`; or delete the file to run on the built-in defaults on purpose',
+        },
+      ],
+    };
   }
   if (!isMap(contents)) return { ok: false, code: 'SPEC_INVALID', problems: [notAMapping(contents, lc)] };
 
@@ -64,11 +85,14 @@ export function readYaml(text: string, options: ReadOptions = {}): YamlRead {
     // Every alias resolves (checked above), so a failure here is the alias expansion limit.
     const first = firstAlias(doc);
     if (!first) throw err;
-    return parseFailure([{
-      path: [], line: lineAt(lc, first.range?.[0]),
-      message: `the aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, far more than any spec needs; this is how "billion laughs" files exhaust memory`,
-      hint: 'write the values out, or use each &anchor only a few times',
-    }]);
+    return parseFailure([
+      {
+        path: [],
+        line: lineAt(lc, first.range?.[0]),
+        message: `the aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, far more than any spec needs; this is how "billion laughs" files exhaust memory`,
+        hint: 'write the values out, or use each &anchor only a few times',
+      },
+    ]);
   }
   return { ok: true, text: located(value, doc, lc) };
 }
@@ -86,7 +110,13 @@ function located(value: unknown, doc: Document, lc: LineCounter): YamlText {
 }
 
 /** The yaml library's errors in operator words, one per line, never on a line past the end of the file. */
-function syntaxProblems(doc: Document, errors: YAMLError[], lc: LineCounter, lines: number, contentEnd: number): SpecProblem[] {
+function syntaxProblems(
+  doc: Document,
+  errors: YAMLError[],
+  lc: LineCounter,
+  lines: number,
+  contentEnd: number,
+): SpecProblem[] {
   // The parser often reports one mistake two or three ways on one line: its first report names the
   // cause, and the furthest-reaching one says how far the mistake runs on.
   const byLine = new Map<number, { first: YAMLError; atEnd: boolean; endLine: number }>();
@@ -101,10 +131,16 @@ function syntaxProblems(doc: Document, errors: YAMLError[], lc: LineCounter, lin
   }
   return [...byLine].map(([line, { first, atEnd, endLine }]) => {
     const described = describeYamlError(first.code, {
-      atEnd, endLine: endLine > line ? endLine : undefined,
+      atEnd,
+      endLine: endLine > line ? endLine : undefined,
       firstLine: first.code === 'DUPLICATE_KEY' ? firstOfDuplicate(doc, first.pos[0], lc) : undefined,
     });
-    return { path: [], line: Math.min(line, lines), message: `YAML syntax error: ${described.message}`, hint: described.hint };
+    return {
+      path: [],
+      line: Math.min(line, lines),
+      message: `YAML syntax error: ${described.message}`,
+      hint: described.hint,
+    };
   });
 }
 
@@ -122,7 +158,9 @@ function unclosedOpener(doc: Document, pos: number): number | undefined {
   visit(doc, (_key, node) => {
     const range = (node as { range?: [number, number, number] }).range;
     if (!range || range[1] < pos) return;
-    const open = (isCollection(node) && node.flow) || (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'));
+    const open =
+      (isCollection(node) && node.flow) ||
+      (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'));
     if (open && (best === undefined || range[0] > best)) best = range[0];
   });
   return best;
@@ -152,7 +190,8 @@ function unresolvedAlias(doc: Document, lc: LineCounter): SpecProblem | undefine
     if (isAlias(node)) {
       if (anchors.has(node.source)) return undefined;
       problem = {
-        path: [], line: lineAt(lc, node.range?.[0]),
+        path: [],
+        line: lineAt(lc, node.range?.[0]),
         message: `the alias *${node.source} refers to no &${node.source} anchor above it`,
         hint: `define &${node.source} on a value before this line, or write the value out`,
       };
@@ -167,20 +206,39 @@ function unresolvedAlias(doc: Document, lc: LineCounter): SpecProblem | undefine
 
 function firstAlias(doc: Document): Alias | undefined {
   let first: Alias | undefined;
-  visit(doc, { Alias(_key, alias) { first ??= alias; } });
+  visit(doc, {
+    Alias(_key, alias) {
+      first ??= alias;
+    },
+  });
   return first;
 }
 
 function notAMapping(contents: unknown, lc: LineCounter): SpecProblem {
   const line = lineAt(lc, rangeStart(contents)) ?? 1;
   if (isSeq(contents)) {
-    return { path: [], line, message: 'the file is a list ("- item"), but a spec is a mapping of keys such as name: and nodes:', hint: 'remove the leading "- " so the keys start in the first column, e.g. `name: garden`' };
+    return {
+      path: [],
+      line,
+      message: 'the file is a list ("- item"), but a spec is a mapping of keys such as name: and nodes:',
+      hint: 'remove the leading "- " so the keys start in the first column, e.g. `name: garden`',
+    };
   }
   const value = isScalar(contents) ? contents.value : undefined;
   if (typeof value === 'string' && /^[A-Za-z]\w*:\S/.test(value)) {
-    return { path: [], line, message: `the file is one line of text ("${value.slice(0, 40)}"), because a colon is not followed by a space`, hint: 'put a space after each key\'s colon: `name: garden`, not `name:garden`' };
+    return {
+      path: [],
+      line,
+      message: `the file is one line of text ("${value.slice(0, 40)}"), because a colon is not followed by a space`,
+      hint: "put a space after each key's colon: `name: garden`, not `name:garden`",
+    };
   }
-  return { path: [], line, message: `the file holds a single value (${JSON.stringify(value)}) instead of a mapping of keys`, hint: 'write key: value lines, for example `name: garden`' };
+  return {
+    path: [],
+    line,
+    message: `the file holds a single value (${JSON.stringify(value)}) instead of a mapping of keys`,
+    hint: 'write key: value lines, for example `name: garden`',
+  };
 }
 
 function walk(doc: Document, path: SpecPath): { offset: number | undefined; depth: number } {

@@ -13,8 +13,16 @@ describe('Supabase API keys', () => {
   test('are HS256 JWTs with role, iss supabase, iat and a five-year exp', async () => {
     const key = await signApiKey(SECRET, 'anon', 1_700_000_000);
     assert.deepEqual(decodeProtectedHeader(key), { alg: 'HS256', typ: 'JWT' });
-    assert.deepEqual(decodeJwt(key), { role: 'anon', iss: 'supabase', iat: 1_700_000_000, exp: 1_700_000_000 + API_KEY_LIFETIME_SECONDS });
-    const { payload } = await jwtVerify(key, new TextEncoder().encode(SECRET), { algorithms: ['HS256'], currentDate: new Date(1_700_000_100_000) });
+    assert.deepEqual(decodeJwt(key), {
+      role: 'anon',
+      iss: 'supabase',
+      iat: 1_700_000_000,
+      exp: 1_700_000_000 + API_KEY_LIFETIME_SECONDS,
+    });
+    const { payload } = await jwtVerify(key, new TextEncoder().encode(SECRET), {
+      algorithms: ['HS256'],
+      currentDate: new Date(1_700_000_100_000),
+    });
     assert.equal(payload.role, 'anon');
   });
 
@@ -26,8 +34,14 @@ describe('Supabase API keys', () => {
   });
 
   test('a secret shorter than 32 characters is refused with a hint', async () => {
-    await assert.rejects(signApiKey('short', 'anon', 1), (err: unknown) =>
-      err instanceof GardenError && err.code === 'SECRETS_INVALID' && /at least 32/.test(err.message) && err.hint.length > 0);
+    await assert.rejects(
+      signApiKey('short', 'anon', 1),
+      (err: unknown) =>
+        err instanceof GardenError &&
+        err.code === 'SECRETS_INVALID' &&
+        /at least 32/.test(err.message) &&
+        err.hint.length > 0,
+    );
   });
 
   test('generated secrets verify, and a tampered key is caught', async () => {
@@ -35,7 +49,10 @@ describe('Supabase API keys', () => {
     assert.equal(s.jwtSecret.length, 64);
     assert.deepEqual(Object.keys(s.passwords).sort(), [...LOGIN_ROLES].sort());
     assert.equal(await assertSupabaseSecrets(s, 'secrets.json'), s);
-    await assert.rejects(assertSupabaseSecrets({ ...s, anonKey: s.serviceRoleKey }, 'secrets.json'), /carries role service_role/);
+    await assert.rejects(
+      assertSupabaseSecrets({ ...s, anonKey: s.serviceRoleKey }, 'secrets.json'),
+      /carries role service_role/,
+    );
     const other = await generateSupabaseSecrets();
     await assert.rejects(assertSupabaseSecrets({ ...s, anonKey: other.anonKey }, 'secrets.json'), /does not verify/);
     await assert.rejects(assertSupabaseSecrets({ jwtSecret: 'x' }, 'secrets.json'), /incomplete/);

@@ -11,9 +11,13 @@ export const API_KEY_LIFETIME_SECONDS = 5 * 365 * 24 * 3600;
 
 function keyOf(secret: string): Uint8Array {
   if (secret.length < MIN_JWT_SECRET_LENGTH) {
-    throw new GardenError('SECRETS_INVALID', `The Supabase JWT secret has ${secret.length} characters; PostgREST and GoTrue need at least ${MIN_JWT_SECRET_LENGTH}.`, {
-      hint: 'delete the secrets file so gardenos generates a new 64-character secret (this invalidates issued tokens)',
-    });
+    throw new GardenError(
+      'SECRETS_INVALID',
+      `The Supabase JWT secret has ${secret.length} characters; PostgREST and GoTrue need at least ${MIN_JWT_SECRET_LENGTH}.`,
+      {
+        hint: 'delete the secrets file so gardenos generates a new 64-character secret (this invalidates issued tokens)',
+      },
+    );
   }
   return new TextEncoder().encode(secret);
 }
@@ -28,9 +32,15 @@ export async function signApiKey(secret: string, role: ApiRole, issuedAtSeconds:
 }
 
 /** Verifies signature, algorithm, issuer and expiry; returns the role claim. */
-export async function verifyApiKey(secret: string, token: string, nowSeconds?: number): Promise<{ role: string; iat: number; exp: number }> {
+export async function verifyApiKey(
+  secret: string,
+  token: string,
+  nowSeconds?: number,
+): Promise<{ role: string; iat: number; exp: number }> {
   const { payload } = await jwtVerify(token, keyOf(secret), {
-    algorithms: ['HS256'], issuer: 'supabase', ...(nowSeconds !== undefined ? { currentDate: new Date(nowSeconds * 1000) } : {}),
+    algorithms: ['HS256'],
+    issuer: 'supabase',
+    ...(nowSeconds !== undefined ? { currentDate: new Date(nowSeconds * 1000) } : {}),
   });
   if (typeof payload.role !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
     throw new Error('API key lacks role, iat or exp');

@@ -74,7 +74,9 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authen
 
 /** The script psql runs in the Kubernetes Job: psql variables into session settings, then the bootstrap. */
 export function psqlBootstrapScript(): string {
-  const preamble = LOGIN_ROLES.map((role) => `SELECT set_config('${passwordSetting(role)}', :'${role}_password', false);`);
+  const preamble = LOGIN_ROLES.map(
+    (role) => `SELECT set_config('${passwordSetting(role)}', :'${role}_password', false);`,
+  );
   return ['\\set ON_ERROR_STOP on', ...preamble, 'BEGIN;', BOOTSTRAP_SQL, 'COMMIT;', ''].join('\n');
 }
 

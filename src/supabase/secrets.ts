@@ -26,16 +26,30 @@ export async function generateSupabaseSecrets(nowSeconds = Math.floor(Date.now()
 /** A stored secrets object must be whole and its keys must verify against its JWT secret. */
 export async function assertSupabaseSecrets(value: unknown, source: string): Promise<SupabaseSecrets> {
   const s = value as Partial<SupabaseSecrets> | undefined;
-  const bad = (why: string, cause?: unknown) => new GardenError('SECRETS_INVALID', `${source}: ${why}.`, {
-    hint: `restore ${source} from a backup, or delete its supabase section to generate new keys (issued tokens stop working)`, cause,
-  });
-  if (!s || typeof s.jwtSecret !== 'string' || typeof s.anonKey !== 'string' || typeof s.serviceRoleKey !== 'string' || !s.passwords) {
+  const bad = (why: string, cause?: unknown) =>
+    new GardenError('SECRETS_INVALID', `${source}: ${why}.`, {
+      hint: `restore ${source} from a backup, or delete its supabase section to generate new keys (issued tokens stop working)`,
+      cause,
+    });
+  if (
+    !s ||
+    typeof s.jwtSecret !== 'string' ||
+    typeof s.anonKey !== 'string' ||
+    typeof s.serviceRoleKey !== 'string' ||
+    !s.passwords
+  ) {
     throw bad('the Supabase secrets are incomplete');
   }
-  if (s.jwtSecret.length < MIN_JWT_SECRET_LENGTH) throw bad(`the JWT secret is shorter than ${MIN_JWT_SECRET_LENGTH} characters`);
+  if (s.jwtSecret.length < MIN_JWT_SECRET_LENGTH)
+    throw bad(`the JWT secret is shorter than ${MIN_JWT_SECRET_LENGTH} characters`);
   for (const role of LOGIN_ROLES) if (typeof s.passwords[role] !== 'string') throw bad(`no password for ${role}`);
-  for (const [key, role] of [[s.anonKey, 'anon'], [s.serviceRoleKey, 'service_role']] as const) {
-    const claims = await verifyApiKey(s.jwtSecret, key).catch((cause: unknown) => { throw bad(`the ${role} key does not verify`, cause); });
+  for (const [key, role] of [
+    [s.anonKey, 'anon'],
+    [s.serviceRoleKey, 'service_role'],
+  ] as const) {
+    const claims = await verifyApiKey(s.jwtSecret, key).catch((cause: unknown) => {
+      throw bad(`the ${role} key does not verify`, cause);
+    });
     if (claims.role !== role) throw bad(`the ${role} key carries role ${claims.role}`);
   }
   return s as SupabaseSecrets;

@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { renderK8s } from '../../src/render/k8s/index.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { applyBootstrap, psqlBootstrapScript, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
-import { cli, eventually, makeStateParent, pidAlive, processPid, query, requireStack, superuserPassword } from './harness.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  processPid,
+  query,
+  requireStack,
+  superuserPassword,
+} from './harness.js';
 
 const BASE = 18000;
 const PRIMARY = BASE;
@@ -24,17 +33,27 @@ const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BA
 let password = '';
 let supabase: SupabaseSecrets;
 
-writeFileSync(specFile, `supabase: { enabled: true }
+writeFileSync(
+  specFile,
+  `supabase: { enabled: true }
 services:
   - name: notes
     command: [node, --import, tsx, examples/notes-api/server.ts]
     cwd: ${ROOT}
     port: ${SERVICE_PORT}
     needs: [primary, replicas]
-`);
+`,
+);
 
 async function as<T>(user: string, pw: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ host: '127.0.0.1', port: PRIMARY, user, password: pw, database: 'postgres', connectionTimeoutMillis: 3000 });
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: PRIMARY,
+    user,
+    password: pw,
+    database: 'postgres',
+    connectionTimeoutMillis: 3000,
+  });
   await c.connect();
   try {
     return await fn(c);
@@ -43,7 +62,8 @@ async function as<T>(user: string, pw: string, fn: (c: pg.Client) => Promise<T>)
   }
 }
 
-const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${SERVICE_PORT}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+const api = (path: string, init?: RequestInit) =>
+  fetch(`http://127.0.0.1:${SERVICE_PORT}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
 
 /** Everything the bootstrap decides, including password verifiers: a second run must leave it identical. */
 const SNAPSHOT_SQL = `SELECT json_build_object(
@@ -84,8 +104,11 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
   });
 
   test('roles, attributes, schema owners, search paths and CREATE on the database are in place', async () => {
-    const roles = await query<{ rolname: string; rolcanlogin: boolean; rolinherit: boolean; rolbypassrls: boolean }>(PRIMARY, password,
-      "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY rolname");
+    const roles = await query<{ rolname: string; rolcanlogin: boolean; rolinherit: boolean; rolbypassrls: boolean }>(
+      PRIMARY,
+      password,
+      "SELECT rolname, rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname IN ('anon','authenticated','service_role','authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY rolname",
+    );
     assert.deepEqual(roles, [
       { rolname: 'anon', rolcanlogin: false, rolinherit: false, rolbypassrls: false },
       { rolname: 'authenticated', rolcanlogin: false, rolinherit: false, rolbypassrls: false },
@@ -94,25 +117,40 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
       { rolname: 'supabase_auth_admin', rolcanlogin: true, rolinherit: false, rolbypassrls: false },
       { rolname: 'supabase_storage_admin', rolcanlogin: true, rolinherit: false, rolbypassrls: false },
     ]);
-    const owners = await query<{ nspname: string; owner: string }>(PRIMARY, password,
-      "SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('auth','storage') ORDER BY 1");
-    assert.deepEqual(owners, [{ nspname: 'auth', owner: 'supabase_auth_admin' }, { nspname: 'storage', owner: 'supabase_storage_admin' }]);
-    const extra = await query<{ r: string; createrole: boolean; dbcreate: boolean }>(PRIMARY, password,
-      "SELECT rolname AS r, rolcreaterole AS createrole, has_database_privilege(rolname, current_database(), 'CREATE') AS dbcreate FROM pg_roles WHERE rolname IN ('authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY 1");
+    const owners = await query<{ nspname: string; owner: string }>(
+      PRIMARY,
+      password,
+      "SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('auth','storage') ORDER BY 1",
+    );
+    assert.deepEqual(owners, [
+      { nspname: 'auth', owner: 'supabase_auth_admin' },
+      { nspname: 'storage', owner: 'supabase_storage_admin' },
+    ]);
+    const extra = await query<{ r: string; createrole: boolean; dbcreate: boolean }>(
+      PRIMARY,
+      password,
+      "SELECT rolname AS r, rolcreaterole AS createrole, has_database_privilege(rolname, current_database(), 'CREATE') AS dbcreate FROM pg_roles WHERE rolname IN ('authenticator','supabase_auth_admin','supabase_storage_admin') ORDER BY 1",
+    );
     assert.deepEqual(extra, [
       { r: 'authenticator', createrole: false, dbcreate: false },
       { r: 'supabase_auth_admin', createrole: true, dbcreate: true },
       { r: 'supabase_storage_admin', createrole: true, dbcreate: true },
     ]);
-    const path = await as('supabase_auth_admin', supabase.passwords.supabase_auth_admin, (c) => c.query<{ search_path: string }>('SHOW search_path'));
+    const path = await as('supabase_auth_admin', supabase.passwords.supabase_auth_admin, (c) =>
+      c.query<{ search_path: string }>('SHOW search_path'),
+    );
     assert.equal(path.rows[0]!.search_path, 'auth');
   });
 
   test('authenticator can become each API role; RLS hides a row from anon but not from service_role', async () => {
-    await query(PRIMARY, password, `CREATE TABLE public.rls_notes (id int PRIMARY KEY, visible boolean NOT NULL);
+    await query(
+      PRIMARY,
+      password,
+      `CREATE TABLE public.rls_notes (id int PRIMARY KEY, visible boolean NOT NULL);
       INSERT INTO public.rls_notes VALUES (1, true), (2, false);
       ALTER TABLE public.rls_notes ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY visible_rows ON public.rls_notes FOR SELECT TO anon, authenticated USING (visible)`);
+      CREATE POLICY visible_rows ON public.rls_notes FOR SELECT TO anon, authenticated USING (visible)`,
+    );
     await as('authenticator', supabase.passwords.authenticator, async (c) => {
       for (const role of ['anon', 'authenticated', 'service_role']) {
         await c.query(`SET ROLE ${role}`);
@@ -137,21 +175,45 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
   });
 
   test("the Kubernetes bootstrap Job's own command (psql with -v variables) runs clean and changes nothing", async () => {
-    const spec = loadSpec('k8s: { etcdEndpoints: [etcd:2379] }\nsupabase: { enabled: true }\n', { source: 'test', defaultStateDir: () => '/x' });
-    const job = renderK8s({ spec, secrets: { postgres: { superuserPassword: password, replicationPassword: '', rewindPassword: '', restapiPassword: '' }, supabase } })
-      .flatMap((c) => c.objects).find((o) => o.kind === 'Job') as unknown as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
+    const spec = loadSpec('k8s: { etcdEndpoints: [etcd:2379] }\nsupabase: { enabled: true }\n', {
+      source: 'test',
+      defaultStateDir: () => '/x',
+    });
+    const job = renderK8s({
+      spec,
+      secrets: {
+        postgres: { superuserPassword: password, replicationPassword: '', rewindPassword: '', restapiPassword: '' },
+        supabase,
+      },
+    })
+      .flatMap((c) => c.objects)
+      .find((o) => o.kind === 'Job') as unknown as {
+      spec: { template: { spec: { containers: { command: string[] }[] } } };
+    };
     const script = join(mkdtempSync(join(tmpdir(), 'gardenos-job-')), 'bootstrap.sql');
     writeFileSync(script, psqlBootstrapScript());
     const [sh, dashC, line] = job.spec.template.spec.containers[0]!.command;
     const env = {
-      PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ''}`, PGHOST: '127.0.0.1', PGPORT: String(PRIMARY), PGDATABASE: 'postgres', PGUSER: 'postgres', PGPASSWORD: password,
-      AUTHENTICATOR_PASSWORD: supabase.passwords.authenticator, AUTH_ADMIN_PASSWORD: supabase.passwords.supabase_auth_admin,
+      PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ''}`,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(PRIMARY),
+      PGDATABASE: 'postgres',
+      PGUSER: 'postgres',
+      PGPASSWORD: password,
+      AUTHENTICATOR_PASSWORD: supabase.passwords.authenticator,
+      AUTH_ADMIN_PASSWORD: supabase.passwords.supabase_auth_admin,
       STORAGE_ADMIN_PASSWORD: supabase.passwords.supabase_storage_admin,
     };
     const snap = async () => (await query<{ s: unknown }>(PRIMARY, password, SNAPSHOT_SQL))[0]!.s;
     const before = await snap();
-    const run = await new Promise<{ code: number; output: string }>((resolve) => execFile(sh!, [dashC!, line!.replace('/bootstrap/bootstrap.sql', script)], { env, timeout: 30_000 },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` })));
+    const run = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(
+        sh!,
+        [dashC!, line!.replace('/bootstrap/bootstrap.sql', script)],
+        { env, timeout: 30_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
+      ),
+    );
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /COMMIT/);
     assert.deepEqual(await snap(), before);
@@ -160,7 +222,10 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
   test('the service writes through the primary and reads through the replicas; logs show it', async () => {
     const post = await api('/notes', { method: 'POST', body: JSON.stringify({ body: 'first' }) });
     assert.equal(post.status, 201);
-    await eventually(async () => (await (await api('/notes')).json()) as { count: number }, (v) => v.count === 1);
+    await eventually(
+      async () => (await (await api('/notes')).json()) as { count: number },
+      (v) => v.count === 1,
+    );
     const logs = await cli(['logs', 'notes', ...flags]);
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /notes-api listening on 127\.0\.0\.1:18060/);
@@ -169,7 +234,11 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
   test('a crashed service is restarted by its keeper', async () => {
     const { pid } = (await (await api('/health')).json()) as { pid: number };
     process.kill(pid, 'SIGKILL');
-    const after = await eventually(async () => (await (await api('/health')).json()) as { pid: number }, (v) => v.pid !== pid, 20_000);
+    const after = await eventually(
+      async () => (await (await api('/health')).json()) as { pid: number },
+      (v) => v.pid !== pid,
+      20_000,
+    );
     assert.ok(!pidAlive(pid) && after.pid !== pid);
     const logs = await cli(['logs', 'notes', ...flags]);
     assert.match(logs.stdout, /exited \(SIGKILL\); restarting in \d+ ms/);
@@ -179,7 +248,11 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const keeper = processPid(stateDir, 'service-notes');
     const { pid } = (await (await api('/health')).json()) as { pid: number };
     process.kill(keeper, 'SIGKILL');
-    await eventually(async () => pidAlive(pid), (alive) => !alive, 10_000);
+    await eventually(
+      async () => pidAlive(pid),
+      (alive) => !alive,
+      10_000,
+    );
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /restarted service-notes in/);
@@ -194,25 +267,40 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const writer = (async () => {
       for (let i = 0; writing; i++) {
         const t0 = Date.now();
-        const res = await api('/notes', { method: 'POST', body: JSON.stringify({ body: `w${i}` }) }).catch((e: Error) => e);
-        if (res instanceof Error || res.status !== 201) failures.push(res instanceof Error ? res.message : `HTTP ${res.status}`);
+        const res = await api('/notes', { method: 'POST', body: JSON.stringify({ body: `w${i}` }) }).catch(
+          (e: Error) => e,
+        );
+        if (res instanceof Error || res.status !== 201)
+          failures.push(res instanceof Error ? res.message : `HTTP ${res.status}`);
         else acked.push(((await res.json()) as { id: number }).id);
         await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
       }
     })();
     // Wait for states, not for times: writes flowing before, and flowing again through the new leader after.
-    await eventually(async () => acked.length, (n) => n >= 10, 30_000);
+    await eventually(
+      async () => acked.length,
+      (n) => n >= 10,
+      30_000,
+    );
     const sw = await cli(['switchover', '--yes', ...flags]);
     const afterSwitch = acked.length;
-    await eventually(async () => acked.length, (n) => n >= afterSwitch + 10, 30_000);
+    await eventually(
+      async () => acked.length,
+      (n) => n >= afterSwitch + 10,
+      30_000,
+    );
     writing = false;
     await writer;
     assert.equal(sw.code, 0, sw.stderr);
     assert.deepEqual(failures, [], 'every request was answered with 201');
     assert.ok(acked.length > 20, `only ${acked.length} writes`);
-    const ids = await query<{ id: string }>(PRIMARY, password, 'SELECT id FROM notes WHERE id = ANY($1::bigint[])', [acked]);
+    const ids = await query<{ id: string }>(PRIMARY, password, 'SELECT id FROM notes WHERE id = ANY($1::bigint[])', [
+      acked,
+    ]);
     assert.equal(ids.length, new Set(acked).size, 'every acknowledged id is on the new primary');
-    console.log(`# switchover: ${acked.length} writes acknowledged through the service, 0 failed; ${sw.stdout.trim().split('\n')[0]}`);
+    console.log(
+      `# switchover: ${acked.length} writes acknowledged through the service, 0 failed; ${sw.stdout.trim().split('\n')[0]}`,
+    );
   });
 
   test('down stops the service with the rest', async () => {
@@ -220,6 +308,10 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const r = await cli(['down', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /9 processes stopped/);
-    await eventually(async () => pidAlive(pid), (alive) => !alive, 10_000);
+    await eventually(
+      async () => pidAlive(pid),
+      (alive) => !alive,
+      10_000,
+    );
   });
 });

@@ -15,8 +15,14 @@ const specFile = join(parent, 'gardenos.yaml');
 const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
 let password = '';
 
-const rows = async (port = BASE) => (await query<{ batch: string; n: string }>(port, password, 'SELECT batch, count(*) AS n FROM pitr GROUP BY 1 ORDER BY 1'))
-  .map((r) => `${r.batch}:${r.n}`);
+const rows = async (port = BASE) =>
+  (
+    await query<{ batch: string; n: string }>(
+      port,
+      password,
+      'SELECT batch, count(*) AS n FROM pitr GROUP BY 1 ORDER BY 1',
+    )
+  ).map((r) => `${r.batch}:${r.n}`);
 const insert = (batch: string, from: number) =>
   query(BASE, password, 'INSERT INTO pitr SELECT g, $1 FROM generate_series($2::int, $2::int + 9) g', [batch, from]);
 
@@ -26,7 +32,9 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     try {
       execFileSync('sh', ['-c', 'command -v pgbackrest'], { stdio: 'ignore' });
     } catch {
-      throw new Error('pgbackrest is missing: install with `sudo apt-get install -y pgbackrest` (or `npx gardenos setup`)');
+      throw new Error(
+        'pgbackrest is missing: install with `sudo apt-get install -y pgbackrest` (or `npx gardenos setup`)',
+      );
     }
     writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\nbackup: { enabled: true, retentionFull: 2 }\n');
     const r = await cli(['up', ...flags]);
@@ -37,24 +45,42 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     await cli(['down', '--purge', '--yes', ...flags]);
   });
 
-  test('WAL archiving is configured through Patroni and the pgBackRest config is the postgres user\'s', async () => {
-    const [s] = await query<{ mode: string; cmd: string }>(BASE, password, "SELECT current_setting('archive_mode') AS mode, current_setting('archive_command') AS cmd");
+  test("WAL archiving is configured through Patroni and the pgBackRest config is the postgres user's", async () => {
+    const [s] = await query<{ mode: string; cmd: string }>(
+      BASE,
+      password,
+      "SELECT current_setting('archive_mode') AS mode, current_setting('archive_command') AS cmd",
+    );
     assert.equal(s!.mode, 'on');
-    assert.match(s!.cmd, /^pgbackrest --config=.*\/backup\/pgbackrest.conf --stanza=garden --pg1-path="\$\(pwd -P\)" archive-push %p$/);
+    assert.match(
+      s!.cmd,
+      /^pgbackrest --config=.*\/backup\/pgbackrest.conf --stanza=garden --pg1-path="\$\(pwd -P\)" archive-push %p$/,
+    );
     const conf = readFileSync(join(stateDir, 'backup', 'pgbackrest.conf'), 'utf8');
     assert.ok(!conf.includes(password), 'no password in the pgBackRest config');
   });
 
   test('doctor names failing WAL archiving (repository made unwritable), and archiving recovers', async () => {
-    const doctor = async () => JSON.parse((await cli(['doctor', '--json', ...flags])).stdout) as { findings: { id: string; title: string }[] };
-    assert.ok(!(await doctor()).findings.some((f) => f.id === 'replication.wal-archiving'), 'up created the stanza: archiving works from the start');
+    const doctor = async () =>
+      JSON.parse((await cli(['doctor', '--json', ...flags])).stdout) as { findings: { id: string; title: string }[] };
+    assert.ok(
+      !(await doctor()).findings.some((f) => f.id === 'replication.wal-archiving'),
+      'up created the stanza: archiving works from the start',
+    );
     const archive = join(stateDir, 'backup', 'repo', 'archive');
     chmodSync(archive, 0o000);
     try {
       await query(BASE, password, 'CREATE TABLE IF NOT EXISTS wal_kick (x int); INSERT INTO wal_kick VALUES (1)');
       await query(BASE, password, 'SELECT pg_switch_wal()');
-      const { findings } = await eventually(doctor, (d) => d.findings.some((f) => f.id === 'replication.wal-archiving'), 20000);
-      assert.match(findings.find((f) => f.id === 'replication.wal-archiving')!.title, /WAL archiving is failing on the primary \(\d+ failures?, last 0000/);
+      const { findings } = await eventually(
+        doctor,
+        (d) => d.findings.some((f) => f.id === 'replication.wal-archiving'),
+        20000,
+      );
+      assert.match(
+        findings.find((f) => f.id === 'replication.wal-archiving')!.title,
+        /WAL archiving is failing on the primary \(\d+ failures?, last 0000/,
+      );
     } finally {
       chmodSync(archive, 0o750);
     }
@@ -96,7 +122,10 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     const list = await cli(['backup', 'list', '--json', ...flags]);
     assert.equal(list.code, 0, list.stderr);
     const info = JSON.parse(list.stdout) as StanzaInfo;
-    assert.deepEqual(info.backups.map((b) => b.type), ['full', 'incr']);
+    assert.deepEqual(
+      info.backups.map((b) => b.type),
+      ['full', 'incr'],
+    );
     assert.equal(info.status, 'ok');
 
     const asked = await cli(['restore', '--to-time', target, ...flags]);
@@ -108,11 +137,21 @@ describe('pgBackRest backups and point-in-time restore', { timeout: 240_000 }, (
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /restored garden from \S+I to /);
     assert.deepEqual(await rows(), ['a:10', 'b:10', 'c:10'], 'exactly the rows written before the target');
-    await eventually(() => rows(BASE + 1), (r) => r.join() === 'a:10,b:10,c:10', 20000);
+    await eventually(
+      () => rows(BASE + 1),
+      (r) => r.join() === 'a:10,b:10,c:10',
+      20000,
+    );
     for (const node of ['pg1', 'pg2']) {
-      assert.ok(readdirSync(join(stateDir, 'pg', node)).some((d) => d.startsWith('data.before-restore-')), `old data dir of ${node} kept`);
+      assert.ok(
+        readdirSync(join(stateDir, 'pg', node)).some((d) => d.startsWith('data.before-restore-')),
+        `old data dir of ${node} kept`,
+      );
     }
-    const status = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as { health: string; problems: string[] };
+    const status = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as {
+      health: string;
+      problems: string[];
+    };
     assert.equal(status.health, 'healthy', status.problems.join('; '));
     assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
   });

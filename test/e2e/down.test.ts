@@ -91,19 +91,28 @@ describe('down leaves nothing behind', { timeout: 300_000 }, () => {
     assert.equal(up.code, 0, up.stderr);
     const squatter = spawn('sleep', ['600'], { cwd: join(stateDir, 'logs'), stdio: 'ignore' });
     try {
-      await eventually(async () => readlinkSync(`/proc/${squatter.pid}/cwd`), (cwd) => cwd.startsWith(stateDir));
+      await eventually(
+        async () => readlinkSync(`/proc/${squatter.pid}/cwd`),
+        (cwd) => cwd.startsWith(stateDir),
+      );
       const r = await cli(['down', '--purge', '--yes', ...flags]);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`pid ${squatter.pid} \\(sleep 600\\) uses ${join(stateDir, 'logs')}`));
       assert.match(r.stderr, /nothing was deleted/);
       assert.ok(existsSync(join(stateDir, 'pg', 'pg1', 'data', 'PG_VERSION')));
       // The platform itself is stopped all the same; the shell-like squatter is not ours and is left alone.
-      assert.deepEqual(processesOfPlatform().filter((p) => !p.startsWith(`${squatter.pid} `)), []);
+      assert.deepEqual(
+        processesOfPlatform().filter((p) => !p.startsWith(`${squatter.pid} `)),
+        [],
+      );
       assert.ok(pidAlive(squatter.pid!));
     } finally {
       squatter.kill('SIGKILL');
     }
-    await eventually(async () => pidAlive(squatter.pid!), (alive) => !alive);
+    await eventually(
+      async () => pidAlive(squatter.pid!),
+      (alive) => !alive,
+    );
     const r = await cli(['down', '--purge', '--yes', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!existsSync(stateDir));

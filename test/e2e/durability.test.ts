@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStatus } from '../../src/ops/index.js';
-import { cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, query, requireStack, superuserPassword } from './harness.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  postmasterPid,
+  processPid,
+  query,
+  requireStack,
+  superuserPassword,
+} from './harness.js';
 import { missingAcked, Writer } from './writer.js';
 
 const BASE = 19400;
@@ -40,14 +50,22 @@ describe('the default spec loses no acknowledged write', { timeout: 420_000 }, (
     const writer = new Writer({ ports: [BASE], password, table: 'durability_writes', intervalMs: 10 });
     writer.start();
     try {
-      await eventually(async () => writer.ackedSince(0), (n) => n > 10, 10000);
+      await eventually(
+        async () => writer.ackedSince(0),
+        (n) => n > 10,
+        10000,
+      );
       for (let i = 0; i < 3; i++) {
         // A switchover needs a sync standby to hand over to; wait for Patroni to name one each time.
         await eventually(status, (s) => s.health === 'healthy', 60000);
         const sw = await cli(['switchover', '--yes', ...flags], { cwd: parent });
         assert.equal(sw.code, 0, sw.stderr);
       }
-      const before = await eventually(status, (s) => s.health === 'healthy' && s.postgres.members.some((m) => m.role === 'sync_standby'), 60000);
+      const before = await eventually(
+        status,
+        (s) => s.health === 'healthy' && s.postgres.members.some((m) => m.role === 'sync_standby'),
+        60000,
+      );
       const leader = before.postgres.leader!;
       // Read the pids only now, with the leader settled: both must be the leader's live processes.
       const patroni = processPid(stateDir, `patroni-${leader}`);
@@ -56,10 +74,18 @@ describe('the default spec loses no acknowledged write', { timeout: 420_000 }, (
       process.kill(patroni, 'SIGKILL');
       process.kill(postmaster, 'SIGKILL');
       const killedAt = performance.now();
-      await eventually(async () => writer.ackedSince(killedAt), (n) => n > 20, 90000);
+      await eventually(
+        async () => writer.ackedSince(killedAt),
+        (n) => n > 20,
+        90000,
+      );
     } finally {
       const r = await writer.stop();
-      const lost = await missingAcked((sql) => query<{ id: string }>(BASE, password, sql), 'durability_writes', r.acked);
+      const lost = await missingAcked(
+        (sql) => query<{ id: string }>(BASE, password, sql),
+        'durability_writes',
+        r.acked,
+      );
       assert.deepEqual(lost, [], `${lost.length} of ${r.acked.length} acknowledged writes lost`);
       assert.ok(r.acked.length > 100, `only ${r.acked.length} writes acknowledged`);
     }

@@ -44,7 +44,9 @@ describe('user-caused failures', { timeout: 300_000 }, () => {
   });
 
   test('a missing binary names the package to install', async () => {
-    const r = await cli(['up', '--state-dir', join(parent, 'nobin'), '--base-port', '17100'], { env: { PATH: '/nonexistent' } });
+    const r = await cli(['up', '--state-dir', join(parent, 'nobin'), '--base-port', '17100'], {
+      env: { PATH: '/nonexistent' },
+    });
     assertUserError(r, 'BINARY_MISSING');
     assert.match(r.stderr, /apt-get install -y .*etcd-server/);
     assert.ok(!existsSync(join(parent, 'nobin')));
@@ -74,13 +76,17 @@ describe('user-caused failures', { timeout: 300_000 }, () => {
     assertUserError(await cli(['up', '--base-port', 'abc']), 'USAGE');
   });
 
-  test('as root, a state dir the postgres user cannot enter is refused', { skip: process.getuid?.() !== 0 ? 'only meaningful as root' : false }, async () => {
-    const locked = join(parent, 'locked');
-    mkdirSync(locked, { mode: 0o700 });
-    const r = await cli(['up', '--state-dir', join(locked, 'garden'), '--base-port', '17100']);
-    assertUserError(r, 'STATE_DIR');
-    assert.match(r.stderr, /cannot enter/);
-  });
+  test(
+    'as root, a state dir the postgres user cannot enter is refused',
+    { skip: process.getuid?.() !== 0 ? 'only meaningful as root' : false },
+    async () => {
+      const locked = join(parent, 'locked');
+      mkdirSync(locked, { mode: 0o700 });
+      const r = await cli(['up', '--state-dir', join(locked, 'garden'), '--base-port', '17100']);
+      assertUserError(r, 'STATE_DIR');
+      assert.match(r.stderr, /cannot enter/);
+    },
+  );
 });
 
 describe('a second platform side by side', { timeout: 300_000 }, () => {

@@ -22,7 +22,9 @@ export function requireStack(): void {
     }
   });
   if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')}: install with \`sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15\` (or \`npx gardenos setup\`)`);
+    throw new Error(
+      `missing ${missing.join(', ')}: install with \`sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15\` (or \`npx gardenos setup\`)`,
+    );
   }
 }
 
@@ -33,7 +35,11 @@ export function makeStateParent(label: string): string {
   return dir;
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -52,11 +58,24 @@ export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: strin
 }
 
 export function superuserPassword(stateDir: string): string {
-  return (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { superuserPassword: string }).superuserPassword;
+  return (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { superuserPassword: string })
+    .superuserPassword;
 }
 
-export async function query<T extends pg.QueryResultRow>(port: number, password: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 3000 });
+export async function query<T extends pg.QueryResultRow>(
+  port: number,
+  password: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 3000,
+  });
   client.on('error', () => undefined); // a dropped connection surfaces through the pending query
   await client.connect();
   try {
@@ -67,8 +86,20 @@ export async function query<T extends pg.QueryResultRow>(port: number, password:
 }
 
 /** A query as the superuser over a node's Unix socket, which pg_hba's `host` lines do not govern. */
-export async function querySocket<T extends pg.QueryResultRow>(socketDir: string, port: number, password: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ host: socketDir, port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 3000 });
+export async function querySocket<T extends pg.QueryResultRow>(
+  socketDir: string,
+  port: number,
+  password: string,
+  sql: string,
+): Promise<T[]> {
+  const client = new pg.Client({
+    host: socketDir,
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 3000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -91,7 +122,9 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  throw new Error(
+    `condition not met in ${timeoutMs} ms; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+  );
 }
 
 export function pidAlive(pid: number): boolean {

@@ -20,12 +20,18 @@ import { cli, requireStack } from './harness.js';
 const LAB = 'p1';
 const SUBNET = '10.213.60.0/24';
 const LAB_DIR = `/var/lib/gardenos-lab/${LAB}`;
-const INSTALL = 'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 (or `npx gardenos setup`)';
+const INSTALL =
+  'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 (or `npx gardenos setup`)';
 const TTL_S = 20;
 const run = promisify(execFile);
 
 /** Like waitFor, but asks every `intervalMs`: for checks that start a process. */
-async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs: number): Promise<T> {
+async function poll<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await check().catch(() => undefined);
@@ -35,7 +41,10 @@ async function poll<T>(what: string, check: () => Promise<T | undefined | false>
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-interface LabHost { name: string; address: string }
+interface LabHost {
+  name: string;
+  address: string;
+}
 
 describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'gardenos-e2e-hosts-'));
@@ -47,11 +56,23 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   let password = '';
   let ca: Buffer;
 
-  const client = (h: LabHost, port: number) => new pg.Client({
-    host: h.address, port, user: 'postgres', password, database: 'postgres', ssl: { ca },
-    connectionTimeoutMillis: 2000, query_timeout: 2000,
-  });
-  async function query<T extends pg.QueryResultRow>(h: LabHost, port: number, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = (h: LabHost, port: number) =>
+    new pg.Client({
+      host: h.address,
+      port,
+      user: 'postgres',
+      password,
+      database: 'postgres',
+      ssl: { ca },
+      connectionTimeoutMillis: 2000,
+      query_timeout: 2000,
+    });
+  async function query<T extends pg.QueryResultRow>(
+    h: LabHost,
+    port: number,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
     const c = client(h, port);
     c.on('error', () => undefined);
     try {
@@ -67,23 +88,41 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   };
   const patroniCluster = async (h: LabHost) => {
     const pki = join(stateDir, 'hosts', 'pki');
-    const { stdout } = await run('curl', ['-sf', '--max-time', '2', '--cacert', join(pki, 'ca.crt'), `https://${h.address}:8008/cluster`], { encoding: 'utf8' });
+    const { stdout } = await run(
+      'curl',
+      ['-sf', '--max-time', '2', '--cacert', join(pki, 'ca.crt'), `https://${h.address}:8008/cluster`],
+      { encoding: 'utf8' },
+    );
     return JSON.parse(stdout) as { members: { name: string; role: string; state: string; lag?: number | string }[] };
   };
   const clusterFromAny = async (among: LabHost[]) => {
     for (const h of among) {
       try {
         return await patroniCluster(h);
-      } catch { /* try the next */ }
+      } catch {
+        /* try the next */
+      }
     }
     return undefined;
   };
-  const leaderOf = async (among: LabHost[]) => (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
+  const leaderOf = async (among: LabHost[]) =>
+    (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
   /** Runs SQL inside a host's network namespace, against its own PostgreSQL: works while the host is cut off. */
   const inRecoveryInside = async (h: LabHost): Promise<string> => {
     try {
-      const { stdout } = await run('ip', ['netns', 'exec', `gdn-${LAB}-${h.name}`, 'psql', `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
-        '-Atc', 'SELECT pg_is_in_recovery()'], { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 5000 });
+      const { stdout } = await run(
+        'ip',
+        [
+          'netns',
+          'exec',
+          `gdn-${LAB}-${h.name}`,
+          'psql',
+          `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
+          '-Atc',
+          'SELECT pg_is_in_recovery()',
+        ],
+        { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 5000 },
+      );
       return stdout.trim();
     } catch {
       return 'down';
@@ -124,7 +163,17 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       }
       await c?.end().catch(() => undefined);
     })();
-    return { acked, stop: async () => { running = false; await loop; return { acked, longestGapMs }; }, get lastAck() { return lastAck; } };
+    return {
+      acked,
+      stop: async () => {
+        running = false;
+        await loop;
+        return { acked, longestGapMs };
+      },
+      get lastAck() {
+        return lastAck;
+      },
+    };
   }
 
   before(async () => {
@@ -134,7 +183,11 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const r = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET, '--out', specFile]);
     assert.equal(r.code, 0, r.stderr);
     hosts = (parse(readFileSync(specFile, 'utf8')) as { hosts: LabHost[] }).hosts;
-    assert.match(readFileSync(specFile, 'utf8'), /allowedClientCidrs: \[10\.213\.60\.1\/32\]/, 'the lab spec lets this machine connect');
+    assert.match(
+      readFileSync(specFile, 'utf8'),
+      /allowedClientCidrs: \[10\.213\.60\.1\/32\]/,
+      'the lab spec lets this machine connect',
+    );
   });
 
   after(async () => {
@@ -153,41 +206,82 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const again = await cli(['provision', ...flags]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^0 changes: 3 hosts already match the spec/);
-    password = (JSON.parse(readFileSync(join(stateDir, 'hosts', 'secrets.json'), 'utf8')) as { superuserPassword: string }).superuserPassword;
+    password = (
+      JSON.parse(readFileSync(join(stateDir, 'hosts', 'secrets.json'), 'utf8')) as { superuserPassword: string }
+    ).superuserPassword;
     ca = readFileSync(join(stateDir, 'hosts', 'pki', 'ca.crt'));
   });
 
   it('etcd speaks only https: members answer with the operator certificate and refuse plain http', async () => {
     const tls = operatorTls();
-    const members = await etcdMembersStatus(hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })), 3000, tls);
-    assert.deepEqual(members.map((m) => m.healthy), [true, true, true], JSON.stringify(members));
+    const members = await etcdMembersStatus(
+      hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })),
+      3000,
+      tls,
+    );
+    assert.deepEqual(
+      members.map((m) => m.healthy),
+      [true, true, true],
+      JSON.stringify(members),
+    );
     const plain = await etcdMembersStatus([{ name: 'h1', clientURL: `http://${hosts[0]!.address}:2379` }], 2000);
     assert.equal(plain[0]!.healthy, false, 'plain http must not work');
     // Peer links too: every member's peer URL is https.
-    const list = execFileSync('curl', ['-sf', '--cacert', tls.caFile, '--cert', tls.certFile, '--key', tls.keyFile, '-X', 'POST', `https://${hosts[0]!.address}:2379/v3/cluster/member/list`], { encoding: 'utf8' });
+    const list = execFileSync(
+      'curl',
+      [
+        '-sf',
+        '--cacert',
+        tls.caFile,
+        '--cert',
+        tls.certFile,
+        '--key',
+        tls.keyFile,
+        '-X',
+        'POST',
+        `https://${hosts[0]!.address}:2379/v3/cluster/member/list`,
+      ],
+      { encoding: 'utf8' },
+    );
     const peerURLs = (JSON.parse(list) as { members: { peerURLs: string[] }[] }).members.flatMap((m) => m.peerURLs);
     assert.equal(peerURLs.length, 3);
-    assert.ok(peerURLs.every((u) => u.startsWith('https://')), peerURLs.join(', '));
+    assert.ok(
+      peerURLs.every((u) => u.startsWith('https://')),
+      peerURLs.join(', '),
+    );
   });
 
-  it('every host\'s HAProxy primary port reaches the leader; replica ports reach replicas', async () => {
+  it("every host's HAProxy primary port reaches the leader; replica ports reach replicas", async () => {
     const leader = await leaderOf(hosts);
     assert.ok(leader);
     const leaderAddress = hosts.find((h) => h.name === leader)!.address;
     await query(hosts[0]!, 5000, 'CREATE TABLE lab_writes (id bigint PRIMARY KEY)');
     for (const h of hosts) {
-      const [row] = await query<{ addr: string; r: boolean }>(h, 5000, 'SELECT host(inet_server_addr()) AS addr, pg_is_in_recovery() AS r');
+      const [row] = await query<{ addr: string; r: boolean }>(
+        h,
+        5000,
+        'SELECT host(inet_server_addr()) AS addr, pg_is_in_recovery() AS r',
+      );
       assert.deepEqual(row, { addr: leaderAddress, r: false }, `primary port on ${h.name}`);
       await query(h, 5000, 'INSERT INTO lab_writes (id) VALUES ($1)', [-hosts.indexOf(h) - 1]);
-      const [rep] = await poll(`a replica through ${h.name}:5001 to see the writes`, async () => {
-        const rows = await query<{ r: boolean; n: string }>(h, 5001, 'SELECT pg_is_in_recovery() AS r, count(*)::text AS n FROM lab_writes WHERE id < 0');
-        return rows[0]?.n === String(hosts.indexOf(h) + 1) ? rows : undefined;
-      }, 15_000, 100);
+      const [rep] = await poll(
+        `a replica through ${h.name}:5001 to see the writes`,
+        async () => {
+          const rows = await query<{ r: boolean; n: string }>(
+            h,
+            5001,
+            'SELECT pg_is_in_recovery() AS r, count(*)::text AS n FROM lab_writes WHERE id < 0',
+          );
+          return rows[0]?.n === String(hosts.indexOf(h) + 1) ? rows : undefined;
+        },
+        15_000,
+        100,
+      );
       assert.equal(rep!.r, true);
     }
   });
 
-  it('the leader\'s host cut off with a writer running: a new leader within ttl + 5 s, the old one demotes, nothing lost, and it rejoins as a replica', async () => {
+  it("the leader's host cut off with a writer running: a new leader within ttl + 5 s, the old one demotes, nothing lost, and it rejoins as a replica", async () => {
     const oldLeader = (await leaderOf(hosts))!;
     const old = hosts.find((h) => h.name === oldLeader)!;
     const others = hosts.filter((h) => h !== old);
@@ -196,7 +290,13 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
     // etcd renews every lease when it elects a new leader: if the cut also takes etcd's leader away,
     // Patroni's leader key lives a full ttl longer, and the takeover can take up to twice the ttl.
-    const etcdLeader = (await etcdMembersStatus(hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })), 3000, operatorTls())).find((m) => m.isLeader)?.name;
+    const etcdLeader = (
+      await etcdMembersStatus(
+        hosts.map((h) => ({ name: h.name, clientURL: `https://${h.address}:2379` })),
+        3000,
+        operatorTls(),
+      )
+    ).find((m) => m.isLeader)?.name;
     const boundS = etcdLeader === oldLeader ? 2 * TTL_S + 5 : TTL_S + 5;
     const cutAt = Date.now();
     cut = true;
@@ -210,7 +310,12 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const newLeader = await leaderOf(others);
     assert.ok(newLeader && newLeader !== oldLeader, `new leader: ${newLeader}`);
     // The isolated old leader demotes itself without the DCS.
-    const demoted = await poll('the isolated old leader to stop being a writable primary', async () => ((await inRecoveryInside(old)) !== 'false' ? Date.now() : undefined), (TTL_S + 10) * 1000, 500);
+    const demoted = await poll(
+      'the isolated old leader to stop being a writable primary',
+      async () => ((await inRecoveryInside(old)) !== 'false' ? Date.now() : undefined),
+      (TTL_S + 10) * 1000,
+      500,
+    );
     const demoteS = (demoted - cutAt) / 1000;
     // No endpoint of the reachable hosts routes to the old leader.
     for (const h of others) {
@@ -219,18 +324,30 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     }
     const { acked, longestGapMs } = await w.stop();
     await healHost(LAB, old.name);
-    const rejoined = await poll(`${oldLeader} to rejoin as a streaming replica`, async () => {
-      const c = await clusterFromAny(hosts);
-      const m = c?.members.find((x) => x.name === oldLeader);
-      return m && m.role !== 'leader' && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number' ? Date.now() : undefined;
-    }, 180_000, 1000);
+    const rejoined = await poll(
+      `${oldLeader} to rejoin as a streaming replica`,
+      async () => {
+        const c = await clusterFromAny(hosts);
+        const m = c?.members.find((x) => x.name === oldLeader);
+        return m && m.role !== 'leader' && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number'
+          ? Date.now()
+          : undefined;
+      },
+      180_000,
+      1000,
+    );
     const rows = await query<{ id: string }>(others[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id > 0');
     const have = new Set(rows.map((r) => Number(r.id)));
     const lost = acked.filter((id) => !have.has(id));
-    console.log(`leader host cut (etcd leader ${etcdLeader === oldLeader ? 'on the same host' : `elsewhere, on ${etcdLeader}`}): takeover ${takeoverS.toFixed(1)} s, longest write gap ${longestGapMs} ms, old leader out of primary after ${demoteS.toFixed(1)} s, ` +
-      `rejoined ${((rejoined - cutAt) / 1000).toFixed(1)} s after the cut, ${acked.length} acked, ${lost.length} lost`);
+    console.log(
+      `leader host cut (etcd leader ${etcdLeader === oldLeader ? 'on the same host' : `elsewhere, on ${etcdLeader}`}): takeover ${takeoverS.toFixed(1)} s, longest write gap ${longestGapMs} ms, old leader out of primary after ${demoteS.toFixed(1)} s, ` +
+        `rejoined ${((rejoined - cutAt) / 1000).toFixed(1)} s after the cut, ${acked.length} acked, ${lost.length} lost`,
+    );
     assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);
-    assert.ok(takeoverS <= boundS, `writes resumed ${takeoverS.toFixed(1)} s after the cut (ttl ${TTL_S} s, bound ${boundS} s)`);
+    assert.ok(
+      takeoverS <= boundS,
+      `writes resumed ${takeoverS.toFixed(1)} s after the cut (ttl ${TTL_S} s, bound ${boundS} s)`,
+    );
     assert.ok(demoteS <= boundS, `the old leader was out of recovery for ${demoteS.toFixed(1)} s (bound ${boundS} s)`);
   });
 
@@ -246,13 +363,21 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const { acked, longestGapMs } = await w.stop();
     assert.equal(await leaderOf(reachable), leader, 'the leader stayed');
     await healHost(LAB, replica.name);
-    await poll(`${replica.name} streaming again`, async () => {
-      const m = (await clusterFromAny(hosts))?.members.find((x) => x.name === replica.name);
-      return m && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number';
-    }, 120_000, 1000);
+    await poll(
+      `${replica.name} streaming again`,
+      async () => {
+        const m = (await clusterFromAny(hosts))?.members.find((x) => x.name === replica.name);
+        return m && ['streaming', 'running'].includes(m.state) && typeof m.lag === 'number';
+      },
+      120_000,
+      1000,
+    );
     const rows = await query<{ id: string }>(reachable[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id > 0');
     const have = new Set(rows.map((r) => Number(r.id)));
-    assert.deepEqual(acked.filter((id) => !have.has(id)), []);
+    assert.deepEqual(
+      acked.filter((id) => !have.has(id)),
+      [],
+    );
     console.log(`replica host cut: longest write gap ${longestGapMs} ms, ${acked.length} acked, 0 lost`);
     const again = await cli(['provision', ...flags]);
     assert.equal(again.code, 0, again.stderr);

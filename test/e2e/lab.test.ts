@@ -16,11 +16,24 @@ import { cli } from './harness.js';
 const LAB = 't1';
 const SUBNET = '10.213.50.0/24';
 const LAB_DIR = `/var/lib/gardenos-lab/${LAB}`;
-const INSTALL = 'apt-get update && apt-get install -y openssh-server openssh-client nftables iproute2 (or `npx gardenos setup`)';
+const INSTALL =
+  'apt-get update && apt-get install -y openssh-server openssh-client nftables iproute2 (or `npx gardenos setup`)';
 
-interface SpecHost { name: string; address: string; ssh: { user: string; port: number; identityFile: string }; hostKey: string }
+interface SpecHost {
+  name: string;
+  address: string;
+  ssh: { user: string; port: number; identityFile: string };
+  hostKey: string;
+}
 
-const targetOf = (h: SpecHost): SshTarget => ({ name: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, identityFile: h.ssh.identityFile, hostKey: h.hostKey });
+const targetOf = (h: SpecHost): SshTarget => ({
+  name: h.name,
+  address: h.address,
+  port: h.ssh.port,
+  user: h.ssh.user,
+  identityFile: h.ssh.identityFile,
+  hostKey: h.hostKey,
+});
 
 /** A TCP connect from inside a host to address:22, as the host's own processes would make it. */
 async function reaches(from: HostShell, address: string): Promise<boolean> {
@@ -28,16 +41,22 @@ async function reaches(from: HostShell, address: string): Promise<boolean> {
 }
 
 function labLeftovers(): string[] {
-  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`gdn-${LAB}-`));
-  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').filter((l) => new RegExp(`: gdn-${LAB}[-:@]`).test(l));
-  const processes = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      return cmdline.includes(LAB_DIR) ? [`pid ${pid}: ${cmdline}`] : [];
-    } catch {
-      return [];
-    }
-  });
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith(`gdn-${LAB}-`));
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => new RegExp(`: gdn-${LAB}[-:@]`).test(l));
+  const processes = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return cmdline.includes(LAB_DIR) ? [`pid ${pid}: ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
   return [...namespaces, ...links, ...processes];
 }
 
@@ -69,7 +88,14 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
     assert.equal(readFileSync(specFile, 'utf8'), r.stdout);
     const spec = parse(r.stdout) as { name: string; hosts: SpecHost[] };
     hosts = spec.hosts;
-    assert.deepEqual(hosts.map((h) => [h.name, h.address]), [['h1', '10.213.50.11'], ['h2', '10.213.50.12'], ['h3', '10.213.50.13']]);
+    assert.deepEqual(
+      hosts.map((h) => [h.name, h.address]),
+      [
+        ['h1', '10.213.50.11'],
+        ['h2', '10.213.50.12'],
+        ['h3', '10.213.50.13'],
+      ],
+    );
     for (const h of hosts) {
       assert.match(h.hostKey, /^ssh-ed25519 AAAA/);
       // The machine reaches every host: a full SSH handshake with the pinned key.
@@ -83,7 +109,7 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
     assert.equal(await shell('h1').writeFile('/etc/gardenos/only-on-h1.conf', 'h1\n', { mode: 0o600 }), true);
     assert.equal((await shell('h1').readFile('/etc/gardenos/only-on-h1.conf'))?.toString(), 'h1\n');
     assert.equal(await shell('h2').readFile('/etc/gardenos/only-on-h1.conf'), undefined);
-    assert.equal(existsSync('/etc/gardenos/only-on-h1.conf'), false, 'the machine must not see a lab host\'s file');
+    assert.equal(existsSync('/etc/gardenos/only-on-h1.conf'), false, "the machine must not see a lab host's file");
     assert.equal((await shell('h2').exec('ls -A /var/lib/gardenos /var/log/gardenos /run/gardenos')).code, 0);
   });
 
@@ -97,14 +123,21 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
     const isolated = await cli(['lab', 'isolate', 'h2', '--name', LAB]);
     assert.equal(isolated.code, 0, isolated.stderr);
     assert.equal(await reaches(shell('h1'), h2.address), false);
-    const err = await connectHost(targetOf(h2), { readyTimeoutMs: 3000 }).then((s) => s.close(), (e: unknown) => e);
+    const err = await connectHost(targetOf(h2), { readyTimeoutMs: 3000 }).then(
+      (s) => s.close(),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof GardenError && err.code === 'HOST_UNREACHABLE', String(err));
     assert.ok(err.message.includes(`${h2.address}:22`));
 
     const healed = await cli(['lab', 'heal', 'h2', '--name', LAB]);
     assert.equal(healed.code, 0, healed.stderr);
     await waitFor('h1 reaching h2 again', () => reaches(shell('h1'), h2.address), 15_000);
-    const again = await waitFor('an SSH handshake with h2', () => connectHost(targetOf(h2), { readyTimeoutMs: 3000 }), 15_000);
+    const again = await waitFor(
+      'an SSH handshake with h2',
+      () => connectHost(targetOf(h2), { readyTimeoutMs: 3000 }),
+      15_000,
+    );
     await again.close();
   });
 
@@ -118,7 +151,10 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
   });
 
   it('a wrong pinned host key is refused with HOST_KEY_MISMATCH', async () => {
-    const err = await connectHost({ ...targetOf(hosts[0]!), hostKey: hosts[1]!.hostKey }).then((s) => s.close(), (e: unknown) => e);
+    const err = await connectHost({ ...targetOf(hosts[0]!), hostKey: hosts[1]!.hostKey }).then(
+      (s) => s.close(),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof GardenError && err.code === 'HOST_KEY_MISMATCH', String(err));
   });
 

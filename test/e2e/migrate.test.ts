@@ -25,11 +25,22 @@ let password = '';
 function asPg(bin: string, args: string[]): void {
   const root = process.getuid?.() === 0;
   const user = root ? execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim() : undefined;
-  execFileSync(join(PG_BIN, bin), args, { stdio: 'ignore', ...(user ? { uid: Number(user), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()) } : {}) });
+  execFileSync(join(PG_BIN, bin), args, {
+    stdio: 'ignore',
+    ...(user
+      ? { uid: Number(user), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()) }
+      : {}),
+  });
 }
 
 async function source(sql: string, db = 'shop'): Promise<pg.QueryResultRow[]> {
-  const c = new pg.Client({ host: '127.0.0.1', port: SOURCE_PORT, user: 'postgres', password: SOURCE_PASSWORD, database: db });
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: SOURCE_PORT,
+    user: 'postgres',
+    password: SOURCE_PASSWORD,
+    database: db,
+  });
   await c.connect();
   try {
     return (await c.query(sql)).rows;
@@ -42,12 +53,28 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   before(async () => {
     requireStack();
     if (!existsSync(join(PG_BIN, 'initdb')) || !existsSync(join(PG_BIN, 'pg_dump'))) {
-      throw new Error(`PostgreSQL 15 server binaries are missing in ${PG_BIN}: install with \`sudo apt-get install -y postgresql-15\``);
+      throw new Error(
+        `PostgreSQL 15 server binaries are missing in ${PG_BIN}: install with \`sudo apt-get install -y postgresql-15\``,
+      );
     }
     mkdirSync(sourceDir, { recursive: true });
-    if (process.getuid?.() === 0) chownSync(sourceDir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
+    if (process.getuid?.() === 0)
+      chownSync(
+        sourceDir,
+        Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+        Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+      );
     asPg('initdb', ['-D', join(sourceDir, 'data'), '-U', 'postgres', '--auth=trust']);
-    asPg('pg_ctl', ['-D', join(sourceDir, 'data'), '-o', `-p ${SOURCE_PORT} -k ${sourceDir} -c listen_addresses=127.0.0.1`, '-l', join(sourceDir, 'log'), '-w', 'start']);
+    asPg('pg_ctl', [
+      '-D',
+      join(sourceDir, 'data'),
+      '-o',
+      `-p ${SOURCE_PORT} -k ${sourceDir} -c listen_addresses=127.0.0.1`,
+      '-l',
+      join(sourceDir, 'log'),
+      '-w',
+      'start',
+    ]);
     await source(`ALTER USER postgres PASSWORD '${SOURCE_PASSWORD}'`, 'postgres');
     await source('CREATE DATABASE shop', 'postgres');
     await source(`CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);
@@ -77,20 +104,48 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   test('copies every table and sequence into the primary and reports they match', async () => {
     const r = await cli(['migrate', '--from', FROM, '--yes', '--json', ...flags]);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(!r.stdout.includes(SOURCE_PASSWORD) && !r.stderr.includes(SOURCE_PASSWORD), 'the source password is never printed');
+    assert.ok(
+      !r.stdout.includes(SOURCE_PASSWORD) && !r.stderr.includes(SOURCE_PASSWORD),
+      'the source password is never printed',
+    );
     const report = JSON.parse(r.stdout) as MigrateReport;
     assert.equal(report.createdDatabase, true);
-    assert.deepEqual(report.comparison.tables.map((t) => [t.name, t.source, t.target, t.ok]), [
-      ['crm.customers', 42, 42, true], ['crm.orders', 300, 300, true], ['public.empty_table', 0, 0, true], ['public.items', 480, 480, true]]);
-    assert.deepEqual(report.comparison.sequences.map((s) => [s.name, s.target]), [
-      ['crm.customers_id_seq', '42'], ['crm.orders_id_seq', '300'], ['public.invoice_no', '1001'], ['public.items_id_seq', '500']]);
+    assert.deepEqual(
+      report.comparison.tables.map((t) => [t.name, t.source, t.target, t.ok]),
+      [
+        ['crm.customers', 42, 42, true],
+        ['crm.orders', 300, 300, true],
+        ['public.empty_table', 0, 0, true],
+        ['public.items', 480, 480, true],
+      ],
+    );
+    assert.deepEqual(
+      report.comparison.sequences.map((s) => [s.name, s.target]),
+      [
+        ['crm.customers_id_seq', '42'],
+        ['crm.orders_id_seq', '300'],
+        ['public.invoice_no', '1001'],
+        ['public.items_id_seq', '500'],
+      ],
+    );
     const shop = async (sql: string) => {
       const c = new pg.Client({ host: '127.0.0.1', port: BASE, user: 'postgres', password, database: 'shop' });
       await c.connect();
-      try { return (await c.query(sql)).rows; } finally { await c.end(); }
+      try {
+        return (await c.query(sql)).rows;
+      } finally {
+        await c.end();
+      }
     };
-    assert.deepEqual(await shop("INSERT INTO items (name) VALUES ('new') RETURNING id"), [{ id: 501 }], 'sequences continue where the source stopped');
-    assert.equal((await shop('SELECT sum(total)::text AS s FROM crm.orders'))[0]!.s, (await source('SELECT sum(total)::text AS s FROM crm.orders'))[0]!.s);
+    assert.deepEqual(
+      await shop("INSERT INTO items (name) VALUES ('new') RETURNING id"),
+      [{ id: 501 }],
+      'sequences continue where the source stopped',
+    );
+    assert.equal(
+      (await shop('SELECT sum(total)::text AS s FROM crm.orders'))[0]!.s,
+      (await source('SELECT sum(total)::text AS s FROM crm.orders'))[0]!.s,
+    );
     assert.ok((await query(BASE, password, "SELECT 1 FROM pg_database WHERE datname = 'shop'")).length === 1);
   });
 
@@ -114,9 +169,18 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
     const bad = await cli(['migrate', '--from', 'mysql://x@y/z', '--yes', ...flags]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /must be a postgresql:\/\/ URL/);
-    const down = await cli(['migrate', '--from', `postgresql://postgres:${SOURCE_PASSWORD}@127.0.0.1:${SOURCE_PORT + 1}/shop`, '--yes', ...flags]);
+    const down = await cli([
+      'migrate',
+      '--from',
+      `postgresql://postgres:${SOURCE_PASSWORD}@127.0.0.1:${SOURCE_PORT + 1}/shop`,
+      '--yes',
+      ...flags,
+    ]);
     assert.equal(down.code, 2);
-    assert.match(down.stderr, /MIGRATE_FAILED.*Cannot connect to postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:19251\/shop/s);
+    assert.match(
+      down.stderr,
+      /MIGRATE_FAILED.*Cannot connect to postgresql:\/\/postgres:\*\*\*\*@127\.0\.0\.1:19251\/shop/s,
+    );
     assert.ok(!down.stderr.includes(SOURCE_PASSWORD));
   });
 });

@@ -8,7 +8,18 @@ import { after, before, describe, test } from 'node:test';
 import { fastEtcdClient } from '../../src/dcs/index.js';
 import { runtimeCommand } from '../../src/haproxy/index.js';
 import type { DoctorReport } from '../../src/ops/doctor/index.js';
-import { cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, query, querySocket, requireStack, superuserPassword } from './harness.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  postmasterPid,
+  processPid,
+  query,
+  querySocket,
+  requireStack,
+  superuserPassword,
+} from './harness.js';
 
 const BASE = 19000;
 const parent = makeStateParent('doctor');
@@ -26,7 +37,12 @@ async function doctor(extra: string[] = []): Promise<{ code: number; report: Doc
 }
 
 /** Runs `fn` with a file changed in place (owner and mode kept), then restores it. */
-async function withFileChanged(path: string, change: (s: string) => string, fn: () => Promise<void>, after?: () => Promise<void>): Promise<void> {
+async function withFileChanged(
+  path: string,
+  change: (s: string) => string,
+  fn: () => Promise<void>,
+  after?: () => Promise<void>,
+): Promise<void> {
   const original = readFileSync(path, 'utf8');
   writeFileSync(path, change(original));
   await after?.();
@@ -47,7 +63,11 @@ async function roles(): Promise<{ leader: string; replica: string }> {
 async function stopPatroni(node: string): Promise<void> {
   const pid = processPid(stateDir, `patroni-${node}`);
   process.kill(pid, 'SIGTERM');
-  await eventually(async () => pidAlive(pid), (alive) => !alive, 30000);
+  await eventually(
+    async () => pidAlive(pid),
+    (alive) => !alive,
+    30000,
+  );
 }
 
 /**
@@ -55,23 +75,38 @@ async function stopPatroni(node: string): Promise<void> {
  * read again if that process is gone by the time of the signal (Patroni may be restarting it).
  */
 async function reload(node: string): Promise<void> {
-  await eventually(async () => {
-    const pid = postmasterPid(stateDir, node);
-    if (!pidAlive(pid)) return false;
-    process.kill(pid, 'SIGHUP');
-    return true;
-  }, (sent) => sent, 30000);
+  await eventually(
+    async () => {
+      const pid = postmasterPid(stateDir, node);
+      if (!pidAlive(pid)) return false;
+      process.kill(pid, 'SIGHUP');
+      return true;
+    },
+    (sent) => sent,
+    30000,
+  );
 }
 
 /** Stops a node's Patroni and waits until its PostgreSQL is gone too. */
 async function stopNode(node: string): Promise<void> {
-  const postmaster = existsSync(join(stateDir, 'pg', node, 'data', 'postmaster.pid')) ? postmasterPid(stateDir, node) : undefined;
+  const postmaster = existsSync(join(stateDir, 'pg', node, 'data', 'postmaster.pid'))
+    ? postmasterPid(stateDir, node)
+    : undefined;
   await stopPatroni(node);
-  if (postmaster !== undefined) await eventually(async () => pidAlive(postmaster), (alive) => !alive, 30000);
+  if (postmaster !== undefined)
+    await eventually(
+      async () => pidAlive(postmaster),
+      (alive) => !alive,
+      30000,
+    );
 }
 
 async function healthy(): Promise<void> {
-  await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 60000);
+  await eventually(
+    () => doctor(),
+    ({ report }) => report.verdict === 'healthy',
+    60000,
+  );
 }
 
 describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
@@ -99,23 +134,37 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     for (const args of [['backup'], ['backup', 'list'], ['restore', '--latest', '--yes']]) {
       const r = await cli([...args, ...flags]);
       assert.equal(r.code, 2, args.join(' '));
-      assert.match(r.stderr, /NOT_CONFIGURED.*Backups are not enabled for garden.*fix: set `backup: \{ enabled: true \}`/s);
+      assert.match(
+        r.stderr,
+        /NOT_CONFIGURED.*Backups are not enabled for garden.*fix: set `backup: \{ enabled: true \}`/s,
+      );
     }
   });
 
   test('wrong etcd scheme in patroni.yml', async () => {
-    await withFileChanged(join(stateDir, 'pg', 'pg1', 'patroni.yml'), (s) => s.replace('protocol: http', 'protocol: https'), async () => {
-      const { code, report } = await doctor();
-      assert.equal(code, 1);
-      const f = report.findings.find((x) => x.id === 'etcd.scheme-mismatch')!;
-      assert.match(f.title, new RegExp(`patroni.yml of pg1 uses https://127.0.0.1:${BASE + 10}, but etcd there serves http`));
-    });
+    await withFileChanged(
+      join(stateDir, 'pg', 'pg1', 'patroni.yml'),
+      (s) => s.replace('protocol: http', 'protocol: https'),
+      async () => {
+        const { code, report } = await doctor();
+        assert.equal(code, 1);
+        const f = report.findings.find((x) => x.id === 'etcd.scheme-mismatch')!;
+        assert.match(
+          f.title,
+          new RegExp(`patroni.yml of pg1 uses https://127.0.0.1:${BASE + 10}, but etcd there serves http`),
+        );
+      },
+    );
   });
 
   test('a patroni.yml with a v2 `etcd:` section', async () => {
-    await withFileChanged(join(stateDir, 'pg', 'pg2', 'patroni.yml'), (s) => s.replace(/^etcd3:/m, 'etcd:'), async () => {
-      assert.ok((await doctor()).ids.includes('spec.patroni-etcd-v2'));
-    });
+    await withFileChanged(
+      join(stateDir, 'pg', 'pg2', 'patroni.yml'),
+      (s) => s.replace(/^etcd3:/m, 'etcd:'),
+      async () => {
+        assert.ok((await doctor()).ids.includes('spec.patroni-etcd-v2'));
+      },
+    );
   });
 
   test('data dir with the wrong mode, then the wrong owner (on a stopped replica)', async () => {
@@ -144,12 +193,26 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
 
   test('pg_hba that admits the client network only over SSL, and a pod network it rejects', async () => {
     const node = (await roles()).leader;
-    await withFileChanged(join(stateDir, 'pg', node, 'data', 'pg_hba.conf'), (s) => s.replace(/^host all all/gm, 'hostssl all all'), async () => {
-      await eventually(() => doctor(['--client-cidr', '172.21.0.0/16']), ({ report }) => report.findings.some((f) => f.id === 'patroni.pg-hba' && /rejects a plain connection/.test(f.title)));
-      const titles = (await doctor(['--client-cidr', '172.21.0.0/16'])).report.findings.filter((f) => f.id === 'patroni.pg-hba').map((f) => f.title);
-      assert.ok(titles.includes(`pg_hba of ${node} allows clients from 127.0.0.1/32 only over SSL`), titles.join('\n'));
-      assert.ok(titles.includes(`pg_hba of ${node} rejects clients from 172.21.0.0/16`), titles.join('\n'));
-    }, () => reload(node));
+    await withFileChanged(
+      join(stateDir, 'pg', node, 'data', 'pg_hba.conf'),
+      (s) => s.replace(/^host all all/gm, 'hostssl all all'),
+      async () => {
+        await eventually(
+          () => doctor(['--client-cidr', '172.21.0.0/16']),
+          ({ report }) =>
+            report.findings.some((f) => f.id === 'patroni.pg-hba' && /rejects a plain connection/.test(f.title)),
+        );
+        const titles = (await doctor(['--client-cidr', '172.21.0.0/16'])).report.findings
+          .filter((f) => f.id === 'patroni.pg-hba')
+          .map((f) => f.title);
+        assert.ok(
+          titles.includes(`pg_hba of ${node} allows clients from 127.0.0.1/32 only over SSL`),
+          titles.join('\n'),
+        );
+        assert.ok(titles.includes(`pg_hba of ${node} rejects clients from 172.21.0.0/16`), titles.join('\n'));
+      },
+      () => reload(node),
+    );
     await healthy();
   });
 
@@ -160,29 +223,56 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     const socketDir = join(stateDir, 'pg', leader, 'run');
     const pgPort = BASE + 30 + Number(leader.slice(2)) - 1;
     const hba = join(stateDir, 'pg', leader, 'data', 'pg_hba.conf');
-    await withFileChanged(hba, (s) => s.replace(/^host (all|replication) (\S+) (\S+) scram-sha-256$/gm, 'host $1 $2 $3 reject'), async () => {
-      await eventually(async () => {
-        try {
-          await query(pgPort, password, 'SELECT 1');
-          return false;
-        } catch (err) {
-          return /rejects connection|no pg_hba.conf entry/.test((err as Error).message);
-        }
-      }, (rejected) => rejected, 15000);
-      // Make Patroni open a new connection now, under the new rules.
-      await querySocket(socketDir, pgPort, password, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'Patroni' AND pid <> pg_backend_pid()");
-      // Fails (times out) when Patroni cannot get a connection back under the new rules.
-      await eventually(
-        () => querySocket<{ n: string }>(socketDir, pgPort, password, "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'Patroni' AND client_addr IS NULL"),
-        (rows) => Number(rows[0]!.n) > 0, 30000);
-      const logFile = join(stateDir, 'logs', `patroni-${leader}.log`);
-      const mark = readFileSync(logFile, 'utf8').length;
-      // Three HA loops after Patroni's reconnect, it is still the leader of the same postmaster.
-      await eventually(async () => readFileSync(logFile, 'utf8').slice(mark).split(`I am (${leader}), the leader with the lock`).length - 1, (n) => n >= 3, 60000);
-      assert.equal((await roles()).leader, leader);
-      assert.equal(postmasterPid(stateDir, leader), postmaster);
-      assert.ok(pidAlive(postmaster));
-    }, () => reload(leader));
+    await withFileChanged(
+      hba,
+      (s) => s.replace(/^host (all|replication) (\S+) (\S+) scram-sha-256$/gm, 'host $1 $2 $3 reject'),
+      async () => {
+        await eventually(
+          async () => {
+            try {
+              await query(pgPort, password, 'SELECT 1');
+              return false;
+            } catch (err) {
+              return /rejects connection|no pg_hba.conf entry/.test((err as Error).message);
+            }
+          },
+          (rejected) => rejected,
+          15000,
+        );
+        // Make Patroni open a new connection now, under the new rules.
+        await querySocket(
+          socketDir,
+          pgPort,
+          password,
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'Patroni' AND pid <> pg_backend_pid()",
+        );
+        // Fails (times out) when Patroni cannot get a connection back under the new rules.
+        await eventually(
+          () =>
+            querySocket<{ n: string }>(
+              socketDir,
+              pgPort,
+              password,
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'Patroni' AND client_addr IS NULL",
+            ),
+          (rows) => Number(rows[0]!.n) > 0,
+          30000,
+        );
+        const logFile = join(stateDir, 'logs', `patroni-${leader}.log`);
+        const mark = readFileSync(logFile, 'utf8').length;
+        // Three HA loops after Patroni's reconnect, it is still the leader of the same postmaster.
+        await eventually(
+          async () =>
+            readFileSync(logFile, 'utf8').slice(mark).split(`I am (${leader}), the leader with the lock`).length - 1,
+          (n) => n >= 3,
+          60000,
+        );
+        assert.equal((await roles()).leader, leader);
+        assert.equal(postmasterPid(stateDir, leader), postmaster);
+        assert.ok(pidAlive(postmaster));
+      },
+      () => reload(leader),
+    );
     await healthy();
   });
 
@@ -192,15 +282,28 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     await runtimeCommand(socket, `set server primary/${replica} health up`);
     await runtimeCommand(socket, `set server primary/${leader} state maint`);
     try {
-      const { report } = await eventually(() => doctor(), ({ report }) => report.findings.filter((f) => f.id === 'routing.primary-to-replica').length === 2);
+      const { report } = await eventually(
+        () => doctor(),
+        ({ report }) => report.findings.filter((f) => f.id === 'routing.primary-to-replica').length === 2,
+      );
       const titles = report.findings.filter((f) => f.id === 'routing.primary-to-replica').map((f) => f.title);
-      assert.ok(titles.some((t) => t.includes(`routes to ${replica}, which is a replica`)), titles.join('\n'));
-      assert.ok(titles.some((t) => t.includes(`primary port ${BASE} reaches a server in recovery`)), titles.join('\n'));
+      assert.ok(
+        titles.some((t) => t.includes(`routes to ${replica}, which is a replica`)),
+        titles.join('\n'),
+      );
+      assert.ok(
+        titles.some((t) => t.includes(`primary port ${BASE} reaches a server in recovery`)),
+        titles.join('\n'),
+      );
     } finally {
       await runtimeCommand(socket, `enable health primary/${replica}`);
       await runtimeCommand(socket, `set server primary/${leader} state ready`);
     }
-    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
+    await eventually(
+      () => doctor(),
+      ({ report }) => report.verdict === 'healthy',
+      15000,
+    );
   });
 
   test('a running replica put in maintenance in the replicas backend', async () => {
@@ -212,7 +315,11 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     } finally {
       await runtimeCommand(socket, `set server replicas/${replica} state ready`);
     }
-    await eventually(() => doctor(), ({ report }) => report.verdict === 'healthy', 15000);
+    await eventually(
+      () => doctor(),
+      ({ report }) => report.verdict === 'healthy',
+      15000,
+    );
   });
 
   test('a stopped replica whose port another process took', async () => {
@@ -223,10 +330,20 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     const squatter: Server = createServer((c) => c.destroy());
     await new Promise<void>((r) => squatter.listen(pgPort, '127.0.0.1', () => r()));
     try {
-      const { report, ids } = await eventually(() => doctor(), ({ ids }) => ids.includes('patroni.members'));
-      for (const id of ['patroni.api-unreachable', 'patroni.members', 'host.ports-in-use']) assert.ok(ids.includes(id), `${id} missing: ${ids.join(', ')}`);
-      assert.ok(report.findings.some((f) => f.title === `Patroni of ${replica} does not answer on http://127.0.0.1:${pgPort + 10}`));
-      assert.ok(report.findings.some((f) => f.title === `port ${pgPort} of patroni-${replica} is taken by another process`));
+      const { report, ids } = await eventually(
+        () => doctor(),
+        ({ ids }) => ids.includes('patroni.members'),
+      );
+      for (const id of ['patroni.api-unreachable', 'patroni.members', 'host.ports-in-use'])
+        assert.ok(ids.includes(id), `${id} missing: ${ids.join(', ')}`);
+      assert.ok(
+        report.findings.some(
+          (f) => f.title === `Patroni of ${replica} does not answer on http://127.0.0.1:${pgPort + 10}`,
+        ),
+      );
+      assert.ok(
+        report.findings.some((f) => f.title === `port ${pgPort} of patroni-${replica} is taken by another process`),
+      );
     } finally {
       squatter.close();
     }
@@ -249,8 +366,12 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
 
       const show = await cli(['dcs', 'show', '--json', ...flags]);
       assert.equal(show.code, 0, show.stderr);
-      const keys = (JSON.parse(show.stdout) as { keys: { name: string; summary: string; since: string | null }[] }).keys;
-      assert.deepEqual(keys.slice(0, 2).map((k) => k.name), ['initialize', 'config']);
+      const keys = (JSON.parse(show.stdout) as { keys: { name: string; summary: string; since: string | null }[] })
+        .keys;
+      assert.deepEqual(
+        keys.slice(0, 2).map((k) => k.name),
+        ['initialize', 'config'],
+      );
       assert.match(keys.find((k) => k.name === 'leader')!.summary, /held by pg9 \(no lease/);
       assert.match(keys.find((k) => k.name === 'initialize')!.since!, /^\d{4}-\d\d-\d\dT/);
       assert.ok(!keys.some((k) => k.name.includes('garden2')));

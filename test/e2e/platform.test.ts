@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStatus } from '../../src/ops/index.js';
 import {
-  cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, query, requireStack, superuserPassword,
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  postmasterPid,
+  processPid,
+  query,
+  requireStack,
+  superuserPassword,
 } from './harness.js';
 
 const BASE = 17000;
@@ -26,7 +34,10 @@ async function count(port: number): Promise<number> {
 }
 
 async function insert(n: number, label: string): Promise<void> {
-  await query(PRIMARY, password, 'INSERT INTO e2e_items (label) SELECT $1 || g FROM generate_series(1, $2::int) g', [label, n]);
+  await query(PRIMARY, password, 'INSERT INTO e2e_items (label) SELECT $1 || g FROM generate_series(1, $2::int) g', [
+    label,
+    n,
+  ]);
 }
 
 describe('local platform end to end', { timeout: 600_000 }, () => {
@@ -50,9 +61,15 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     assert.ok(s.etcd.members.every((m) => m.healthy && /^http:\/\/127\.0\.0\.1:\d+$/.test(m.clientURL)));
     assert.equal(s.postgres.members.filter((m) => m.role === 'leader').length, 1);
     assert.equal(s.postgres.leader, s.postgres.members.find((m) => m.role === 'leader')!.name);
-    assert.deepEqual(s.endpoints, { primary: { host: '127.0.0.1', port: PRIMARY }, replicas: { host: '127.0.0.1', port: REPLICAS } });
+    assert.deepEqual(s.endpoints, {
+      primary: { host: '127.0.0.1', port: PRIMARY },
+      replicas: { host: '127.0.0.1', port: REPLICAS },
+    });
     const primary = s.haproxy.backends.find((b) => b.name === 'primary')!;
-    assert.deepEqual(primary.servers.filter((x) => x.status === 'UP').map((x) => x.name), [s.postgres.leader]);
+    assert.deepEqual(
+      primary.servers.filter((x) => x.status === 'UP').map((x) => x.name),
+      [s.postgres.leader],
+    );
   });
 
   test('writes go through the primary port and are read back through the replica port', async () => {
@@ -60,7 +77,10 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     await insert(100, 'a');
     const onReplica = await query<{ recovery: boolean }>(REPLICAS, password, 'SELECT pg_is_in_recovery() AS recovery');
     assert.equal(onReplica[0]!.recovery, true, 'the replica port must reach a standby');
-    await eventually(() => count(REPLICAS), (n) => n === 100);
+    await eventually(
+      () => count(REPLICAS),
+      (n) => n === 100,
+    );
     await assert.rejects(query(REPLICAS, password, "INSERT INTO e2e_items (label) VALUES ('x')"), /read-only/);
   });
 
@@ -76,7 +96,10 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     assert.notEqual(s.postgres.leader, before);
     await insert(100, 'b');
     assert.equal(await count(PRIMARY), 200);
-    await eventually(() => count(REPLICAS), (n) => n === 200);
+    await eventually(
+      () => count(REPLICAS),
+      (n) => n === 200,
+    );
   });
 
   test('kill -9 of a replica postmaster: up heals it and no row is lost', async () => {
@@ -84,7 +107,11 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     const victim = s.postgres.members.find((m) => m.role !== 'leader')!.name;
     const pid = postmasterPid(stateDir, victim);
     process.kill(pid, 'SIGKILL');
-    await eventually(async () => pidAlive(pid), (alive) => !alive, 5000);
+    await eventually(
+      async () => pidAlive(pid),
+      (alive) => !alive,
+      5000,
+    );
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     // Patroni restarts a killed postmaster by itself within a loop or two; under load it can win the race with `up`.
@@ -93,7 +120,10 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     assert.equal(after.s.health, 'healthy', after.s.problems.join('; '));
     assert.equal(after.s.postgres.members.find((x) => x.name === victim)!.state, 'running');
     assert.equal(await count(PRIMARY), 200);
-    await eventually(() => count(REPLICAS), (n) => n === 200);
+    await eventually(
+      () => count(REPLICAS),
+      (n) => n === 200,
+    );
   });
 
   test('kill -9 of a replica Patroni and its postmaster: up restarts only that node', async () => {
@@ -104,16 +134,27 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     const others = s.processes.filter((p) => p.member !== victim).map((p) => p.pid);
     process.kill(patroniPid, 'SIGKILL');
     process.kill(pmPid, 'SIGKILL');
-    await eventually(async () => pidAlive(patroniPid) || pidAlive(pmPid), (alive) => !alive, 5000);
+    await eventually(
+      async () => pidAlive(patroniPid) || pidAlive(pmPid),
+      (alive) => !alive,
+      5000,
+    );
     assert.equal((await status()).code, 1, 'a platform with a dead node is degraded (exit 1)');
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`restarted patroni-${victim} in`));
     const after = await status();
     assert.equal(after.s.health, 'healthy', after.s.problems.join('; '));
-    assert.deepEqual(after.s.processes.filter((p) => p.member !== victim).map((p) => p.pid), others, 'other processes untouched');
+    assert.deepEqual(
+      after.s.processes.filter((p) => p.member !== victim).map((p) => p.pid),
+      others,
+      'other processes untouched',
+    );
     await insert(1, 'c');
-    await eventually(() => count(REPLICAS), (n) => n === 201);
+    await eventually(
+      () => count(REPLICAS),
+      (n) => n === 201,
+    );
   });
 
   test('up on a healthy platform changes nothing', async () => {
@@ -121,7 +162,10 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /already running and healthy/);
-    assert.deepEqual((await status()).s.processes.map((p) => p.pid), pids);
+    assert.deepEqual(
+      (await status()).s.processes.map((p) => p.pid),
+      pids,
+    );
   });
 
   test('down stops everything, keeps data; up brings it back with the rows', async () => {
@@ -129,7 +173,10 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     const r = await cli(['down', ...flags]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /is down: 8 processes stopped.*; no process left, every port free; data kept/);
-    assert.ok(pids.every((p) => !pidAlive(p)), 'no process survives down');
+    assert.ok(
+      pids.every((p) => !pidAlive(p)),
+      'no process survives down',
+    );
     const st = await status();
     assert.equal(st.code, 2);
     assert.equal(st.s.health, 'down');

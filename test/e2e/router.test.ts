@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStatus } from '../../src/ops/index.js';
 import { HaproxyRouteTarget } from '../../src/router/index.js';
-import { cli, eventually, makeStateParent, pidAlive, postmasterPid, processPid, query, requireStack, superuserPassword } from './harness.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  postmasterPid,
+  processPid,
+  query,
+  requireStack,
+  superuserPassword,
+} from './harness.js';
 import { missingAcked, Writer } from './writer.js';
 
 const BASE = 17300;
@@ -22,17 +32,28 @@ async function status(): Promise<PlatformStatus> {
 }
 
 /** Runs `during` with a writer every 10 ms through the primary port; returns once writes resumed after it. */
-async function withWriter(during: () => Promise<void>, opts = { waitHealthy: true }): Promise<{ gapMs: number; lost: number[]; acked: number }> {
+async function withWriter(
+  during: () => Promise<void>,
+  opts = { waitHealthy: true },
+): Promise<{ gapMs: number; lost: number[]; acked: number }> {
   // Start from a healthy platform: in synchronous mode, a crash before Patroni names a sync standby
   // (up to a loop after a switchover) rightly leaves no replica eligible to take over.
   if (opts.waitHealthy) await eventually(status, (s) => s.health === 'healthy', 60000);
   const writer = new Writer({ ports: [BASE], password, table: 'router_writes', intervalMs: 10, idOffset });
   idOffset += 1_000_000;
   writer.start();
-  await eventually(async () => writer.ackedSince(0), (n) => n > 10, 10000);
+  await eventually(
+    async () => writer.ackedSince(0),
+    (n) => n > 10,
+    10000,
+  );
   await during();
   const after = performance.now();
-  await eventually(async () => writer.ackedSince(after), (n) => n > 20, 60000);
+  await eventually(
+    async () => writer.ackedSince(after),
+    (n) => n > 20,
+    60000,
+  );
   const r = await writer.stop();
   const lost = await missingAcked((sql) => query<{ id: string }>(BASE, password, sql), 'router_writes', r.acked);
   return { gapMs: r.longestGapMs, lost, acked: r.acked.length };
@@ -50,7 +71,13 @@ function sampleRoutable(): { stop(): Promise<number> } {
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
-  return { stop: async () => { running = false; await loop; return most; } };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return most;
+    },
+  };
 }
 
 describe('primary router end to end', { timeout: 600_000 }, () => {
@@ -103,7 +130,11 @@ describe('primary router end to end', { timeout: 600_000 }, () => {
       const s = cli(['switchover', '--yes', ...flags]);
       await new Promise((res) => setTimeout(res, 300));
       process.kill(routerPid, 'SIGKILL');
-      await eventually(async () => pidAlive(routerPid), (alive) => !alive, 5000);
+      await eventually(
+        async () => pidAlive(routerPid),
+        (alive) => !alive,
+        5000,
+      );
       const up = await cli(['up', ...flags]);
       assert.equal(up.code, 0, up.stderr);
       assert.match(up.stdout, /restarted router/);
@@ -119,11 +150,18 @@ describe('primary router end to end', { timeout: 600_000 }, () => {
     await eventually(status, (s) => s.health === 'healthy', 60000);
     const victim = processPid(stateDir, 'etcd-etcd1');
     process.kill(victim, 'SIGKILL');
-    await eventually(async () => pidAlive(victim), (alive) => !alive, 5000);
-    const r = await withWriter(async () => {
-      const s = await cli(['switchover', '--yes', ...flags]);
-      assert.equal(s.code, 0, s.stderr);
-    }, { waitHealthy: false });
+    await eventually(
+      async () => pidAlive(victim),
+      (alive) => !alive,
+      5000,
+    );
+    const r = await withWriter(
+      async () => {
+        const s = await cli(['switchover', '--yes', ...flags]);
+        assert.equal(s.code, 0, s.stderr);
+      },
+      { waitHealthy: false },
+    );
     assert.deepEqual(r.lost, []);
     const st = await status();
     assert.equal(st.router?.routedTo, st.postgres.leader);

@@ -2,7 +2,10 @@
 // through one endpoint (HAProxy's primary port) or, as the "ideal client", trying every node directly.
 import pg from 'pg';
 
-export interface Ack { id: number; at: number }
+export interface Ack {
+  id: number;
+  at: number;
+}
 
 export interface WriterResult {
   acked: Ack[];
@@ -79,8 +82,14 @@ export class Writer {
     let lastError: unknown = new Error('no port');
     for (const port of this.o.ports) {
       const client = new pg.Client({
-        host: this.o.host ?? '127.0.0.1', port, user: 'postgres', password: this.o.password, database: 'postgres',
-        connectionTimeoutMillis: 1000, query_timeout: 2000, statement_timeout: 2000,
+        host: this.o.host ?? '127.0.0.1',
+        port,
+        user: 'postgres',
+        password: this.o.password,
+        database: 'postgres',
+        connectionTimeoutMillis: 1000,
+        query_timeout: 2000,
+        statement_timeout: 2000,
       });
       client.on('error', () => undefined);
       try {
@@ -105,7 +114,11 @@ export class Writer {
 }
 
 /** Acknowledged ids that are not in the table: each one is a lost write. */
-export async function missingAcked(query: (sql: string) => Promise<{ id: string }[]>, table: string, acked: Ack[]): Promise<number[]> {
+export async function missingAcked(
+  query: (sql: string) => Promise<{ id: string }[]>,
+  table: string,
+  acked: Ack[],
+): Promise<number[]> {
   const present = new Set((await query(`SELECT id FROM ${table}`)).map((r) => Number(r.id)));
   return acked.map((a) => a.id).filter((id) => !present.has(id));
 }

@@ -14,6 +14,10 @@ export function assertGoldenDir(dir: string, files: ReadonlyMap<string, string>,
   }
   assert.deepEqual(readdirSync(dir).sort(), [...files.keys()].sort(), `the files in ${dir}`);
   for (const [file, text] of files) {
-    assert.equal(text, readFileSync(join(dir, file), 'utf8'), `${label}/${file} differs from the golden file; if intended, run UPDATE_GOLDEN=1`);
+    assert.equal(
+      text,
+      readFileSync(join(dir, file), 'utf8'),
+      `${label}/${file} differs from the golden file; if intended, run UPDATE_GOLDEN=1`,
+    );
   }
 }

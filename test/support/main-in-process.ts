@@ -2,7 +2,11 @@
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
-export async function runMain(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+export async function runMain(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let o = '';

@@ -6,7 +6,8 @@ import { findOnPath } from '../../src/local/index.js';
 /** Missing binaries fail the test with the command that installs them: a skipped test proves nothing. */
 export function requireBinary(program: string, install: string): string {
   const path = findOnPath(program);
-  if (!path) throw new Error(`${program} is not installed; these tests run the real ${program}. Install it with: ${install}`);
+  if (!path)
+    throw new Error(`${program} is not installed; these tests run the real ${program}. Install it with: ${install}`);
   return path;
 }
 
@@ -17,7 +18,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -25,7 +28,11 @@ export function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every few ms until it returns a value other than undefined/false; fails with `what` at the deadline. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let last: unknown;
   while (performance.now() < deadline) {
@@ -37,7 +44,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await sleep(10);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`,
+  );
 }
 
 export interface Child {

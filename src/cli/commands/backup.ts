@@ -24,9 +24,15 @@ ${PLATFORM_USAGE}
   options: { ...PLATFORM_OPTIONS, type: { type: 'string' }, json: { type: 'boolean' } },
   async run(ctx) {
     const sub = ctx.positionals[0];
-    if (sub !== undefined && sub !== 'list') throw new GardenError('USAGE', `Unknown subcommand "backup ${sub}".`, { hint: 'use `gardenos backup` or `gardenos backup list`' });
+    if (sub !== undefined && sub !== 'list')
+      throw new GardenError('USAGE', `Unknown subcommand "backup ${sub}".`, {
+        hint: 'use `gardenos backup` or `gardenos backup list`',
+      });
     const type = (ctx.values.type as string | undefined) ?? 'full';
-    if (!['full', 'diff', 'incr'].includes(type)) throw new GardenError('USAGE', `--type must be full, diff or incr, got "${type}".`, { hint: 'for example --type incr' });
+    if (!['full', 'diff', 'incr'].includes(type))
+      throw new GardenError('USAGE', `--type must be full, diff or incr, got "${type}".`, {
+        hint: 'for example --type incr',
+      });
     const bctx = backupContext(readPlatformSpec(ctx));
     if (sub === 'list') {
       const info = await listBackups(bctx);
@@ -34,16 +40,29 @@ ${PLATFORM_USAGE}
         ctx.out.write(JSON.stringify(info, null, 2) + '\n');
         return 0;
       }
-      ctx.out.write(`pgBackRest stanza ${info.stanza}: ${info.status}; WAL archived ${info.archive.min ?? '-'} .. ${info.archive.max ?? '-'}\n`);
+      ctx.out.write(
+        `pgBackRest stanza ${info.stanza}: ${info.status}; WAL archived ${info.archive.min ?? '-'} .. ${info.archive.max ?? '-'}\n`,
+      );
       if (info.backups.length === 0) ctx.out.write('  (no backups yet: run `gardenos backup`)\n');
-      else ctx.out.write(table([['LABEL', 'TYPE', 'STARTED', 'FINISHED', 'SIZE', 'IN REPO'], ...info.backups.map((b) => [b.label, b.type, b.start, b.stop, mib(b.sizeBytes), mib(b.repoSizeBytes)])]) + '\n');
+      else
+        ctx.out.write(
+          table([
+            ['LABEL', 'TYPE', 'STARTED', 'FINISHED', 'SIZE', 'IN REPO'],
+            ...info.backups.map((b) => [b.label, b.type, b.start, b.stop, mib(b.sizeBytes), mib(b.repoSizeBytes)]),
+          ]) + '\n',
+        );
       return 0;
     }
     const reporter = progressReporter(ctx.err, ctx.env);
     let done: ((r?: string) => void) | undefined;
-    const set = await takeBackup(bctx, type as BackupType, (s) => { done?.(); done = reporter.step(s); });
+    const set = await takeBackup(bctx, type as BackupType, (s) => {
+      done?.();
+      done = reporter.step(s);
+    });
     done?.();
-    ctx.out.write(`${set.type} backup ${set.label} finished at ${set.stop} (${mib(set.sizeBytes)}, ${mib(set.repoSizeBytes)} in the repository)\n`);
+    ctx.out.write(
+      `${set.type} backup ${set.label} finished at ${set.stop} (${mib(set.sizeBytes)}, ${mib(set.repoSizeBytes)} in the repository)\n`,
+    );
     return 0;
   },
 };

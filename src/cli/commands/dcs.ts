@@ -12,7 +12,10 @@ import { table } from '../output.js';
 import { readPlatformSpec } from '../spec-source.js';
 
 function etcdFor(spec: Spec) {
-  return fastEtcdClient(localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)), 3000);
+  return fastEtcdClient(
+    localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)),
+    3000,
+  );
 }
 
 async function show(ctx: CommandContext, spec: Spec): Promise<number> {
@@ -24,14 +27,25 @@ async function show(ctx: CommandContext, spec: Spec): Promise<number> {
       ctx.out.write(JSON.stringify({ prefix: snapshot.prefix, revision: snapshot.revision, keys }, null, 2) + '\n');
       return 0;
     }
-    ctx.out.write(`DCS keys under ${snapshot.prefix} (etcd revision ${snapshot.revision}; ages in revisions, etcd keeps no time per key)\n`);
+    ctx.out.write(
+      `DCS keys under ${snapshot.prefix} (etcd revision ${snapshot.revision}; ages in revisions, etcd keeps no time per key)\n`,
+    );
     if (keys.length === 0) {
       ctx.out.write('  (none: the cluster is not initialized in this scope)\n');
       return 0;
     }
-    ctx.out.write(table([['KEY', 'CHANGED', 'LEASE', 'SINCE', 'VALUE'], ...keys.map((k) => [
-      k.name, `${k.revisionsAgo} rev ago`, k.ttlLeft === null ? '-' : `${k.ttlLeft} s left`, k.since ?? '-', k.summary,
-    ])]) + '\n');
+    ctx.out.write(
+      table([
+        ['KEY', 'CHANGED', 'LEASE', 'SINCE', 'VALUE'],
+        ...keys.map((k) => [
+          k.name,
+          `${k.revisionsAgo} rev ago`,
+          k.ttlLeft === null ? '-' : `${k.ttlLeft} s left`,
+          k.since ?? '-',
+          k.summary,
+        ]),
+      ]) + '\n',
+    );
     return 0;
   } finally {
     client.close();
@@ -47,16 +61,21 @@ async function reset(ctx: CommandContext, spec: Spec): Promise<number> {
       ctx.out.write(`Nothing to reset: there are no keys under ${snapshot.prefix}.\n`);
       return 0;
     }
-    const dir = (ctx.values['backup-dir'] as string | undefined) ?? join(layoutOf(spec.local.stateDir).root, 'backups', 'dcs');
+    const dir =
+      (ctx.values['backup-dir'] as string | undefined) ?? join(layoutOf(spec.local.stateDir).root, 'backups', 'dcs');
     await confirmPlan(ctx, 'gardenos dcs reset', [
       `write a JSON backup of the ${snapshot.keys.length} keys under ${snapshot.prefix} to ${dir}`,
       `delete exactly those keys (${snapshot.keys.map((k) => k.name).join(', ')}); no other key in etcd is touched`,
-      ...(plan.liveMembers.length > 0 ? [`(--force) Patroni still answers on ${plan.liveMembers.join(', ')}: restart them afterwards`] : []),
+      ...(plan.liveMembers.length > 0
+        ? [`(--force) Patroni still answers on ${plan.liveMembers.join(', ')}: restart them afterwards`]
+        : []),
     ]);
     const path = writeDcsBackup(dir, spec, snapshot);
     ctx.out.write(`backup of ${snapshot.keys.length} keys written to ${path}\n`);
     const deleted = await applyDcsReset(client, plan);
-    ctx.out.write(`deleted ${deleted} keys under ${snapshot.prefix}; Patroni will initialize the scope again when it next starts (\`gardenos up\`).\n`);
+    ctx.out.write(
+      `deleted ${deleted} keys under ${snapshot.prefix}; Patroni will initialize the scope again when it next starts (\`gardenos up\`).\n`,
+    );
     return 0;
   } finally {
     client.close();
@@ -78,11 +97,21 @@ ${PLATFORM_USAGE}
       --yes             confirm the reset without a prompt
       --force           reset even though Patroni answers
       --backup-dir DIR  where the JSON backup goes (default: <state dir>/backups/dcs)`,
-  options: { ...PLATFORM_OPTIONS, json: { type: 'boolean' }, yes: { type: 'boolean' }, force: { type: 'boolean' }, 'backup-dir': { type: 'string' } },
+  options: {
+    ...PLATFORM_OPTIONS,
+    json: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    force: { type: 'boolean' },
+    'backup-dir': { type: 'string' },
+  },
   async run(ctx) {
     const sub = ctx.positionals[0];
     if (sub !== 'show' && sub !== 'reset') {
-      throw new GardenError('USAGE', sub === undefined ? 'gardenos dcs needs a subcommand.' : `Unknown subcommand "dcs ${sub}".`, { hint: 'use `gardenos dcs show` or `gardenos dcs reset`' });
+      throw new GardenError(
+        'USAGE',
+        sub === undefined ? 'gardenos dcs needs a subcommand.' : `Unknown subcommand "dcs ${sub}".`,
+        { hint: 'use `gardenos dcs show` or `gardenos dcs reset`' },
+      );
     }
     const spec = readPlatformSpec(ctx);
     return sub === 'show' ? show(ctx, spec) : reset(ctx, spec);

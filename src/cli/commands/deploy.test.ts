@@ -11,11 +11,21 @@ const run = runMain;
 describe('gardenos deploy', () => {
   test('--dry-run prints the plan in dependency order and contacts no cluster', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'gardenos-deploy-'));
-    writeFileSync(join(cwd, 'gardenos.yaml'), 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n');
+    writeFileSync(
+      join(cwd, 'gardenos.yaml'),
+      'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n',
+    );
     const r = await run(['deploy', '--dry-run'], cwd, { KUBECONFIG: '/nonexistent' });
     assert.equal(r.code, 0, r.err);
     const titles = [...r.out.matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(titles, ['namespace', 'RBAC and secrets', 'Patroni and the router', 'Supabase DB bootstrap (Job garden-supabase-bootstrap)', 'Supabase services', 'routing']);
+    assert.deepEqual(titles, [
+      'namespace',
+      'RBAC and secrets',
+      'Patroni and the router',
+      'Supabase DB bootstrap (Job garden-supabase-bootstrap)',
+      'Supabase services',
+      'routing',
+    ]);
     assert.match(r.out, /wait {2}for a Ready leader pod/);
   });
 

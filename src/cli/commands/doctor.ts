@@ -19,16 +19,27 @@ function render(report: DoctorReport, ctx: CommandContext): string {
     out.push(c.bold(layer));
     for (const check of checks) {
       const mark = check.status === 'ok' ? c.green('✓') : check.status === 'skipped' ? c.dim('-') : c.red('✗');
-      out.push(`  ${mark} ${check.id.padEnd(28)} ${check.status === 'skipped' ? c.dim(`skipped: ${check.reason ?? ''}`) : check.title}`);
+      out.push(
+        `  ${mark} ${check.id.padEnd(28)} ${check.status === 'skipped' ? c.dim(`skipped: ${check.reason ?? ''}`) : check.title}`,
+      );
       for (const f of report.findings.filter((x) => x.id === check.id)) {
-        out.push(`      ${f.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${f.title}`,
-          `        evidence: ${f.evidence}`, `        cause:    ${f.cause}`, `        fix:      ${f.fix}`);
+        out.push(
+          `      ${f.severity === 'error' ? c.red('error') : c.yellow('warning')}: ${f.title}`,
+          `        evidence: ${f.evidence}`,
+          `        cause:    ${f.cause}`,
+          `        fix:      ${f.fix}`,
+        );
       }
     }
   }
   const errors = report.findings.filter((f) => f.severity === 'error').length;
   const warnings = report.findings.length - errors;
-  out.push('', report.verdict === 'healthy' ? c.green('No problems found.') : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`);
+  out.push(
+    '',
+    report.verdict === 'healthy'
+      ? c.green('No problems found.')
+      : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+  );
   return out.join('\n') + '\n';
 }
 
@@ -48,8 +59,12 @@ ${PLATFORM_USAGE}
       --client-cidr CIDR  a client network pg_hba must admit (repeatable), e.g. a pod network
       --lag-threshold N   replica lag in bytes that counts as a problem (default postgres.maximumLagOnFailover)`,
   options: {
-    ...PLATFORM_OPTIONS, json: { type: 'boolean' }, manifests: { type: 'string' }, kubeconfig: { type: 'string' },
-    'client-cidr': { type: 'string', multiple: true }, 'lag-threshold': { type: 'string' },
+    ...PLATFORM_OPTIONS,
+    json: { type: 'boolean' },
+    manifests: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'client-cidr': { type: 'string', multiple: true },
+    'lag-threshold': { type: 'string' },
   },
   async run(ctx) {
     const { spec: fileSpec } = readSpec(ctx);
@@ -58,27 +73,43 @@ ${PLATFORM_USAGE}
     const spec = (platformExists ? readStoredSpec(layout) : undefined) ?? fileSpec;
     const extraCidrs = (ctx.values['client-cidr'] as string[] | undefined) ?? [];
     const badCidr = extraCidrs.find((x) => !isValidCidr(x));
-    if (badCidr) throw new GardenError('USAGE', `--client-cidr "${badCidr}" is not an IPv4 CIDR.`, { hint: 'for example --client-cidr 172.21.0.0/16' });
+    if (badCidr)
+      throw new GardenError('USAGE', `--client-cidr "${badCidr}" is not an IPv4 CIDR.`, {
+        hint: 'for example --client-cidr 172.21.0.0/16',
+      });
     const lagText = ctx.values['lag-threshold'] as string | undefined;
-    if (lagText !== undefined && !/^\d+$/.test(lagText)) throw new GardenError('USAGE', `--lag-threshold must be a number of bytes, got "${lagText}".`, { hint: 'for example --lag-threshold 1048576' });
+    if (lagText !== undefined && !/^\d+$/.test(lagText))
+      throw new GardenError('USAGE', `--lag-threshold must be a number of bytes, got "${lagText}".`, {
+        hint: 'for example --lag-threshold 1048576',
+      });
     const manifests = ctx.values.manifests as string | undefined;
     if (manifests !== undefined && !existsSync(resolve(ctx.cwd, manifests))) {
-      throw new GardenError('USAGE', `--manifests ${manifests} does not exist.`, { hint: 'give a directory of Kubernetes YAML or JSON files' });
+      throw new GardenError('USAGE', `--manifests ${manifests} does not exist.`, {
+        hint: 'give a directory of Kubernetes YAML or JSON files',
+      });
     }
     const kubeconfig = ctx.values.kubeconfig as string | undefined;
     const pgUser = postgresRunAs();
-    const report = await runDoctor({
-      spec, layout, platformExists,
-      pgOwner: pgUser ? { name: pgUser.name, uid: pgUser.uid } : { name: userInfo().username, uid: process.getuid?.() ?? 0 },
-      lagThresholdBytes: lagText !== undefined ? Number(lagText) : spec.postgres.maximumLagOnFailover,
-      clientCidrs: [...new Set([...spec.postgres.allowedClientCidrs, ...extraCidrs])],
-      env: liveEnv({
-        spec, layout,
-        ...(existsSync(layout.secretsFile) ? { secrets: readSecrets(layout) } : {}),
-        ...(manifests !== undefined ? { manifestsDir: resolve(ctx.cwd, manifests) } : {}),
-        ...(kubeconfig !== undefined ? { kubeconfig: resolve(ctx.cwd, kubeconfig) } : {}),
-      }),
-    }, CHECKS);
+    const report = await runDoctor(
+      {
+        spec,
+        layout,
+        platformExists,
+        pgOwner: pgUser
+          ? { name: pgUser.name, uid: pgUser.uid }
+          : { name: userInfo().username, uid: process.getuid?.() ?? 0 },
+        lagThresholdBytes: lagText !== undefined ? Number(lagText) : spec.postgres.maximumLagOnFailover,
+        clientCidrs: [...new Set([...spec.postgres.allowedClientCidrs, ...extraCidrs])],
+        env: liveEnv({
+          spec,
+          layout,
+          ...(existsSync(layout.secretsFile) ? { secrets: readSecrets(layout) } : {}),
+          ...(manifests !== undefined ? { manifestsDir: resolve(ctx.cwd, manifests) } : {}),
+          ...(kubeconfig !== undefined ? { kubeconfig: resolve(ctx.cwd, kubeconfig) } : {}),
+        }),
+      },
+      CHECKS,
+    );
     ctx.out.write(ctx.values.json ? JSON.stringify(report, null, 2) + '\n' : render(report, ctx));
     return report.verdict === 'problems' ? 1 : 0;
   },

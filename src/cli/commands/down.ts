@@ -25,9 +25,14 @@ ${PLATFORM_USAGE}
     const spec = readPlatformSpec(ctx);
     const purge = ctx.values.purge === true;
     if (purge && ctx.values.yes !== true) {
-      throw new GardenError('CONFIRM_REQUIRED', `--purge would delete ${spec.local.stateDir} with all its data, and --yes was not given. Nothing was changed.`, {
-        hint: 'add --yes to confirm, or leave out --purge to keep the data', exitCode: 2,
-      });
+      throw new GardenError(
+        'CONFIRM_REQUIRED',
+        `--purge would delete ${spec.local.stateDir} with all its data, and --yes was not given. Nothing was changed.`,
+        {
+          hint: 'add --yes to confirm, or leave out --purge to keep the data',
+          exitCode: 2,
+        },
+      );
     }
     const platform = openPlatform(spec, new NodeProcessRunner());
     const result = await down(platform, { purge, reporter: progressReporter(ctx.err, ctx.env) });
@@ -38,16 +43,20 @@ ${PLATFORM_USAGE}
         ...processes.map((p) => `pid ${p.pid} (${p.command})`),
         ...ports.map((p) => `port ${spec.local.bindAddress}:${p.port} (${p.owner}) is still in use`),
       ];
-      ctx.err.write(`GardenOS ${spec.name} is NOT fully down: ${what.join('; ')}.${purge ? ` Nothing was deleted.` : ''}\n` +
-        `  fix: see what holds a port with \`ss -ltnp 'sport = :${ports[0]?.port ?? spec.local.basePort}'\`, stop it, then run \`gardenos down\` again\n`);
+      ctx.err.write(
+        `GardenOS ${spec.name} is NOT fully down: ${what.join('; ')}.${purge ? ` Nothing was deleted.` : ''}\n` +
+          `  fix: see what holds a port with \`ss -ltnp 'sport = :${ports[0]?.port ?? spec.local.basePort}'\`, stop it, then run \`gardenos down\` again\n`,
+      );
       return 1;
     }
     const killed = result.stopped.filter((s) => s.how === 'killed').map((s) => s.id);
-    ctx.out.write(`GardenOS ${spec.name} is down: ${result.stopped.length} processes stopped` +
-      `${killed.length > 0 ? ` (${killed.join(', ')} needed SIGKILL)` : ''}` +
-      `${result.orphansStopped.length > 0 ? `, and ${result.orphansStopped.join(', ')}` : ''}` +
-      `; no process left, every port free` +
-      `${purge ? `, ${spec.local.stateDir} deleted` : `; data kept in ${spec.local.stateDir}`}.\n`);
+    ctx.out.write(
+      `GardenOS ${spec.name} is down: ${result.stopped.length} processes stopped` +
+        `${killed.length > 0 ? ` (${killed.join(', ')} needed SIGKILL)` : ''}` +
+        `${result.orphansStopped.length > 0 ? `, and ${result.orphansStopped.join(', ')}` : ''}` +
+        `; no process left, every port free` +
+        `${purge ? `, ${spec.local.stateDir} deleted` : `; data kept in ${spec.local.stateDir}`}.\n`,
+    );
     return 0;
   },
 };

@@ -21,14 +21,19 @@ ${PLATFORM_USAGE}
   options: { ...PLATFORM_OPTIONS, to: { type: 'string' }, yes: { type: 'boolean' } },
   async run(ctx) {
     const to = ctx.values.to as string | undefined;
-    if (!to) throw new GardenError('USAGE', 'failover needs --to NAME.', { hint: 'name the node to promote, e.g. `gardenos failover --to pg2`' });
+    if (!to)
+      throw new GardenError('USAGE', 'failover needs --to NAME.', {
+        hint: 'name the node to promote, e.g. `gardenos failover --to pg2`',
+      });
     const spec = readPlatformSpec(ctx);
     await confirmPlan(ctx, 'gardenos failover', [
       `promote ${to} of ${spec.name} now, without waiting for the current leader (if any) to hand over`,
       'transactions the old leader committed but did not yet send to it can be lost, unless synchronous mode names it the sync standby',
     ]);
     const r = await failover(spec, readSecrets(layoutOf(spec.local.stateDir)), { to });
-    ctx.out.write(`failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
+    ctx.out.write(
+      `failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
+    );
     return 0;
   },
 };

@@ -8,7 +8,11 @@ import { runMain } from '../../../test/support/main-in-process.js';
 const noPlatform = ['--state-dir', join(tmpdir(), 'gardenos-no-such-platform-lc')];
 
 describe('switchover and failover confirmation', () => {
-  for (const args of [['switchover', '--yes'], ['switchover', '--to', 'pg2', '--yes'], ['failover', '--to', 'pg2', '--yes']]) {
+  for (const args of [
+    ['switchover', '--yes'],
+    ['switchover', '--to', 'pg2', '--yes'],
+    ['failover', '--to', 'pg2', '--yes'],
+  ]) {
     test(`${args.join(' ')} is accepted (it gets as far as looking for the platform)`, async () => {
       const r = await runMain([...args, ...noPlatform], tmpdir());
       assert.equal(r.code, 2);

@@ -19,13 +19,18 @@ ${PLATFORM_USAGE}
   async run(ctx) {
     const platform = openPlatform(readPlatformSpec(ctx), new NodeProcessRunner());
     const wanted = ctx.positionals[0];
-    const procs = platform.processes.filter((p) => !wanted || p.spec.member === wanted || p.spec.kind === wanted || p.id === wanted);
+    const procs = platform.processes.filter(
+      (p) => !wanted || p.spec.member === wanted || p.spec.kind === wanted || p.id === wanted,
+    );
     if (procs.length === 0) {
       throw new GardenError('USAGE', `No component "${wanted}".`, {
         hint: `use one of: ${[...new Set(platform.processes.flatMap((p) => [p.spec.member, p.spec.kind]))].join(', ')}`,
       });
     }
-    const files = procs.map((p) => ({ label: procs.length > 1 ? `${p.spec.member} | ` : '', path: p.spec.launch.logFile }));
+    const files = procs.map((p) => ({
+      label: procs.length > 1 ? `${p.spec.member} | ` : '',
+      path: p.spec.launch.logFile,
+    }));
     const lines = Number(ctx.values.lines ?? 50);
     const offsets = new Map<string, number>();
     for (const f of files) {

@@ -24,20 +24,40 @@ ${PLATFORM_USAGE}
       --force           replace objects in a non-empty target
       --yes             do not ask for confirmation
       --json            machine-readable report`,
-  options: { ...PLATFORM_OPTIONS, from: { type: 'string' }, force: { type: 'boolean' }, yes: { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    ...PLATFORM_OPTIONS,
+    from: { type: 'string' },
+    force: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
   async run(ctx) {
     const from = ctx.values.from as string | undefined;
-    if (!from) throw new GardenError('USAGE', 'gardenos migrate needs --from URL.', { hint: 'for example --from postgresql://app:secret@10.0.0.5:5432/app' });
+    if (!from)
+      throw new GardenError('USAGE', 'gardenos migrate needs --from URL.', {
+        hint: 'for example --from postgresql://app:secret@10.0.0.5:5432/app',
+      });
     const source = parseSourceUrl(from);
     const spec = readPlatformSpec(ctx);
     const layout = layoutOf(spec.local.stateDir);
     const reporter = progressReporter(ctx.err, ctx.env);
     let done: ((r?: string) => void) | undefined;
     const report = await migrate({
-      spec, secrets: readSecrets(layout), pgBinDir: checkBinaries(spec.postgres.version).pgBinDir, source, force: ctx.values.force === true,
+      spec,
+      secrets: readSecrets(layout),
+      pgBinDir: checkBinaries(spec.postgres.version).pgBinDir,
+      source,
+      force: ctx.values.force === true,
       workDir: join(layout.root, 'backups', 'migrate'),
-      confirm: async (plan) => { done?.(); done = undefined; await confirmPlan(ctx, 'gardenos migrate', plan); },
-      onStep: (s) => { done?.(); done = reporter.step(s); },
+      confirm: async (plan) => {
+        done?.();
+        done = undefined;
+        await confirmPlan(ctx, 'gardenos migrate', plan);
+      },
+      onStep: (s) => {
+        done?.();
+        done = reporter.step(s);
+      },
     });
     done?.();
     if (ctx.values.json) {
@@ -45,12 +65,29 @@ ${PLATFORM_USAGE}
       return 0;
     }
     const { comparison: c } = report;
-    ctx.out.write([
-      `migrated ${report.source} -> ${report.target} in ${(report.elapsedMs / 1000).toFixed(1)} s${report.createdDatabase ? ` (created database ${report.database})` : ''}`,
-      table([['TABLE', 'SOURCE ROWS', 'TARGET ROWS', ''], ...c.tables.map((t) => [t.name, String(t.source), String(t.target), t.ok ? 'ok' : 'DIFFERS'])]),
-      ...(c.sequences.length > 0 ? [table([['SEQUENCE', 'SOURCE', 'TARGET', ''], ...c.sequences.map((s) => [s.name, s.source ?? '(unused)', s.target ?? '(unused)', s.ok ? 'ok' : 'DIFFERS'])])] : []),
-      `verified: ${c.tables.length} tables, ${c.sequences.length} sequences match`,
-    ].join('\n') + '\n');
+    ctx.out.write(
+      [
+        `migrated ${report.source} -> ${report.target} in ${(report.elapsedMs / 1000).toFixed(1)} s${report.createdDatabase ? ` (created database ${report.database})` : ''}`,
+        table([
+          ['TABLE', 'SOURCE ROWS', 'TARGET ROWS', ''],
+          ...c.tables.map((t) => [t.name, String(t.source), String(t.target), t.ok ? 'ok' : 'DIFFERS']),
+        ]),
+        ...(c.sequences.length > 0
+          ? [
+              table([
+                ['SEQUENCE', 'SOURCE', 'TARGET', ''],
+                ...c.sequences.map((s) => [
+                  s.name,
+                  s.source ?? '(unused)',
+                  s.target ?? '(unused)',
+                  s.ok ? 'ok' : 'DIFFERS',
+                ]),
+              ]),
+            ]
+          : []),
+        `verified: ${c.tables.length} tables, ${c.sequences.length} sequences match`,
+      ].join('\n') + '\n',
+    );
     return 0;
   },
 };

@@ -36,9 +36,13 @@ ${PLATFORM_USAGE}
     const accept = (ctx.values['accept-new-host-key'] as string[] | undefined) ?? [];
     const unknown = accept.filter((h) => !spec.hosts!.some((x) => x.name === h));
     if (unknown.length > 0) {
-      throw new GardenError('USAGE', `--accept-new-host-key names ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is not a host' : 'are not hosts'} of this spec.`, {
-        hint: `use the host names of the spec: ${spec.hosts.map((h) => h.name).join(', ')}`,
-      });
+      throw new GardenError(
+        'USAGE',
+        `--accept-new-host-key names ${unknown.join(', ')}, which ${unknown.length === 1 ? 'is not a host' : 'are not hosts'} of this spec.`,
+        {
+          hint: `use the host names of the spec: ${spec.hosts.map((h) => h.name).join(', ')}`,
+        },
+      );
     }
     const file = (ctx.values.file as string | undefined) ?? ctx.env.GARDENOS_FILE;
     const implicit = resolve(ctx.cwd, 'gardenos.yaml');
@@ -47,16 +51,22 @@ ${PLATFORM_USAGE}
     const { provision } = await import('../../hosts/provision/provision.js');
     const started = Date.now();
     const r = await provision(spec, {
-      dryRun, only: ctx.values.only as string | undefined, acceptNewHostKey: accept, specDir,
-      agentSocket: ctx.env.SSH_AUTH_SOCK, report: (line) => ctx.err.write(`${line}\n`),
+      dryRun,
+      only: ctx.values.only as string | undefined,
+      acceptNewHostKey: accept,
+      specDir,
+      agentSocket: ctx.env.SSH_AUTH_SOCK,
+      report: (line) => ctx.err.write(`${line}\n`),
     });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const hosts = Object.keys(r.byHost).length;
-    ctx.out.write(dryRun
-      ? `dry run: ${r.changes} change${r.changes === 1 ? '' : 's'} would be made on ${hosts} host${hosts === 1 ? '' : 's'}\n`
-      : r.changes === 0
-        ? `0 changes: ${hosts} host${hosts === 1 ? '' : 's'} already match the spec (${secs} s)\n`
-        : `${r.changes} change${r.changes === 1 ? '' : 's'} on ${hosts} host${hosts === 1 ? '' : 's'} (${secs} s)\n`);
+    ctx.out.write(
+      dryRun
+        ? `dry run: ${r.changes} change${r.changes === 1 ? '' : 's'} would be made on ${hosts} host${hosts === 1 ? '' : 's'}\n`
+        : r.changes === 0
+          ? `0 changes: ${hosts} host${hosts === 1 ? '' : 's'} already match the spec (${secs} s)\n`
+          : `${r.changes} change${r.changes === 1 ? '' : 's'} on ${hosts} host${hosts === 1 ? '' : 's'} (${secs} s)\n`,
+    );
     return 0;
   },
 };

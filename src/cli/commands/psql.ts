@@ -20,12 +20,29 @@ ${PLATFORM_USAGE}
     const spec = readPlatformSpec(ctx);
     const secrets = readSecrets(layoutOf(spec.local.stateDir));
     const psql = findOnPath('psql', ctx.env.PATH);
-    if (!psql) throw new GardenError('BINARY_MISSING', 'psql is not installed.', { hint: 'install it with `sudo apt-get install -y postgresql-client`' });
+    if (!psql)
+      throw new GardenError('BINARY_MISSING', 'psql is not installed.', {
+        hint: 'install it with `sudo apt-get install -y postgresql-client`',
+      });
     const port = ctx.values.replica ? spec.haproxy.replicaPort : spec.haproxy.primaryPort;
-    const child = spawn(psql, ['-h', spec.local.bindAddress, '-p', String(port), '-U', spec.postgres.superuser, '-d', 'postgres', ...ctx.passthrough], {
-      stdio: 'inherit',
-      env: { ...ctx.env, PGPASSWORD: secrets.superuserPassword, PGAPPNAME: 'gardenos-psql' },
-    });
+    const child = spawn(
+      psql,
+      [
+        '-h',
+        spec.local.bindAddress,
+        '-p',
+        String(port),
+        '-U',
+        spec.postgres.superuser,
+        '-d',
+        'postgres',
+        ...ctx.passthrough,
+      ],
+      {
+        stdio: 'inherit',
+        env: { ...ctx.env, PGPASSWORD: secrets.superuserPassword, PGAPPNAME: 'gardenos-psql' },
+      },
+    );
     return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   },
 };

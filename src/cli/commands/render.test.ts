@@ -12,7 +12,10 @@ const run = runMain;
 describe('gardenos render --target k8s', () => {
   test('writes the manifests and a 0600 secrets file, the same bytes twice, and never prints a secret', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'gardenos-render-'));
-    writeFileSync(join(cwd, 'gardenos.yaml'), 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n');
+    writeFileSync(
+      join(cwd, 'gardenos.yaml'),
+      'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n',
+    );
     const first = await run(['render', '--target', 'k8s', '--out', 'm'], cwd);
     assert.equal(first.code, 0, first.err);
     const dir = join(cwd, 'm');
@@ -21,7 +24,10 @@ describe('gardenos render --target k8s', () => {
     assert.ok('kustomization.yaml' in before && 'postgres.yaml' in before && 'supabase-auth.yaml' in before);
     assert.equal(statSync(join(dir, '.secrets.json')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dir, 'secrets.yaml')).mode & 0o777, 0o600);
-    const secrets = JSON.parse(before['.secrets.json']!) as { postgres: Record<string, string>; supabase: { jwtSecret: string } };
+    const secrets = JSON.parse(before['.secrets.json']!) as {
+      postgres: Record<string, string>;
+      supabase: { jwtSecret: string };
+    };
     for (const v of [...Object.values(secrets.postgres), secrets.supabase.jwtSecret]) {
       assert.ok(!first.out.includes(v) && !first.err.includes(v), 'a secret was printed');
     }
@@ -73,13 +79,27 @@ describe('gardenos render --target hosts', () => {
     const out = join(cwd, 'h');
     const before = tree(out);
     for (const host of ['s1', 's2', 's3']) {
-      for (const path of ['etc/gardenos/patroni/patroni.yml', 'etc/gardenos/haproxy/haproxy.cfg', 'etc/gardenos/services.json', 'etc/systemd/system/gardenos-etcd.service',
-        'etc/rancher/k3s/config.yaml', 'etc/systemd/system/k3s.service.d/gardenos.conf', 'etc/gardenos/tls/ca.crt', 'services.txt']) {
+      for (const path of [
+        'etc/gardenos/patroni/patroni.yml',
+        'etc/gardenos/haproxy/haproxy.cfg',
+        'etc/gardenos/services.json',
+        'etc/systemd/system/gardenos-etcd.service',
+        'etc/rancher/k3s/config.yaml',
+        'etc/systemd/system/k3s.service.d/gardenos.conf',
+        'etc/gardenos/tls/ca.crt',
+        'services.txt',
+      ]) {
         assert.ok(`${host}/${path}` in before, `${host}/${path}`);
       }
     }
-    assert.ok(!Object.keys(before).some((p) => p.includes('/secrets/') || p.endsWith('.key')), 'no secret file without --with-secrets');
-    const secrets = JSON.parse(readFileSync(join(cwd, 'state', 'hosts', 'secrets.json'), 'utf8')) as Record<string, string>;
+    assert.ok(
+      !Object.keys(before).some((p) => p.includes('/secrets/') || p.endsWith('.key')),
+      'no secret file without --with-secrets',
+    );
+    const secrets = JSON.parse(readFileSync(join(cwd, 'state', 'hosts', 'secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     assert.equal(statSync(join(cwd, 'state', 'hosts', 'secrets.json')).mode & 0o777, 0o600);
     for (const v of Object.values(secrets)) {
       assert.ok(!first.out.includes(v) && !first.err.includes(v), 'a secret was printed');
@@ -100,8 +120,14 @@ describe('gardenos render --target hosts', () => {
     const env = join(cwd, 'h', 's1', 'etc', 'gardenos', 'secrets', 'patroni.env');
     assert.equal(statSync(env).mode & 0o777, 0o600);
     assert.equal(statSync(join(cwd, 'h', 's1', 'etc', 'gardenos', 'tls', 'postgres.key')).mode & 0o777, 0o600);
-    const secrets = JSON.parse(readFileSync(join(cwd, 'state', 'hosts', 'secrets.json'), 'utf8')) as Record<string, string>;
-    assert.match(readFileSync(env, 'utf8'), new RegExp(`^PATRONI_SUPERUSER_PASSWORD=${secrets.superuserPassword}$`, 'm'));
+    const secrets = JSON.parse(readFileSync(join(cwd, 'state', 'hosts', 'secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    assert.match(
+      readFileSync(env, 'utf8'),
+      new RegExp(`^PATRONI_SUPERUSER_PASSWORD=${secrets.superuserPassword}$`, 'm'),
+    );
     const without = await run(['render', '--target', 'hosts', '--out', 'h'], cwd);
     assert.equal(without.code, 0, without.err);
     assert.match(without.out, /stale removed/);

@@ -23,13 +23,21 @@ ${PLATFORM_USAGE}
       --latest          replay every archived change
       --to-time TS      stop before the first transaction that committed after TS (ISO 8601, with zone)
       --yes             do not ask`,
-  options: { ...PLATFORM_OPTIONS, latest: { type: 'boolean' }, 'to-time': { type: 'string' }, yes: { type: 'boolean' } },
+  options: {
+    ...PLATFORM_OPTIONS,
+    latest: { type: 'boolean' },
+    'to-time': { type: 'string' },
+    yes: { type: 'boolean' },
+  },
   async run(ctx) {
     const toTime = ctx.values['to-time'] as string | undefined;
     if ((toTime === undefined) === (ctx.values.latest !== true)) {
-      throw new GardenError('USAGE', 'gardenos restore needs exactly one of --latest or --to-time TS.', { hint: 'for example `gardenos restore --to-time 2026-11-22T00:30:00Z`' });
+      throw new GardenError('USAGE', 'gardenos restore needs exactly one of --latest or --to-time TS.', {
+        hint: 'for example `gardenos restore --to-time 2026-11-22T00:30:00Z`',
+      });
     }
-    const target: RestoreTarget = toTime !== undefined ? { kind: 'time', time: parseTargetTime(toTime) } : { kind: 'latest' };
+    const target: RestoreTarget =
+      toTime !== undefined ? { kind: 'time', time: parseTargetTime(toTime) } : { kind: 'latest' };
     const spec = readPlatformSpec(ctx);
     const bctx = backupContext(spec);
     const plan = await planRestore(bctx, target);
@@ -40,14 +48,22 @@ ${PLATFORM_USAGE}
       `restore backup ${plan.set.label} (${plan.set.type}, finished ${plan.set.stop}) into ${plan.first}, ${target.kind === 'time' ? `replaying WAL up to ${target.time}` : 'replaying all archived WAL'}`,
       'start the other members as fresh replicas of it',
     ]);
-    const platform = openPlatform(spec, new NodeProcessRunner(), { binaries: checkBinaries(spec.postgres.version), ...(bctx.pgUser ? { pgUser: bctx.pgUser } : {}) });
+    const platform = openPlatform(spec, new NodeProcessRunner(), {
+      binaries: checkBinaries(spec.postgres.version),
+      ...(bctx.pgUser ? { pgUser: bctx.pgUser } : {}),
+    });
     const reporter = progressReporter(ctx.err, ctx.env);
     let done: ((r?: string) => void) | undefined;
     const t0 = Date.now();
-    const result = await applyRestore(bctx, platform, plan, (s) => { done?.(); done = reporter.step(s); });
+    const result = await applyRestore(bctx, platform, plan, (s) => {
+      done?.();
+      done = reporter.step(s);
+    });
     done?.();
-    ctx.out.write(`restored ${spec.name} from ${plan.set.label}${target.kind === 'time' ? ` to ${target.time}` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
-      `old data dirs kept: ${plan.moves.map((m) => m.to).join(', ') || 'none'}; DCS keys backed up to ${result.dcsBackup}\n`);
+    ctx.out.write(
+      `restored ${spec.name} from ${plan.set.label}${target.kind === 'time' ? ` to ${target.time}` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
+        `old data dirs kept: ${plan.moves.map((m) => m.to).join(', ') || 'none'}; DCS keys backed up to ${result.dcsBackup}\n`,
+    );
     return 0;
   },
 };

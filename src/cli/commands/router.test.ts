@@ -8,7 +8,10 @@ import { runMain } from '../../../test/support/main-in-process.js';
 
 describe('gardenos router (command)', () => {
   test('a missing flag is named, with how to pass it', async () => {
-    const r = await runMain(['router', '--etcd', 'http://127.0.0.1:2379', '--haproxy-socket', '/nonexistent.sock', '--listen', '127.0.0.1:1'], tmpdir());
+    const r = await runMain(
+      ['router', '--etcd', 'http://127.0.0.1:2379', '--haproxy-socket', '/nonexistent.sock', '--listen', '127.0.0.1:1'],
+      tmpdir(),
+    );
     assert.equal(r.code, 2);
     assert.match(r.err, /--scope/);
     assert.match(r.err, /--scope garden/);
@@ -26,8 +29,20 @@ describe('gardenos router (command)', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = await runMain(['router', '--etcd', 'http://127.0.0.1:1', '--scope', 'garden', '--haproxy-socket', '/nonexistent.sock',
-        '--listen', `127.0.0.1:${port}`], tmpdir());
+      const r = await runMain(
+        [
+          'router',
+          '--etcd',
+          'http://127.0.0.1:1',
+          '--scope',
+          'garden',
+          '--haproxy-socket',
+          '/nonexistent.sock',
+          '--listen',
+          `127.0.0.1:${port}`,
+        ],
+        tmpdir(),
+      );
       assert.equal(r.code, 2);
       assert.match(r.err, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}`));
       assert.match(r.err, /--listen/);

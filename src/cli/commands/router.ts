@@ -4,9 +4,21 @@ import { parseArgs } from 'node:util';
 import { GardenError } from '../../errors.js';
 import { fastEtcdClient } from '../../dcs/index.js';
 import {
-  createRouterMetrics, dcsApiUrls, EtcdLeaderSource, HaproxyRouteTarget, jsonLog, K8sLabelRouteTarget,
-  PatroniPollingLeaderSource, patroniConfirmer, Router, routerSettingsFromFlags, startRouterServer,
-  type FlagValues, type LeaderSource, type RouteTarget, type RouterSettings,
+  createRouterMetrics,
+  dcsApiUrls,
+  EtcdLeaderSource,
+  HaproxyRouteTarget,
+  jsonLog,
+  K8sLabelRouteTarget,
+  PatroniPollingLeaderSource,
+  patroniConfirmer,
+  Router,
+  routerSettingsFromFlags,
+  startRouterServer,
+  type FlagValues,
+  type LeaderSource,
+  type RouteTarget,
+  type RouterSettings,
 } from '../../router/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 
@@ -15,10 +27,18 @@ import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } f
  * router `gardenos up` starts gets explicit flags and never pays for zod, yaml or the renderers.
  */
 async function settingsOf(ctx: CommandContext): Promise<RouterSettings> {
-  if (ctx.values.etcd !== undefined || ctx.values.target === 'k8s') return routerSettingsFromFlags(ctx.values as FlagValues);
-  const [{ readPlatformSpec }, { layoutOf, routerFlags }] = await Promise.all([import('../spec-source.js'), import('../../local/index.js')]);
+  if (ctx.values.etcd !== undefined || ctx.values.target === 'k8s')
+    return routerSettingsFromFlags(ctx.values as FlagValues);
+  const [{ readPlatformSpec }, { layoutOf, routerFlags }] = await Promise.all([
+    import('../spec-source.js'),
+    import('../../local/index.js'),
+  ]);
   const spec = readPlatformSpec(ctx);
-  const { values } = parseArgs({ args: routerFlags(spec, layoutOf(spec.local.stateDir)), options: command.options, strict: true });
+  const { values } = parseArgs({
+    args: routerFlags(spec, layoutOf(spec.local.stateDir)),
+    options: command.options,
+    strict: true,
+  });
   // Flags given on the command line (e.g. --poll-ms, --listen) override what the spec says.
   const given = Object.fromEntries(Object.entries(ctx.values).filter(([, v]) => v !== undefined));
   return routerSettingsFromFlags({ ...values, ...given } as FlagValues);
@@ -62,11 +82,23 @@ ${PLATFORM_USAGE}
                           (default app.kubernetes.io/component=postgres,app.kubernetes.io/instance=<scope>)
       --kubeconfig F      kubeconfig file (default: in-cluster, then ~/.kube/config)`,
   options: {
-    ...PLATFORM_OPTIONS, target: { type: 'string' }, namespace: { type: 'string' }, scope: { type: 'string' },
-    'dcs-namespace': { type: 'string' }, 'pod-selector': { type: 'string' }, listen: { type: 'string' },
-    kubeconfig: { type: 'string' }, etcd: { type: 'string' }, 'poll-ms': { type: 'string' },
-    'etcd-ca': { type: 'string' }, 'etcd-cert': { type: 'string' }, 'etcd-key': { type: 'string' }, 'patroni-ca': { type: 'string' },
-    'haproxy-socket': { type: 'string' }, 'reconcile-ms': { type: 'string' }, 'patroni-apis': { type: 'string' },
+    ...PLATFORM_OPTIONS,
+    target: { type: 'string' },
+    namespace: { type: 'string' },
+    scope: { type: 'string' },
+    'dcs-namespace': { type: 'string' },
+    'pod-selector': { type: 'string' },
+    listen: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    etcd: { type: 'string' },
+    'poll-ms': { type: 'string' },
+    'etcd-ca': { type: 'string' },
+    'etcd-cert': { type: 'string' },
+    'etcd-key': { type: 'string' },
+    'patroni-ca': { type: 'string' },
+    'haproxy-socket': { type: 'string' },
+    'reconcile-ms': { type: 'string' },
+    'patroni-apis': { type: 'string' },
   },
   async run(ctx) {
     const settings = await settingsOf(ctx);
@@ -77,13 +109,25 @@ ${PLATFORM_USAGE}
     const source: LeaderSource = settings.poll
       ? new PatroniPollingLeaderSource(settings.poll.patroniApis, settings.poll.intervalMs)
       : new EtcdLeaderSource(etcd, `${settings.prefix}leader`);
-    const confirm = patroniConfirmer(dcsApiUrls(etcd, settings.prefix), 500, settings.patroniCaFile ? readFileSync(settings.patroniCaFile) : undefined);
+    const confirm = patroniConfirmer(
+      dcsApiUrls(etcd, settings.prefix),
+      500,
+      settings.patroniCaFile ? readFileSync(settings.patroniCaFile) : undefined,
+    );
     // Warm up the path a leader change takes (member URLs from the DCS, HTTP to each Patroni, the
     // code itself), so the first failover is routed as fast as the later ones.
-    const members = await etcd.getAll().prefix(`${settings.prefix}members/`).keys().catch(() => [] as string[]);
+    const members = await etcd
+      .getAll()
+      .prefix(`${settings.prefix}members/`)
+      .keys()
+      .catch(() => [] as string[]);
     await Promise.all(members.map((k) => confirm(k.slice(`${settings.prefix}members/`.length)).catch(() => false)));
     const router = new Router({
-      source, target, log, metrics, confirm,
+      source,
+      target,
+      log,
+      metrics,
+      confirm,
       reconcileIntervalMs: settings.poll?.intervalMs ?? settings.reconcileIntervalMs,
     });
     let server;
@@ -91,12 +135,18 @@ ${PLATFORM_USAGE}
       server = await startRouterServer(settings.listen.host, settings.listen.port, metrics, () => router.view);
     } catch (cause) {
       etcd.close();
-      throw new GardenError('PORT_IN_USE', `The router cannot listen on ${settings.listen.host}:${settings.listen.port}: ${(cause as Error).message}.`, {
-        hint: 'stop whatever holds that port (`ss -ltnp`), or give the router another one (--listen, or router.port in gardenos.yaml)',
-        cause,
-      });
+      throw new GardenError(
+        'PORT_IN_USE',
+        `The router cannot listen on ${settings.listen.host}:${settings.listen.port}: ${(cause as Error).message}.`,
+        {
+          hint: 'stop whatever holds that port (`ss -ltnp`), or give the router another one (--listen, or router.port in gardenos.yaml)',
+          cause,
+        },
+      );
     }
-    log.decision(`router started: ${settings.poll ? `polling Patroni every ${settings.poll.intervalMs} ms` : `watching ${settings.prefix}leader`}, target ${target.name}`);
+    log.decision(
+      `router started: ${settings.poll ? `polling Patroni every ${settings.poll.intervalMs} ms` : `watching ${settings.prefix}leader`}, target ${target.name}`,
+    );
     await router.start();
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
@@ -105,7 +155,9 @@ ${PLATFORM_USAGE}
     await router.stop();
     if (target instanceof HaproxyRouteTarget) {
       // Hand over to HAProxy's /primary checks: a leader change while we are away still gets routed.
-      await target.release().catch((err: Error) => log.warn(`could not hand the backend back to the health checks: ${err.message}`));
+      await target
+        .release()
+        .catch((err: Error) => log.warn(`could not hand the backend back to the health checks: ${err.message}`));
       log.decision('router stopped: primary backend handed back to HAProxy health checks');
     } else {
       log.decision('router stopped: pod labels stay as they are');

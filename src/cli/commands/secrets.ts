@@ -20,14 +20,17 @@ ${PLATFORM_USAGE}
     const layout = layoutOf(spec.local.stateDir);
     const s = readSecrets(layout);
     const v = (x: string) => (ctx.values.show ? x : '********');
-    ctx.out.write(table([
-      ['USER', 'PURPOSE', 'PASSWORD'],
-      [spec.postgres.superuser, 'PostgreSQL superuser', v(s.superuserPassword)],
-      [ROLE_NAMES.replication, 'streaming replication', v(s.replicationPassword)],
-      [ROLE_NAMES.rewind, 'pg_rewind', v(s.rewindPassword)],
-      [ROLE_NAMES.restapi, 'Patroni REST API (unsafe endpoints)', v(s.restapiPassword)],
-      ...supabaseRows(readSupabaseSecrets(layout), v),
-    ]) + `\n\nStored with mode 0600 in ${layout.secretsFile}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`);
+    ctx.out.write(
+      table([
+        ['USER', 'PURPOSE', 'PASSWORD'],
+        [spec.postgres.superuser, 'PostgreSQL superuser', v(s.superuserPassword)],
+        [ROLE_NAMES.replication, 'streaming replication', v(s.replicationPassword)],
+        [ROLE_NAMES.rewind, 'pg_rewind', v(s.rewindPassword)],
+        [ROLE_NAMES.restapi, 'Patroni REST API (unsafe endpoints)', v(s.restapiPassword)],
+        ...supabaseRows(readSupabaseSecrets(layout), v),
+      ]) +
+        `\n\nStored with mode 0600 in ${layout.secretsFile}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`,
+    );
     return 0;
   },
 };

@@ -4,8 +4,19 @@ import { GardenError } from '../../errors.js';
 import { checkBinaries, findOnPath, isRoot } from '../../local/index.js';
 import type { Command } from '../command.js';
 
-const PACKAGES = ['etcd-server', 'etcd-client', 'patroni', 'haproxy', 'postgresql-15', 'postgresql-client-15', 'pgbackrest', 'openssl',
-  'openssh-server', 'openssh-client', 'nftables'];
+const PACKAGES = [
+  'etcd-server',
+  'etcd-client',
+  'patroni',
+  'haproxy',
+  'postgresql-15',
+  'postgresql-client-15',
+  'pgbackrest',
+  'openssl',
+  'openssh-server',
+  'openssh-client',
+  'nftables',
+];
 /** What `gardenos lab` runs besides the platform's programs (checkBinaries covers those). */
 const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft'];
 
@@ -20,7 +31,14 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       --check           only report what is missing`,
   options: { check: { type: 'boolean' } },
   async run(ctx) {
-    const missing = () => { try { checkBinaries(15, ctx.env); return LAB_PROGRAMS.some((p) => !findOnPath(p, ctx.env.PATH)); } catch { return true; } };
+    const missing = () => {
+      try {
+        checkBinaries(15, ctx.env);
+        return LAB_PROGRAMS.some((p) => !findOnPath(p, ctx.env.PATH));
+      } catch {
+        return true;
+      }
+    };
     if (!missing()) {
       ctx.out.write('✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables are installed; nothing to do.\n');
       return 0;
@@ -29,19 +47,33 @@ without a password prompt). Does nothing when they are already there. Otherwise 
     if (ctx.values.check) {
       checkBinaries(15, ctx.env);
       const lab = LAB_PROGRAMS.filter((p) => !findOnPath(p, ctx.env.PATH));
-      throw new GardenError('BINARY_MISSING', `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` runs them).`, { hint: `run: ${command}` });
+      throw new GardenError(
+        'BINARY_MISSING',
+        `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` runs them).`,
+        { hint: `run: ${command}` },
+      );
     }
     const sudo = !isRoot() && findOnPath('sudo', ctx.env.PATH) && spawnSync('sudo', ['-n', 'true']).status === 0;
     if (!isRoot() && !sudo) {
-      throw new GardenError('NOT_ROOT', 'The system packages are missing and gardenos is neither root nor allowed to use sudo without a password.', {
-        hint: `run: sudo sh -c '${command}'`,
-      });
+      throw new GardenError(
+        'NOT_ROOT',
+        'The system packages are missing and gardenos is neither root nor allowed to use sudo without a password.',
+        {
+          hint: `run: sudo sh -c '${command}'`,
+        },
+      );
     }
     ctx.err.write(`installing with apt-get: ${PACKAGES.join(' ')}\n`);
     try {
-      execFileSync(sudo ? 'sudo' : 'sh', sudo ? ['sh', '-c', command] : ['-c', command], { stdio: 'inherit', env: { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync(sudo ? 'sudo' : 'sh', sudo ? ['sh', '-c', command] : ['-c', command], {
+        stdio: 'inherit',
+        env: { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch (cause) {
-      throw new GardenError('SETUP_FAILED', `apt-get failed: ${(cause as Error).message}.`, { hint: `run it yourself to see why: ${command}`, cause });
+      throw new GardenError('SETUP_FAILED', `apt-get failed: ${(cause as Error).message}.`, {
+        hint: `run it yourself to see why: ${command}`,
+        cause,
+      });
     }
     checkBinaries(15, ctx.env);
     ctx.out.write('✓ installed; run `gardenos up`.\n');

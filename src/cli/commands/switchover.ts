@@ -26,7 +26,9 @@ ${PLATFORM_USAGE}
       `close the sessions on the old leader; writes through :${spec.haproxy.primaryPort} pause until the new leader takes them (about a second)`,
     ]);
     const r = await switchover(spec, readSecrets(layoutOf(spec.local.stateDir)), to ? { to } : {});
-    ctx.out.write(`switched over from ${r.from} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`);
+    ctx.out.write(
+      `switched over from ${r.from} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
+    );
     return 0;
   },
 };

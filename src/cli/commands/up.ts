@@ -33,18 +33,20 @@ ${PLATFORM_USAGE}
     }[result.outcome];
     const host = spec.local.bindAddress;
     const url = (port: number) => `postgresql://${spec.postgres.superuser}:****@${host}:${port}/postgres`;
-    ctx.out.write([
-      c.green(c.bold(headline)),
-      '',
-      table([
-        ['primary (read/write)', url(spec.haproxy.primaryPort)],
-        ['replicas (read-only)', url(spec.haproxy.replicaPort)],
-        ['HAProxy stats', `http://${host}:${spec.haproxy.statsPort}/stats`],
-        ['password', `gardenos secrets --show   (stored 0600 in ${layoutOf(spec.local.stateDir).secretsFile})`],
-        ['shell', 'gardenos psql   |   gardenos status   |   gardenos down'],
-      ]),
-      '',
-    ].join('\n') + '\n');
+    ctx.out.write(
+      [
+        c.green(c.bold(headline)),
+        '',
+        table([
+          ['primary (read/write)', url(spec.haproxy.primaryPort)],
+          ['replicas (read-only)', url(spec.haproxy.replicaPort)],
+          ['HAProxy stats', `http://${host}:${spec.haproxy.statsPort}/stats`],
+          ['password', `gardenos secrets --show   (stored 0600 in ${layoutOf(spec.local.stateDir).secretsFile})`],
+          ['shell', 'gardenos psql   |   gardenos status   |   gardenos down'],
+        ]),
+        '',
+      ].join('\n') + '\n',
+    );
     ctx.out.write(renderStatus(await collectStatus(result.platform), ctx.out, ctx.env));
     return 0;
   },

@@ -36,17 +36,25 @@ ${PLATFORM_USAGE}
     const c = colorsFor(ctx.out, ctx.env);
     try {
       const report = await verify(openVerifyEnv(spec, controller.signal), {
-        faults, rounds,
+        faults,
+        rounds,
         onRoundStart: ({ index, total, fault }) => ctx.err.write(`… round ${index + 1}/${total}: ${fault}\n`),
-        onRoundEnd: ({ index, total, result: r }) => ctx.err.write(`${r.ok ? c.green('✓') : c.red('✗')} round ${index + 1}/${total}: ${r.fault} — gap ${r.gapMs} ms, ${r.acked} acked, ${r.lost} lost, double primary ${r.doublePrimaryMs} ms, healthy after ${r.recoverySeconds ?? '-'} s\n`),
+        onRoundEnd: ({ index, total, result: r }) =>
+          ctx.err.write(
+            `${r.ok ? c.green('✓') : c.red('✗')} round ${index + 1}/${total}: ${r.fault} — gap ${r.gapMs} ms, ${r.acked} acked, ${r.lost} lost, double primary ${r.doublePrimaryMs} ms, healthy after ${r.recoverySeconds ?? '-'} s\n`,
+          ),
       });
       if (ctx.values.json) {
         ctx.out.write(JSON.stringify({ ok: report.ok, rounds: report.rounds }, null, 2) + '\n');
       } else {
         ctx.out.write(renderReport(report.rounds, c) + '\n');
-        const verdict = report.interrupted ? c.yellow('interrupted: the running round was restored')
-          : report.ok ? c.green(`verify ok: ${report.rounds.length} rounds, no acknowledged write lost, never two primaries`)
-            : c.red(`verify failed: ${report.rounds.filter((r) => !r.ok).length} of ${report.rounds.length} rounds not ok${report.skipped ? `, ${report.skipped} not run (the platform did not recover)` : ''}`);
+        const verdict = report.interrupted
+          ? c.yellow('interrupted: the running round was restored')
+          : report.ok
+            ? c.green(`verify ok: ${report.rounds.length} rounds, no acknowledged write lost, never two primaries`)
+            : c.red(
+                `verify failed: ${report.rounds.filter((r) => !r.ok).length} of ${report.rounds.length} rounds not ok${report.skipped ? `, ${report.skipped} not run (the platform did not recover)` : ''}`,
+              );
         ctx.out.write(`\n${verdict}\n`);
       }
       return report.interrupted ? 130 : report.ok ? 0 : 1;
@@ -58,10 +66,33 @@ ${PLATFORM_USAGE}
 };
 
 function renderReport(rounds: RoundResult[], c: ReturnType<typeof colorsFor>): string {
-  const rows = [['FAULT', 'TARGET', 'GAP MS', 'ACKED', 'LOST', 'DOUBLE PRIMARY MS', 'ENDPOINT IN RECOVERY MS', 'HEALTHY AFTER S', 'OK', 'NOTE']];
+  const rows = [
+    [
+      'FAULT',
+      'TARGET',
+      'GAP MS',
+      'ACKED',
+      'LOST',
+      'DOUBLE PRIMARY MS',
+      'ENDPOINT IN RECOVERY MS',
+      'HEALTHY AFTER S',
+      'OK',
+      'NOTE',
+    ],
+  ];
   for (const r of rounds) {
-    rows.push([r.fault, r.target, String(r.gapMs), String(r.acked), String(r.lost), String(r.doublePrimaryMs), String(r.endpointInRecoveryMs),
-      r.recoverySeconds === null ? '-' : r.recoverySeconds.toFixed(1), r.ok ? c.green('ok') : c.red('FAIL'), r.note]);
+    rows.push([
+      r.fault,
+      r.target,
+      String(r.gapMs),
+      String(r.acked),
+      String(r.lost),
+      String(r.doublePrimaryMs),
+      String(r.endpointInRecoveryMs),
+      r.recoverySeconds === null ? '-' : r.recoverySeconds.toFixed(1),
+      r.ok ? c.green('ok') : c.red('FAIL'),
+      r.note,
+    ]);
   }
   return table(rows);
 }

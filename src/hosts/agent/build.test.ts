@@ -11,7 +11,10 @@ describe('agent bundle', () => {
   test('runs `router` with etcd3 loaded from its own proto files, nothing from npm, and builds deterministically', async () => {
     const files = await buildAgentFiles();
     const again = await buildAgentFiles();
-    assert.deepEqual(again.map((f) => f.content), files.map((f) => f.content));
+    assert.deepEqual(
+      again.map((f) => f.content),
+      files.map((f) => f.content),
+    );
     const root = mkdtempSync(join(tmpdir(), 'gardenos-agent-'));
     try {
       for (const f of files) {
@@ -19,11 +22,18 @@ describe('agent bundle', () => {
         writeFileSync(join(root, f.path), f.content, { mode: f.mode });
       }
       const program = join(root, AGENT_PROGRAM);
-      assert.match(execFileSync(process.execPath, [program, 'router', '--help'], { cwd: root, encoding: 'utf8' }), /gardenos router --etcd URLS/);
+      assert.match(
+        execFileSync(process.execPath, [program, 'router', '--help'], { cwd: root, encoding: 'utf8' }),
+        /gardenos router --etcd URLS/,
+      );
       // A usage error is a clean paragraph, which also proves the etcd client and its protos loaded.
       const bad = (() => {
         try {
-          execFileSync(process.execPath, [program, 'router', '--etcd', 'https://127.0.0.1:1', '--bogus'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+          execFileSync(process.execPath, [program, 'router', '--etcd', 'https://127.0.0.1:1', '--bogus'], {
+            cwd: root,
+            encoding: 'utf8',
+            stdio: 'pipe',
+          });
           return undefined;
         } catch (err) {
           return err as { status: number; stderr: string };

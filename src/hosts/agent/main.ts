@@ -30,8 +30,13 @@ async function run(argv: string[]): Promise<number> {
       throw new GardenError('USAGE', `${(cause as Error).message}.`, { hint: 'see `gardenos router --help`', cause });
     }
     return await routerCommand.run({
-      values: parsed.values, positionals: parsed.positionals, passthrough: [],
-      out: process.stdout, err: process.stderr, env: process.env, cwd: process.cwd(),
+      values: parsed.values,
+      positionals: parsed.positionals,
+      passthrough: [],
+      out: process.stdout,
+      err: process.stderr,
+      env: process.env,
+      cwd: process.cwd(),
     });
   } catch (err) {
     process.stderr.write(formatError(err, process.stderr, process.env));

@@ -9,7 +9,16 @@
 //   SIGTERM  stop every service (SIGTERM, SIGKILL after its stop.timeoutSec), then exit
 // The status file (JSON, rewritten on every change) says per service: state, pid, revision, restarts.
 import { spawn, execFileSync } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 
@@ -45,10 +54,20 @@ function readEnvFile(file) {
 function writeStatus() {
   const services = {};
   for (const [name, s] of running) {
-    services[name] = { state: s.state, pid: s.child?.pid ?? null, revision: s.def.revision ?? null, restarts: s.restarts, startedAt: s.startedAt ?? null };
+    services[name] = {
+      state: s.state,
+      pid: s.child?.pid ?? null,
+      revision: s.def.revision ?? null,
+      restarts: s.restarts,
+      startedAt: s.startedAt ?? null,
+    };
   }
   const tmp = `${statusFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), services }, null, 2) + '\n', { mode: 0o644 });
+  writeFileSync(
+    tmp,
+    JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), services }, null, 2) + '\n',
+    { mode: 0o644 },
+  );
   renameSync(tmp, statusFile);
 }
 
@@ -62,12 +81,23 @@ function start(name) {
       mkdirSync(d.path, { recursive: true, mode: typeof d.mode === 'string' ? Number.parseInt(d.mode, 8) : d.mode });
       chownSync(d.path, uid, gid);
     }
-    const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...def.environment };
+    const env = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      LANG: 'C.UTF-8',
+      ...def.environment,
+    };
     for (const f of def.environmentFiles ?? []) Object.assign(env, readEnvFile(f));
     mkdirSync(dirname(def.logFile), { recursive: true });
     const out = openSync(def.logFile, 'a', 0o640);
     const [file, ...args] = def.exec;
-    const child = spawn(file, args, { uid, gid, env, cwd: def.workingDirectory ?? '/', stdio: ['ignore', out, out], detached: true });
+    const child = spawn(file, args, {
+      uid,
+      gid,
+      env,
+      cwd: def.workingDirectory ?? '/',
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
     closeSync(out);
     s.child = child;
     s.state = 'running';
@@ -114,13 +144,22 @@ function stop(name) {
   const target = s.def.stop.mainProcessOnly ? child.pid : -child.pid;
   return new Promise((resolve) => {
     const killer = setTimeout(() => {
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, s.def.stop.timeoutSec * 1000);
     child.once('exit', () => {
       clearTimeout(killer);
       resolve();
     });
-    try { process.kill(target, 'SIGTERM'); } catch { clearTimeout(killer); resolve(); }
+    try {
+      process.kill(target, 'SIGTERM');
+    } catch {
+      clearTimeout(killer);
+      resolve();
+    }
   });
 }
 

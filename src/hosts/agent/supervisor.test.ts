@@ -9,7 +9,10 @@ import { waitFor } from '../../../test/support/processes.js';
 
 const SUPERVISOR = new URL('./supervisor.mjs', import.meta.url).pathname;
 
-interface Status { pid: number; services: Record<string, { state: string; pid: number | null; revision: string | null; restarts: number }> }
+interface Status {
+  pid: number;
+  services: Record<string, { state: string; pid: number | null; revision: string | null; restarts: number }>;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -27,23 +30,45 @@ describe('supervisor', () => {
   const manifest = () => join(dir, 'services.json');
   const status = () => JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as Status;
   const service = (name: string, revision: string, exec: string[], extra: object = {}) => ({
-    name, description: name, user: 'root', group: 'root', exec, environmentFiles: [], environment: {},
-    after: [], wants: [], restart: { policy: 'always', delaySec: 0.1 }, limits: { noFile: 1024 },
-    stop: { timeoutSec: 5, mainProcessOnly: false }, directories: [{ path: join(dir, 'data', name), mode: 0o750 }],
-    logFile: join(dir, 'log', `${name}.log`), unit: 'own', revision, ...extra,
+    name,
+    description: name,
+    user: 'root',
+    group: 'root',
+    exec,
+    environmentFiles: [],
+    environment: {},
+    after: [],
+    wants: [],
+    restart: { policy: 'always', delaySec: 0.1 },
+    limits: { noFile: 1024 },
+    stop: { timeoutSec: 5, mainProcessOnly: false },
+    directories: [{ path: join(dir, 'data', name), mode: 0o750 }],
+    logFile: join(dir, 'log', `${name}.log`),
+    unit: 'own',
+    revision,
+    ...extra,
   });
   const write = (services: object[]) => writeFileSync(manifest(), JSON.stringify({ services }));
-  const running = (name: string) => (s: Status) => s.services[name]?.state === 'running' && s.services[name]?.pid ? s.services[name] : undefined;
+  const running = (name: string) => (s: Status) =>
+    s.services[name]?.state === 'running' && s.services[name]?.pid ? s.services[name] : undefined;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'gardenos-supervisor-'));
-    writeFileSync(join(dir, 'app.env'), '# the secret comes from the file, never from argv\nAPP_SECRET="s3cret-from-env-file"\n', { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'app.env'),
+      '# the secret comes from the file, never from argv\nAPP_SECRET="s3cret-from-env-file"\n',
+      { mode: 0o600 },
+    );
     write([
       service('alpha', 'r1', ['sleep', '1000']),
-      service('beta', 'r1', ['sh', '-c', `echo "$APP_SECRET $GREETING" > ${join(dir, 'beta.out')}; exec sleep 1000`],
-        { environmentFiles: [join(dir, 'app.env')], environment: { GREETING: 'hello' } }),
+      service('beta', 'r1', ['sh', '-c', `echo "$APP_SECRET $GREETING" > ${join(dir, 'beta.out')}; exec sleep 1000`], {
+        environmentFiles: [join(dir, 'app.env')],
+        environment: { GREETING: 'hello' },
+      }),
     ]);
-    sup = spawn(process.execPath, [SUPERVISOR, manifest(), join(dir, 'status.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    sup = spawn(process.execPath, [SUPERVISOR, manifest(), join(dir, 'status.json')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     exited = new Promise((r) => sup.on('exit', (code) => r(code)));
   });
   after(() => {
@@ -52,18 +77,37 @@ describe('supervisor', () => {
   });
 
   test('starts every service with its env files and environment, and makes its directories', async () => {
-    const beta = await waitFor('both services running', () => { try { const s = status(); return running('alpha')(s) && running('beta')(s); } catch { return undefined; } });
+    const beta = await waitFor('both services running', () => {
+      try {
+        const s = status();
+        return running('alpha')(s) && running('beta')(s);
+      } catch {
+        return undefined;
+      }
+    });
     assert.ok(alive(beta.pid!));
-    const out = await waitFor('beta to write its environment', () => { try { return readFileSync(join(dir, 'beta.out'), 'utf8'); } catch { return undefined; } });
+    const out = await waitFor('beta to write its environment', () => {
+      try {
+        return readFileSync(join(dir, 'beta.out'), 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
     assert.equal(out.trim(), 's3cret-from-env-file hello');
-    assert.ok(!readFileSync(`/proc/${beta.pid}/cmdline`, 'utf8').includes('s3cret'), 'the secret is not on the command line');
+    assert.ok(
+      !readFileSync(`/proc/${beta.pid}/cmdline`, 'utf8').includes('s3cret'),
+      'the secret is not on the command line',
+    );
     assert.equal(statSync(join(dir, 'data', 'alpha')).mode & 0o777, 0o750);
   });
 
   test('a killed service is restarted', async () => {
     const before = status().services.alpha!;
     process.kill(before.pid!, 'SIGKILL');
-    const now = await waitFor('alpha restarted', () => { const s = running('alpha')(status()); return s && s.pid !== before.pid ? s : undefined; });
+    const now = await waitFor('alpha restarted', () => {
+      const s = running('alpha')(status());
+      return s && s.pid !== before.pid ? s : undefined;
+    });
     assert.equal(now.restarts, before.restarts + 1);
   });
 

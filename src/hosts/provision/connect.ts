@@ -12,7 +12,8 @@ export function recordedKnownHosts(stateDir: string): string {
 
 /** The SSH target of a host: its pin is the spec's hostKey, else its knownHostsFile, else what --accept-new-host-key recorded. */
 export function sshTargetOf(host: HostConfig, o: { specDir: string; stateDir: string }): SshTarget {
-  const path = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(o.specDir, p));
+  const path = (p: string) =>
+    p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(o.specDir, p);
   const recorded = recordedKnownHosts(o.stateDir);
   return {
     name: host.name,
@@ -20,9 +21,13 @@ export function sshTargetOf(host: HostConfig, o: { specDir: string; stateDir: st
     port: host.ssh.port,
     user: host.ssh.user,
     ...(host.ssh.identityFile ? { identityFile: path(host.ssh.identityFile) } : {}),
-    ...(host.hostKey ? { hostKey: host.hostKey }
-      : host.knownHostsFile ? { knownHostsFile: path(host.knownHostsFile) }
-        : existsSync(recorded) ? { knownHostsFile: recorded } : {}),
+    ...(host.hostKey
+      ? { hostKey: host.hostKey }
+      : host.knownHostsFile
+        ? { knownHostsFile: path(host.knownHostsFile) }
+        : existsSync(recorded)
+          ? { knownHostsFile: recorded }
+          : {}),
   };
 }
 
@@ -39,18 +44,23 @@ export interface ConnectAllOptions {
 /** Connects to every host at once; on any failure closes the ones that connected and throws the first error. */
 export async function connectAll(hosts: readonly HostConfig[], o: ConnectAllOptions): Promise<Map<string, HostShell>> {
   const connect = o.connect ?? connectHost;
-  const results = await Promise.allSettled(hosts.map(async (h) => {
-    const target = sshTargetOf(h, o);
-    const shell = await connect(target, { agentSocket: o.agentSocket, acceptNewHostKey: o.acceptNewHostKey.includes(h.name) });
-    if (shell.hostKeyIsNew) {
-      const file = recordedKnownHosts(o.stateDir);
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      const name = h.ssh.port === 22 ? h.address : `[${h.address}]:${h.ssh.port}`;
-      appendFileSync(file, `${name} ${shell.hostKey}\n`, { mode: 0o600 });
-      o.onNewKey?.(h.name, shell.hostKey, shell.hostKeyFingerprint);
-    }
-    return [h.name, shell] as const;
-  }));
+  const results = await Promise.allSettled(
+    hosts.map(async (h) => {
+      const target = sshTargetOf(h, o);
+      const shell = await connect(target, {
+        agentSocket: o.agentSocket,
+        acceptNewHostKey: o.acceptNewHostKey.includes(h.name),
+      });
+      if (shell.hostKeyIsNew) {
+        const file = recordedKnownHosts(o.stateDir);
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        const name = h.ssh.port === 22 ? h.address : `[${h.address}]:${h.ssh.port}`;
+        appendFileSync(file, `${name} ${shell.hostKey}\n`, { mode: 0o600 });
+        o.onNewKey?.(h.name, shell.hostKey, shell.hostKeyFingerprint);
+      }
+      return [h.name, shell] as const;
+    }),
+  );
   const shells = new Map(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

@@ -9,7 +9,14 @@ import type { HostFile } from '../../render/hosts/model.js';
 import { describeChange, parseStates, planFiles, restartsOf, sha256, stateScript } from './file-sync.js';
 
 const file = (path: string, content: string, extra: Partial<HostFile> = {}): HostFile => ({
-  path, content, mode: 0o644, owner: 'root', group: 'root', secret: false, restarts: [], ...extra,
+  path,
+  content,
+  mode: 0o644,
+  owner: 'root',
+  group: 'root',
+  secret: false,
+  restarts: [],
+  ...extra,
 });
 
 describe('file sync', () => {
@@ -32,18 +39,26 @@ describe('file sync', () => {
       file('/etc/gardenos/secrets/patroni.env', 'pw', { mode: 0o600, secret: true, restarts: ['gardenos-patroni'] }),
       file('/etc/gardenos/haproxy/haproxy.cfg', 'new', { restarts: ['gardenos-haproxy'] }),
     ];
-    const present = (content: string, mode = 0o644) => ({ sha256: sha256(content), mode, owner: 'root', group: 'root' });
+    const present = (content: string, mode = 0o644) => ({
+      sha256: sha256(content),
+      mode,
+      owner: 'root',
+      group: 'root',
+    });
     const changes = planFiles(files, [
       { path: '/etc/gardenos/etcd/etcd.yml', present: present('v1') },
       { path: '/etc/gardenos/patroni/patroni.yml', present: present('same') },
       { path: '/etc/gardenos/secrets/patroni.env', present: present('pw', 0o644) },
       { path: '/etc/gardenos/haproxy/haproxy.cfg' },
     ]);
-    assert.deepEqual(changes.map((c) => [c.file.path, c.kinds]), [
-      ['/etc/gardenos/etcd/etcd.yml', ['content']],
-      ['/etc/gardenos/secrets/patroni.env', ['mode']],
-      ['/etc/gardenos/haproxy/haproxy.cfg', ['create']],
-    ]);
+    assert.deepEqual(
+      changes.map((c) => [c.file.path, c.kinds]),
+      [
+        ['/etc/gardenos/etcd/etcd.yml', ['content']],
+        ['/etc/gardenos/secrets/patroni.env', ['mode']],
+        ['/etc/gardenos/haproxy/haproxy.cfg', ['create']],
+      ],
+    );
     assert.deepEqual([...restartsOf(changes)].sort(), ['gardenos-etcd', 'gardenos-haproxy']);
     assert.equal(describeChange(changes[1]!), 'mode     /etc/gardenos/secrets/patroni.env (0600 root:root, secret)');
     assert.deepEqual(planFiles(files.slice(1, 2), [{ path: files[1]!.path, present: present('same') }]), []);

@@ -23,15 +23,18 @@ export const sha256 = (text: string | Buffer) => createHash('sha256').update(tex
 
 /** One shell command that prints, per path, `<mode> <owner> <group> <sha256>` or `-`. */
 export function stateScript(paths: readonly string[]): string {
-  return paths.map((p) => {
-    const q = shellQuote(p);
-    return `if [ -f ${q} ]; then printf '%s %s\\n' "$(stat -c '%a %U %G' -- ${q})" "$(sha256sum < ${q} | cut -c1-64)"; else echo -; fi`;
-  }).join('; ');
+  return paths
+    .map((p) => {
+      const q = shellQuote(p);
+      return `if [ -f ${q} ]; then printf '%s %s\\n' "$(stat -c '%a %U %G' -- ${q})" "$(sha256sum < ${q} | cut -c1-64)"; else echo -; fi`;
+    })
+    .join('; ');
 }
 
 export function parseStates(paths: readonly string[], stdout: string): FileState[] {
   const lines = stdout.split('\n').filter((l) => l !== '');
-  if (lines.length !== paths.length) throw new Error(`expected ${paths.length} lines of file state, got ${lines.length}`);
+  if (lines.length !== paths.length)
+    throw new Error(`expected ${paths.length} lines of file state, got ${lines.length}`);
   return paths.map((path, i) => {
     const line = lines[i]!;
     if (line === '-') return { path };
@@ -55,7 +58,9 @@ export function planFiles(files: readonly HostFile[], states: readonly FileState
 
 /** The services a set of changes restarts (content changes only: a mode fix restarts nothing). */
 export function restartsOf(changes: readonly FileChange[]): Set<string> {
-  return new Set(changes.filter((c) => c.kinds.some((k) => k === 'create' || k === 'content')).flatMap((c) => c.file.restarts));
+  return new Set(
+    changes.filter((c) => c.kinds.some((k) => k === 'create' || k === 'content')).flatMap((c) => c.file.restarts),
+  );
 }
 
 export function describeChange(c: FileChange): string {
@@ -68,9 +73,13 @@ export async function readFileStates(shell: HostShell, paths: readonly string[])
   if (paths.length === 0) return [];
   const r = await shell.exec(stateScript(paths), { sudo: true });
   if (r.code !== 0) {
-    throw new GardenError('HOST_COMMAND_FAILED', `Could not read the state of gardenos's files on host "${shell.target.name}": exit ${r.code}, ${r.stderr.trim()}.`, {
-      hint: `log in with \`ssh ${shell.target.user}@${shell.target.address}\` and check that stat and sha256sum (coreutils) work`,
-    });
+    throw new GardenError(
+      'HOST_COMMAND_FAILED',
+      `Could not read the state of gardenos's files on host "${shell.target.name}": exit ${r.code}, ${r.stderr.trim()}.`,
+      {
+        hint: `log in with \`ssh ${shell.target.user}@${shell.target.address}\` and check that stat and sha256sum (coreutils) work`,
+      },
+    );
   }
   return parseStates(paths, r.stdout);
 }
@@ -81,9 +90,13 @@ export async function applyFiles(shell: HostShell, changes: readonly FileChange[
   const dirs = [...new Set(changes.map((c) => dirname(c.file.path)))].sort();
   const r = await shell.exec(`mkdir -p -- ${dirs.map(shellQuote).join(' ')}`, { sudo: true });
   if (r.code !== 0) {
-    throw new GardenError('HOST_COMMAND_FAILED', `Could not create directories on host "${shell.target.name}": ${r.stderr.trim()}.`, {
-      hint: 'check the free space and that / is writable on that host',
-    });
+    throw new GardenError(
+      'HOST_COMMAND_FAILED',
+      `Could not create directories on host "${shell.target.name}": ${r.stderr.trim()}.`,
+      {
+        hint: 'check the free space and that / is writable on that host',
+      },
+    );
   }
   for (const c of changes) {
     await shell.writeFile(c.file.path, c.file.content, { mode: c.file.mode, owner: c.file.owner, group: c.file.group });

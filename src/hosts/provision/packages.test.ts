@@ -6,13 +6,33 @@ import { loadSpec } from '../../spec/index.js';
 import { installScript, packagesFor, parsePackageOutput } from './packages.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
-const spec = loadSpec(`hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}\n${i === 3 ? '    roles: [etcd, haproxy]\n' : ''}`).join('')}`,
-  { source: 't', defaultStateDir: () => '/x', fromFile: true });
+const spec = loadSpec(
+  `hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}\n${i === 3 ? '    roles: [etcd, haproxy]\n' : ''}`).join('')}`,
+  { source: 't', defaultStateDir: () => '/x', fromFile: true },
+);
 
 describe('packages', () => {
   test('roles decide the packages', () => {
-    assert.deepEqual(packagesFor(spec, spec.hosts![0]!), ['ca-certificates', 'iproute2', 'nodejs', 'etcd-server', 'etcd-client', 'postgresql-15', 'postgresql-client-15', 'patroni', 'haproxy', 'curl']);
-    assert.deepEqual(packagesFor(spec, spec.hosts![2]!), ['ca-certificates', 'iproute2', 'nodejs', 'etcd-server', 'etcd-client', 'haproxy']);
+    assert.deepEqual(packagesFor(spec, spec.hosts![0]!), [
+      'ca-certificates',
+      'iproute2',
+      'nodejs',
+      'etcd-server',
+      'etcd-client',
+      'postgresql-15',
+      'postgresql-client-15',
+      'patroni',
+      'haproxy',
+      'curl',
+    ]);
+    assert.deepEqual(packagesFor(spec, spec.hosts![2]!), [
+      'ca-certificates',
+      'iproute2',
+      'nodejs',
+      'etcd-server',
+      'etcd-client',
+      'haproxy',
+    ]);
   });
 
   test('the install script blocks service starts and the main cluster, and disables Debian units only under systemd', () => {
@@ -22,7 +42,10 @@ describe('packages', () => {
     assert.match(s, /--force-confold/);
     assert.match(s, /systemctl disable --now etcd\.service haproxy\.service patroni\.service/);
     assert.doesNotMatch(installScript(['haproxy'], 'supervisor'), /systemctl/);
-    assert.deepEqual(parsePackageOutput('missing= haproxy curl\ninstalled= haproxy curl\n'), { missing: ['haproxy', 'curl'], installed: ['haproxy', 'curl'] });
+    assert.deepEqual(parsePackageOutput('missing= haproxy curl\ninstalled= haproxy curl\n'), {
+      missing: ['haproxy', 'curl'],
+      installed: ['haproxy', 'curl'],
+    });
     assert.deepEqual(parsePackageOutput('missing=\n'), { missing: [], installed: [] });
     // Run for real: everything asked for is installed here, so it stops before apt-get.
     const out = execFileSync('sh', ['-c', installScript(['coreutils', 'dpkg'], 'supervisor')], { encoding: 'utf8' });

@@ -9,9 +9,13 @@ export function packagesFor(spec: Spec, host: HostConfig): string[] {
   const v = spec.postgres.version;
   return [
     // Every host: TLS roots, ss/ip, and node for gardenos's router and supervisor.
-    'ca-certificates', 'iproute2', 'nodejs',
+    'ca-certificates',
+    'iproute2',
+    'nodejs',
     ...(has('etcd') ? ['etcd-server', 'etcd-client'] : []),
-    ...(has('postgres') ? [`postgresql-${v}`, `postgresql-client-${v}`, 'patroni', ...(spec.backup ? ['pgbackrest'] : [])] : []),
+    ...(has('postgres')
+      ? [`postgresql-${v}`, `postgresql-client-${v}`, 'patroni', ...(spec.backup ? ['pgbackrest'] : [])]
+      : []),
     ...(has('haproxy') ? ['haproxy'] : []),
     ...(has('k3s-server') && spec.k3s?.enabled ? ['curl'] : []),
   ];
@@ -43,14 +47,22 @@ export function installScript(packages: readonly string[], init: 'systemd' | 'su
   ].join('\n');
 }
 
-export interface PackageResult { missing: string[]; installed: string[] }
+export interface PackageResult {
+  missing: string[];
+  installed: string[];
+}
 
 export function parsePackageOutput(stdout: string): PackageResult {
   const list = (key: string) => (new RegExp(`^${key}=(.*)$`, 'm').exec(stdout)?.[1] ?? '').split(' ').filter(Boolean);
   return { missing: list('missing'), installed: list('installed') };
 }
 
-export async function ensurePackages(shell: HostShell, packages: readonly string[], init: 'systemd' | 'supervisor', dryRun: boolean): Promise<PackageResult> {
+export async function ensurePackages(
+  shell: HostShell,
+  packages: readonly string[],
+  init: 'systemd' | 'supervisor',
+  dryRun: boolean,
+): Promise<PackageResult> {
   if (dryRun) {
     const check = `for p in ${packages.map(shellQuote).join(' ')}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf ' %s' "$p"; done; echo`;
     const r = await shell.exec(`printf missing=; ${check}`, { timeoutMs: 20_000 });
@@ -60,9 +72,13 @@ export async function ensurePackages(shell: HostShell, packages: readonly string
   const result = parsePackageOutput(r.stdout);
   if (r.code !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-4).join(' / ');
-    throw new GardenError('HOST_COMMAND_FAILED', `Installing ${result.missing.join(', ') || 'packages'} on host "${shell.target.name}" failed: ${tail || `exit ${r.code}`}.`, {
-      hint: `the host needs Debian 12 with working apt sources and network access to them; try \`sudo apt-get update\` on ${shell.target.address} and run provision again (it resumes)`,
-    });
+    throw new GardenError(
+      'HOST_COMMAND_FAILED',
+      `Installing ${result.missing.join(', ') || 'packages'} on host "${shell.target.name}" failed: ${tail || `exit ${r.code}`}.`,
+      {
+        hint: `the host needs Debian 12 with working apt sources and network access to them; try \`sudo apt-get update\` on ${shell.target.address} and run provision again (it resumes)`,
+      },
+    );
   }
   return result;
 }

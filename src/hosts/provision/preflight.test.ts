@@ -5,11 +5,27 @@ import assert from 'node:assert/strict';
 import { checkFacts, FACTS_SCRIPT, parseFacts, type HostFacts } from './preflight.js';
 
 const facts = (host: string, extra: Partial<HostFacts> = {}): HostFacts => ({
-  host, os: 'debian 12', init: 'systemd', initWhy: 'systemd is PID 1', freeKiB: 50 * 1024 * 1024, clockOffsetMs: 0, listening: new Map(), ...extra,
+  host,
+  os: 'debian 12',
+  init: 'systemd',
+  initWhy: 'systemd is PID 1',
+  freeKiB: 50 * 1024 * 1024,
+  clockOffsetMs: 0,
+  listening: new Map(),
+  ...extra,
 });
 const needs = {
-  ports: new Map([['s1', [{ port: 2379, owner: 'etcd client' }, { port: 5432, owner: 'PostgreSQL' }]]]),
-  minFreeKiB: 1024 * 1024, maxClockSkewMs: 1000,
+  ports: new Map([
+    [
+      's1',
+      [
+        { port: 2379, owner: 'etcd client' },
+        { port: 5432, owner: 'PostgreSQL' },
+      ],
+    ],
+  ]),
+  minFreeKiB: 1024 * 1024,
+  maxClockSkewMs: 1000,
 };
 
 describe('preflight', () => {
@@ -30,14 +46,27 @@ describe('preflight', () => {
   });
 
   test('not Debian 12, a full disk, a port held by another program and skewed clocks are each named with a fix', () => {
-    const problems = checkFacts([
-      facts('s1', { os: 'ubuntu 24.04', freeKiB: 10, listening: new Map([[5432, '/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main'], [2379, '/usr/bin/etcd --config-file /etc/gardenos/etcd/etcd.yml']]) }),
-      facts('s2', { clockOffsetMs: 1800 }),
-    ], needs);
+    const problems = checkFacts(
+      [
+        facts('s1', {
+          os: 'ubuntu 24.04',
+          freeKiB: 10,
+          listening: new Map([
+            [5432, '/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main'],
+            [2379, '/usr/bin/etcd --config-file /etc/gardenos/etcd/etcd.yml'],
+          ]),
+        }),
+        facts('s2', { clockOffsetMs: 1800 }),
+      ],
+      needs,
+    );
     assert.equal(problems.length, 4, problems.join('\n'));
     assert.match(problems[0]!, /host "s1" runs ubuntu 24.04, not Debian 12/);
     assert.match(problems[1]!, /0 MiB free/);
-    assert.match(problems[2]!, /port 5432 \(for PostgreSQL\) is taken by `\/usr\/lib\/postgresql\/15\/bin\/postgres.*postgres service/);
+    assert.match(
+      problems[2]!,
+      /port 5432 \(for PostgreSQL\) is taken by `\/usr\/lib\/postgresql\/15\/bin\/postgres.*postgres service/,
+    );
     assert.match(problems[3]!, /clocks differ by 1800 ms \(s1 \+0 ms, s2 \+1800 ms\).*NTP/);
     assert.deepEqual(checkFacts([facts('s1'), facts('s2', { clockOffsetMs: 300 })], needs), []);
   });

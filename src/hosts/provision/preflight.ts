@@ -47,7 +47,11 @@ export function parseFacts(host: string, stdout: string, sentAt: number, receive
   const lab = kv.get('lab') === 'yes';
   const systemd = kv.get('pid1') === 'systemd' && kv.get('systemd-run') === 'yes';
   const init = systemd && !lab ? 'systemd' : 'supervisor';
-  const initWhy = lab ? 'a gardenos lab host' : systemd ? 'systemd is PID 1' : `PID 1 is ${kv.get('pid1') || 'unknown'}, not systemd`;
+  const initWhy = lab
+    ? 'a gardenos lab host'
+    : systemd
+      ? 'systemd is PID 1'
+      : `PID 1 is ${kv.get('pid1') || 'unknown'}, not systemd`;
   const clock = Number(kv.get('clock'));
   return {
     host,
@@ -65,9 +69,13 @@ export async function gatherFacts(shell: HostShell, now: () => number = Date.now
   const r = await shell.exec(FACTS_SCRIPT, { sudo: true, timeoutMs: 20_000 });
   const receivedAt = now();
   if (r.code !== 0) {
-    throw new GardenError('HOST_COMMAND_FAILED', `Could not read the basics of host "${shell.target.name}" (os-release, df, ss, date): exit ${r.code}, ${r.stderr.trim()}.`, {
-      hint: 'gardenos needs a Debian 12 host with coreutils and iproute2 (ss); check that the host is a normal Debian install',
-    });
+    throw new GardenError(
+      'HOST_COMMAND_FAILED',
+      `Could not read the basics of host "${shell.target.name}" (os-release, df, ss, date): exit ${r.code}, ${r.stderr.trim()}.`,
+      {
+        hint: 'gardenos needs a Debian 12 host with coreutils and iproute2 (ss); check that the host is a normal Debian install',
+      },
+    );
   }
   return parseFacts(shell.target.name, r.stdout, sentAt, receivedAt);
 }
@@ -84,15 +92,21 @@ export function checkFacts(facts: readonly HostFacts[], needs: PreflightNeeds): 
   const problems: string[] = [];
   for (const f of facts) {
     if (f.os !== 'debian 12') {
-      problems.push(`host "${f.host}" runs ${f.os}, not Debian 12: the packages and paths gardenos uses are Debian 12's; install Debian 12 (bookworm) on it`);
+      problems.push(
+        `host "${f.host}" runs ${f.os}, not Debian 12: the packages and paths gardenos uses are Debian 12's; install Debian 12 (bookworm) on it`,
+      );
     }
     if (f.freeKiB < needs.minFreeKiB) {
-      problems.push(`host "${f.host}" has ${Math.floor(f.freeKiB / 1024)} MiB free under /var/lib, less than the ${Math.floor(needs.minFreeKiB / 1024)} MiB PostgreSQL and etcd need to start; free some space or grow the disk`);
+      problems.push(
+        `host "${f.host}" has ${Math.floor(f.freeKiB / 1024)} MiB free under /var/lib, less than the ${Math.floor(needs.minFreeKiB / 1024)} MiB PostgreSQL and etcd need to start; free some space or grow the disk`,
+      );
     }
     for (const { port, owner } of needs.ports.get(f.host) ?? []) {
       const holder = f.listening.get(port);
       if (holder !== undefined && !isOurs(holder)) {
-        problems.push(`on host "${f.host}" port ${port} (for ${owner}) is taken by \`${holder || 'a process gardenos cannot see'}\`; stop that service (e.g. a Debian-started ${guessService(holder)}) or move it, then run provision again`);
+        problems.push(
+          `on host "${f.host}" port ${port} (for ${owner}) is taken by \`${holder || 'a process gardenos cannot see'}\`; stop that service (e.g. a Debian-started ${guessService(holder)}) or move it, then run provision again`,
+        );
       }
     }
   }
@@ -100,8 +114,12 @@ export function checkFacts(facts: readonly HostFacts[], needs: PreflightNeeds): 
   if (offsets.length === facts.length && offsets.length > 1) {
     const skew = Math.max(...offsets) - Math.min(...offsets);
     if (skew > needs.maxClockSkewMs) {
-      const list = facts.map((f) => `${f.host} ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`).join(', ');
-      problems.push(`the hosts' clocks differ by ${Math.round(skew)} ms (${list}), more than ${needs.maxClockSkewMs} ms: etcd leases and TLS certificates assume agreeing clocks; enable NTP on every host (apt-get install systemd-timesyncd, or chrony)`);
+      const list = facts
+        .map((f) => `${f.host} ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`)
+        .join(', ');
+      problems.push(
+        `the hosts' clocks differ by ${Math.round(skew)} ms (${list}), more than ${needs.maxClockSkewMs} ms: etcd leases and TLS certificates assume agreeing clocks; enable NTP on every host (apt-get install systemd-timesyncd, or chrony)`,
+      );
     }
   }
   return problems;

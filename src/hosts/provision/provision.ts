@@ -18,7 +18,14 @@ import { connectAll, type ConnectAllOptions } from './connect.js';
 import { applyFiles, describeChange, planFiles, readFileStates, restartsOf, type FileChange } from './file-sync.js';
 import { ensurePackages, packagesFor } from './packages.js';
 import { checkFacts, gatherFacts, type HostFacts } from './preflight.js';
-import { manifestWithRevisions, reviseServices, SupervisorControl, SystemdControl, type RevisedService, type ServiceControl } from './service-control.js';
+import {
+  manifestWithRevisions,
+  reviseServices,
+  SupervisorControl,
+  SystemdControl,
+  type RevisedService,
+  type ServiceControl,
+} from './service-control.js';
 import { patroniTls, waitForEtcd, waitForPatroni, waitForRouters } from './waits.js';
 
 export interface ProvisionOptions {
@@ -34,7 +41,10 @@ export interface ProvisionOptions {
   timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number }>;
 }
 
-export interface ProvisionResult { changes: number; byHost: Record<string, string[]> }
+export interface ProvisionResult {
+  changes: number;
+  byHost: Record<string, string[]>;
+}
 
 /** Start order: each phase runs on every host and is waited for before the next begins. */
 const PHASES: readonly (readonly string[])[] = [
@@ -63,7 +73,9 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
   }
   const targets = o.only ? all.filter((h) => h.name === o.only) : all;
   if (targets.length === 0) {
-    throw new GardenError('USAGE', `--only ${o.only}: there is no host of that name.`, { hint: `use one of: ${all.map((h) => h.name).join(', ')}` });
+    throw new GardenError('USAGE', `--only ${o.only}: there is no host of that name.`, {
+      hint: `use one of: ${all.map((h) => h.name).join(', ')}`,
+    });
   }
   const stateDir = spec.local.stateDir;
   const { secrets, created } = loadOrCreateHostsSecrets(hostsSecretsFile(stateDir));
@@ -72,52 +84,73 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
   if (issued.length > 0) o.report(`issued TLS certificates: ${issued.join(', ')} (in ${hostsPkiDir(stateDir)})`);
 
   const shells = await connectAll(all, {
-    specDir: o.specDir, stateDir, agentSocket: o.agentSocket, acceptNewHostKey: o.acceptNewHostKey, connect: o.connect,
-    onNewKey: (host, line, fp) => o.report(`${host}: accepted and recorded its new host key ${fp}; pin it in the spec: hostKey: ${line}`),
+    specDir: o.specDir,
+    stateDir,
+    agentSocket: o.agentSocket,
+    acceptNewHostKey: o.acceptNewHostKey,
+    connect: o.connect,
+    onNewKey: (host, line, fp) =>
+      o.report(`${host}: accepted and recorded its new host key ${fp}; pin it in the spec: hostKey: ${line}`),
   });
   try {
     // Preflight on every host, the ones not provisioned too: their ports and clocks matter to the rest.
     const facts = await Promise.all(all.map((h) => gatherFacts(shells.get(h.name)!)));
     for (const f of facts) {
-      o.report(`${f.host}: ${f.os}, services by ${f.init} (${f.initWhy}), ${Math.floor(f.freeKiB / 1024 / 1024)} GiB free, clock ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`);
+      o.report(
+        `${f.host}: ${f.os}, services by ${f.init} (${f.initWhy}), ${Math.floor(f.freeKiB / 1024 / 1024)} GiB free, clock ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`,
+      );
     }
     const problems = checkFacts(facts, {
       ports: new Map(all.map((h) => [h.name, hostPorts(spec, h).map((p) => ({ port: p.port, owner: p.owner }))])),
-      minFreeKiB: 1024 * 1024, maxClockSkewMs: 1000,
+      minFreeKiB: 1024 * 1024,
+      maxClockSkewMs: 1000,
     });
     if (problems.length > 0) {
-      throw new GardenError('PREFLIGHT_FAILED', `Preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed on any host:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-        hint: 'fix each problem on the host it names, then run `gardenos provision` again',
-      });
+      throw new GardenError(
+        'PREFLIGHT_FAILED',
+        `Preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed on any host:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+        {
+          hint: 'fix each problem on the host it names, then run `gardenos provision` again',
+        },
+      );
     }
     const agentFiles = await buildAgentFiles();
     const launcher = readFileSync(PATRONI_LAUNCHER, 'utf8');
     const plans: HostPlan[] = targets.map((host) => {
       const shell = shells.get(host.name)!;
       const f = facts.find((x) => x.host === host.name)!;
-      const bundle = renderHost(spec, host, { secrets, tls: readHostTls(pki, host.name), patroniLauncher: launcher, programs: { gardenos: AGENT_PROGRAM } });
+      const bundle = renderHost(spec, host, {
+        secrets,
+        tls: readHostTls(pki, host.name),
+        patroniLauncher: launcher,
+        programs: { gardenos: AGENT_PROGRAM },
+      });
       return planHost(host, shell, f, bundle.files, bundle.services, agentFiles);
     });
 
     // Packages, then files, on every host at once.
-    await Promise.all(plans.map(async (p) => {
-      const pkgs = await ensurePackages(p.shell, packagesFor(spec, p.host), p.facts.init, o.dryRun);
-      if (pkgs.missing.length > 0) {
-        p.changes.push(`${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(' ')}`);
-        o.report(`${p.host.name}: ${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(', ')}`);
-      }
-    }));
-    const fileChanges = await Promise.all(plans.map(async (p) => {
-      const paths = [...p.files.map((f) => f.path), ...(p.manifest ? [p.manifest.path] : [])];
-      const states = await readFileStates(p.shell, paths);
-      const changes = planFiles(p.files, states);
-      for (const c of changes) {
-        p.changes.push(describeChange(c));
-        o.report(`${p.host.name}: ${o.dryRun ? 'would ' : ''}${describeChange(c)}`);
-      }
-      if (!o.dryRun) await applyFiles(p.shell, changes);
-      return { plan: p, changes, manifestNow: states.find((s) => s.path === p.manifest?.path) };
-    }));
+    await Promise.all(
+      plans.map(async (p) => {
+        const pkgs = await ensurePackages(p.shell, packagesFor(spec, p.host), p.facts.init, o.dryRun);
+        if (pkgs.missing.length > 0) {
+          p.changes.push(`${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(' ')}`);
+          o.report(`${p.host.name}: ${o.dryRun ? 'would install' : 'installed'} ${pkgs.missing.join(', ')}`);
+        }
+      }),
+    );
+    const fileChanges = await Promise.all(
+      plans.map(async (p) => {
+        const paths = [...p.files.map((f) => f.path), ...(p.manifest ? [p.manifest.path] : [])];
+        const states = await readFileStates(p.shell, paths);
+        const changes = planFiles(p.files, states);
+        for (const c of changes) {
+          p.changes.push(describeChange(c));
+          o.report(`${p.host.name}: ${o.dryRun ? 'would ' : ''}${describeChange(c)}`);
+        }
+        if (!o.dryRun) await applyFiles(p.shell, changes);
+        return { plan: p, changes, manifestNow: states.find((s) => s.path === p.manifest?.path) };
+      }),
+    );
 
     if (o.dryRun) {
       for (const { plan, changes } of fileChanges) {
@@ -126,29 +159,39 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
         for (const s of plan.services) {
           const st = now.get(s.service.name);
           if (st?.state !== 'running') plan.changes.push(`would start ${s.service.name}`);
-          else if (plan.control.kind === 'supervisor' ? st.revision !== s.revision : restart.has(s.service.name)) plan.changes.push(`would restart ${s.service.name}`);
+          else if (plan.control.kind === 'supervisor' ? st.revision !== s.revision : restart.has(s.service.name))
+            plan.changes.push(`would restart ${s.service.name}`);
         }
-        for (const line of plan.changes.filter((c) => c.startsWith('would start') || c.startsWith('would restart'))) o.report(`${plan.host.name}: ${line}`);
+        for (const line of plan.changes.filter((c) => c.startsWith('would start') || c.startsWith('would restart')))
+          o.report(`${plan.host.name}: ${line}`);
       }
       return result(plans);
     }
 
     const tls = { caFile: pki.caFile, ...pki.operator };
-    const waits = { etcd: o.timeouts?.etcdMs ?? 120_000, patroni: o.timeouts?.patroniMs ?? 300_000, routers: o.timeouts?.routersMs ?? 60_000 };
+    const waits = {
+      etcd: o.timeouts?.etcdMs ?? 120_000,
+      patroni: o.timeouts?.patroniMs ?? 300_000,
+      routers: o.timeouts?.routersMs ?? 60_000,
+    };
     let leader = '';
     for (const phase of PHASES) {
-      await Promise.all(fileChanges.map(async ({ plan, changes, manifestNow }) => {
-        const started = await startPhase(plan, phase, restartsOf(changes), manifestNow?.present !== undefined);
-        for (const name of started) {
-          plan.changes.push(`started ${name}`);
-          o.report(`${plan.host.name}: started ${name} at its current config`);
-        }
-      }));
+      await Promise.all(
+        fileChanges.map(async ({ plan, changes, manifestNow }) => {
+          const started = await startPhase(plan, phase, restartsOf(changes), manifestNow?.present !== undefined);
+          for (const name of started) {
+            plan.changes.push(`started ${name}`);
+            o.report(`${plan.host.name}: started ${name} at its current config`);
+          }
+        }),
+      );
       if (phase.includes(SERVICE_NAMES.etcd)) {
         const members = await waitForEtcd(spec, tls, { timeoutMs: waits.etcd });
         o.report(`etcd: ${members.length} members healthy over TLS (leader ${members.find((m) => m.isLeader)?.name})`);
       } else if (phase.includes(SERVICE_NAMES.patroni)) {
-        const c = await waitForPatroni(spec, patroniTls({ caFile: pki.caFile, ...pki.operator }), { timeoutMs: waits.patroni });
+        const c = await waitForPatroni(spec, patroniTls({ caFile: pki.caFile, ...pki.operator }), {
+          timeoutMs: waits.patroni,
+        });
         leader = c.leader;
         o.report(`patroni: leader ${c.leader}, streaming ${c.replicas.join(', ') || 'none'}`);
       } else if (spec.router.enabled) {
@@ -157,13 +200,19 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
       }
     }
     const k3sHosts = targets.filter((h) => h.roles.includes('k3s-server') && spec.k3s?.enabled);
-    const noSystemd = plans.filter((p) => k3sHosts.includes(p.host) && p.facts.init !== 'systemd').map((p) => p.host.name);
+    const noSystemd = plans
+      .filter((p) => k3sHosts.includes(p.host) && p.facts.init !== 'systemd')
+      .map((p) => p.host.name);
     if (noSystemd.length > 0) {
-      o.report(`k3s: skipped on ${noSystemd.join(', ')}: K3s is installed only where systemd is PID 1 (its installer sets up a systemd unit); its config and drop-in were rendered, not installed`);
+      o.report(
+        `k3s: skipped on ${noSystemd.join(', ')}: K3s is installed only where systemd is PID 1 (its installer sets up a systemd unit); its config and drop-in were rendered, not installed`,
+      );
     }
     const withSystemd = k3sHosts.filter((h) => !noSystemd.includes(h.name));
     if (withSystemd.length > 0) {
-      o.report(`k3s: ${withSystemd.map((h) => h.name).join(', ')} run systemd; installing K3s there is not automated yet: run the official installer with INSTALL_K3S_VERSION=${spec.k3s!.version} on each, one at a time (the config gardenos wrote is in /etc/rancher/k3s/config.yaml)`);
+      o.report(
+        `k3s: ${withSystemd.map((h) => h.name).join(', ')} run systemd; installing K3s there is not automated yet: run the official installer with INSTALL_K3S_VERSION=${spec.k3s!.version} on each, one at a time (the config gardenos wrote is in /etc/rancher/k3s/config.yaml)`,
+      );
     }
     return result(plans);
   } finally {
@@ -177,7 +226,14 @@ function result(plans: HostPlan[]): ProvisionResult {
 }
 
 /** What this host gets, for how it runs services: units under systemd, the supervisor's manifest elsewhere. */
-function planHost(host: HostConfig, shell: HostShell, facts: HostFacts, files: HostFile[], services: HostService[], agent: Awaited<ReturnType<typeof buildAgentFiles>>): HostPlan {
+function planHost(
+  host: HostConfig,
+  shell: HostShell,
+  facts: HostFacts,
+  files: HostFile[],
+  services: HostService[],
+  agent: Awaited<ReturnType<typeof buildAgentFiles>>,
+): HostPlan {
   const supervised = facts.init === 'supervisor';
   // Without systemd, K3s is not installed (see provision()), so neither its config nor its drop-in is written.
   const runs = services.filter((s) => !(supervised && s.name === SERVICE_NAMES.k3s));
@@ -188,14 +244,28 @@ function planHost(host: HostConfig, shell: HostShell, facts: HostFacts, files: H
   });
   const agentFiles: HostFile[] = agent
     .filter((a) => supervised || a.path !== SUPERVISOR_PROGRAM)
-    .map((a) => ({ path: a.path, content: a.content, mode: a.mode, owner: 'root', group: 'root', secret: false, restarts: a.path === SUPERVISOR_PROGRAM ? [] : [SERVICE_NAMES.router] }));
+    .map((a) => ({
+      path: a.path,
+      content: a.content,
+      mode: a.mode,
+      owner: 'root',
+      group: 'root',
+      secret: false,
+      restarts: a.path === SUPERVISOR_PROGRAM ? [] : [SERVICE_NAMES.router],
+    }));
   const all = [...own, ...agentFiles];
   const revised = reviseServices(runs, all);
   const rendered = files.find((f) => f.path === HOST_PATHS.servicesManifest);
   return {
-    host, shell, facts, files: all, services: revised,
+    host,
+    shell,
+    facts,
+    files: all,
+    services: revised,
     control: supervised ? new SupervisorControl(shell, HOST_PATHS.servicesManifest) : new SystemdControl(shell),
-    ...(supervised && rendered ? { manifest: { ...rendered, content: manifestWithRevisions(rendered.content, revised) } } : {}),
+    ...(supervised && rendered
+      ? { manifest: { ...rendered, content: manifestWithRevisions(rendered.content, revised) } }
+      : {}),
     changes: [],
   };
 }
@@ -205,10 +275,18 @@ function planHost(host: HostConfig, shell: HostShell, facts: HostFacts, files: H
  * manifest also keeps every service the host's manifest already has, so a run on a converged cluster
  * never stops Patroni while it waits for etcd.
  */
-async function startPhase(p: HostPlan, phase: readonly string[], restart: ReadonlySet<string>, hadManifest: boolean): Promise<string[]> {
+async function startPhase(
+  p: HostPlan,
+  phase: readonly string[],
+  restart: ReadonlySet<string>,
+  hadManifest: boolean,
+): Promise<string[]> {
   const upTo = PHASES.slice(0, PHASES.indexOf(phase) + 1).flat();
   if (p.control.kind === 'systemd') {
-    return p.control.apply(p.services.filter((s) => phase.includes(s.service.name)), restart);
+    return p.control.apply(
+      p.services.filter((s) => phase.includes(s.service.name)),
+      restart,
+    );
   }
   const present = hadManifest ? await presentServices(p) : new Set<string>();
   const wanted = p.services.filter((s) => upTo.includes(s.service.name) || present.has(s.service.name));
@@ -224,22 +302,41 @@ async function startPhase(p: HostPlan, phase: readonly string[], restart: Readon
   const deadline = Date.now() + 60_000;
   for (;;) {
     const now = await p.control.states();
-    if (wanted.every((w) => now.get(w.service.name)?.revision === w.revision && now.get(w.service.name)?.state === 'running')) break;
+    if (
+      wanted.every(
+        (w) => now.get(w.service.name)?.revision === w.revision && now.get(w.service.name)?.state === 'running',
+      )
+    )
+      break;
     if (Date.now() > deadline) {
-      const bad = wanted.filter((w) => now.get(w.service.name)?.state !== 'running').map((w) => `${w.service.name} ${now.get(w.service.name)?.state ?? 'not started'}`);
-      throw new GardenError('START_FAILED', `On host "${p.host.name}" the supervisor did not get ${bad.join(', ')} running within 60 s.`, {
-        hint: `see ${wanted.map((w) => w.service.logFile).join(', ')} on that host; fix what they say and run provision again`,
-      });
+      const bad = wanted
+        .filter((w) => now.get(w.service.name)?.state !== 'running')
+        .map((w) => `${w.service.name} ${now.get(w.service.name)?.state ?? 'not started'}`);
+      throw new GardenError(
+        'START_FAILED',
+        `On host "${p.host.name}" the supervisor did not get ${bad.join(', ')} running within 60 s.`,
+        {
+          hint: `see ${wanted.map((w) => w.service.logFile).join(', ')} on that host; fix what they say and run provision again`,
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return wanted.filter((w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running').map((w) => w.service.name);
+  return wanted
+    .filter(
+      (w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running',
+    )
+    .map((w) => w.service.name);
 }
 
 async function presentServices(p: HostPlan): Promise<Set<string>> {
   const text = await p.shell.readFile(HOST_PATHS.servicesManifest);
   try {
-    return new Set((JSON.parse(text?.toString('utf8') ?? '{"services":[]}') as { services: { name: string }[] }).services.map((s) => s.name));
+    return new Set(
+      (JSON.parse(text?.toString('utf8') ?? '{"services":[]}') as { services: { name: string }[] }).services.map(
+        (s) => s.name,
+      ),
+    );
   } catch {
     return new Set();
   }

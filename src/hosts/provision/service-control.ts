@@ -10,7 +10,10 @@ export const SUPERVISOR_STATUS = '/run/gardenos/supervisor-status.json';
 export const SUPERVISOR_LOG = '/var/log/gardenos/supervisor.log';
 
 /** A service with the fingerprint of everything it runs from: its own definition and the files that restart it. */
-export interface RevisedService { service: HostService; revision: string }
+export interface RevisedService {
+  service: HostService;
+  revision: string;
+}
 
 export function reviseServices(services: readonly HostService[], files: readonly HostFile[]): RevisedService[] {
   return services.map((service) => {
@@ -28,11 +31,17 @@ export function reviseServices(services: readonly HostService[], files: readonly
 export function manifestWithRevisions(rendered: string, revised: readonly RevisedService[]): string {
   const manifest = JSON.parse(rendered) as { services: { name: string; revision?: string }[] };
   const byName = new Map(revised.map((r) => [r.service.name, r.revision]));
-  manifest.services = manifest.services.filter((s) => byName.has(s.name)).map((s) => ({ ...s, revision: byName.get(s.name)! }));
+  manifest.services = manifest.services
+    .filter((s) => byName.has(s.name))
+    .map((s) => ({ ...s, revision: byName.get(s.name)! }));
   return JSON.stringify(manifest, null, 2) + '\n';
 }
 
-export interface ServiceState { state: string; revision: string | null; pid: number | null }
+export interface ServiceState {
+  state: string;
+  revision: string | null;
+  pid: number | null;
+}
 
 export interface ServiceControl {
   readonly kind: 'systemd' | 'supervisor';
@@ -44,7 +53,10 @@ export interface ServiceControl {
 
 export class SupervisorControl implements ServiceControl {
   readonly kind = 'supervisor' as const;
-  constructor(private readonly shell: HostShell, private readonly manifestPath: string) {}
+  constructor(
+    private readonly shell: HostShell,
+    private readonly manifestPath: string,
+  ) {}
 
   async apply(wanted: readonly RevisedService[]): Promise<string[]> {
     const before = await this.states();
@@ -56,7 +68,11 @@ export class SupervisorControl implements ServiceControl {
     } else {
       await this.run(`kill -HUP ${pid}`, 'tell the supervisor to re-read its manifest');
     }
-    return wanted.filter((w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running').map((w) => w.service.name);
+    return wanted
+      .filter(
+        (w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running',
+      )
+      .map((w) => w.service.name);
   }
 
   async states(): Promise<Map<string, ServiceState>> {
@@ -76,7 +92,9 @@ export class SupervisorControl implements ServiceControl {
   async supervisorPid(): Promise<number | undefined> {
     const r = await this.shell.exec(
       `pid=$(sed -n 's/^ *"pid": \\([0-9]*\\),*$/\\1/p' ${SUPERVISOR_STATUS} 2>/dev/null | head -1); ` +
-      `[ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q ${shellQuote(SUPERVISOR_PROGRAM)} && echo "$pid" || true`, { sudo: true });
+        `[ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q ${shellQuote(SUPERVISOR_PROGRAM)} && echo "$pid" || true`,
+      { sudo: true },
+    );
     const pid = Number(r.stdout.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
@@ -84,9 +102,13 @@ export class SupervisorControl implements ServiceControl {
   private async run(cmd: string, what: string): Promise<void> {
     const r = await this.shell.exec(cmd, { sudo: true, timeoutMs: 30_000 });
     if (r.code !== 0) {
-      throw new GardenError('HOST_COMMAND_FAILED', `Could not ${what} on host "${this.shell.target.name}": ${r.stderr.trim() || `exit ${r.code}`}.`, {
-        hint: `look at ${SUPERVISOR_LOG} on that host (\`gardenos logs\` or ssh), fix what it says, and run provision again`,
-      });
+      throw new GardenError(
+        'HOST_COMMAND_FAILED',
+        `Could not ${what} on host "${this.shell.target.name}": ${r.stderr.trim() || `exit ${r.code}`}.`,
+        {
+          hint: `look at ${SUPERVISOR_LOG} on that host (\`gardenos logs\` or ssh), fix what it says, and run provision again`,
+        },
+      );
     }
   }
 }
@@ -108,20 +130,31 @@ export class SystemdControl implements ServiceControl {
     ].join('\n');
     const r = await this.shell.exec(script, { sudo: true, timeoutMs: 300_000 });
     if (r.code !== 0) {
-      throw new GardenError('HOST_COMMAND_FAILED', `systemd could not start ${changed.join(', ')} on host "${this.shell.target.name}": ${r.stderr.trim() || `exit ${r.code}`}.`, {
-        hint: `see \`journalctl -u <unit> -n 50\` on ${this.shell.target.address}, fix what it says, and run provision again`,
-      });
+      throw new GardenError(
+        'HOST_COMMAND_FAILED',
+        `systemd could not start ${changed.join(', ')} on host "${this.shell.target.name}": ${r.stderr.trim() || `exit ${r.code}`}.`,
+        {
+          hint: `see \`journalctl -u <unit> -n 50\` on ${this.shell.target.address}, fix what it says, and run provision again`,
+        },
+      );
     }
     return changed;
   }
 
   async states(): Promise<Map<string, ServiceState>> {
-    const r = await this.shell.exec("systemctl list-units --type=service --all --plain --no-legend 'gardenos-*' 'k3s.service' 2>/dev/null || true", { sudo: true });
+    const r = await this.shell.exec(
+      "systemctl list-units --type=service --all --plain --no-legend 'gardenos-*' 'k3s.service' 2>/dev/null || true",
+      { sudo: true },
+    );
     const states = new Map<string, ServiceState>();
     for (const line of r.stdout.split('\n')) {
       const [unit, , active, sub] = line.trim().split(/\s+/);
       if (!unit?.endsWith('.service')) continue;
-      states.set(unit.slice(0, -'.service'.length), { state: active === 'active' && sub === 'running' ? 'running' : `${active}/${sub}`, revision: null, pid: null });
+      states.set(unit.slice(0, -'.service'.length), {
+        state: active === 'active' && sub === 'running' ? 'running' : `${active}/${sub}`,
+        revision: null,
+        pid: null,
+      });
     }
     return states;
   }

@@ -10,7 +10,11 @@ import { etcdClientEndpoints, patroniApis } from '../../render/topology.js';
 import { hostsWithRole, type Spec } from '../../spec/index.js';
 import type { PatroniCluster } from '../../patroni/index.js';
 
-export interface WaitOptions { timeoutMs: number; intervalMs?: number; signal?: AbortSignal }
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
 
 /** Polls `probe` until it returns a value; past the deadline throws TIMEOUT with the last state seen. */
 type Probe<T> = { done: T; state?: never } | { state: string; done?: never };
@@ -23,7 +27,11 @@ async function until<T>(what: string, probe: () => Promise<Probe<T>>, o: WaitOpt
     if (r.state === undefined) return r.done as T;
     last = r.state;
     if (Date.now() >= deadline) {
-      throw new GardenError('TIMEOUT', `Timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${what}; last seen: ${last}.`, { hint });
+      throw new GardenError(
+        'TIMEOUT',
+        `Timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${what}; last seen: ${last}.`,
+        { hint },
+      );
     }
     if (o.signal?.aborted) throw new GardenError('TIMEOUT', `Stopped while waiting for ${what}.`, { hint });
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
@@ -32,15 +40,28 @@ async function until<T>(what: string, probe: () => Promise<Probe<T>>, o: WaitOpt
 
 export async function waitForEtcd(spec: Spec, tls: EtcdTls, o: WaitOptions): Promise<EtcdMemberStatus[]> {
   const endpoints = etcdClientEndpoints(spec);
-  return until<EtcdMemberStatus[]>('every etcd member to be healthy over TLS', async () => {
-    const members = await etcdMembersStatus(endpoints, 2000, tls);
-    const leaders = members.filter((m) => m.isLeader).length;
-    if (members.every((m) => m.healthy) && leaders === 1) return { done: members };
-    return { state: members.map((m) => `${m.name} ${m.healthy ? (m.isLeader ? 'leader' : 'healthy') : `down (${m.error ?? '?'})`}`).join(', ') };
-  }, o, 'see `gardenos logs etcd` for the hosts named above (etcd logs to /var/log/gardenos/gardenos-etcd.log); peers must reach each other on 2380 and the certificates must name their addresses');
+  return until<EtcdMemberStatus[]>(
+    'every etcd member to be healthy over TLS',
+    async () => {
+      const members = await etcdMembersStatus(endpoints, 2000, tls);
+      const leaders = members.filter((m) => m.isLeader).length;
+      if (members.every((m) => m.healthy) && leaders === 1) return { done: members };
+      return {
+        state: members
+          .map((m) => `${m.name} ${m.healthy ? (m.isLeader ? 'leader' : 'healthy') : `down (${m.error ?? '?'})`}`)
+          .join(', '),
+      };
+    },
+    o,
+    'see `gardenos logs etcd` for the hosts named above (etcd logs to /var/log/gardenos/gardenos-etcd.log); peers must reach each other on 2380 and the certificates must name their addresses',
+  );
 }
 
-export interface PatroniTls { ca: Buffer; cert: Buffer; key: Buffer }
+export interface PatroniTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
 
 export function patroniTls(files: { caFile: string; certFile: string; keyFile: string }): PatroniTls {
   return { ca: readFileSync(files.caFile), cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
@@ -49,19 +70,23 @@ export function patroniTls(files: { caFile: string; certFile: string; keyFile: s
 function getJson<T>(url: string, tls: PatroniTls | undefined, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = (u.protocol === 'https:' ? request : httpRequest)(u, { method: 'GET', timeout: timeoutMs, ...(tls && u.protocol === 'https:' ? tls : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 300) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (err) {
-          reject(err as Error);
-        }
-      });
-    });
+    const req = (u.protocol === 'https:' ? request : httpRequest)(
+      u,
+      { method: 'GET', timeout: timeoutMs, ...(tls && u.protocol === 'https:' ? tls : {}) },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          if ((res.statusCode ?? 500) >= 300) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${url}: no answer in ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
@@ -81,28 +106,61 @@ export async function readPatroniCluster(spec: Spec, tls: PatroniTls, timeoutMs 
   throw last instanceof Error ? last : new Error('no Patroni answered');
 }
 
-export async function waitForPatroni(spec: Spec, tls: PatroniTls, o: WaitOptions): Promise<{ leader: string; replicas: string[] }> {
+export async function waitForPatroni(
+  spec: Spec,
+  tls: PatroniTls,
+  o: WaitOptions,
+): Promise<{ leader: string; replicas: string[] }> {
   const names = spec.nodes.map((n) => n.name);
-  return until<{ leader: string; replicas: string[] }>('one Patroni leader with every replica streaming', async () => {
-    const c = await readPatroniCluster(spec, tls);
-    const leader = c.members.find((m) => m.role === 'leader' && m.state === 'running');
-    const replicas = c.members.filter((m) => m.role !== 'leader' && ['streaming', 'running'].includes(m.state) && m.lag !== 'unknown');
-    const all = names.every((n) => c.members.some((m) => m.name === n));
-    if (leader && all && replicas.length === names.length - 1) return { done: { leader: leader.name, replicas: replicas.map((m) => m.name) } };
-    return { state: names.map((n) => { const m = c.members.find((x) => x.name === n); return `${n} ${m ? `${m.role}/${m.state}` : 'absent'}`; }).join(', ') };
-  }, o, 'see the Patroni log (/var/log/gardenos/gardenos-patroni.log) on the hosts named above; replicas clone from the leader over TLS on 5432');
+  return until<{ leader: string; replicas: string[] }>(
+    'one Patroni leader with every replica streaming',
+    async () => {
+      const c = await readPatroniCluster(spec, tls);
+      const leader = c.members.find((m) => m.role === 'leader' && m.state === 'running');
+      const replicas = c.members.filter(
+        (m) => m.role !== 'leader' && ['streaming', 'running'].includes(m.state) && m.lag !== 'unknown',
+      );
+      const all = names.every((n) => c.members.some((m) => m.name === n));
+      if (leader && all && replicas.length === names.length - 1)
+        return { done: { leader: leader.name, replicas: replicas.map((m) => m.name) } };
+      return {
+        state: names
+          .map((n) => {
+            const m = c.members.find((x) => x.name === n);
+            return `${n} ${m ? `${m.role}/${m.state}` : 'absent'}`;
+          })
+          .join(', '),
+      };
+    },
+    o,
+    'see the Patroni log (/var/log/gardenos/gardenos-patroni.log) on the hosts named above; replicas clone from the leader over TLS on 5432',
+  );
 }
 
-interface RouterStatus { routedTo?: string | null; leader?: string | null }
+interface RouterStatus {
+  routedTo?: string | null;
+  leader?: string | null;
+}
 
 export async function waitForRouters(spec: Spec, leader: string, o: WaitOptions): Promise<void> {
   const routers = hostsWithRole(spec, 'haproxy').filter(() => spec.router.enabled);
-  await until<undefined>(`every router to send the primary port to ${leader}`, async () => {
-    const seen = await Promise.all(routers.map(async (h) => {
-      const s = await getJson<RouterStatus>(`http://${h.address}:${spec.router.port}/status`, undefined, 2000).catch(() => undefined);
-      return { host: h.name, routedTo: s?.routedTo ?? null };
-    }));
-    if (seen.every((s) => s.routedTo === leader)) return { done: undefined };
-    return { state: seen.map((s) => `${s.host} → ${s.routedTo ?? 'nothing'}`).join(', ') };
-  }, o, 'see the router log (/var/log/gardenos/gardenos-router.log) and HAProxy log on the hosts named above');
+  await until<undefined>(
+    `every router to send the primary port to ${leader}`,
+    async () => {
+      const seen = await Promise.all(
+        routers.map(async (h) => {
+          const s = await getJson<RouterStatus>(
+            `http://${h.address}:${spec.router.port}/status`,
+            undefined,
+            2000,
+          ).catch(() => undefined);
+          return { host: h.name, routedTo: s?.routedTo ?? null };
+        }),
+      );
+      if (seen.every((s) => s.routedTo === leader)) return { done: undefined };
+      return { state: seen.map((s) => `${s.host} → ${s.routedTo ?? 'nothing'}`).join(', ') };
+    },
+    o,
+    'see the router log (/var/log/gardenos/gardenos-router.log) and HAProxy log on the hosts named above',
+  );
 }

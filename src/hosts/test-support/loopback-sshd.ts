@@ -48,9 +48,15 @@ function keygen(file: string, comment: string): void {
 function answersSsh(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
-    sock.once('data', (d) => { sock.destroy(); resolve(d.toString('latin1').startsWith('SSH-')); });
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(d.toString('latin1').startsWith('SSH-'));
+    });
     sock.once('error', () => resolve(false));
-    sock.setTimeout(1000, () => { sock.destroy(); resolve(false); });
+    sock.setTimeout(1000, () => {
+      sock.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -58,7 +64,12 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   const sshd = requireBinary('sshd', SSHD_INSTALL);
   requireBinary('ssh-keygen', SSHD_INSTALL);
   const dir = await mkdtemp(join(tmpdir(), 'gardenos-ssh-test-'));
-  for (const [file, comment] of [['host', 'test-host'], ['client', 'test-client'], ['stranger', 'stranger']] as const) keygen(join(dir, file), comment);
+  for (const [file, comment] of [
+    ['host', 'test-host'],
+    ['client', 'test-client'],
+    ['stranger', 'stranger'],
+  ] as const)
+    keygen(join(dir, file), comment);
   // sshd reads a user's authorized keys as that user: the dir must let PLAIN_USER in (the private keys stay 0600).
   execFileSync('chmod', ['0755', dir]);
   const home = join(dir, 'home');
@@ -68,19 +79,22 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   await writeFile(join(dir, 'passwd'), passwd, { mode: 0o644 });
   await writeFile(join(dir, 'shadow'), shadow, { mode: 0o600 });
   const port = await freeSshPort();
-  await writeFile(join(dir, 'sshd_config'), [
-    `ListenAddress 127.0.0.1:${port}`,
-    `HostKey ${join(dir, 'host')}`,
-    `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'client.pub')}`,
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'UsePAM no',
-    // The temp dir sits under the world-writable /tmp, which StrictModes refuses for key files.
-    'StrictModes no',
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'sshd_config'),
+    [
+      `ListenAddress 127.0.0.1:${port}`,
+      `HostKey ${join(dir, 'host')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'client.pub')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      // The temp dir sits under the world-writable /tmp, which StrictModes refuses for key files.
+      'StrictModes no',
+      '',
+    ].join('\n'),
+  );
   // /run/sshd (privilege separation) lives on a private /run, so the machine's /run is never touched.
   const script = [
     'set -e',
@@ -92,10 +106,14 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   ].join('; ');
   const child: Child = startChild('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
   try {
-    await waitFor(`sshd on 127.0.0.1:${port}`, async () => {
-      if (child.process.exitCode !== null) throw new Error(`sshd exited: ${child.output()}`);
-      return answersSsh(port);
-    }, 10_000);
+    await waitFor(
+      `sshd on 127.0.0.1:${port}`,
+      async () => {
+        if (child.process.exitCode !== null) throw new Error(`sshd exited: ${child.output()}`);
+        return answersSsh(port);
+      },
+      10_000,
+    );
   } catch (err) {
     await child.stop();
     await rm(dir, { recursive: true, force: true });
@@ -103,7 +121,9 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   }
   const hostKey = (await readFile(join(dir, 'host.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ');
   return {
-    port, dir, hostKey,
+    port,
+    dir,
+    hostKey,
     identityFile: join(dir, 'client'),
     strangerIdentityFile: join(dir, 'stranger'),
     async stop() {

@@ -18,9 +18,13 @@ export type BackupType = 'full' | 'diff' | 'incr';
 
 export function assertBackupEnabled(spec: Spec): asserts spec is Spec & { backup: NonNullable<Spec['backup']> } {
   if (!spec.backup) {
-    throw new GardenError('NOT_CONFIGURED', `Backups are not enabled for ${spec.name}: WAL archiving is off, so there is nothing to back up or restore from.`, {
-      hint: 'set `backup: { enabled: true }` in gardenos.yaml and create the platform with it (archive_mode needs a fresh cluster: `gardenos down --purge --yes`, then `gardenos up`)',
-    });
+    throw new GardenError(
+      'NOT_CONFIGURED',
+      `Backups are not enabled for ${spec.name}: WAL archiving is off, so there is nothing to back up or restore from.`,
+      {
+        hint: 'set `backup: { enabled: true }` in gardenos.yaml and create the platform with it (archive_mode needs a fresh cluster: `gardenos down --purge --yes`, then `gardenos up`)',
+      },
+    );
   }
 }
 
@@ -39,8 +43,11 @@ function leaderArgs(ctx: BackupContext, leader: string): string[] {
 
 /** stanza-create is idempotent: it creates the stanza once and afterwards only verifies it. */
 export async function ensureStanza(ctx: BackupContext, leader: string): Promise<void> {
-  assertOk(await ctx.run([...leaderArgs(ctx, leader), 'stanza-create'], { timeoutMs: 60_000 }), 'pgbackrest stanza-create',
-    `read ${pgbackrestPaths(ctx.layout).logDir} and check that the PostgreSQL user can write ${ctx.spec.backup?.repoPath ?? 'the repository'}`);
+  assertOk(
+    await ctx.run([...leaderArgs(ctx, leader), 'stanza-create'], { timeoutMs: 60_000 }),
+    'pgbackrest stanza-create',
+    `read ${pgbackrestPaths(ctx.layout).logDir} and check that the PostgreSQL user can write ${ctx.spec.backup?.repoPath ?? 'the repository'}`,
+  );
 }
 
 /**
@@ -48,11 +55,18 @@ export async function ensureStanza(ctx: BackupContext, leader: string): Promise<
  * which otherwise retries segments that failed before the stanza existed only once a minute.
  */
 export async function checkArchiving(ctx: BackupContext, leader: string): Promise<void> {
-  assertOk(await ctx.run([...leaderArgs(ctx, leader), 'check'], { timeoutMs: 120_000 }), 'pgbackrest check (WAL archiving)',
-    'PostgreSQL cannot archive WAL: see `gardenos logs` of the leader and the pgBackRest log dir');
+  assertOk(
+    await ctx.run([...leaderArgs(ctx, leader), 'check'], { timeoutMs: 120_000 }),
+    'pgbackrest check (WAL archiving)',
+    'PostgreSQL cannot archive WAL: see `gardenos logs` of the leader and the pgBackRest log dir',
+  );
 }
 
-export async function takeBackup(ctx: BackupContext, type: BackupType, onStep: (s: string) => void = () => undefined): Promise<BackupSet> {
+export async function takeBackup(
+  ctx: BackupContext,
+  type: BackupType,
+  onStep: (s: string) => void = () => undefined,
+): Promise<BackupSet> {
   assertBackupEnabled(ctx.spec);
   const leader = await currentLeader(ctx.spec);
   onStep(`stanza ${stanzaOf(ctx.spec)} on leader ${leader}`);
@@ -62,16 +76,29 @@ export async function takeBackup(ctx: BackupContext, type: BackupType, onStep: (
   await checkArchiving(ctx, leader);
   onStep(`${type} backup`);
   const before = (await listBackups(ctx)).backups.map((b) => b.label);
-  assertOk(await ctx.run([...leaderArgs(ctx, leader), `--type=${type}`, 'backup'], { timeoutMs: 3_600_000 }), `pgbackrest ${type} backup`,
-    `read the pgBackRest log in ${pgbackrestPaths(ctx.layout).logDir}`, 'an unfinished backup set is marked incomplete and removed by the next backup');
+  assertOk(
+    await ctx.run([...leaderArgs(ctx, leader), `--type=${type}`, 'backup'], { timeoutMs: 3_600_000 }),
+    `pgbackrest ${type} backup`,
+    `read the pgBackRest log in ${pgbackrestPaths(ctx.layout).logDir}`,
+    'an unfinished backup set is marked incomplete and removed by the next backup',
+  );
   const created = (await listBackups(ctx)).backups.find((b) => !before.includes(b.label));
-  if (!created) throw new GardenError('BACKUP_FAILED', 'pgBackRest reported success but no new backup set is listed.', { hint: 'run `gardenos backup list` and read the pgBackRest log' });
+  if (!created)
+    throw new GardenError('BACKUP_FAILED', 'pgBackRest reported success but no new backup set is listed.', {
+      hint: 'run `gardenos backup list` and read the pgBackRest log',
+    });
   return created;
 }
 
 export async function listBackups(ctx: BackupContext): Promise<StanzaInfo> {
   assertBackupEnabled(ctx.spec);
-  const r = assertOk(await ctx.run([`--config=${pgbackrestPaths(ctx.layout).configFile}`, `--stanza=${stanzaOf(ctx.spec)}`, '--output=json', 'info'], { timeoutMs: 60_000 }),
-    'pgbackrest info', 'check the pgBackRest config in the state dir');
+  const r = assertOk(
+    await ctx.run(
+      [`--config=${pgbackrestPaths(ctx.layout).configFile}`, `--stanza=${stanzaOf(ctx.spec)}`, '--output=json', 'info'],
+      { timeoutMs: 60_000 },
+    ),
+    'pgbackrest info',
+    'check the pgBackRest config in the state dir',
+  );
   return parseInfo(r.stdout, stanzaOf(ctx.spec));
 }

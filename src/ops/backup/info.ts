@@ -11,15 +11,26 @@ export interface BackupSet {
   walStop: string;
 }
 
-export interface StanzaInfo { stanza: string; status: string; backups: BackupSet[]; archive: { min: string | null; max: string | null } }
+export interface StanzaInfo {
+  stanza: string;
+  status: string;
+  backups: BackupSet[];
+  archive: { min: string | null; max: string | null };
+}
 
 interface RawBackup {
-  label: string; type: BackupSet['type'];
+  label: string;
+  type: BackupSet['type'];
   timestamp: { start: number; stop: number };
   info: { size: number; repository?: { delta?: number; size?: number } };
   archive?: { start?: string; stop?: string };
 }
-interface RawStanza { name: string; status?: { message?: string }; backup?: RawBackup[]; archive?: { min?: string | null; max?: string | null }[] }
+interface RawStanza {
+  name: string;
+  status?: { message?: string };
+  backup?: RawBackup[];
+  archive?: { min?: string | null; max?: string | null }[];
+}
 
 export function parseInfo(json: string, stanza: string): StanzaInfo {
   const all = JSON.parse(json) as RawStanza[];
@@ -31,9 +42,14 @@ export function parseInfo(json: string, stanza: string): StanzaInfo {
     stanza,
     status: s.status?.message ?? 'unknown',
     backups: (s.backup ?? []).map((b) => ({
-      label: b.label, type: b.type, start: iso(b.timestamp.start), stop: iso(b.timestamp.stop),
-      sizeBytes: b.info.size, repoSizeBytes: b.info.repository?.delta ?? b.info.repository?.size ?? 0,
-      walStart: b.archive?.start ?? '', walStop: b.archive?.stop ?? '',
+      label: b.label,
+      type: b.type,
+      start: iso(b.timestamp.start),
+      stop: iso(b.timestamp.stop),
+      sizeBytes: b.info.size,
+      repoSizeBytes: b.info.repository?.delta ?? b.info.repository?.size ?? 0,
+      walStart: b.archive?.start ?? '',
+      walStop: b.archive?.stop ?? '',
     })),
     archive: { min: archives[0]?.min ?? null, max: archives[archives.length - 1]?.max ?? null },
   };

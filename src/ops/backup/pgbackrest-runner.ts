@@ -3,7 +3,11 @@ import { spawn } from 'node:child_process';
 import { GardenError } from '../../errors.js';
 import { findOnPath, type OsUser } from '../../local/index.js';
 
-export interface PgbackrestResult { code: number; stdout: string; stderr: string }
+export interface PgbackrestResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export type PgbackrestRunner = (args: string[], opts?: { timeoutMs?: number }) => Promise<PgbackrestResult>;
 
@@ -12,11 +16,19 @@ export function pgbackrestRunner(user: OsUser | undefined, password: string): Pg
   const bin = findOnPath('pgbackrest');
   return (args, opts = {}) => {
     if (!bin) {
-      return Promise.reject(new GardenError('BINARY_MISSING', 'pgBackRest is not installed.', { hint: 'install it with `sudo apt-get install -y pgbackrest` (or `gardenos setup`)' }));
+      return Promise.reject(
+        new GardenError('BINARY_MISSING', 'pgBackRest is not installed.', {
+          hint: 'install it with `sudo apt-get install -y pgbackrest` (or `gardenos setup`)',
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       const child = spawn(bin, args, {
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', PGPASSWORD: password },
+        env: {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          LANG: 'C.UTF-8',
+          PGPASSWORD: password,
+        },
         cwd: '/',
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: opts.timeoutMs ?? 600_000,
@@ -35,6 +47,12 @@ export function pgbackrestRunner(user: OsUser | undefined, password: string): Pg
 /** Turns a failed run into a GardenError with pgBackRest's own first error line as the evidence. */
 export function assertOk(r: PgbackrestResult, what: string, hint: string, leftBehind?: string): PgbackrestResult {
   if (r.code === 0) return r;
-  const line = `${r.stderr}\n${r.stdout}`.split('\n').find((l) => /ERROR/.test(l)) ?? r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`;
-  throw new GardenError('BACKUP_FAILED', `${what} failed: ${line.trim()}`, { hint, ...(leftBehind ? { leftBehind } : {}) });
+  const line =
+    `${r.stderr}\n${r.stdout}`.split('\n').find((l) => /ERROR/.test(l)) ??
+    r.stderr.trim().split('\n').pop() ??
+    `exit code ${r.code}`;
+  throw new GardenError('BACKUP_FAILED', `${what} failed: ${line.trim()}`, {
+    hint,
+    ...(leftBehind ? { leftBehind } : {}),
+  });
 }

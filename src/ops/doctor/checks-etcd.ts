@@ -4,11 +4,17 @@ import { decodeScope } from '../../dcs/index.js';
 import { etcdClientEndpoints, patroniApis, scopePrefix, topologyOf } from '../../render/index.js';
 import type { Check, DoctorContext, Problem } from './types.js';
 
-const needsPlatform = (ctx: DoctorContext) => (ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` });
+const needsPlatform = (ctx: DoctorContext) =>
+  ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` };
 
 /** Who talks to etcd with which scheme: the spec, and each patroni.yml as written on disk. */
 function etcdClients(ctx: DoctorContext): { who: string; scheme: string; host: string; port: number }[] {
-  const clients: { who: string; scheme: string; host: string; port: number }[] = topologyOf(ctx.spec).etcd.map((m) => ({ who: 'the spec (etcd.scheme)', scheme: ctx.spec.etcd.scheme, host: m.host, port: m.clientPort }));
+  const clients: { who: string; scheme: string; host: string; port: number }[] = topologyOf(ctx.spec).etcd.map((m) => ({
+    who: 'the spec (etcd.scheme)',
+    scheme: ctx.spec.etcd.scheme,
+    host: m.host,
+    port: m.clientPort,
+  }));
   for (const node of ctx.spec.nodes) {
     const text = ctx.env.readText(ctx.layout.patroniConfig(node.name));
     if (text === undefined) continue;
@@ -21,7 +27,13 @@ function etcdClients(ctx: DoctorContext): { who: string; scheme: string; host: s
       const hosts = Array.isArray(e3.hosts) ? e3.hosts : String(e3.hosts ?? e3.host ?? '').split(',');
       for (const h of hosts) {
         const m = /^(?:(https?):\/\/)?([^:/]+):(\d+)/.exec(h.trim());
-        if (m) clients.push({ who: `patroni.yml of ${node.name}`, scheme: m[1] ?? e3.protocol ?? 'http', host: m[2]!, port: Number(m[3]) });
+        if (m)
+          clients.push({
+            who: `patroni.yml of ${node.name}`,
+            scheme: m[1] ?? e3.protocol ?? 'http',
+            host: m[2]!,
+            port: Number(m[3]),
+          });
       }
     } catch {
       // spec.patroni-etcd-v2 reports unparsable files
@@ -31,7 +43,9 @@ function etcdClients(ctx: DoctorContext): { who: string; scheme: string; host: s
 }
 
 export const etcdScheme: Check = {
-  id: 'etcd.scheme-mismatch', layer: 'etcd', title: 'etcd clients use the scheme (http/https) etcd actually serves',
+  id: 'etcd.scheme-mismatch',
+  layer: 'etcd',
+  title: 'etcd clients use the scheme (http/https) etcd actually serves',
   async run(ctx) {
     const problems: Problem[] = [];
     const served = new Map<string, boolean | undefined>();
@@ -43,9 +57,11 @@ export const etcdScheme: Check = {
       const actual = tls ? 'https' : 'http';
       if (actual === c.scheme) continue;
       problems.push({
-        severity: 'error', title: `${c.who} uses ${c.scheme}://${key}, but etcd there serves ${actual}`,
+        severity: 'error',
+        title: `${c.who} uses ${c.scheme}://${key}, but etcd there serves ${actual}`,
         evidence: `${tls ? 'a TLS handshake succeeded' : 'no TLS handshake (plain HTTP)'} on ${key}; ${c.who} is configured with ${c.scheme}`,
-        cause: 'client and server disagree on TLS: every request fails with a handshake or "malformed HTTP response" error',
+        cause:
+          'client and server disagree on TLS: every request fails with a handshake or "malformed HTTP response" error',
         fix: `use ${actual}:// everywhere (spec etcd.scheme: ${actual}, then \`gardenos up\` re-renders patroni.yml), or turn TLS ${tls ? 'off' : 'on'} in etcd`,
       });
     }
@@ -54,7 +70,9 @@ export const etcdScheme: Check = {
 };
 
 export const etcdHealth: Check = {
-  id: 'etcd.health', layer: 'etcd', title: 'every etcd member is healthy and the cluster has quorum',
+  id: 'etcd.health',
+  layer: 'etcd',
+  title: 'every etcd member is healthy and the cluster has quorum',
   async run(ctx) {
     const skip = needsPlatform(ctx);
     if (skip) return skip;
@@ -65,18 +83,26 @@ export const etcdHealth: Check = {
     const quorum = Math.floor(members.length / 2) + 1;
     const healthy = members.length - sick.length;
     const lost = healthy < quorum;
-    return [{
-      severity: lost ? 'error' : 'warning',
-      title: lost ? `etcd has lost quorum: ${healthy} of ${members.length} members healthy (need ${quorum})` : `etcd member${sick.length > 1 ? 's' : ''} ${sick.map((s) => s.name).join(', ')} unhealthy`,
-      evidence: sick.map((s) => `${s.name} ${s.clientURL}: ${s.error ?? 'unhealthy'}`).join('; '),
-      cause: lost ? 'without quorum etcd refuses writes: Patroni cannot renew the leader lock and demotes the primary' : 'one more failure would lose quorum',
-      fix: 'start the members again (`gardenos up`), and read their logs (`gardenos logs etcd`)',
-    }];
+    return [
+      {
+        severity: lost ? 'error' : 'warning',
+        title: lost
+          ? `etcd has lost quorum: ${healthy} of ${members.length} members healthy (need ${quorum})`
+          : `etcd member${sick.length > 1 ? 's' : ''} ${sick.map((s) => s.name).join(', ')} unhealthy`,
+        evidence: sick.map((s) => `${s.name} ${s.clientURL}: ${s.error ?? 'unhealthy'}`).join('; '),
+        cause: lost
+          ? 'without quorum etcd refuses writes: Patroni cannot renew the leader lock and demotes the primary'
+          : 'one more failure would lose quorum',
+        fix: 'start the members again (`gardenos up`), and read their logs (`gardenos logs etcd`)',
+      },
+    ];
   },
 };
 
 export const staleDcsKeys: Check = {
-  id: 'dcs.stale-keys', layer: 'dcs', title: 'no initialize/leader keys left over without a live leader ("waiting for leader to bootstrap")',
+  id: 'dcs.stale-keys',
+  layer: 'dcs',
+  title: 'no initialize/leader keys left over without a live leader ("waiting for leader to bootstrap")',
   async run(ctx) {
     const skip = needsPlatform(ctx);
     if (skip) return skip;
@@ -88,17 +114,24 @@ export const staleDcsKeys: Check = {
     const leader = keys.get('leader');
     if (!init && !leader) return [];
     const apis = patroniApis(ctx.spec);
-    const live = (await Promise.all(apis.map(async (a) => ((await ctx.env.patroniAnswers(a.apiUrl)) ? a.name : undefined)))).filter(Boolean);
+    const live = (
+      await Promise.all(apis.map(async (a) => ((await ctx.env.patroniAnswers(a.apiUrl)) ? a.name : undefined)))
+    ).filter(Boolean);
     const leaderName = leader?.value;
     const leaderLive = leaderName !== undefined && live.includes(leaderName);
     if (leaderLive) return [];
     const decoded = decodeScope(scope.value).filter((k) => k.name === 'initialize' || k.name === 'leader');
-    return [{
-      severity: 'error',
-      title: leader ? `leader key names ${leader.value}, which does not answer${leader.lease === '0' ? ' (and the key has no lease, so it never expires)' : ''}` : 'the scope is initialized but has no leader',
-      evidence: `${decoded.map((k) => `${prefix}${k.name} = ${k.summary} (${k.revisionsAgo} revisions ago${k.since ? `, since ${k.since}` : ''})`).join('; ')}; Patroni answers on: ${live.length ? live.join(', ') : 'no member'}`,
-      cause: 'keys from an earlier cluster (or a crashed bootstrap) make Patroni believe the cluster exists: new members log "waiting for leader to bootstrap" forever',
-      fix: 'look at `gardenos dcs show`, then `gardenos dcs reset` (backs up, then deletes only this scope; --force if members still answer) and `gardenos up`',
-    }];
+    return [
+      {
+        severity: 'error',
+        title: leader
+          ? `leader key names ${leader.value}, which does not answer${leader.lease === '0' ? ' (and the key has no lease, so it never expires)' : ''}`
+          : 'the scope is initialized but has no leader',
+        evidence: `${decoded.map((k) => `${prefix}${k.name} = ${k.summary} (${k.revisionsAgo} revisions ago${k.since ? `, since ${k.since}` : ''})`).join('; ')}; Patroni answers on: ${live.length ? live.join(', ') : 'no member'}`,
+        cause:
+          'keys from an earlier cluster (or a crashed bootstrap) make Patroni believe the cluster exists: new members log "waiting for leader to bootstrap" forever',
+        fix: 'look at `gardenos dcs show`, then `gardenos dcs reset` (backs up, then deletes only this scope; --force if members still answer) and `gardenos up`',
+      },
+    ];
   },
 };

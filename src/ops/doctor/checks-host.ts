@@ -3,7 +3,9 @@ import { parse } from 'yaml';
 import type { Check, Problem } from './types.js';
 
 export const patroniEtcdV2: Check = {
-  id: 'spec.patroni-etcd-v2', layer: 'spec', title: 'patroni.yml uses the etcd3 (v3 API) section, not the v2 `etcd:` section',
+  id: 'spec.patroni-etcd-v2',
+  layer: 'spec',
+  title: 'patroni.yml uses the etcd3 (v3 API) section, not the v2 `etcd:` section',
   async run(ctx) {
     const problems: Problem[] = [];
     let seen = 0;
@@ -16,15 +18,22 @@ export const patroniEtcdV2: Check = {
       try {
         doc = (parse(text) ?? {}) as Record<string, unknown>;
       } catch (err) {
-        problems.push({ severity: 'error', title: `${path} is not valid YAML`, evidence: (err as Error).message.split('\n')[0]!,
-          cause: 'the file was edited by hand', fix: 'run `gardenos up` to render it again from the spec' });
+        problems.push({
+          severity: 'error',
+          title: `${path} is not valid YAML`,
+          evidence: (err as Error).message.split('\n')[0]!,
+          cause: 'the file was edited by hand',
+          fix: 'run `gardenos up` to render it again from the spec',
+        });
         continue;
       }
       if ('etcd' in doc || !('etcd3' in doc)) {
         problems.push({
-          severity: 'error', title: `patroni.yml of ${node.name} ${'etcd' in doc ? 'has a v2 `etcd:` section' : 'has no `etcd3:` section'}`,
+          severity: 'error',
+          title: `patroni.yml of ${node.name} ${'etcd' in doc ? 'has a v2 `etcd:` section' : 'has no `etcd3:` section'}`,
           evidence: `${path}: top-level keys ${Object.keys(doc).join(', ')}`,
-          cause: 'the `etcd:` section speaks the etcd v2 API, which etcd 3.4+ disables and 3.6 removes: Patroni never sees the cluster (PATRONI_ETCD_HOSTS instead of PATRONI_ETCD3_HOSTS is the same mistake)',
+          cause:
+            'the `etcd:` section speaks the etcd v2 API, which etcd 3.4+ disables and 3.6 removes: Patroni never sees the cluster (PATRONI_ETCD_HOSTS instead of PATRONI_ETCD3_HOSTS is the same mistake)',
           fix: 'use an `etcd3:` section (env PATRONI_ETCD3_HOSTS); for this platform run `gardenos up`, which renders etcd3 and restarts nothing else',
         });
       }
@@ -34,19 +43,36 @@ export const patroniEtcdV2: Check = {
 };
 
 export const binaries: Check = {
-  id: 'host.binaries', layer: 'host', title: 'etcd, Patroni, HAProxy, PostgreSQL installed in supported versions; pgBackRest, pg_dump',
+  id: 'host.binaries',
+  layer: 'host',
+  title: 'etcd, Patroni, HAProxy, PostgreSQL installed in supported versions; pgBackRest, pg_dump',
   async run(ctx) {
     const { problems, hint } = ctx.env.binaryProblems();
-    const out: Problem[] = problems.map((p) => ({ severity: 'error', title: p, evidence: p, cause: 'the platform runs these programs directly', fix: hint }));
+    const out: Problem[] = problems.map((p) => ({
+      severity: 'error',
+      title: p,
+      evidence: p,
+      cause: 'the platform runs these programs directly',
+      fix: hint,
+    }));
     for (const t of ctx.env.optionalTools()) {
-      if (!t.found) out.push({ severity: 'warning', title: `${t.name} is not installed`, evidence: `${t.name} not on PATH`, cause: `${t.purpose} needs it`, fix: t.install });
+      if (!t.found)
+        out.push({
+          severity: 'warning',
+          title: `${t.name} is not installed`,
+          evidence: `${t.name} not on PATH`,
+          cause: `${t.purpose} needs it`,
+          fix: t.install,
+        });
     }
     return out;
   },
 };
 
 export const dataDirs: Check = {
-  id: 'host.data-dir', layer: 'host', title: 'PostgreSQL data dirs belong to the PostgreSQL user with mode 0700 or 0750',
+  id: 'host.data-dir',
+  layer: 'host',
+  title: 'PostgreSQL data dirs belong to the PostgreSQL user with mode 0700 or 0750',
   async run(ctx) {
     const problems: Problem[] = [];
     let seen = 0;
@@ -60,9 +86,11 @@ export const dataDirs: Check = {
       const badMode = mode !== 0o700 && mode !== 0o750;
       if (!badOwner && !badMode) continue;
       problems.push({
-        severity: 'error', title: `data dir of ${node.name} has ${[badOwner ? `owner uid ${st.uid}` : '', badMode ? `mode ${mode.toString(8)}` : ''].filter(Boolean).join(' and ')}`,
+        severity: 'error',
+        title: `data dir of ${node.name} has ${[badOwner ? `owner uid ${st.uid}` : '', badMode ? `mode ${mode.toString(8)}` : ''].filter(Boolean).join(' and ')}`,
         evidence: `${dir}: uid ${st.uid}, gid ${st.gid}, mode ${mode.toString(8).padStart(4, '0')}; PostgreSQL runs as ${ctx.pgOwner.name} (uid ${ctx.pgOwner.uid})`,
-        cause: 'PostgreSQL refuses a data dir it does not own or that others can read ("data directory has invalid permissions"); initdb fails the same way on a volume mounted root-owned',
+        cause:
+          'PostgreSQL refuses a data dir it does not own or that others can read ("data directory has invalid permissions"); initdb fails the same way on a volume mounted root-owned',
         fix: `chown -R ${ctx.pgOwner.name} ${dir} && chmod 700 ${dir} (in Kubernetes: securityContext.fsGroup or an initContainer that chowns the volume)`,
       });
     }
@@ -71,14 +99,19 @@ export const dataDirs: Check = {
 };
 
 export const portsInUse: Check = {
-  id: 'host.ports-in-use', layer: 'host', title: 'ports of components that are not running are free',
+  id: 'host.ports-in-use',
+  layer: 'host',
+  title: 'ports of components that are not running are free',
   async run(ctx) {
     const problems: Problem[] = [];
     const host = ctx.spec.local.bindAddress;
     const components = [
       ...ctx.spec.etcd.members.map((m) => ({ id: `etcd-${m.name}`, ports: [m.clientPort, m.peerPort] })),
       ...ctx.spec.nodes.map((n) => ({ id: `patroni-${n.name}`, ports: [n.pgPort, n.apiPort] })),
-      { id: 'haproxy', ports: [ctx.spec.haproxy.primaryPort, ctx.spec.haproxy.replicaPort, ctx.spec.haproxy.statsPort] },
+      {
+        id: 'haproxy',
+        ports: [ctx.spec.haproxy.primaryPort, ctx.spec.haproxy.replicaPort, ctx.spec.haproxy.statsPort],
+      },
     ];
     for (const c of components) {
       if (ctx.platformExists && ctx.env.processRunning(c.id)) continue;
@@ -87,9 +120,11 @@ export const portsInUse: Check = {
       if (taken.length === 0) continue;
       const many = taken.length > 1;
       problems.push({
-        severity: 'error', title: `port${many ? 's' : ''} ${taken.join(', ')} of ${c.id} ${many ? 'are' : 'is'} taken by another process`,
+        severity: 'error',
+        title: `port${many ? 's' : ''} ${taken.join(', ')} of ${c.id} ${many ? 'are' : 'is'} taken by another process`,
         evidence: `${c.id} is not running, but ${taken.map((p) => `${host}:${p}`).join(', ')} ${many ? 'are' : 'is'} already bound`,
-        cause: 'another program (or a leftover process of an old platform) holds the port, so this component cannot start',
+        cause:
+          'another program (or a leftover process of an old platform) holds the port, so this component cannot start',
         fix: `find the owner with \`ss -ltnp 'sport = :${taken[0]}'\` and stop it, or move the platform with --base-port`,
       });
     }

@@ -13,10 +13,13 @@ export async function clusterView(ctx: DoctorContext): Promise<Maybe<ClusterView
   return { ok: false, error: why ? describeCause(why) : 'no member configured' };
 }
 
-const skipWithout = (ctx: DoctorContext) => (ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` });
+const skipWithout = (ctx: DoctorContext) =>
+  ctx.platformExists ? undefined : { skipped: `no platform in ${ctx.layout.root}` };
 
 export const patroniApi: Check = {
-  id: 'patroni.api-unreachable', layer: 'patroni', title: 'each member\'s Patroni REST API answers',
+  id: 'patroni.api-unreachable',
+  layer: 'patroni',
+  title: "each member's Patroni REST API answers",
   async run(ctx) {
     const skip = skipWithout(ctx);
     if (skip) return skip;
@@ -25,9 +28,12 @@ export const patroniApi: Check = {
       if (await ctx.env.patroniAnswers(url)) continue;
       const running = ctx.env.processRunning(`patroni-${name}`);
       problems.push({
-        severity: 'error', title: `Patroni of ${name} does not answer on ${url}`,
+        severity: 'error',
+        title: `Patroni of ${name} does not answer on ${url}`,
         evidence: `GET ${url}/patroni failed; the supervisor says the process is ${running ? 'running' : 'not running'}`,
-        cause: running ? 'Patroni runs but its API is stuck or bound elsewhere' : 'the member is stopped or crashed: it is not in the cluster and cannot take over',
+        cause: running
+          ? 'Patroni runs but its API is stuck or bound elsewhere'
+          : 'the member is stopped or crashed: it is not in the cluster and cannot take over',
         fix: `\`gardenos up\` restarts missing members; read \`gardenos logs ${name}\``,
       });
     }
@@ -36,7 +42,9 @@ export const patroniApi: Check = {
 };
 
 export const patroniMembers: Check = {
-  id: 'patroni.members', layer: 'patroni', title: 'the cluster has a leader and every member is running',
+  id: 'patroni.members',
+  layer: 'patroni',
+  title: 'the cluster has a leader and every member is running',
   async run(ctx) {
     const skip = skipWithout(ctx);
     if (skip) return skip;
@@ -46,7 +54,8 @@ export const patroniMembers: Check = {
     const members = view.value.members;
     if (!members.some((m) => m.role === 'leader' || m.role === 'standby_leader')) {
       problems.push({
-        severity: 'error', title: 'the Patroni cluster has no leader',
+        severity: 'error',
+        title: 'the Patroni cluster has no leader',
         evidence: `members: ${members.map((m) => `${m.name} ${m.role} ${m.state}`).join(', ') || 'none'}`,
         cause: 'no member holds the leader lock: writes fail (stale DCS keys, lost etcd quorum or every member down)',
         fix: 'see dcs.stale-keys and etcd.health; `gardenos failover --to <node>` promotes a named healthy member',
@@ -56,9 +65,14 @@ export const patroniMembers: Check = {
       const m = members.find((x) => x.name === n.name);
       if (m && (m.state === 'running' || m.state === 'streaming')) continue;
       problems.push({
-        severity: 'error', title: m ? `member ${n.name} is ${m.state}` : `member ${n.name} is missing from the cluster`,
-        evidence: m ? `Patroni reports ${n.name}: role ${m.role}, state ${m.state}` : `Patroni's /cluster lists ${members.map((x) => x.name).join(', ') || 'nobody'}`,
-        cause: m ? 'PostgreSQL on this member is not running (stuck bootstrapping, crashed, or stopped)' : 'its Patroni is stopped, so its member key expired',
+        severity: 'error',
+        title: m ? `member ${n.name} is ${m.state}` : `member ${n.name} is missing from the cluster`,
+        evidence: m
+          ? `Patroni reports ${n.name}: role ${m.role}, state ${m.state}`
+          : `Patroni's /cluster lists ${members.map((x) => x.name).join(', ') || 'nobody'}`,
+        cause: m
+          ? 'PostgreSQL on this member is not running (stuck bootstrapping, crashed, or stopped)'
+          : 'its Patroni is stopped, so its member key expired',
         fix: `\`gardenos up\` heals stopped members; \`gardenos logs ${n.name}\` shows why it stopped`,
       });
     }
@@ -67,7 +81,9 @@ export const patroniMembers: Check = {
 };
 
 export const pgHba: Check = {
-  id: 'patroni.pg-hba', layer: 'patroni', title: 'pg_hba admits plain (non-SSL) clients from every allowed client network',
+  id: 'patroni.pg-hba',
+  layer: 'patroni',
+  title: 'pg_hba admits plain (non-SSL) clients from every allowed client network',
   async run(ctx) {
     const problems: Problem[] = [];
     let seen = 0;
@@ -81,10 +97,16 @@ export const pgHba: Check = {
         const v = evaluateHba(lines, cidr, ctx.spec.postgres.superuser);
         if (v.kind === 'allowed') continue;
         problems.push({
-          severity: 'error', title: `pg_hba of ${n.name} ${v.kind === 'ssl-only' ? 'allows' : 'rejects'} clients from ${cidr}${v.kind === 'ssl-only' ? ' only over SSL' : ''}`,
-          evidence: v.kind === 'no-entry' ? `${path}: no host line matches ${cidr}` : `${path}:${v.line.lineNo}: ${v.line.text}`,
-          cause: v.kind === 'ssl-only' ? 'a hostssl line matches but clients connect without SSL, so PostgreSQL says "no pg_hba.conf entry ... no encryption"'
-            : 'clients from this network (a pod or container network, say) are not in pg_hba: "no pg_hba.conf entry for host"',
+          severity: 'error',
+          title: `pg_hba of ${n.name} ${v.kind === 'ssl-only' ? 'allows' : 'rejects'} clients from ${cidr}${v.kind === 'ssl-only' ? ' only over SSL' : ''}`,
+          evidence:
+            v.kind === 'no-entry'
+              ? `${path}: no host line matches ${cidr}`
+              : `${path}:${v.line.lineNo}: ${v.line.text}`,
+          cause:
+            v.kind === 'ssl-only'
+              ? 'a hostssl line matches but clients connect without SSL, so PostgreSQL says "no pg_hba.conf entry ... no encryption"'
+              : 'clients from this network (a pod or container network, say) are not in pg_hba: "no pg_hba.conf entry for host"',
           fix: ctx.spec.postgres.allowedClientCidrs.includes(cidr)
             ? `the spec allows ${cidr}, so pg_hba.conf was changed behind Patroni's back: never edit it by hand; restart ${n.name}'s Patroni (stop it, then \`gardenos up\`) and Patroni writes it again from postgresql.pg_hba`
             : `add ${cidr} to postgres.allowedClientCidrs (Patroni writes pg_hba from postgresql.pg_hba; never edit pg_hba.conf by hand) and recreate or restart the members`,
@@ -95,9 +117,11 @@ export const pgHba: Check = {
       const probe = await ctx.env.pgProbe(at);
       if (!probe.ok && probe.error.code === '28000') {
         problems.push({
-          severity: 'error', title: `PostgreSQL ${n.name} rejects a plain connection from ${ctx.spec.local.bindAddress}`,
+          severity: 'error',
+          title: `PostgreSQL ${n.name} rejects a plain connection from ${ctx.spec.local.bindAddress}`,
           evidence: `connecting to ${at.host}:${at.port} without SSL: ${probe.error.message}`,
-          cause: 'pg_hba.conf in the data dir has no matching non-SSL host line (edited by hand, or Patroni rendered an SSL-only rule)',
+          cause:
+            'pg_hba.conf in the data dir has no matching non-SSL host line (edited by hand, or Patroni rendered an SSL-only rule)',
           fix: 'let Patroni own pg_hba: set postgres.allowedClientCidrs and run `gardenos up`; Patroni rewrites pg_hba.conf on restart',
         });
       }
@@ -107,7 +131,9 @@ export const pgHba: Check = {
 };
 
 export const replicationLag: Check = {
-  id: 'replication.lag', layer: 'replication', title: 'replica lag is below the threshold',
+  id: 'replication.lag',
+  layer: 'replication',
+  title: 'replica lag is below the threshold',
   async run(ctx) {
     const skip = skipWithout(ctx);
     if (skip) return skip;
@@ -120,14 +146,17 @@ export const replicationLag: Check = {
         severity: typeof m.lag === 'number' && m.lag > 0 ? 'warning' : 'error',
         title: `replica ${m.name} lags ${typeof m.lag === 'number' ? `${m.lag} bytes` : String(m.lag)}`,
         evidence: `Patroni reports lag ${String(m.lag)} for ${m.name}; threshold ${ctx.lagThresholdBytes} bytes (--lag-threshold)`,
-        cause: 'the replica cannot keep up (I/O, network, a long query holding replay) or stopped streaming; past maximum_lag_on_failover it will not be promoted',
+        cause:
+          'the replica cannot keep up (I/O, network, a long query holding replay) or stopped streaming; past maximum_lag_on_failover it will not be promoted',
         fix: `check \`gardenos logs ${m.name}\` and pg_stat_replication on the primary; \`patronictl reinit\` rebuilds a replica that cannot catch up`,
       }));
   },
 };
 
 export const walArchiving: Check = {
-  id: 'replication.wal-archiving', layer: 'replication', title: 'the primary archives WAL to pgBackRest (backup.enabled)',
+  id: 'replication.wal-archiving',
+  layer: 'replication',
+  title: 'the primary archives WAL to pgBackRest (backup.enabled)',
   async run(ctx) {
     if (!ctx.spec.backup) return { skipped: 'backups are not enabled in the spec' };
     const skip = skipWithout(ctx);
@@ -135,13 +164,18 @@ export const walArchiving: Check = {
     const a = await ctx.env.pgArchiver(ctx.spec.haproxy.primaryPort);
     if (!a.ok) return { skipped: `cannot read pg_stat_archiver through the primary port: ${a.error}` };
     const s = a.value;
-    const failingNow = s.lastFailedTime !== null && (s.lastArchivedTime === null || s.lastFailedTime > s.lastArchivedTime);
+    const failingNow =
+      s.lastFailedTime !== null && (s.lastArchivedTime === null || s.lastFailedTime > s.lastArchivedTime);
     if (!failingNow) return [];
-    return [{
-      severity: 'error', title: `WAL archiving is failing on the primary (${s.failed} failures, last ${s.lastFailedWal ?? '?'})`,
-      evidence: `pg_stat_archiver: last failure ${s.lastFailedTime} on ${s.lastFailedWal ?? '?'}; last success ${s.lastArchivedTime ?? 'never'}; ${s.archived} archived`,
-      cause: 'archive_command (pgbackrest archive-push) fails: WAL piles up in pg_wal until the disk fills, and point-in-time recovery has a gap',
-      fix: 'read the primary\'s PostgreSQL log (`gardenos logs <leader>`) and the pgBackRest log in <state dir>/backup/log; check that the postgres user can write the repository; `gardenos backup` re-checks archiving',
-    }];
+    return [
+      {
+        severity: 'error',
+        title: `WAL archiving is failing on the primary (${s.failed} failures, last ${s.lastFailedWal ?? '?'})`,
+        evidence: `pg_stat_archiver: last failure ${s.lastFailedTime} on ${s.lastFailedWal ?? '?'}; last success ${s.lastArchivedTime ?? 'never'}; ${s.archived} archived`,
+        cause:
+          'archive_command (pgbackrest archive-push) fails: WAL piles up in pg_wal until the disk fills, and point-in-time recovery has a gap',
+        fix: "read the primary's PostgreSQL log (`gardenos logs <leader>`) and the pgBackRest log in <state dir>/backup/log; check that the postgres user can write the repository; `gardenos backup` re-checks archiving",
+      },
+    ];
   },
 };

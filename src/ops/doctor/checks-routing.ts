@@ -7,7 +7,9 @@ import type { Check, Problem } from './types.js';
 const routable = (status: string) => status.startsWith('UP') || status === 'no check';
 
 export const primaryRoute: Check = {
-  id: 'routing.primary-to-replica', layer: 'routing', title: 'the primary port reaches the leader, and only the leader',
+  id: 'routing.primary-to-replica',
+  layer: 'routing',
+  title: 'the primary port reaches the leader, and only the leader',
   async run(ctx) {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
     const servers = await ctx.env.haproxyServers(ctx.layout.adminSocket);
@@ -19,9 +21,14 @@ export const primaryRoute: Check = {
       const wrong = up.filter((s) => s !== leader);
       if (wrong.length > 0) {
         problems.push({
-          severity: 'error', title: `HAProxy's primary backend routes to ${wrong.join(', ')}, which ${wrong.length > 1 ? 'are replicas' : 'is a replica'}`,
-          evidence: `show stat: primary servers taking traffic = ${servers.value.filter((s) => s.backend === BACKENDS.primary && routable(s.status)).map((s) => `${s.server} (${s.status})`).join(', ')}; Patroni leader = ${leader}`,
-          cause: 'the route ignores the leader (a forced server state, a health check that does not ask Patroni /primary, or a Service without leader-only endpoints)',
+          severity: 'error',
+          title: `HAProxy's primary backend routes to ${wrong.join(', ')}, which ${wrong.length > 1 ? 'are replicas' : 'is a replica'}`,
+          evidence: `show stat: primary servers taking traffic = ${servers.value
+            .filter((s) => s.backend === BACKENDS.primary && routable(s.status))
+            .map((s) => `${s.server} (${s.status})`)
+            .join(', ')}; Patroni leader = ${leader}`,
+          cause:
+            'the route ignores the leader (a forced server state, a health check that does not ask Patroni /primary, or a Service without leader-only endpoints)',
           fix: `re-enable health checks (\`echo "enable health ${BACKENDS.primary}/${wrong[0]}" | socat - ${ctx.layout.adminSocket}\`) or restart HAProxy with \`gardenos up\`; checks must GET /primary`,
         });
       }
@@ -29,10 +36,11 @@ export const primaryRoute: Check = {
     const probe = await ctx.env.pgProbe(ctx.spec.haproxy.primaryPort);
     if (probe.ok && probe.value.inRecovery) {
       problems.push({
-        severity: 'error', title: `the primary port ${ctx.spec.haproxy.primaryPort} reaches a server in recovery`,
+        severity: 'error',
+        title: `the primary port ${ctx.spec.haproxy.primaryPort} reaches a server in recovery`,
         evidence: `SELECT pg_is_in_recovery() through ${ctx.spec.local.bindAddress}:${ctx.spec.haproxy.primaryPort} returned true`,
         cause: 'writes through the primary endpoint fail with "read-only transaction"',
-        fix: 'route the primary port by Patroni\'s /primary health check only; see the HAProxy finding above',
+        fix: "route the primary port by Patroni's /primary health check only; see the HAProxy finding above",
       });
     }
     return problems;
@@ -40,31 +48,51 @@ export const primaryRoute: Check = {
 };
 
 export const backendsDown: Check = {
-  id: 'routing.backends-down', layer: 'routing', title: 'HAProxy answers, the primary backend has a server UP and running replicas are UP',
+  id: 'routing.backends-down',
+  layer: 'routing',
+  title: 'HAProxy answers, the primary backend has a server UP and running replicas are UP',
   async run(ctx) {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
     const servers = await ctx.env.haproxyServers(ctx.layout.adminSocket);
     if (!servers.ok) {
-      return [{
-        severity: 'error', title: 'HAProxy does not answer on its admin socket', evidence: `${ctx.layout.adminSocket}: ${servers.error}`,
-        cause: 'HAProxy is stopped: neither endpoint accepts connections', fix: '`gardenos up` starts it again; `gardenos logs haproxy`',
-      }];
+      return [
+        {
+          severity: 'error',
+          title: 'HAProxy does not answer on its admin socket',
+          evidence: `${ctx.layout.adminSocket}: ${servers.error}`,
+          cause: 'HAProxy is stopped: neither endpoint accepts connections',
+          fix: '`gardenos up` starts it again; `gardenos logs haproxy`',
+        },
+      ];
     }
     const problems: Problem[] = [];
     const primaryUp = servers.value.filter((s) => s.backend === BACKENDS.primary && routable(s.status));
     if (primaryUp.length === 0) {
       problems.push({
-        severity: 'error', title: 'no server is UP in the primary backend',
-        evidence: `show stat: ${servers.value.filter((s) => s.backend === BACKENDS.primary).map((s) => `${BACKENDS.primary}/${s.server} ${s.status}`).join(', ') || 'the primary backend has no servers'}`,
+        severity: 'error',
+        title: 'no server is UP in the primary backend',
+        evidence: `show stat: ${
+          servers.value
+            .filter((s) => s.backend === BACKENDS.primary)
+            .map((s) => `${BACKENDS.primary}/${s.server} ${s.status}`)
+            .join(', ') || 'the primary backend has no servers'
+        }`,
         cause: 'no member answers Patroni /primary with 200: there is no leader, or HAProxy cannot reach the REST APIs',
         fix: 'see patroni.members; the port accepts no writes until a leader exists',
       });
     }
     const view = await clusterView(ctx);
-    const replicas = view.ok ? view.value.members.filter((m) => m.role !== 'leader' && (m.state === 'running' || m.state === 'streaming')).map((m) => m.name) : [];
-    for (const s of servers.value.filter((x) => x.backend === BACKENDS.replicas && replicas.includes(x.server) && !x.status.startsWith('UP'))) {
+    const replicas = view.ok
+      ? view.value.members
+          .filter((m) => m.role !== 'leader' && (m.state === 'running' || m.state === 'streaming'))
+          .map((m) => m.name)
+      : [];
+    for (const s of servers.value.filter(
+      (x) => x.backend === BACKENDS.replicas && replicas.includes(x.server) && !x.status.startsWith('UP'),
+    )) {
       problems.push({
-        severity: 'warning', title: `replica ${s.server} runs but is ${s.status} in the replicas backend`,
+        severity: 'warning',
+        title: `replica ${s.server} runs but is ${s.status} in the replicas backend`,
         evidence: `show stat: ${BACKENDS.replicas}/${s.server} ${s.status}; Patroni says it is a running replica`,
         cause: 'the server was put in maintenance, or its /replica check fails (lag, wrong port)',
         fix: `\`echo "set server ${BACKENDS.replicas}/${s.server} state ready" | socat - ${ctx.layout.adminSocket}\`, or restart HAProxy with \`gardenos up\``,

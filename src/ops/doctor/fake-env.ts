@@ -7,8 +7,14 @@ import { patroniApis } from '../../render/index.js';
 import { loadSpec } from '../../spec/index.js';
 import type { ArchiverStat, DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
 
-export const SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
-export const BACKUP_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\nbackup: { enabled: true }\n', { source: 'test', defaultStateDir: () => '/state/garden' });
+export const SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\n', {
+  source: 'test',
+  defaultStateDir: () => '/state/garden',
+});
+export const BACKUP_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\nbackup: { enabled: true }\n', {
+  source: 'test',
+  defaultStateDir: () => '/state/garden',
+});
 export const LAYOUT = layoutOf(SPEC.local.stateDir);
 const HOST = '127.0.0.1';
 
@@ -41,22 +47,52 @@ export function healthyWorld(): FakeWorld {
   const [pg1, pg2] = SPEC.nodes;
   return {
     files: {
-      [LAYOUT.patroniConfig('pg1')]: patroniYml(), [LAYOUT.patroniConfig('pg2')]: patroniYml(),
-      [`${LAYOUT.pgDataDir('pg1')}/pg_hba.conf`]: HBA, [`${LAYOUT.pgDataDir('pg2')}/pg_hba.conf`]: HBA,
+      [LAYOUT.patroniConfig('pg1')]: patroniYml(),
+      [LAYOUT.patroniConfig('pg2')]: patroniYml(),
+      [`${LAYOUT.pgDataDir('pg1')}/pg_hba.conf`]: HBA,
+      [`${LAYOUT.pgDataDir('pg2')}/pg_hba.conf`]: HBA,
     },
-    stats: { [LAYOUT.pgDataDir('pg1')]: { uid: 101, gid: 104, mode: 0o40700 }, [LAYOUT.pgDataDir('pg2')]: { uid: 101, gid: 104, mode: 0o40700 } },
+    stats: {
+      [LAYOUT.pgDataDir('pg1')]: { uid: 101, gid: 104, mode: 0o40700 },
+      [LAYOUT.pgDataDir('pg2')]: { uid: 101, gid: 104, mode: 0o40700 },
+    },
     etcdTls: false,
     etcdHealthy: [true],
-    scopeKeys: [{ name: 'initialize', value: '7710780634683790959', lease: '0' }, { name: 'leader', value: 'pg1', lease: '42' }],
-    members: [{ name: 'pg1', role: 'leader', state: 'running' }, { name: 'pg2', role: 'replica', state: 'streaming', lag: 0 }],
+    scopeKeys: [
+      { name: 'initialize', value: '7710780634683790959', lease: '0' },
+      { name: 'leader', value: 'pg1', lease: '42' },
+    ],
+    members: [
+      { name: 'pg1', role: 'leader', state: 'running' },
+      { name: 'pg2', role: 'replica', state: 'streaming', lag: 0 },
+    ],
     patroniAnswering: ['pg1', 'pg2'],
-    haproxy: { ok: true, value: [
-      { backend: 'primary', server: 'pg1', status: 'UP' }, { backend: 'primary', server: 'pg2', status: 'DOWN' },
-      { backend: 'replicas', server: 'pg1', status: 'DOWN' }, { backend: 'replicas', server: 'pg2', status: 'UP' },
-    ] },
-    pg: { [pg1!.pgPort]: { inRecovery: false }, [pg2!.pgPort]: { inRecovery: true }, [SPEC.haproxy.primaryPort]: { inRecovery: false } },
+    haproxy: {
+      ok: true,
+      value: [
+        { backend: 'primary', server: 'pg1', status: 'UP' },
+        { backend: 'primary', server: 'pg2', status: 'DOWN' },
+        { backend: 'replicas', server: 'pg1', status: 'DOWN' },
+        { backend: 'replicas', server: 'pg2', status: 'UP' },
+      ],
+    },
+    pg: {
+      [pg1!.pgPort]: { inRecovery: false },
+      [pg2!.pgPort]: { inRecovery: true },
+      [SPEC.haproxy.primaryPort]: { inRecovery: false },
+    },
     takenPorts: [],
-    archiver: { ok: true, value: { archived: 12, failed: 0, lastArchivedWal: '00000001000000000000000C', lastArchivedTime: '2026-11-22T00:20:00.000Z', lastFailedWal: null, lastFailedTime: null } },
+    archiver: {
+      ok: true,
+      value: {
+        archived: 12,
+        failed: 0,
+        lastArchivedWal: '00000001000000000000000C',
+        lastArchivedTime: '2026-11-22T00:20:00.000Z',
+        lastFailedWal: null,
+        lastFailedTime: null,
+      },
+    },
     running: ['etcd-etcd1', 'patroni-pg1', 'patroni-pg2', 'haproxy'],
     binaryProblems: [],
     missingTools: [],
@@ -69,13 +105,28 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
     readText: (p) => w.files[p],
     stat: (p) => w.stats[p],
     speaksTls: async () => w.etcdTls,
-    etcdStatus: async (urls) => urls.map((u, i) => ({ ...u, healthy: w.etcdHealthy[i] ?? false, isLeader: i === 0, ...(w.etcdHealthy[i] ? {} : { error: 'connection refused' }) })),
-    dcsScope: async (prefix) => ({ ok: true, value: { prefix, revision: 100, keys: w.scopeKeys.map((k) => ({ ...k, key: prefix + k.name, createRevision: 1, modRevision: 90, version: 1 })) } }),
+    etcdStatus: async (urls) =>
+      urls.map((u, i) => ({
+        ...u,
+        healthy: w.etcdHealthy[i] ?? false,
+        isLeader: i === 0,
+        ...(w.etcdHealthy[i] ? {} : { error: 'connection refused' }),
+      })),
+    dcsScope: async (prefix) => ({
+      ok: true,
+      value: {
+        prefix,
+        revision: 100,
+        keys: w.scopeKeys.map((k) => ({ ...k, key: prefix + k.name, createRevision: 1, modRevision: 90, version: 1 })),
+      },
+    }),
     // The real walk over a fake transport, so doctor sees exactly what the reader makes of it.
-    readCluster: () => new PatroniClusterReader(patroniApis(SPEC), 100, async (url) => {
-      if (!w.patroniAnswering.includes(nameOfApi(url))) throw new GardenError('PATRONI_API', 'ECONNREFUSED', { hint: 'start it' });
-      return { members: w.members.map((m) => ({ ...m, host: HOST, port: 1 })) };
-    }).read(),
+    readCluster: () =>
+      new PatroniClusterReader(patroniApis(SPEC), 100, async (url) => {
+        if (!w.patroniAnswering.includes(nameOfApi(url)))
+          throw new GardenError('PATRONI_API', 'ECONNREFUSED', { hint: 'start it' });
+        return { members: w.members.map((m) => ({ ...m, host: HOST, port: 1 })) };
+      }).read(),
     patroniAnswers: async (url) => w.patroniAnswering.includes(nameOfApi(url)),
     haproxyServers: async () => w.haproxy,
     pgProbe: async (at) => {
@@ -87,7 +138,13 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
     portFree: async (port) => !w.takenPorts.includes(port),
     processRunning: (id) => w.running.includes(id),
     binaryProblems: () => ({ problems: w.binaryProblems, hint: 'sudo apt-get install -y etcd-server' }),
-    optionalTools: () => ['pgbackrest', 'pg_dump'].map((name) => ({ name, found: !w.missingTools.includes(name), purpose: 'gardenos backup', install: `apt-get install ${name}` })),
+    optionalTools: () =>
+      ['pgbackrest', 'pg_dump'].map((name) => ({
+        name,
+        found: !w.missingTools.includes(name),
+        purpose: 'gardenos backup',
+        install: `apt-get install ${name}`,
+      })),
     docker: () => w.docker,
     kubeObjects: async () => w.kube,
   };
@@ -95,7 +152,13 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
 
 export function fakeContext(w: FakeWorld, over: Partial<DoctorContext> = {}): DoctorContext {
   return {
-    spec: SPEC, layout: LAYOUT, platformExists: true, pgOwner: { name: 'postgres', uid: 101 }, lagThresholdBytes: 1048576,
-    clientCidrs: ['127.0.0.1/32'], env: fakeEnv(w), ...over,
+    spec: SPEC,
+    layout: LAYOUT,
+    platformExists: true,
+    pgOwner: { name: 'postgres', uid: 101 },
+    lagThresholdBytes: 1048576,
+    clientCidrs: ['127.0.0.1/32'],
+    env: fakeEnv(w),
+    ...over,
   };
 }

@@ -7,14 +7,27 @@ import pg from 'pg';
 import { etcdMembersStatus, fastEtcdClient, readScope } from '../../dcs/index.js';
 import { describeCause, isGardenError } from '../../errors.js';
 import { showServers } from '../../haproxy/index.js';
-import { BinariesMissingError, checkBinaries, findOnPath, isPortFree, readStartTime, type Layout } from '../../local/index.js';
+import {
+  BinariesMissingError,
+  checkBinaries,
+  findOnPath,
+  isPortFree,
+  readStartTime,
+  type Layout,
+} from '../../local/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
 import type { DockerFacts, DoctorEnv, Maybe } from './types.js';
 
-export interface LiveEnvOptions { spec: Spec; layout: Layout; secrets?: PlatformSecrets; manifestsDir?: string; kubeconfig?: string }
+export interface LiveEnvOptions {
+  spec: Spec;
+  layout: Layout;
+  secrets?: PlatformSecrets;
+  manifestsDir?: string;
+  kubeconfig?: string;
+}
 
 const maybe = async <T>(fn: () => Promise<T>): Promise<Maybe<T>> => {
   try {
@@ -37,12 +50,18 @@ export function handshakeErrorMeansTls(code: string | undefined): boolean {
 export function speaksTls(host: string, port: number, timeoutMs = 1500): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     const tcp = netConnect({ host, port });
-    tcp.setTimeout(timeoutMs, () => { tcp.destroy(); resolve(undefined); });
+    tcp.setTimeout(timeoutMs, () => {
+      tcp.destroy();
+      resolve(undefined);
+    });
     tcp.once('error', () => resolve(undefined));
     tcp.once('connect', () => {
       // A TLS server answers a ClientHello with a ServerHello; a plain HTTP server answers 400 or closes.
       const tls = tlsConnect({ socket: tcp, rejectUnauthorized: false, servername: undefined });
-      tls.once('secureConnect', () => { tls.destroy(); resolve(true); });
+      tls.once('secureConnect', () => {
+        tls.destroy();
+        resolve(true);
+      });
       tls.once('error', (err: NodeJS.ErrnoException) => {
         tls.destroy();
         // A TLS server demanding a client certificate still proves it speaks TLS.
@@ -55,7 +74,9 @@ export function speaksTls(host: string, port: number, timeoutMs = 1500): Promise
 function dockerFacts(): DockerFacts | undefined {
   if (!findOnPath('docker')) return undefined;
   const socketPath = '/var/run/docker.sock';
-  const groupLine = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('docker:'));
+  const groupLine = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('docker:'));
   const ifaces = networkInterfaces();
   const facts: DockerFacts = {
     socketPath,
@@ -66,21 +87,40 @@ function dockerFacts(): DockerFacts | undefined {
   };
   if (groupLine) facts.dockerGid = Number(groupLine.split(':')[2]);
   if (existsSync(socketPath)) facts.socketGid = statSync(socketPath).gid;
-  if (existsSync('/sys/class/net/docker0')) facts.docker0 = { ipv4: (ifaces.docker0 ?? []).filter((a) => a.family === 'IPv4').map((a) => a.cidr ?? a.address) };
+  if (existsSync('/sys/class/net/docker0'))
+    facts.docker0 = { ipv4: (ifaces.docker0 ?? []).filter((a) => a.family === 'IPv4').map((a) => a.cidr ?? a.address) };
   return facts;
 }
 
 export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
   const { spec, layout } = opts;
   return {
-    readText: (path) => { try { return readFileSync(path, 'utf8'); } catch { return undefined; } },
-    stat: (path) => { try { const s = statSync(path); return { uid: s.uid, gid: s.gid, mode: s.mode }; } catch { return undefined; } },
+    readText: (path) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    stat: (path) => {
+      try {
+        const s = statSync(path);
+        return { uid: s.uid, gid: s.gid, mode: s.mode };
+      } catch {
+        return undefined;
+      }
+    },
     speaksTls: (host, port) => speaksTls(host, port),
     etcdStatus: (urls) => etcdMembersStatus(urls, 1500),
-    dcsScope: (prefix) => maybe(async () => {
-      const client = fastEtcdClient(etcdClientUrls(spec), 2000);
-      try { return await readScope(client, prefix); } finally { client.close(); }
-    }),
+    dcsScope: (prefix) =>
+      maybe(async () => {
+        const client = fastEtcdClient(etcdClientUrls(spec), 2000);
+        try {
+          return await readScope(client, prefix);
+        } finally {
+          client.close();
+        }
+      }),
     readCluster: () => new PatroniClusterReader(patroniApis(spec), 1500).read(),
     patroniAnswers: async (url) => {
       try {
@@ -92,26 +132,59 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }
     },
     haproxyServers: (socket) => maybe(() => showServers(socket)),
-    pgArchiver: (port) => maybe(async () => {
-      if (!opts.secrets) throw new Error('no secrets: the platform was never started');
-      const client = new pg.Client({ host: spec.local.bindAddress, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,
-        database: 'postgres', connectionTimeoutMillis: 2000, query_timeout: 2000, application_name: 'gardenos-doctor' });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        const r = await client.query<{ archived: string; failed: string; law: string | null; lat: Date | null; lfw: string | null; lft: Date | null }>(
-          'SELECT archived_count AS archived, failed_count AS failed, last_archived_wal AS law, last_archived_time AS lat, last_failed_wal AS lfw, last_failed_time AS lft FROM pg_stat_archiver');
-        const a = r.rows[0]!;
-        return { archived: Number(a.archived), failed: Number(a.failed), lastArchivedWal: a.law, lastArchivedTime: a.lat?.toISOString() ?? null, lastFailedWal: a.lfw, lastFailedTime: a.lft?.toISOString() ?? null };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    }),
+    pgArchiver: (port) =>
+      maybe(async () => {
+        if (!opts.secrets) throw new Error('no secrets: the platform was never started');
+        const client = new pg.Client({
+          host: spec.local.bindAddress,
+          port,
+          user: spec.postgres.superuser,
+          password: opts.secrets.superuserPassword,
+          database: 'postgres',
+          connectionTimeoutMillis: 2000,
+          query_timeout: 2000,
+          application_name: 'gardenos-doctor',
+        });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          const r = await client.query<{
+            archived: string;
+            failed: string;
+            law: string | null;
+            lat: Date | null;
+            lfw: string | null;
+            lft: Date | null;
+          }>(
+            'SELECT archived_count AS archived, failed_count AS failed, last_archived_wal AS law, last_archived_time AS lat, last_failed_wal AS lfw, last_failed_time AS lft FROM pg_stat_archiver',
+          );
+          const a = r.rows[0]!;
+          return {
+            archived: Number(a.archived),
+            failed: Number(a.failed),
+            lastArchivedWal: a.law,
+            lastArchivedTime: a.lat?.toISOString() ?? null,
+            lastFailedWal: a.lfw,
+            lastFailedTime: a.lft?.toISOString() ?? null,
+          };
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }),
     pgProbe: async (at) => {
       if (!opts.secrets) return { ok: false, error: { message: 'no secrets: the platform was never started' } };
       const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
-      const client = new pg.Client({ host, port, user: spec.postgres.superuser, password: opts.secrets.superuserPassword,
-        database: 'postgres', ssl: false, connectionTimeoutMillis: 2000, query_timeout: 2000, application_name: 'gardenos-doctor' });
+      const client = new pg.Client({
+        host,
+        port,
+        user: spec.postgres.superuser,
+        password: opts.secrets.superuserPassword,
+        database: 'postgres',
+        ssl: false,
+        connectionTimeoutMillis: 2000,
+        query_timeout: 2000,
+        application_name: 'gardenos-doctor',
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();
@@ -142,10 +215,19 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
         return { problems: [describeCause(err)], hint: isGardenError(err) ? err.hint : 'run `gardenos setup`' };
       }
     },
-    optionalTools: () => [
-      { name: 'pgbackrest', purpose: '`gardenos backup` and `restore`', install: 'sudo apt-get install -y pgbackrest' },
-      { name: 'pg_dump', purpose: '`gardenos migrate`', install: `sudo apt-get install -y postgresql-client-${spec.postgres.version}` },
-    ].map((t) => ({ ...t, found: findOnPath(t.name) !== undefined })),
+    optionalTools: () =>
+      [
+        {
+          name: 'pgbackrest',
+          purpose: '`gardenos backup` and `restore`',
+          install: 'sudo apt-get install -y pgbackrest',
+        },
+        {
+          name: 'pg_dump',
+          purpose: '`gardenos migrate`',
+          install: `sudo apt-get install -y postgresql-client-${spec.postgres.version}`,
+        },
+      ].map((t) => ({ ...t, found: findOnPath(t.name) !== undefined })),
     docker: dockerFacts,
     kubeObjects: async () => {
       if (opts.manifestsDir) return readManifestDir(opts.manifestsDir);

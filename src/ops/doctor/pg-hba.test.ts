@@ -11,13 +11,16 @@ test('cidrContains handles prefixes, host addresses and all', () => {
 });
 
 test('evaluateHba: allowed, SSL only, rejected, no entry (first match wins)', () => {
-  const hba = parseHba([
-    '# comment', 'local all all scram-sha-256',
-    'hostssl all all 172.21.0.0/16 scram-sha-256',
-    'host all all 10.0.0.0/8 reject',
-    'host all all 10.0.0.0/8 scram-sha-256',
-    'host all all 127.0.0.1/32 scram-sha-256',
-  ].join('\n'));
+  const hba = parseHba(
+    [
+      '# comment',
+      'local all all scram-sha-256',
+      'hostssl all all 172.21.0.0/16 scram-sha-256',
+      'host all all 10.0.0.0/8 reject',
+      'host all all 10.0.0.0/8 scram-sha-256',
+      'host all all 127.0.0.1/32 scram-sha-256',
+    ].join('\n'),
+  );
   assert.equal(evaluateHba(hba, '127.0.0.1/32', 'postgres').kind, 'allowed');
   const ssl = evaluateHba(hba, '172.21.0.0/16', 'postgres');
   assert.equal(ssl.kind, 'ssl-only');

@@ -1,6 +1,14 @@
 // Reads pg_hba.conf lines and decides which line a plain (non-SSL) TCP client from a network hits (pure).
 
-export interface HbaLine { lineNo: number; type: string; database: string; user: string; address: string; method: string; text: string }
+export interface HbaLine {
+  lineNo: number;
+  type: string;
+  database: string;
+  user: string;
+  address: string;
+  method: string;
+  text: string;
+}
 
 export function parseHba(text: string): HbaLine[] {
   const lines: HbaLine[] = [];
@@ -9,10 +17,26 @@ export function parseHba(text: string): HbaLine[] {
     if (!text) return;
     const f = text.split(/\s+/);
     if (f[0] === 'local') {
-      lines.push({ lineNo: i + 1, type: 'local', database: f[1] ?? '', user: f[2] ?? '', address: '', method: f[3] ?? '', text });
+      lines.push({
+        lineNo: i + 1,
+        type: 'local',
+        database: f[1] ?? '',
+        user: f[2] ?? '',
+        address: '',
+        method: f[3] ?? '',
+        text,
+      });
     } else if (f[0]?.startsWith('host')) {
       // "host db user addr mask method" (old style) is rare; Patroni always writes CIDRs.
-      lines.push({ lineNo: i + 1, type: f[0], database: f[1] ?? '', user: f[2] ?? '', address: f[3] ?? '', method: f[4] ?? '', text });
+      lines.push({
+        lineNo: i + 1,
+        type: f[0],
+        database: f[1] ?? '',
+        user: f[2] ?? '',
+        address: f[3] ?? '',
+        method: f[4] ?? '',
+        text,
+      });
     }
   });
   return lines;
@@ -41,7 +65,7 @@ export function cidrContains(outer: string, inner: string): boolean {
   const i = parseCidr(inner);
   if (!o || !i || i.bits < o.bits) return false;
   const mask = o.bits === 0 ? 0 : (~0 << (32 - o.bits)) >>> 0;
-  return ((o.base & mask) >>> 0) === ((i.base & mask) >>> 0);
+  return (o.base & mask) >>> 0 === (i.base & mask) >>> 0;
 }
 
 const matchesName = (field: string, name: string) => field.split(',').some((v) => v === 'all' || v === name);
@@ -57,7 +81,8 @@ export function evaluateHba(lines: HbaLine[], cidr: string, user: string, databa
   let sslLine: HbaLine | undefined;
   for (const line of lines) {
     if (line.type === 'local') continue;
-    if (!matchesName(line.database, database) || !matchesName(line.user, user) || !cidrContains(line.address, cidr)) continue;
+    if (!matchesName(line.database, database) || !matchesName(line.user, user) || !cidrContains(line.address, cidr))
+      continue;
     if (line.type === 'hostssl') {
       sslLine ??= line;
       continue;

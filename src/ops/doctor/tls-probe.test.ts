@@ -8,7 +8,11 @@ import { handshakeErrorMeansTls, speaksTls } from './live-env.js';
 describe('TLS probe', () => {
   test('alerts and certificate demands are TLS; a non-TLS record or another error is not', () => {
     // Codes as Node reports them (seen against node:tls servers with and without requestCert, and node:http).
-    for (const code of ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE']) {
+    for (const code of [
+      'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+    ]) {
       assert.equal(handshakeErrorMeansTls(code), true, code);
     }
     for (const code of ['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ECONNRESET', undefined]) {

@@ -6,7 +6,17 @@ import type { ClusterView } from '../../patroni/index.js';
 import type { PgAddress } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 
-export const LAYERS = ['spec', 'host', 'etcd', 'dcs', 'patroni', 'replication', 'routing', 'kubernetes', 'docker'] as const;
+export const LAYERS = [
+  'spec',
+  'host',
+  'etcd',
+  'dcs',
+  'patroni',
+  'replication',
+  'routing',
+  'kubernetes',
+  'docker',
+] as const;
 export type Layer = (typeof LAYERS)[number];
 export type Severity = 'error' | 'warning';
 
@@ -19,7 +29,10 @@ export interface Problem {
   fix: string;
 }
 
-export interface Finding extends Problem { id: string; layer: Layer }
+export interface Finding extends Problem {
+  id: string;
+  layer: Layer;
+}
 
 export type CheckResult = Problem[] | { skipped: string };
 
@@ -34,17 +47,38 @@ export interface Check {
 /** Error-or-value, so a check can report an unreachable component as evidence instead of throwing. */
 export type Maybe<T> = { ok: true; value: T } | { ok: false; error: string };
 
-export interface PgProbe { inRecovery: boolean }
+export interface PgProbe {
+  inRecovery: boolean;
+}
 /** pg_stat_archiver of one server: times are ISO strings or null. */
-export interface ArchiverStat { archived: number; failed: number; lastArchivedWal: string | null; lastArchivedTime: string | null; lastFailedWal: string | null; lastFailedTime: string | null }
-export interface PgProbeError { code?: string; message: string }
-export interface FileStat { uid: number; gid: number; mode: number }
+export interface ArchiverStat {
+  archived: number;
+  failed: number;
+  lastArchivedWal: string | null;
+  lastArchivedTime: string | null;
+  lastFailedWal: string | null;
+  lastFailedTime: string | null;
+}
+export interface PgProbeError {
+  code?: string;
+  message: string;
+}
+export interface FileStat {
+  uid: number;
+  gid: number;
+  mode: number;
+}
 
 /** A Kubernetes object as read from a manifest file or `kubectl get -o json`. */
 export interface KubeObject {
   apiVersion?: string;
   kind: string;
-  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   data?: Record<string, string>;

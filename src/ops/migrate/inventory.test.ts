@@ -8,22 +8,59 @@ test('the source URL becomes libpq environment; the masked form hides the passwo
   assert.deepEqual(e, { host: '10.0.0.5', port: 6432, user: 'app', password: 'p@ss', database: 'shop' });
   assert.equal(maskedUrl(e), 'postgresql://app:****@10.0.0.5:6432/shop');
   assert.equal(libpqEnv(e).PGPASSWORD, 'p@ss');
-  assert.deepEqual(parseSourceUrl('postgres://h'), { host: 'h', port: 5432, user: 'postgres', password: '', database: 'postgres' });
-  assert.throws(() => parseSourceUrl('mysql://h/db'), (e: { code: string; exitCode: number }) => e.code === 'USAGE' && e.exitCode === 2);
+  assert.deepEqual(parseSourceUrl('postgres://h'), {
+    host: 'h',
+    port: 5432,
+    user: 'postgres',
+    password: '',
+    database: 'postgres',
+  });
+  assert.throws(
+    () => parseSourceUrl('mysql://h/db'),
+    (e: { code: string; exitCode: number }) => e.code === 'USAGE' && e.exitCode === 2,
+  );
   assert.throws(() => parseSourceUrl('not a url'), /not a URL/);
 });
 
 test('compare: equal counts and sequences pass; a missing table, a count or a sequence difference fail', () => {
-  const source = { tables: [{ name: 'public.a', rows: 3 }, { name: 'public.b', rows: 0 }], sequences: [{ name: 'public.a_id_seq', lastValue: '3' }] };
+  const source = {
+    tables: [
+      { name: 'public.a', rows: 3 },
+      { name: 'public.b', rows: 0 },
+    ],
+    sequences: [{ name: 'public.a_id_seq', lastValue: '3' }],
+  };
   assert.ok(compareInventories(source, source).ok);
-  const c = compareInventories(source, { tables: [{ name: 'public.a', rows: 2 }], sequences: [{ name: 'public.a_id_seq', lastValue: null }] });
+  const c = compareInventories(source, {
+    tables: [{ name: 'public.a', rows: 2 }],
+    sequences: [{ name: 'public.a_id_seq', lastValue: null }],
+  });
   assert.equal(c.ok, false);
-  assert.deepEqual(c.tables.map((t) => [t.name, t.target, t.ok]), [['public.a', 2, false], ['public.b', null, false]]);
+  assert.deepEqual(
+    c.tables.map((t) => [t.name, t.target, t.ok]),
+    [
+      ['public.a', 2, false],
+      ['public.b', null, false],
+    ],
+  );
   assert.equal(c.sequences[0]!.ok, false);
 });
 
 test('only target tables that the dump would write into and that hold rows block a migration', () => {
-  const source = { tables: [{ name: 'public.a', rows: 3 }, { name: 'public.b', rows: 0 }], sequences: [] };
-  const target = { tables: [{ name: 'public.a', rows: 0 }, { name: 'public.b', rows: 5 }, { name: 'public.other', rows: 9 }], sequences: [] };
+  const source = {
+    tables: [
+      { name: 'public.a', rows: 3 },
+      { name: 'public.b', rows: 0 },
+    ],
+    sequences: [],
+  };
+  const target = {
+    tables: [
+      { name: 'public.a', rows: 0 },
+      { name: 'public.b', rows: 5 },
+      { name: 'public.other', rows: 9 },
+    ],
+    sequences: [],
+  };
   assert.deepEqual(nonEmptyTargets(source, target), [{ name: 'public.b', rows: 5 }]);
 });

@@ -6,7 +6,8 @@ export interface Inventory {
   sequences: { name: string; lastValue: string | null }[];
 }
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'";
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -14,7 +15,8 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export async function readInventory(c: pg.Client): Promise<Inventory> {
   const tables = await c.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1, 2`);
+     WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS} ORDER BY 1, 2`,
+  );
   const counted: Inventory['tables'] = [];
   for (const t of tables.rows) {
     const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(t.schema)}.${ident(t.name)}`);
@@ -22,7 +24,8 @@ export async function readInventory(c: pg.Client): Promise<Inventory> {
   }
   const seqs = await c.query<{ name: string; last_value: string | null }>(
     `SELECT schemaname || '.' || sequencename AS name, last_value::text FROM pg_sequences
-     WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`);
+     WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+  );
   return { tables: counted, sequences: seqs.rows.map((s) => ({ name: s.name, lastValue: s.last_value })) };
 }
 
@@ -39,7 +42,12 @@ export function compareInventories(source: Inventory, target: Inventory): Compar
   });
   const sequences = source.sequences.map((s) => {
     const other = target.sequences.find((x) => x.name === s.name);
-    return { name: s.name, source: s.lastValue, target: other ? other.lastValue : null, ok: other !== undefined && other.lastValue === s.lastValue };
+    return {
+      name: s.name,
+      source: s.lastValue,
+      target: other ? other.lastValue : null,
+      ok: other !== undefined && other.lastValue === s.lastValue,
+    };
   });
   return { tables, sequences, ok: tables.every((t) => t.ok) && sequences.every((s) => s.ok) };
 }

@@ -22,11 +22,21 @@ export interface MigrateOptions {
   onStep(s: string): void;
 }
 
-export interface MigrateReport { source: string; target: string; database: string; createdDatabase: boolean; comparison: Comparison; elapsedMs: number }
+export interface MigrateReport {
+  source: string;
+  target: string;
+  database: string;
+  createdDatabase: boolean;
+  comparison: Comparison;
+  elapsedMs: number;
+}
 
 function run(bin: string, args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(bin, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -40,14 +50,23 @@ async function connect(e: PgEndpoint): Promise<pg.Client> {
   try {
     await c.connect();
   } catch (cause) {
-    throw new GardenError('MIGRATE_FAILED', `Cannot connect to ${maskedUrl(e)}: ${describeCause(cause)}.`, { hint: 'check the URL, that the server runs and that its pg_hba admits this host', cause });
+    throw new GardenError('MIGRATE_FAILED', `Cannot connect to ${maskedUrl(e)}: ${describeCause(cause)}.`, {
+      hint: 'check the URL, that the server runs and that its pg_hba admits this host',
+      cause,
+    });
   }
   return c;
 }
 
 export async function migrate(o: MigrateOptions): Promise<MigrateReport> {
   const t0 = Date.now();
-  const target: PgEndpoint = { host: o.spec.local.bindAddress, port: o.spec.haproxy.primaryPort, user: o.spec.postgres.superuser, password: o.secrets.superuserPassword, database: o.source.database };
+  const target: PgEndpoint = {
+    host: o.spec.local.bindAddress,
+    port: o.spec.haproxy.primaryPort,
+    user: o.spec.postgres.superuser,
+    password: o.secrets.superuserPassword,
+    database: o.source.database,
+  };
   o.onStep(`inventory of ${maskedUrl(o.source)}`);
   const src = await connect(o.source);
   let dumpFile: string | undefined;
@@ -66,42 +85,97 @@ export async function migrate(o: MigrateOptions): Promise<MigrateReport> {
     const targetInv: Inventory = exists ? await withClient(target, readInventory) : { tables: [], sequences: [] };
     const busy = nonEmptyTargets(sourceInv, targetInv);
     if (busy.length > 0 && !o.force) {
-      throw new GardenError('TARGET_NOT_EMPTY', `The target database ${target.database} already has rows in ${busy.map((b) => `${b.name} (${b.rows})`).join(', ')}. Nothing was changed.`, {
-        hint: 'migrate into an empty database, or pass --force to drop and replace the objects the dump contains',
-      });
+      throw new GardenError(
+        'TARGET_NOT_EMPTY',
+        `The target database ${target.database} already has rows in ${busy.map((b) => `${b.name} (${b.rows})`).join(', ')}. Nothing was changed.`,
+        {
+          hint: 'migrate into an empty database, or pass --force to drop and replace the objects the dump contains',
+        },
+      );
     }
     const rows = sourceInv.tables.reduce((n, t) => n + t.rows, 0);
     await o.confirm([
       `dump database ${o.source.database} from ${maskedUrl(o.source)} (${sourceInv.tables.length} tables, ${rows} rows, ${sourceInv.sequences.length} sequences)`,
-      exists ? `restore it into the existing database ${target.database} on the primary ${target.host}:${target.port}` : `create database ${target.database} on the primary ${target.host}:${target.port} and restore into it`,
-      ...(o.force && busy.length > 0 ? [`--force: drop and recreate ${busy.map((b) => b.name).join(', ')} (their ${busy.reduce((n, b) => n + b.rows, 0)} rows are replaced)`] : []),
+      exists
+        ? `restore it into the existing database ${target.database} on the primary ${target.host}:${target.port}`
+        : `create database ${target.database} on the primary ${target.host}:${target.port} and restore into it`,
+      ...(o.force && busy.length > 0
+        ? [
+            `--force: drop and recreate ${busy.map((b) => b.name).join(', ')} (their ${busy.reduce((n, b) => n + b.rows, 0)} rows are replaced)`,
+          ]
+        : []),
       'compare row counts per table and sequence values; the source is only read',
     ]);
-    if (!exists) await withClient({ ...target, database: 'postgres' }, (c) => c.query(`CREATE DATABASE "${target.database.replace(/"/g, '""')}"`));
+    if (!exists)
+      await withClient({ ...target, database: 'postgres' }, (c) =>
+        c.query(`CREATE DATABASE "${target.database.replace(/"/g, '""')}"`),
+      );
     mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
     dumpFile = join(o.workDir, `${o.source.database}-${Date.now()}.dump`);
     o.onStep(`pg_dump ${o.source.database}`);
-    const dump = await run(join(o.pgBinDir, 'pg_dump'), ['--format=custom', `--snapshot=${snapshot}`, `--file=${dumpFile}`], libpqEnv(o.source));
-    if (dump.code !== 0) throw new GardenError('MIGRATE_FAILED', `pg_dump failed: ${dump.stderr.trim().split('\n')[0]}`, { hint: 'pg_dump must be as new as the source server; read the message above', leftBehind: exists ? 'nothing was written' : `the empty database ${target.database} was created on the target` });
+    const dump = await run(
+      join(o.pgBinDir, 'pg_dump'),
+      ['--format=custom', `--snapshot=${snapshot}`, `--file=${dumpFile}`],
+      libpqEnv(o.source),
+    );
+    if (dump.code !== 0)
+      throw new GardenError('MIGRATE_FAILED', `pg_dump failed: ${dump.stderr.trim().split('\n')[0]}`, {
+        hint: 'pg_dump must be as new as the source server; read the message above',
+        leftBehind: exists ? 'nothing was written' : `the empty database ${target.database} was created on the target`,
+      });
     await src.query('COMMIT');
     o.onStep(`pg_restore into ${target.database} on the primary`);
-    const restore = await run(join(o.pgBinDir, 'pg_restore'), ['--no-owner', '--no-acl', ...(o.force ? ['--clean', '--if-exists'] : []), `--dbname=${target.database}`, dumpFile], libpqEnv(target));
+    const restore = await run(
+      join(o.pgBinDir, 'pg_restore'),
+      [
+        '--no-owner',
+        '--no-acl',
+        ...(o.force ? ['--clean', '--if-exists'] : []),
+        `--dbname=${target.database}`,
+        dumpFile,
+      ],
+      libpqEnv(target),
+    );
     if (restore.code !== 0) {
-      throw new GardenError('MIGRATE_FAILED', `pg_restore reported errors: ${restore.stderr.trim().split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ')}`, {
-        hint: 'read the errors; objects the target already has can be replaced with --force', leftBehind: `a partial restore in ${target.database}; the dump is kept at ${dumpFile}`,
-      });
+      throw new GardenError(
+        'MIGRATE_FAILED',
+        `pg_restore reported errors: ${restore.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .slice(0, 3)
+          .join(' | ')}`,
+        {
+          hint: 'read the errors; objects the target already has can be replaced with --force',
+          leftBehind: `a partial restore in ${target.database}; the dump is kept at ${dumpFile}`,
+        },
+      );
     }
     o.onStep('verify row counts and sequences');
     const comparison = compareInventories(sourceInv, await withClient(target, readInventory));
     if (!comparison.ok) {
-      const bad = [...comparison.tables.filter((t) => !t.ok).map((t) => `${t.name} ${t.source} vs ${String(t.target)}`), ...comparison.sequences.filter((s) => !s.ok).map((s) => `${s.name} ${String(s.source)} vs ${String(s.target)}`)];
-      throw new GardenError('MIGRATE_FAILED', `The target differs from the source after the restore: ${bad.join(', ')}.`, {
-        hint: 'the source changed during the migration (sequences are not part of the snapshot) or the target already held rows; re-run with --force when writes to the source have stopped',
-        leftBehind: `the restored data in ${target.database}; the dump is kept at ${dumpFile}`,
-      });
+      const bad = [
+        ...comparison.tables.filter((t) => !t.ok).map((t) => `${t.name} ${t.source} vs ${String(t.target)}`),
+        ...comparison.sequences.filter((s) => !s.ok).map((s) => `${s.name} ${String(s.source)} vs ${String(s.target)}`),
+      ];
+      throw new GardenError(
+        'MIGRATE_FAILED',
+        `The target differs from the source after the restore: ${bad.join(', ')}.`,
+        {
+          hint: 'the source changed during the migration (sequences are not part of the snapshot) or the target already held rows; re-run with --force when writes to the source have stopped',
+          leftBehind: `the restored data in ${target.database}; the dump is kept at ${dumpFile}`,
+        },
+      );
     }
     rmSync(dumpFile, { force: true });
-    return { source: maskedUrl(o.source), target: maskedUrl(target), database: target.database, createdDatabase: !exists, comparison, elapsedMs: Date.now() - t0 };
+    return {
+      source: maskedUrl(o.source),
+      target: maskedUrl(target),
+      database: target.database,
+      createdDatabase: !exists,
+      comparison,
+      elapsedMs: Date.now() - t0,
+    };
   } finally {
     await src.end().catch(() => undefined);
   }

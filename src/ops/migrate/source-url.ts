@@ -1,17 +1,28 @@
 // Parses the --from URL into libpq environment variables, so the password never reaches argv or output.
 import { GardenError } from '../../errors.js';
 
-export interface PgEndpoint { host: string; port: number; user: string; password: string; database: string }
+export interface PgEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
 
 export function parseSourceUrl(text: string): PgEndpoint {
   let url: URL;
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new GardenError('USAGE', '--from is not a URL.', { hint: 'use postgresql://USER:PASSWORD@HOST:PORT/DATABASE', cause });
+    throw new GardenError('USAGE', '--from is not a URL.', {
+      hint: 'use postgresql://USER:PASSWORD@HOST:PORT/DATABASE',
+      cause,
+    });
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new GardenError('USAGE', `--from must be a postgresql:// URL, not ${url.protocol}//.`, { hint: 'use postgresql://USER:PASSWORD@HOST:PORT/DATABASE' });
+    throw new GardenError('USAGE', `--from must be a postgresql:// URL, not ${url.protocol}//.`, {
+      hint: 'use postgresql://USER:PASSWORD@HOST:PORT/DATABASE',
+    });
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
   return {
@@ -28,5 +39,12 @@ export function maskedUrl(e: PgEndpoint): string {
 }
 
 export function libpqEnv(e: PgEndpoint): Record<string, string> {
-  return { PGHOST: e.host, PGPORT: String(e.port), PGUSER: e.user, PGPASSWORD: e.password, PGDATABASE: e.database, PGCONNECT_TIMEOUT: '5' };
+  return {
+    PGHOST: e.host,
+    PGPORT: String(e.port),
+    PGUSER: e.user,
+    PGPASSWORD: e.password,
+    PGDATABASE: e.database,
+    PGCONNECT_TIMEOUT: '5',
+  };
 }

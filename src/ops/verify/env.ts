@@ -22,7 +22,10 @@ export interface RoundProber {
 }
 
 /** A platform process as verify acts on it: the component id (patroni-pg1), or a postmaster. */
-export interface ProcessHandle { label: string; id: ProcessIdentity }
+export interface ProcessHandle {
+  label: string;
+  id: ProcessIdentity;
+}
 
 export interface VerifyEnv {
   spec: Spec;

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { acksFromPortAfter, endpointInRecoveryMs, evaluateRound, longestGapMs, lostIds, writableTimeMs, type NodeSample } from './evaluate.js';
+import {
+  acksFromPortAfter,
+  endpointInRecoveryMs,
+  evaluateRound,
+  longestGapMs,
+  lostIds,
+  writableTimeMs,
+  type NodeSample,
+} from './evaluate.js';
 
 const ack = (id: number, at: number, port: number | null = 5432) => ({ id, at, port });
 const nodes = ['pg1', 'pg2', 'pg3'];
@@ -18,35 +26,73 @@ describe('round evaluation', () => {
   });
 
   test('one primary at a time is not a double primary, even when they hand over', () => {
-    const samples = [s('pg1', 0, true), s('pg2', 0, false), s('pg1', 100, false), s('pg2', 150, true), s('pg2', 300, true), s('pg1', 300, false)];
-    assert.equal(writableTimeMs(samples, nodes, 0, 400, (n) => n >= 2), 0);
-    assert.equal(writableTimeMs(samples, nodes, 0, 400, (n) => n === 0), 50, 'no primary between 100 and 150');
+    const samples = [
+      s('pg1', 0, true),
+      s('pg2', 0, false),
+      s('pg1', 100, false),
+      s('pg2', 150, true),
+      s('pg2', 300, true),
+      s('pg1', 300, false),
+    ];
+    assert.equal(
+      writableTimeMs(samples, nodes, 0, 400, (n) => n >= 2),
+      0,
+    );
+    assert.equal(
+      writableTimeMs(samples, nodes, 0, 400, (n) => n === 0),
+      50,
+      'no primary between 100 and 150',
+    );
   });
 
   test('two writable nodes at once are counted', () => {
-    const samples = [s('pg1', 0, true), s('pg2', 0, false), s('pg2', 100, true), s('pg1', 250, false), s('pg2', 250, true)];
-    assert.equal(writableTimeMs(samples, nodes, 0, 300, (n) => n >= 2), 150);
+    const samples = [
+      s('pg1', 0, true),
+      s('pg2', 0, false),
+      s('pg2', 100, true),
+      s('pg1', 250, false),
+      s('pg2', 250, true),
+    ];
+    assert.equal(
+      writableTimeMs(samples, nodes, 0, 300, (n) => n >= 2),
+      150,
+    );
   });
 
   test('a writable sample does not stand for a node that stopped answering for long', () => {
     // pg1 answered "writable" at 0, then its prober hung for 5 s (frozen node): it counts for SAMPLE_VALID_MS only.
     const samples = [s('pg1', 0, true), s('pg2', 0, false), s('pg2', 2000, true), s('pg1', 5000, null)];
-    assert.equal(writableTimeMs(samples, nodes, 0, 6000, (n) => n >= 2), 0);
+    assert.equal(
+      writableTimeMs(samples, nodes, 0, 6000, (n) => n >= 2),
+      0,
+    );
   });
 
   test('no answer is not writable', () => {
-    assert.equal(writableTimeMs([s('pg1', 0, null), s('pg2', 0, true)], nodes, 0, 100, (n) => n >= 2), 0);
+    assert.equal(
+      writableTimeMs([s('pg1', 0, null), s('pg2', 0, true)], nodes, 0, 100, (n) => n >= 2),
+      0,
+    );
   });
 
   test('the endpoint in recovery is timed sample to sample', () => {
-    const e = [{ at: 0, node: 'pg1', recovery: false }, { at: 100, node: 'pg1', recovery: true }, { at: 160, node: 'pg2', recovery: false }];
+    const e = [
+      { at: 0, node: 'pg1', recovery: false },
+      { at: 100, node: 'pg1', recovery: true },
+      { at: 160, node: 'pg2', recovery: false },
+    ];
     assert.equal(endpointInRecoveryMs(e, 500), 60);
   });
 
   test('ok needs no loss, no double primary and a recovery', () => {
     const base = {
-      startedAt: 0, endedAt: 100, acks: [ack(1, 10), ack(2, 20)], present: new Set([1, 2]),
-      nodeSamples: [s('pg1', 0, true)], endpointSamples: [], recoverySeconds: 3.2,
+      startedAt: 0,
+      endedAt: 100,
+      acks: [ack(1, 10), ack(2, 20)],
+      present: new Set([1, 2]),
+      nodeSamples: [s('pg1', 0, true)],
+      endpointSamples: [],
+      recoverySeconds: 3.2,
     };
     const good = evaluateRound(base, nodes);
     assert.equal(good.ok, true);
@@ -67,10 +113,24 @@ describe('round evaluation', () => {
 describe('the start of a round', () => {
   test('before every node answered once, nothing counts as "no primary"', async () => {
     const { evaluateRound: ev } = await import('./evaluate.js');
-    const f = ev({
-      startedAt: 0, endedAt: 300, acks: [], present: new Set(), endpointSamples: [], recoverySeconds: 1,
-      nodeSamples: [s('pg2', 10, false), s('pg3', 20, false), s('pg1', 200, true), s('pg2', 210, false), s('pg3', 220, false)],
-    }, nodes);
+    const f = ev(
+      {
+        startedAt: 0,
+        endedAt: 300,
+        acks: [],
+        present: new Set(),
+        endpointSamples: [],
+        recoverySeconds: 1,
+        nodeSamples: [
+          s('pg2', 10, false),
+          s('pg3', 20, false),
+          s('pg1', 200, true),
+          s('pg2', 210, false),
+          s('pg3', 220, false),
+        ],
+      },
+      nodes,
+    );
     assert.equal(f.noPrimaryMs, 0);
   });
 });

@@ -1,13 +1,25 @@
 // Turns what one round recorded (acknowledged writes, probe samples) into its figures and verdict (pure).
 
 /** One acknowledged write: its id, when the ack arrived (ms, monotonic) and which PostgreSQL port served it. */
-export interface Ack { id: number; at: number; port: number | null }
+export interface Ack {
+  id: number;
+  at: number;
+  port: number | null;
+}
 
 /** One look at one node: is it a writable primary (pg_is_in_recovery() false)? null = no answer. */
-export interface NodeSample { node: string; at: number; writable: boolean | null }
+export interface NodeSample {
+  node: string;
+  at: number;
+  writable: boolean | null;
+}
 
 /** One look through the primary endpoint: which node answered and whether it is in recovery; null = no answer. */
-export interface EndpointSample { at: number; node: string | null; recovery: boolean | null }
+export interface EndpointSample {
+  at: number;
+  node: string | null;
+  recovery: boolean | null;
+}
 
 export interface RoundRecord {
   startedAt: number;
@@ -55,7 +67,13 @@ export function lostIds(acks: Ack[], present: Set<number>): number[] {
  * Milliseconds during which the number of writable nodes satisfied `when` (e.g. n >= 2), sweeping
  * the per-node step functions built from the samples, within [from, to].
  */
-export function writableTimeMs(samples: NodeSample[], nodes: string[], from: number, to: number, when: (n: number) => boolean): number {
+export function writableTimeMs(
+  samples: NodeSample[],
+  nodes: string[],
+  from: number,
+  to: number,
+  when: (n: number) => boolean,
+): number {
   const byNode = new Map(nodes.map((n) => [n, samples.filter((s) => s.node === n).sort((a, b) => a.at - b.at)]));
   // Each sample is an interval [at, min(next.at, at + SAMPLE_VALID_MS)) with a state.
   const edges: { at: number; node: string; writable: boolean }[] = [];

@@ -3,12 +3,13 @@ import { describe, test } from 'node:test';
 import { GardenError } from '../../errors.js';
 import { FAULTS, parseFaults, parseRounds, planRounds } from './faults.js';
 
-const usage = (fn: () => unknown, mentions?: RegExp) => assert.throws(fn, (err: unknown) => {
-  assert.ok(err instanceof GardenError);
-  assert.equal(err.code, 'USAGE');
-  if (mentions) assert.match(`${err.message} ${err.hint}`, mentions);
-  return true;
-});
+const usage = (fn: () => unknown, mentions?: RegExp) =>
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof GardenError);
+    assert.equal(err.code, 'USAGE');
+    if (mentions) assert.match(`${err.message} ${err.hint}`, mentions);
+    return true;
+  });
 
 describe('fault list and rounds', () => {
   test('all eight faults by default, in order', () => {
@@ -32,6 +33,11 @@ describe('fault list and rounds', () => {
   });
 
   test('N rounds of each fault, fault by fault', () => {
-    assert.deepEqual(planRounds(['switchover', 'router-kill'], 2), ['switchover', 'switchover', 'router-kill', 'router-kill']);
+    assert.deepEqual(planRounds(['switchover', 'router-kill'], 2), [
+      'switchover',
+      'switchover',
+      'router-kill',
+      'router-kill',
+    ]);
   });
 });

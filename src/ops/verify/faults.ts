@@ -23,14 +23,21 @@ export function isFaultName(s: string): s is FaultName {
 /** "a,b" -> the listed faults in the given order; undefined -> all of them. Unknown names are a usage error. */
 export function parseFaults(text: string | undefined): FaultName[] {
   if (text === undefined) return [...FAULTS];
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const unknown = names.filter((n) => !isFaultName(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new GardenError('USAGE', names.length === 0
-      ? '--faults needs at least one fault name.'
-      : `Unknown fault${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}.`, {
-      hint: `valid faults: ${FAULTS.join(', ')}`,
-    });
+    throw new GardenError(
+      'USAGE',
+      names.length === 0
+        ? '--faults needs at least one fault name.'
+        : `Unknown fault${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}.`,
+      {
+        hint: `valid faults: ${FAULTS.join(', ')}`,
+      },
+    );
   }
   return [...new Set(names)] as FaultName[];
 }
@@ -39,7 +46,9 @@ export function parseRounds(text: string | undefined): number {
   if (text === undefined) return 1;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new GardenError('USAGE', `--rounds must be a whole number from 1 to 1000, got "${text}".`, { hint: 'for example --rounds 3' });
+    throw new GardenError('USAGE', `--rounds must be a whole number from 1 to 1000, got "${text}".`, {
+      hint: 'for example --rounds 3',
+    });
   }
   return n;
 }

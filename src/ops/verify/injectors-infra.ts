@@ -26,13 +26,20 @@ export const etcdLeaderKillFault: FaultInjector = {
   fault: 'etcd-leader-kill',
   async inject(env) {
     const leader = (await env.etcdMembers()).find((m) => m.isLeader)?.name;
-    if (!leader) throw new GardenError('CLUSTER_STATE', 'etcd has no raft leader right before the fault.', { hint: 'check `gardenos status`' });
+    if (!leader)
+      throw new GardenError('CLUSTER_STATE', 'etcd has no raft leader right before the fault.', {
+        hint: 'check `gardenos status`',
+      });
     await killAndWait(env, [env.component(`etcd-${leader}`)]);
     let next: string | undefined;
-    await waitFor('the other etcd members to elect a leader', async () => {
-      next = (await env.etcdMembers()).find((m) => m.isLeader && m.name !== leader)?.name;
-      return next ? undefined : 'no new raft leader yet';
-    }, { timeoutMs: 60_000, signal: env.signal });
+    await waitFor(
+      'the other etcd members to elect a leader',
+      async () => {
+        next = (await env.etcdMembers()).find((m) => m.isLeader && m.name !== leader)?.name;
+        return next ? undefined : 'no new raft leader yet';
+      },
+      { timeoutMs: 60_000, signal: env.signal },
+    );
     return { target: leader, note: `killed etcd raft leader ${leader} (-9); ${next} was elected` };
   },
   async recover(env) {
@@ -48,7 +55,10 @@ export class EtcdQuorumLoss implements FaultInjector {
     const { leader } = await leaderOf(env);
     const members = await env.etcdMembers();
     const quorum = Math.floor(members.length / 2) + 1;
-    const victims = [...members].sort((a, b) => Number(b.isLeader) - Number(a.isLeader)).slice(0, members.length - quorum + 1).map((m) => m.name);
+    const victims = [...members]
+      .sort((a, b) => Number(b.isLeader) - Number(a.isLeader))
+      .slice(0, members.length - quorum + 1)
+      .map((m) => m.name);
     for (const v of victims) await env.stopComponent(`etcd-${v}`, 5000);
     const t0 = performance.now();
     const { ttl, loopWait, retryTimeout } = env.spec.postgres;
@@ -56,8 +66,12 @@ export class EtcdQuorumLoss implements FaultInjector {
     await hold((ttl + loopWait + retryTimeout) * 1000, env.signal);
     const recovery = await env.nodeInRecovery(leader);
     const heldS = ((performance.now() - t0) / 1000).toFixed(1);
-    const what = recovery === true ? `${leader} demoted itself to read-only (no DCS quorum, failsafe off): writes stopped`
-      : recovery === false ? `${leader} was still writable at the end` : `${leader} did not answer at the end`;
+    const what =
+      recovery === true
+        ? `${leader} demoted itself to read-only (no DCS quorum, failsafe off): writes stopped`
+        : recovery === false
+          ? `${leader} was still writable at the end`
+          : `${leader} did not answer at the end`;
     return { target: victims.join(', '), note: `stopped ${victims.join(', ')} for ${heldS} s; ${what}` };
   }
 

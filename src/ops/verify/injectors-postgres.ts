@@ -8,7 +8,9 @@ export async function leaderOf(env: VerifyEnv, skip?: string): Promise<{ leader:
   const cluster = await env.cluster(skip);
   const leader = cluster?.members.find((m) => m.role === 'leader')?.name;
   if (!cluster || !leader) {
-    throw new GardenError('CLUSTER_STATE', 'The Patroni cluster has no leader right before the fault.', { hint: 'check `gardenos status`' });
+    throw new GardenError('CLUSTER_STATE', 'The Patroni cluster has no leader right before the fault.', {
+      hint: 'check `gardenos status`',
+    });
   }
   return { leader, cluster };
 }
@@ -17,22 +19,32 @@ export async function leaderOf(env: VerifyEnv, skip?: string): Promise<{ leader:
 export async function killAndWait(env: VerifyEnv, handles: (ProcessHandle | undefined)[]): Promise<void> {
   const live = handles.filter((h): h is ProcessHandle => h !== undefined);
   for (const h of live) env.sendSignal(h, 'SIGKILL');
-  await waitFor('the killed processes to exit', () => {
-    const alive = live.filter((h) => env.isAlive(h));
-    return alive.length === 0 ? undefined : `${alive.map((h) => h.label).join(', ')} still alive`;
-  }, { timeoutMs: 30_000, intervalMs: 20, signal: env.signal });
+  await waitFor(
+    'the killed processes to exit',
+    () => {
+      const alive = live.filter((h) => env.isAlive(h));
+      return alive.length === 0 ? undefined : `${alive.map((h) => h.label).join(', ')} still alive`;
+    },
+    { timeoutMs: 30_000, intervalMs: 20, signal: env.signal },
+  );
 }
 
 /** Another member leads and the primary endpoint takes a write there. */
 async function waitForNewLeader(env: VerifyEnv, old: string, timeoutMs: number): Promise<string> {
   let leader: string | undefined;
-  await waitFor(`a leader other than ${old} writable through the primary port`, async () => {
-    const cluster = await env.cluster(old);
-    leader = cluster?.members.find((m) => m.role === 'leader' && m.name !== old)?.name;
-    if (!leader) return `no leader other than ${old} yet`;
-    const ep = await env.primaryEndpoint();
-    return ep.node === leader && ep.writable ? undefined : `the primary port reaches ${ep.node ?? 'nothing'}${ep.writable ? '' : ' (read-only)'}`;
-  }, { timeoutMs, intervalMs: 100, signal: env.signal });
+  await waitFor(
+    `a leader other than ${old} writable through the primary port`,
+    async () => {
+      const cluster = await env.cluster(old);
+      leader = cluster?.members.find((m) => m.role === 'leader' && m.name !== old)?.name;
+      if (!leader) return `no leader other than ${old} yet`;
+      const ep = await env.primaryEndpoint();
+      return ep.node === leader && ep.writable
+        ? undefined
+        : `the primary port reaches ${ep.node ?? 'nothing'}${ep.writable ? '' : ' (read-only)'}`;
+    },
+    { timeoutMs, intervalMs: 100, signal: env.signal },
+  );
   return leader!;
 }
 
@@ -60,7 +72,9 @@ export const switchoverFault: FaultInjector = {
     const r = await env.switchover();
     return { target: r.from ?? '?', note: `switched over ${r.from ?? '?'} -> ${r.to}` };
   },
-  async recover() { /* nothing to undo */ },
+  async recover() {
+    /* nothing to undo */
+  },
 };
 
 function killNode(fault: 'leader-kill' | 'replica-kill'): FaultInjector {
@@ -70,17 +84,23 @@ function killNode(fault: 'leader-kill' | 'replica-kill'): FaultInjector {
       const { leader, cluster } = await leaderOf(env);
       const replicas = cluster.members.filter((m) => m.role !== 'leader');
       // In synchronous mode the sync standby is the replica whose loss matters: commits wait for it.
-      const victim = fault === 'leader-kill' ? leader : (replicas.find((m) => m.role === 'sync_standby') ?? replicas[0])?.name;
-      if (!victim) throw new GardenError('CLUSTER_STATE', 'There is no replica to kill.', { hint: 'check `gardenos status`' });
+      const victim =
+        fault === 'leader-kill' ? leader : (replicas.find((m) => m.role === 'sync_standby') ?? replicas[0])?.name;
+      if (!victim)
+        throw new GardenError('CLUSTER_STATE', 'There is no replica to kill.', { hint: 'check `gardenos status`' });
       // A node crash: every process stops at one instant. Killing only the postmaster would leave its
       // backends acknowledging commits for a moment after the walsenders are gone (lost, but not a crash).
       const patroni = env.component(`patroni-${victim}`);
       const postmaster = env.postmaster(victim);
       const tree = postmaster ? freezeTree(env, postmaster) : [];
       await killAndWait(env, [patroni, ...tree]);
-      if (fault === 'replica-kill') return { target: victim, note: `killed ${victim}'s Patroni, postmaster and its children (-9)` };
+      if (fault === 'replica-kill')
+        return { target: victim, note: `killed ${victim}'s Patroni, postmaster and its children (-9)` };
       const next = await waitForNewLeader(env, victim, ttlMs(env) + 90_000);
-      return { target: victim, note: `killed leader ${victim} (Patroni, postmaster and children, -9); ${next} took over` };
+      return {
+        target: victim,
+        note: `killed leader ${victim} (Patroni, postmaster and children, -9); ${next} took over`,
+      };
     },
     async recover(env) {
       await env.heal();
@@ -100,7 +120,10 @@ export class LeaderFreeze implements FaultInjector {
     const { leader } = await leaderOf(env);
     const patroni = env.component(`patroni-${leader}`);
     const postmaster = env.postmaster(leader);
-    if (!patroni || !postmaster) throw new GardenError('CLUSTER_STATE', `${leader}'s Patroni or postmaster is not running.`, { hint: 'check `gardenos status`' });
+    if (!patroni || !postmaster)
+      throw new GardenError('CLUSTER_STATE', `${leader}'s Patroni or postmaster is not running.`, {
+        hint: 'check `gardenos status`',
+      });
     // Patroni first (it must not react), then the postmaster (no new backends), then its children until no new one appears.
     env.sendSignal(patroni, 'SIGSTOP');
     this.frozen = [patroni, ...freezeTree(env, postmaster)];
@@ -121,7 +144,11 @@ export class LeaderFreeze implements FaultInjector {
     const at = performance.now();
     if (failed) throw failed;
     const port = env.spec.nodes.find((n) => n.name === leader)!.pgPort;
-    return { target: leader, note: `froze ${leader} (Patroni, postmaster, ${children} children) for ${heldS} s; ${next} took over`, resumed: { at, port, node: leader } };
+    return {
+      target: leader,
+      note: `froze ${leader} (Patroni, postmaster, ${children} children) for ${heldS} s; ${next} took over`,
+      resumed: { at, port, node: leader },
+    };
   }
 
   async recover(env: VerifyEnv): Promise<void> {

@@ -2,10 +2,23 @@
 import { etcdMembersStatus } from '../../dcs/index.js';
 import { GardenError } from '../../errors.js';
 import {
-  NodeProcessRunner, etcdClientTls, openPlatform, primaryAndReplicasProbe, readSecrets, silentReporter, up, type LocalPlatform,
+  NodeProcessRunner,
+  etcdClientTls,
+  openPlatform,
+  primaryAndReplicasProbe,
+  readSecrets,
+  silentReporter,
+  up,
+  type LocalPlatform,
 } from '../../local/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
-import { etcdClientEndpoints, patroniApis, pgAddress, type PgAddress, type PlatformSecrets } from '../../render/index.js';
+import {
+  etcdClientEndpoints,
+  patroniApis,
+  pgAddress,
+  type PgAddress,
+  type PlatformSecrets,
+} from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { switchover } from '../leader-change.js';
 import { collectStatus } from '../status.js';
@@ -17,7 +30,10 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
   const runner = new NodeProcessRunner();
   const platform = openPlatform(spec, runner);
   const secrets = readSecrets(platform.layout);
-  const withClient = async <T>(at: number | PgAddress, fn: (c: ReturnType<typeof verifyClient>) => Promise<T>): Promise<T> => {
+  const withClient = async <T>(
+    at: number | PgAddress,
+    fn: (c: ReturnType<typeof verifyClient>) => Promise<T>,
+  ): Promise<T> => {
     const c = verifyClient(spec, secrets, at, 2000);
     try {
       await c.connect();
@@ -57,36 +73,47 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
       await platform.processes.find((p) => p.id === id)?.stop({ graceMs });
     },
     switchover: () => switchover(spec, secrets, { timeoutMs: 120_000 }),
-    primaryEndpoint: () => withClient(spec.haproxy.primaryPort, async (c) => {
-      const r = await c.query<{ port: number; recovery: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery');
-      const row = r.rows[0];
-      return { node: row ? byPort.get(row.port) ?? null : null, writable: row?.recovery === false };
-    }),
+    primaryEndpoint: () =>
+      withClient(spec.haproxy.primaryPort, async (c) => {
+        const r = await c.query<{ port: number; recovery: boolean }>(
+          'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
+        );
+        const row = r.rows[0];
+        return { node: row ? (byPort.get(row.port) ?? null) : null, writable: row?.recovery === false };
+      }),
     async nodeInRecovery(node) {
       try {
-        return await withClient(pgAddress(spec, node), async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ?? null);
+        return await withClient(
+          pgAddress(spec, node),
+          async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ?? null,
+        );
       } catch {
         return null;
       }
     },
     newWriter: (run) => new PgWriter(spec, secrets, run),
     newProber: () => new PgProber(spec, secrets),
-    createTable: () => withClient(spec.haproxy.primaryPort, async (c) => {
-      await c.query('CREATE SCHEMA IF NOT EXISTS gardenos_verify');
-      await c.query(`CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (run text NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run, id))`);
-    }),
-    presentIds: (run) => withClient(spec.haproxy.primaryPort, async (c) => {
-      const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-      // Looked up on a node in recovery, a lagging replica would report writes as lost that are not.
-      if (r.rows[0]?.recovery) throw new Error('the primary port reached a node in recovery');
-      const rows = await c.query<{ id: string }>(`SELECT id FROM ${VERIFY_TABLE} WHERE run = $1`, [run]);
-      return new Set(rows.rows.map((x) => Number(x.id)));
-    }),
+    createTable: () =>
+      withClient(spec.haproxy.primaryPort, async (c) => {
+        await c.query('CREATE SCHEMA IF NOT EXISTS gardenos_verify');
+        await c.query(
+          `CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (run text NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run, id))`,
+        );
+      }),
+    presentIds: (run) =>
+      withClient(spec.haproxy.primaryPort, async (c) => {
+        const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+        // Looked up on a node in recovery, a lagging replica would report writes as lost that are not.
+        if (r.rows[0]?.recovery) throw new Error('the primary port reached a node in recovery');
+        const rows = await c.query<{ id: string }>(`SELECT id FROM ${VERIFY_TABLE} WHERE run = $1`, [run]);
+        return new Set(rows.rows.map((x) => Number(x.id)));
+      }),
     // Only our own schema: DROP SCHEMA without CASCADE refuses if anything else was put in it.
-    dropTable: () => withClient(spec.haproxy.primaryPort, async (c) => {
-      await c.query(`DROP TABLE IF EXISTS ${VERIFY_TABLE}`);
-      await c.query('DROP SCHEMA IF EXISTS gardenos_verify').catch(() => undefined);
-    }),
+    dropTable: () =>
+      withClient(spec.haproxy.primaryPort, async (c) => {
+        await c.query(`DROP TABLE IF EXISTS ${VERIFY_TABLE}`);
+        await c.query('DROP SCHEMA IF EXISTS gardenos_verify').catch(() => undefined);
+      }),
   };
 }
 

@@ -16,13 +16,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Short timeouts: a session on a frozen or dead node must fail fast, not hold the round.
  * A bare port is the HAProxy endpoint on the bind address; a node's own server comes as its pgAddress.
  */
-export function verifyClient(spec: Spec, secrets: PlatformSecrets, at: number | PgAddress, timeoutMs = 1000): pg.Client {
+export function verifyClient(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: number | PgAddress,
+  timeoutMs = 1000,
+): pg.Client {
   const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
   const client = new pg.Client({
-    host, port, user: spec.postgres.superuser, password: secrets.superuserPassword, database: 'postgres',
-    connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs * 2, application_name: 'gardenos-verify',
+    host,
+    port,
+    user: spec.postgres.superuser,
+    password: secrets.superuserPassword,
+    database: 'postgres',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs * 2,
+    application_name: 'gardenos-verify',
   });
-  client.on('error', () => { /* a dropped connection surfaces through the pending query */ });
+  client.on('error', () => {
+    /* a dropped connection surfaces through the pending query */
+  });
   return client;
 }
 
@@ -33,7 +46,12 @@ export class PgWriter implements RoundWriter {
   private client: pg.Client | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly spec: Spec, private readonly secrets: PlatformSecrets, private readonly run: string, private readonly intervalMs = 10) {}
+  constructor(
+    private readonly spec: Spec,
+    private readonly secrets: PlatformSecrets,
+    private readonly run: string,
+    private readonly intervalMs = 10,
+  ) {}
 
   start(): void {
     this.loop = this.writeLoop();
@@ -63,7 +81,10 @@ export class PgWriter implements RoundWriter {
           await c.connect();
         }
         // RETURNING the serving port: a write a resumed old leader took can be told apart.
-        const r = await this.client.query<{ port: number }>(`INSERT INTO ${VERIFY_TABLE} (run, id) VALUES ($1, $2) RETURNING inet_server_port() AS port`, [this.run, id]);
+        const r = await this.client.query<{ port: number }>(
+          `INSERT INTO ${VERIFY_TABLE} (run, id) VALUES ($1, $2) RETURNING inet_server_port() AS port`,
+          [this.run, id],
+        );
         this.acks.push({ id, at: performance.now(), port: r.rows[0]?.port ?? null });
       } catch {
         const broken = this.client;
@@ -82,11 +103,18 @@ export class PgProber implements RoundProber {
   private stopped = false;
   private loops: Promise<void>[] = [];
 
-  constructor(private readonly spec: Spec, private readonly secrets: PlatformSecrets, private readonly intervalMs = 50) {}
+  constructor(
+    private readonly spec: Spec,
+    private readonly secrets: PlatformSecrets,
+    private readonly intervalMs = 50,
+  ) {}
 
   start(): void {
     // One loop per node: a node that hangs (frozen) must not delay the samples of the others.
-    this.loops = [...this.spec.nodes.map((n) => this.nodeLoop(n.name, pgAddress(this.spec, n.name))), this.endpointLoop()];
+    this.loops = [
+      ...this.spec.nodes.map((n) => this.nodeLoop(n.name, pgAddress(this.spec, n.name))),
+      this.endpointLoop(),
+    ];
   }
 
   sawEveryNode(): boolean {
@@ -113,7 +141,11 @@ export class PgProber implements RoundProber {
         // Patroni demotes it, but with no standby left its commits wait and nobody is told they happened.
         const r = await client.query<{ recovery: boolean; commits: boolean }>(WRITABLE_SQL);
         // Stamped when the answer came: that is when the node was in that state.
-        this.nodeSamples.push({ node, at: performance.now(), writable: r.rows[0]?.recovery === false && r.rows[0]?.commits === true });
+        this.nodeSamples.push({
+          node,
+          at: performance.now(),
+          writable: r.rows[0]?.recovery === false && r.rows[0]?.commits === true,
+        });
       } catch {
         this.nodeSamples.push({ node, at: performance.now(), writable: null });
         await client?.end().catch(() => undefined);
@@ -133,9 +165,15 @@ export class PgProber implements RoundProber {
       const client = verifyClient(this.spec, this.secrets, this.spec.haproxy.primaryPort, 500);
       try {
         await client.connect();
-        const r = await client.query<{ port: number; recovery: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery');
+        const r = await client.query<{ port: number; recovery: boolean }>(
+          'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
+        );
         const row = r.rows[0];
-        this.endpointSamples.push({ at: performance.now(), node: row ? byPort.get(row.port) ?? null : null, recovery: row?.recovery ?? null });
+        this.endpointSamples.push({
+          at: performance.now(),
+          node: row ? (byPort.get(row.port) ?? null) : null,
+          recovery: row?.recovery ?? null,
+        });
       } catch {
         this.endpointSamples.push({ at: performance.now(), node: null, recovery: null });
       } finally {

@@ -28,14 +28,22 @@ export interface VerifyReport {
 /** A fresh injector per round: the stateful ones remember what they froze or stopped. */
 export function injectorFor(fault: FaultName): FaultInjector {
   switch (fault) {
-    case 'switchover': return switchoverFault;
-    case 'replica-kill': return replicaKillFault;
-    case 'router-kill': return routerKillFault;
-    case 'haproxy-kill': return haproxyKillFault;
-    case 'etcd-leader-kill': return etcdLeaderKillFault;
-    case 'leader-kill': return leaderKillFault;
-    case 'leader-freeze': return new LeaderFreeze();
-    case 'etcd-quorum-loss': return new EtcdQuorumLoss();
+    case 'switchover':
+      return switchoverFault;
+    case 'replica-kill':
+      return replicaKillFault;
+    case 'router-kill':
+      return routerKillFault;
+    case 'haproxy-kill':
+      return haproxyKillFault;
+    case 'etcd-leader-kill':
+      return etcdLeaderKillFault;
+    case 'leader-kill':
+      return leaderKillFault;
+    case 'leader-freeze':
+      return new LeaderFreeze();
+    case 'etcd-quorum-loss':
+      return new EtcdQuorumLoss();
   }
 }
 
@@ -43,9 +51,14 @@ export async function verify(env: VerifyEnv, opts: VerifyOptions): Promise<Verif
   if (await env.isDown()) throw notRunning(env.spec);
   const problems = await env.problems();
   if (problems.length > 0) {
-    throw new GardenError('CLUSTER_STATE', `The platform is not healthy, so verify did not start: ${problems.join('; ')}.`, {
-      hint: 'fix that first: `gardenos status` shows the state, `gardenos up` restarts missing processes', leftBehind: 'nothing was changed',
-    });
+    throw new GardenError(
+      'CLUSTER_STATE',
+      `The platform is not healthy, so verify did not start: ${problems.join('; ')}.`,
+      {
+        hint: 'fix that first: `gardenos status` shows the state, `gardenos up` restarts missing processes',
+        leftBehind: 'nothing was changed',
+      },
+    );
   }
   const plan = planRounds(opts.faults, opts.rounds);
   const rounds: RoundResult[] = [];
@@ -55,7 +68,9 @@ export async function verify(env: VerifyEnv, opts: VerifyOptions): Promise<Verif
   try {
     for (const [index, fault] of plan.entries()) {
       opts.onRoundStart?.({ index, total: plan.length, fault });
-      const result = await runRound(env, injectorFor(fault), `${stamp}-${index}-${fault}`, { recoveryTimeoutMs: opts.recoveryTimeoutMs ?? 180_000 });
+      const result = await runRound(env, injectorFor(fault), `${stamp}-${index}-${fault}`, {
+        recoveryTimeoutMs: opts.recoveryTimeoutMs ?? 180_000,
+      });
       rounds.push(result);
       opts.onRoundEnd?.({ index, total: plan.length, result });
       // A platform that did not recover cannot start the next round healthy.
@@ -67,5 +82,10 @@ export async function verify(env: VerifyEnv, opts: VerifyOptions): Promise<Verif
   } finally {
     await env.dropTable().catch(() => undefined);
   }
-  return { ok: !interrupted && rounds.length === plan.length && rounds.every((r) => r.ok), rounds, interrupted, skipped: plan.length - rounds.length };
+  return {
+    ok: !interrupted && rounds.length === plan.length && rounds.every((r) => r.ok),
+    rounds,
+    interrupted,
+    skipped: plan.length - rounds.length,
+  };
 }

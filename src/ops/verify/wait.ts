@@ -16,8 +16,11 @@ export function throwIfAborted(signal: AbortSignal): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` (undefined = reached, else what is still missing) until the deadline; a failed probe is "not yet". */
-export async function waitFor(what: string, probe: () => Promise<string | undefined> | string | undefined,
-  o: { timeoutMs: number; intervalMs?: number; signal: AbortSignal }): Promise<number> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<string | undefined> | string | undefined,
+  o: { timeoutMs: number; intervalMs?: number; signal: AbortSignal },
+): Promise<number> {
   const t0 = performance.now();
   let last = 'not checked yet';
   while (performance.now() - t0 < o.timeoutMs) {
@@ -31,9 +34,13 @@ export async function waitFor(what: string, probe: () => Promise<string | undefi
     }
     await sleep(o.intervalMs ?? 100);
   }
-  throw new GardenError('TIMEOUT', `Timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${what}: ${last}.`, {
-    hint: 'look at `gardenos status` and `gardenos logs`; the platform may still be recovering',
-  });
+  throw new GardenError(
+    'TIMEOUT',
+    `Timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${what}: ${last}.`,
+    {
+      hint: 'look at `gardenos status` and `gardenos logs`; the platform may still be recovering',
+    },
+  );
 }
 
 /** A fault's own hold time (a freeze longer than ttl): the one fixed wait, still interruptible. */

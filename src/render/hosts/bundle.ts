@@ -4,7 +4,13 @@ import { hostComponents } from './components.js';
 import { renderEtcdService } from './etcd.js';
 import { renderHaproxyFiles, renderHaproxyService } from './haproxy.js';
 import { renderK3sFiles, renderK3sService } from './k3s.js';
-import { DEFAULT_HOST_PROGRAMS, type HostBundle, type HostFile, type HostRenderInput, type HostService } from './model.js';
+import {
+  DEFAULT_HOST_PROGRAMS,
+  type HostBundle,
+  type HostFile,
+  type HostRenderInput,
+  type HostService,
+} from './model.js';
 import { HOST_PATHS } from './paths.js';
 import { renderPatroniFiles, renderPatroniService } from './patroni.js';
 import { renderRouterService } from './router.js';
@@ -14,7 +20,8 @@ import { renderTlsFiles } from './tls.js';
 
 /** Pure: the same spec and input give the same bundle, files sorted by path, services in start order. */
 export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput): HostBundle {
-  if (!spec.hosts?.some((h) => h.name === host.name)) throw new Error(`renderHost: ${host.name} is not a host of this spec`);
+  if (!spec.hosts?.some((h) => h.name === host.name))
+    throw new Error(`renderHost: ${host.name} is not a host of this spec`);
   const programs = { ...DEFAULT_HOST_PROGRAMS, ...input.programs };
   const runs = hostComponents(spec, host);
   const services: HostService[] = [
@@ -31,7 +38,15 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...(runs.k3s ? renderK3sFiles(spec, host, input.secrets) : []),
     ...services.map(unitFile),
     // The supervisor re-reads its manifest itself and restarts what changed in it.
-    { path: HOST_PATHS.servicesManifest, content: renderServicesManifest(host.name, services), mode: 0o644, owner: 'root', group: 'root', secret: false, restarts: [] },
+    {
+      path: HOST_PATHS.servicesManifest,
+      content: renderServicesManifest(host.name, services),
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      secret: false,
+      restarts: [],
+    },
   ];
   return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), services };
 }
@@ -41,7 +56,10 @@ function unitFile(s: HostService): HostFile {
   return {
     path: own ? HOST_PATHS.unit(s.name) : HOST_PATHS.dropIn(s.name),
     content: own ? renderSystemdUnit(s) : renderSystemdDropIn(s),
-    mode: 0o644, owner: 'root', group: 'root', secret: false,
+    mode: 0o644,
+    owner: 'root',
+    group: 'root',
+    secret: false,
     restarts: [s.name],
   };
 }

@@ -11,7 +11,8 @@ const PLAIN_VALUE = /^[A-Za-z0-9_.,:/@+=-]*$/;
 export function renderEnvFile(env: Readonly<Record<string, string>>): string {
   const lines = Object.entries(env).map(([key, value]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`renderEnvFile: "${key}" is not an environment variable name`);
-    if (!PLAIN_VALUE.test(value)) throw new Error(`renderEnvFile: the value of ${key} has characters an env file would need quoted`);
+    if (!PLAIN_VALUE.test(value))
+      throw new Error(`renderEnvFile: the value of ${key} has characters an env file would need quoted`);
     return `${key}=${value}`;
   });
   return [`# ${HOSTS_HEADER}`, ...lines, ''].join('\n');

@@ -20,7 +20,11 @@ export function etcdClientAccess(spec: Spec, tls: EtcdTlsFiles): EtcdClientAcces
 
 /** The same for a service on a host: the host's CA and certificate, and the key copy its user can read. */
 export function hostEtcdClient(spec: Spec, reader: TlsReader): EtcdClientAccess {
-  return etcdClientAccess(spec, { caFile: HOST_PATHS.tls.ca, certFile: HOST_PATHS.tls.cert, keyFile: HOST_PATHS.tls.key(reader) });
+  return etcdClientAccess(spec, {
+    caFile: HOST_PATHS.tls.ca,
+    certFile: HOST_PATHS.tls.cert,
+    keyFile: HOST_PATHS.tls.key(reader),
+  });
 }
 
 /** host:port of each URL, for configs that take the scheme separately (Patroni's etcd3.hosts). */

@@ -29,15 +29,20 @@ describe('etcd on a host', () => {
   });
 
   test('initial-cluster from the etcd hosts, state new, a token from the spec name', () => {
-    assert.equal(s2.get('--initial-cluster'), 's1=https://10.20.0.11:2380,s2=https://10.20.0.12:2380,s3=https://10.20.0.13:2380');
+    assert.equal(
+      s2.get('--initial-cluster'),
+      's1=https://10.20.0.11:2380,s2=https://10.20.0.12:2380,s3=https://10.20.0.13:2380',
+    );
     assert.equal(s2.get('--initial-cluster-state'), 'new');
     assert.equal(s2.get('--initial-cluster-token'), 'gardenos-journal');
     const split = hostsSpec(SPLIT_ROLES_YAML);
-    assert.equal(flags(renderEtcdService(split, hostOf(split, 'e3'), DEFAULT_HOST_PROGRAMS).exec).get('--initial-cluster'),
-      'e1=https://10.30.0.1:2380,e2=https://10.30.0.2:2380,e3=https://10.30.0.3:2380');
+    assert.equal(
+      flags(renderEtcdService(split, hostOf(split, 'e3'), DEFAULT_HOST_PROGRAMS).exec).get('--initial-cluster'),
+      'e1=https://10.30.0.1:2380,e2=https://10.30.0.2:2380,e3=https://10.30.0.3:2380',
+    );
   });
 
-  test('client and peer certificate authentication with the host certificate and etcd\'s key copy', () => {
+  test("client and peer certificate authentication with the host certificate and etcd's key copy", () => {
     assert.equal(s2.get('--client-cert-auth'), true);
     assert.equal(s2.get('--peer-client-cert-auth'), true);
     assert.equal(s2.get('--trusted-ca-file'), HOST_PATHS.tls.ca);
@@ -51,7 +56,11 @@ describe('etcd on a host', () => {
     const access = hostEtcdClient(spec, 'router');
     assert.deepEqual(access.urls, ['https://10.20.0.11:2379', 'https://10.20.0.12:2379', 'https://10.20.0.13:2379']);
     assert.equal(access.tls.caFile, HOST_PATHS.tls.ca);
-    assert.deepEqual(etcdClientAccess(spec, { caFile: '/op/ca.crt', certFile: '/op/o.crt', keyFile: '/op/o.key' }).urls, access.urls, 'gardenos itself too');
+    assert.deepEqual(
+      etcdClientAccess(spec, { caFile: '/op/ca.crt', certFile: '/op/o.crt', keyFile: '/op/o.key' }).urls,
+      access.urls,
+      'gardenos itself too',
+    );
     const files = renderHost(spec, hostOf(spec, 's1'), fixtureInput('s1')).files;
     const text = (path: string) => files.find((f) => f.path === path)?.content ?? '';
     const urls = access.urls.join(',');

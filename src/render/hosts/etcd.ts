@@ -10,7 +10,9 @@ export function renderEtcdService(spec: Spec, host: HostConfig, programs: HostPr
   const member = topology.etcd.find((m) => m.name === host.name);
   if (!member) throw new Error(`renderEtcdService: host ${host.name} has no etcd role`);
   const args = renderEtcdArgs({
-    spec, topology, member,
+    spec,
+    topology,
+    member,
     dataDir: HOST_PATHS.etcd.dataDir,
     // The peers use the host's own certificate: its SANs name the private address, so one file serves both links.
     tls: { caFile: HOST_PATHS.tls.ca, certFile: HOST_PATHS.tls.cert, keyFile: HOST_PATHS.tls.key('etcd') },

@@ -10,7 +10,10 @@ const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0
 export const THREE_HOSTS_YAML = [
   'name: journal',
   'hosts:',
-  ...[1, 2, 3].map((i) => `  - { name: s${i}, address: 10.20.0.${10 + i}, publicAddress: 203.0.113.${10 + i}, hostKey: "${HOST_KEY}" }`),
+  ...[1, 2, 3].map(
+    (i) =>
+      `  - { name: s${i}, address: 10.20.0.${10 + i}, publicAddress: 203.0.113.${10 + i}, hostKey: "${HOST_KEY}" }`,
+  ),
   'postgres:',
   '  allowedClientCidrs: [10.42.0.0/16]',
   'backup: { enabled: true, repoPath: /var/lib/gardenos/pgbackrest/repo }',
@@ -56,7 +59,13 @@ const read = (file: string) => readFileSync(`${FIXTURES}${file}`, 'utf8');
 export function fixtureTls(host: string): HostTlsMaterial {
   const name = ['s1', 's2', 's3'].includes(host) ? host : 's1';
   // The fixtures have no endpoint certificate of their own; s1's stands in (only its bytes matter here).
-  return { caCert: read('ca.crt'), cert: read(`${name}.crt`), key: read(`${name}.key`), endpointCert: read('s1.crt'), endpointKey: read('s1.key') };
+  return {
+    caCert: read('ca.crt'),
+    cert: read(`${name}.crt`),
+    key: read(`${name}.key`),
+    endpointCert: read('s1.crt'),
+    endpointKey: read('s1.key'),
+  };
 }
 
 export const FIXTURE_LAUNCHER = '"""gardenos Patroni launcher (test stand-in)."""\n';

@@ -17,7 +17,9 @@ describe('golden files of the hosts target (UPDATE_GOLDEN=1 rewrites them)', () 
     const spec = hostsSpec(THREE_HOSTS_YAML);
     const host = hostOf(spec, 's1');
     const bundle = renderHost(spec, host, fixtureInput('s1'));
-    const files = new Map(bundle.files.filter((f) => !VERBATIM.test(f.path)).map((f) => [f.path.slice(1).replaceAll('/', '__'), f.content]));
+    const files = new Map(
+      bundle.files.filter((f) => !VERBATIM.test(f.path)).map((f) => [f.path.slice(1).replaceAll('/', '__'), f.content]),
+    );
     files.set('services.txt', renderHostSummary(host, bundle, { withSecrets: false }));
     const dir = join(GOLDEN, 'journal-s1');
     assertGoldenDir(dir, files, 'journal-s1');

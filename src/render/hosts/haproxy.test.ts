@@ -34,13 +34,21 @@ const section = (name: string, text = cfg) => {
 
 describe('host haproxy.cfg', () => {
   test('primary and replica ports on the private address balance every postgres host, checked over https with the CA', () => {
-    for (const [name, port, path] of [['listen primary', 5000, '/primary'], ['listen replicas', 5001, '/replica']] as const) {
+    for (const [name, port, path] of [
+      ['listen primary', 5000, '/primary'],
+      ['listen replicas', 5001, '/replica'],
+    ] as const) {
       const body = section(name);
       assert.ok(body.includes(`bind 10.20.0.12:${port}`));
       assert.ok(body.includes(`option httpchk OPTIONS ${path}`));
       assert.match(body.find((l) => l.startsWith('default-server')) ?? '', /on-marked-down shutdown-sessions/);
-      assert.deepEqual(body.filter((l) => l.startsWith('server ')), [1, 2, 3].map((i) =>
-        `server s${i} 10.20.0.1${i}:5432 maxconn 100 check port 8008 check-ssl verify required ca-file ${HOST_PATHS.tls.ca}`));
+      assert.deepEqual(
+        body.filter((l) => l.startsWith('server ')),
+        [1, 2, 3].map(
+          (i) =>
+            `server s${i} 10.20.0.1${i}:5432 maxconn 100 check port 8008 check-ssl verify required ca-file ${HOST_PATHS.tls.ca}`,
+        ),
+      );
     }
   });
 
@@ -56,12 +64,22 @@ describe('host haproxy.cfg', () => {
     const k3s = section('listen k3s-api');
     assert.ok(k3s.includes('mode tcp'));
     assert.ok(k3s.includes('bind :6443'));
-    assert.deepEqual(k3s.filter((l) => l.startsWith('server ')), [1, 2, 3].map((i) => `server s${i} 10.20.0.1${i}:6444 check`));
+    assert.deepEqual(
+      k3s.filter((l) => l.startsWith('server ')),
+      [1, 2, 3].map((i) => `server s${i} 10.20.0.1${i}:6444 check`),
+    );
     const split = hostsSpec(SPLIT_ROLES_YAML);
     const splitK3s = section('listen k3s-api', renderHostHaproxyConfig(split, hostOf(split, 'e3')));
-    assert.deepEqual(splitK3s.filter((l) => l.startsWith('server ')), ['server e1 10.30.0.1:6444 check', 'server e2 10.30.0.2:6444 check']);
+    assert.deepEqual(
+      splitK3s.filter((l) => l.startsWith('server ')),
+      ['server e1 10.30.0.1:6444 check', 'server e2 10.30.0.2:6444 check'],
+    );
     const splitPrimary = section('listen primary', renderHostHaproxyConfig(split, hostOf(split, 'e3')));
-    assert.deepEqual(splitPrimary.filter((l) => l.startsWith('server ')).map((l) => l.split(' ')[1]), ['p1', 'p2'], 'only postgres hosts');
+    assert.deepEqual(
+      splitPrimary.filter((l) => l.startsWith('server ')).map((l) => l.split(' ')[1]),
+      ['p1', 'p2'],
+      'only postgres hosts',
+    );
   });
 
   test('without k3s (k3s.enabled false) there is no K3s frontend', () => {
@@ -81,7 +99,10 @@ describe('host haproxy.cfg', () => {
 describe('haproxy -c accepts the rendered haproxy.cfg (with the env var set)', () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  for (const [name, yaml, host] of [['three hybrid hosts', THREE_HOSTS_YAML, 's1'], ['split roles', SPLIT_ROLES_YAML, 'e3']] as const) {
+  for (const [name, yaml, host] of [
+    ['three hybrid hosts', THREE_HOSTS_YAML, 's1'],
+    ['split roles', SPLIT_ROLES_YAML, 'e3'],
+  ] as const) {
     test(name, async () => {
       const haproxy = requireBinary('haproxy', 'sudo apt-get install -y haproxy');
       const dir = mkdtempSync(join(tmpdir(), 'gardenos-hosts-haproxy-'));
@@ -95,8 +116,13 @@ describe('haproxy -c accepts the rendered haproxy.cfg (with the env var set)', (
       const file = join(dir, 'haproxy.cfg');
       writeFileSync(file, text);
       const result = await new Promise<{ code: number; output: string }>((resolve) => {
-        execFile(haproxy, ['-c', '-f', file], { timeout: 30_000, env: { ...process.env, [STATS_PASSWORD_VAR]: FAKE_SECRETS.haproxyStatsPassword } },
-          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` }));
+        execFile(
+          haproxy,
+          ['-c', '-f', file],
+          { timeout: 30_000, env: { ...process.env, [STATS_PASSWORD_VAR]: FAKE_SECRETS.haproxyStatsPassword } },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` }),
+        );
       });
       assert.equal(result.code, 0, `haproxy -c -f ${file} failed:\n${result.output}`);
       assert.doesNotMatch(result.output, /\[WARNING\]|\[ALERT\]/, 'no warnings either');

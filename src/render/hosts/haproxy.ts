@@ -37,24 +37,39 @@ export function renderK3sFrontend(spec: Spec): string[] {
 }
 
 export function renderHostHaproxyConfig(spec: Spec, host: HostConfig): string {
-  return withHostsHeader(renderHaproxyConfig({
-    spec,
-    topology: hostsTopology(spec),
-    adminSocket: HOST_PATHS.haproxy.adminSocket,
-    host: host.address,
-    checkCaFile: HOST_PATHS.tls.ca,
-    statsLines: [`stats auth "${STATS_USER}:\${${STATS_PASSWORD_VAR}}"`],
-    extraSections: renderK3sFrontend(spec),
-  }));
+  return withHostsHeader(
+    renderHaproxyConfig({
+      spec,
+      topology: hostsTopology(spec),
+      adminSocket: HOST_PATHS.haproxy.adminSocket,
+      host: host.address,
+      checkCaFile: HOST_PATHS.tls.ca,
+      statsLines: [`stats auth "${STATS_USER}:\${${STATS_PASSWORD_VAR}}"`],
+      extraSections: renderK3sFrontend(spec),
+    }),
+  );
 }
 
 export function renderHaproxyFiles(spec: Spec, host: HostConfig, secrets: HostsSecrets): HostFile[] {
   const restarts = [SERVICE_NAMES.haproxy];
   return [
-    { path: HOST_PATHS.haproxy.config, content: renderHostHaproxyConfig(spec, host), mode: 0o644, owner: 'root', group: 'root', secret: false, restarts },
     {
-      path: HOST_PATHS.secrets.haproxy, content: renderEnvFile({ [STATS_PASSWORD_VAR]: secrets.haproxyStatsPassword }),
-      mode: 0o600, owner: 'root', group: 'root', secret: true, restarts,
+      path: HOST_PATHS.haproxy.config,
+      content: renderHostHaproxyConfig(spec, host),
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      secret: false,
+      restarts,
+    },
+    {
+      path: HOST_PATHS.secrets.haproxy,
+      content: renderEnvFile({ [STATS_PASSWORD_VAR]: secrets.haproxyStatsPassword }),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+      secret: true,
+      restarts,
     },
   ];
 }

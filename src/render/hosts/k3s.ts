@@ -45,10 +45,23 @@ export function renderK3sFiles(spec: Spec, host: HostConfig, secrets: HostsSecre
   const restarts = [SERVICE_NAMES.k3s];
   return [
     {
-      path: HOST_PATHS.k3s.config, content: `# ${HOSTS_HEADER}\n` + stringify(buildK3sConfig(spec, host), { lineWidth: 0 }),
-      mode: 0o644, owner: 'root', group: 'root', secret: false, restarts,
+      path: HOST_PATHS.k3s.config,
+      content: `# ${HOSTS_HEADER}\n` + stringify(buildK3sConfig(spec, host), { lineWidth: 0 }),
+      mode: 0o644,
+      owner: 'root',
+      group: 'root',
+      secret: false,
+      restarts,
     },
-    { path: HOST_PATHS.secrets.k3s, content: renderEnvFile(k3sEnvironment(spec, secrets)), mode: 0o600, owner: 'root', group: 'root', secret: true, restarts },
+    {
+      path: HOST_PATHS.secrets.k3s,
+      content: renderEnvFile(k3sEnvironment(spec, secrets)),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+      secret: true,
+      restarts,
+    },
   ];
 }
 

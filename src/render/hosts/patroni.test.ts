@@ -17,8 +17,10 @@ import { renderHostPatroniConfig, renderHostsPgHba, renderPatroniFiles, renderPa
 
 type Tree = Record<string, unknown>;
 const journal = hostsSpec(THREE_HOSTS_YAML);
-const yamlOf = (spec = journal, host = 's2'): Tree => parse(renderHostPatroniConfig(spec, hostOf(spec, host), DEFAULT_HOST_PROGRAMS)) as Tree;
-const at = (tree: unknown, ...path: string[]): unknown => path.reduce<unknown>((t, k) => (t as Tree | undefined)?.[k], tree);
+const yamlOf = (spec = journal, host = 's2'): Tree =>
+  parse(renderHostPatroniConfig(spec, hostOf(spec, host), DEFAULT_HOST_PROGRAMS)) as Tree;
+const at = (tree: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((t, k) => (t as Tree | undefined)?.[k], tree);
 const tls = { ca: HOST_PATHS.tls.ca, cert: HOST_PATHS.tls.cert, key: HOST_PATHS.tls.key('postgres') };
 
 describe('host patroni.yml', () => {
@@ -35,15 +37,23 @@ describe('host patroni.yml', () => {
 
   test('etcd3 over https to every etcd host with the CA and the host client certificate', () => {
     assert.deepEqual(config.etcd3, {
-      hosts: ['10.20.0.11:2379', '10.20.0.12:2379', '10.20.0.13:2379'], protocol: 'https', cacert: tls.ca, cert: tls.cert, key: tls.key,
+      hosts: ['10.20.0.11:2379', '10.20.0.12:2379', '10.20.0.13:2379'],
+      protocol: 'https',
+      cacert: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
     });
     assert.equal(config.etcd, undefined, 'never the v2 etcd section');
   });
 
   test('REST API over https with authentication (user only: the password comes from the environment), ctl trusts the CA', () => {
     assert.deepEqual(config.restapi, {
-      listen: '10.20.0.12:8008', connect_address: '10.20.0.12:8008', authentication: { username: 'gardenos' },
-      cafile: tls.ca, certfile: tls.cert, keyfile: tls.key,
+      listen: '10.20.0.12:8008',
+      connect_address: '10.20.0.12:8008',
+      authentication: { username: 'gardenos' },
+      cafile: tls.ca,
+      certfile: tls.cert,
+      keyfile: tls.key,
     });
     assert.deepEqual(config.ctl, { insecure: false, cacert: tls.ca, certfile: tls.cert, keyfile: tls.key });
   });
@@ -61,11 +71,17 @@ describe('host patroni.yml', () => {
     });
   });
 
-  test('no password is in the file, and every password is in the secret env file under Patroni\'s names', () => {
+  test("no password is in the file, and every password is in the secret env file under Patroni's names", () => {
     const text = renderHostPatroniConfig(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS);
     assert.doesNotMatch(text, /password:/i);
     for (const value of Object.values(FAKE_SECRETS)) assert.ok(!text.includes(value));
-    const env = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'launcher').find((f) => f.path === HOST_PATHS.secrets.patroni);
+    const env = renderPatroniFiles(
+      journal,
+      hostOf(journal, 's1'),
+      DEFAULT_HOST_PROGRAMS,
+      FAKE_SECRETS,
+      'launcher',
+    ).find((f) => f.path === HOST_PATHS.secrets.patroni);
     assert.ok(env?.secret && env.mode === 0o600 && env.path.startsWith('/etc/gardenos/secrets/'));
     assert.deepEqual(parseEnvFile(env.content), {
       PATRONI_SUPERUSER_PASSWORD: FAKE_SECRETS.superuserPassword,
@@ -73,7 +89,9 @@ describe('host patroni.yml', () => {
       PATRONI_REWIND_PASSWORD: FAKE_SECRETS.rewindPassword,
       PATRONI_RESTAPI_PASSWORD: FAKE_SECRETS.restapiPassword,
     });
-    assert.deepEqual(renderPatroniService(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS).environmentFiles, [HOST_PATHS.secrets.patroni]);
+    assert.deepEqual(renderPatroniService(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS).environmentFiles, [
+      HOST_PATHS.secrets.patroni,
+    ]);
   });
 
   test('pg_hba: the socket lines first (Patroni uses the socket), then hostssl scram-sha-256 only', () => {
@@ -95,13 +113,25 @@ describe('host patroni.yml', () => {
 
   test('replication only from postgres hosts; clients from every host', () => {
     const hba = renderHostsPgHba(hostsSpec(SPLIT_ROLES_YAML));
-    assert.deepEqual(hba.filter((l) => l.includes(' replication ') && l.startsWith('hostssl')).map((l) => l.split(' ')[3]), ['10.30.0.4/32', '10.30.0.5/32']);
-    assert.equal(hba.filter((l) => l.startsWith('hostssl all all')).length, 1 + 5, 'the default 127.0.0.1/32 and all five hosts');
+    assert.deepEqual(
+      hba.filter((l) => l.includes(' replication ') && l.startsWith('hostssl')).map((l) => l.split(' ')[3]),
+      ['10.30.0.4/32', '10.30.0.5/32'],
+    );
+    assert.equal(
+      hba.filter((l) => l.startsWith('hostssl all all')).length,
+      1 + 5,
+      'the default 127.0.0.1/32 and all five hosts',
+    );
     assert.ok(hba.every((l) => l.endsWith(' scram-sha-256')));
   });
 
   test('synchronous mode and timings from spec.postgres, in bootstrap.dcs', () => {
-    const spec = hostsSpec(THREE_HOSTS_YAML.replace('postgres:\n', 'postgres:\n  synchronousModeStrict: true\n  ttl: 30\n  loopWait: 5\n  retryTimeout: 10\n'));
+    const spec = hostsSpec(
+      THREE_HOSTS_YAML.replace(
+        'postgres:\n',
+        'postgres:\n  synchronousModeStrict: true\n  ttl: 30\n  loopWait: 5\n  retryTimeout: 10\n',
+      ),
+    );
     const dcs = at(yamlOf(spec), 'bootstrap', 'dcs') as Tree;
     assert.equal(dcs.synchronous_mode, true, 'the default with 2+ postgres hosts');
     assert.equal(dcs.synchronous_mode_strict, true);
@@ -113,13 +143,22 @@ describe('host patroni.yml', () => {
   test('backups: archive_command through the host pgbackrest.conf; without backup no archiving and no config', () => {
     const params = at(config, 'bootstrap', 'dcs', 'postgresql', 'parameters') as Tree;
     assert.equal(params.archive_mode, 'on');
-    assert.match(String(params.archive_command), /^pgbackrest --config=\/etc\/gardenos\/pgbackrest\/pgbackrest.conf --stanza=journal .*archive-push %p$/);
-    const conf = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find((f) => f.path === HOST_PATHS.pgbackrest.config);
+    assert.match(
+      String(params.archive_command),
+      /^pgbackrest --config=\/etc\/gardenos\/pgbackrest\/pgbackrest.conf --stanza=journal .*archive-push %p$/,
+    );
+    const conf = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find(
+      (f) => f.path === HOST_PATHS.pgbackrest.config,
+    );
     assert.match(conf?.content ?? '', /^pg1-path=\/var\/lib\/gardenos\/postgresql\/15\/data$/m);
     assert.match(conf?.content ?? '', /^pg1-socket-path=\/run\/gardenos\/postgresql$/m);
     const noBackup = hostsSpec(THREE_HOSTS_YAML.replace(/^backup:.*\n/m, ''));
     assert.equal(at(yamlOf(noBackup), 'bootstrap', 'dcs', 'postgresql', 'parameters', 'archive_mode'), undefined);
-    assert.ok(!renderPatroniFiles(noBackup, hostOf(noBackup, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').some((f) => f.path === HOST_PATHS.pgbackrest.config));
+    assert.ok(
+      !renderPatroniFiles(noBackup, hostOf(noBackup, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').some(
+        (f) => f.path === HOST_PATHS.pgbackrest.config,
+      ),
+    );
   });
 
   test('Patroni runs through the launcher as postgres, after the local etcd member when there is one', () => {
@@ -129,11 +168,13 @@ describe('host patroni.yml', () => {
     assert.ok(s1.after.includes('gardenos-etcd.service'));
     assert.equal(s1.stop.mainProcessOnly, true);
     const split = hostsSpec(SPLIT_ROLES_YAML);
-    assert.ok(!renderPatroniService(split, hostOf(split, 'p1'), DEFAULT_HOST_PROGRAMS).after.includes('gardenos-etcd.service'));
+    assert.ok(
+      !renderPatroniService(split, hostOf(split, 'p1'), DEFAULT_HOST_PROGRAMS).after.includes('gardenos-etcd.service'),
+    );
   });
 });
 
-describe('Patroni\'s own config loader merges the env file into the rendered patroni.yml', () => {
+describe("Patroni's own config loader merges the env file into the rendered patroni.yml", () => {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -146,7 +187,9 @@ describe('Patroni\'s own config loader merges the env file into the rendered pat
     dirs.push(dir);
     const file = join(dir, 'patroni.yml');
     writeFileSync(file, renderHostPatroniConfig(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS));
-    const envFile = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find((f) => f.path === HOST_PATHS.secrets.patroni)!;
+    const envFile = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find(
+      (f) => f.path === HOST_PATHS.secrets.patroni,
+    )!;
     const script = [
       'import json, sys',
       'from patroni.config import Config',
@@ -154,8 +197,12 @@ describe('Patroni\'s own config loader merges the env file into the rendered pat
       "print(json.dumps({'restapi': c['restapi']['authentication'], 'postgresql': c['postgresql']['authentication'], 'users': c.get('bootstrap', {}).get('users')}))",
     ].join('\n');
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(python, ['-c', script, file], { timeout: 60_000, env: { PATH: process.env.PATH, ...parseEnvFile(envFile.content) } },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+      execFile(
+        python,
+        ['-c', script, file],
+        { timeout: 60_000, env: { PATH: process.env.PATH, ...parseEnvFile(envFile.content) } },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      );
     });
     assert.deepEqual(JSON.parse(out), {
       restapi: { username: 'gardenos', password: FAKE_SECRETS.restapiPassword },

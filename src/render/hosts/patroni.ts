@@ -39,7 +39,9 @@ function pgbackrestPaths(spec: Spec): PgbackrestPaths {
 export function renderHostsPgHba(spec: Spec): string[] {
   const hosts = spec.hosts ?? [];
   const pgNets = uniqueSorted(hosts.filter((h) => h.roles.includes('postgres')).map((h) => `${h.address}/32`));
-  const clientNets = [...new Set([...spec.postgres.allowedClientCidrs, ...uniqueSorted(hosts.map((h) => `${h.address}/32`))])];
+  const clientNets = [
+    ...new Set([...spec.postgres.allowedClientCidrs, ...uniqueSorted(hosts.map((h) => `${h.address}/32`))]),
+  ];
   return [
     ...LOCAL_SOCKET_HBA,
     ...pgNets.map((net) => `hostssl replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
@@ -54,13 +56,19 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
   const etcd = hostEtcdClient(spec, 'postgres');
   const version = spec.postgres.version;
   const base = buildPatroniConfig({
-    spec, topology, node,
+    spec,
+    topology,
+    node,
     dataDir: HOST_PATHS.patroni.dataDir(version),
     binDir: programs.pgBinDir(version),
     runDir: HOST_PATHS.patroni.runDir,
     etcdTls: etcd.tls,
     ...(spec.backup ? { archiveCommand: archiveCommand(spec, pgbackrestPaths(spec)) } : {}),
-  }) as { restapi: Record<string, unknown>; bootstrap: Record<string, unknown>; postgresql: Record<string, unknown> & { authentication: Record<string, object>; parameters: object } };
+  }) as {
+    restapi: Record<string, unknown>;
+    bootstrap: Record<string, unknown>;
+    postgresql: Record<string, unknown> & { authentication: Record<string, object>; parameters: object };
+  };
   const tls = { cafile: HOST_PATHS.tls.ca, certfile: HOST_PATHS.tls.cert, keyfile: HOST_PATHS.tls.key('postgres') };
   const hba = renderHostsPgHba(spec);
   // Replication and pg_rewind connect to another host over TCP, where pg_hba accepts TLS only.
@@ -70,7 +78,13 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
     restapi: { ...base.restapi, ...tls },
     // Patroni calls the other members' REST APIs (is anyone healthier before a failover?): trust our CA.
     ctl: { insecure: false, cacert: tls.cafile, certfile: tls.certfile, keyfile: tls.keyfile },
-    etcd3: { hosts: hostPorts(etcd), protocol: 'https', cacert: etcd.tls.caFile, cert: etcd.tls.certFile, key: etcd.tls.keyFile },
+    etcd3: {
+      hosts: hostPorts(etcd),
+      protocol: 'https',
+      cacert: etcd.tls.caFile,
+      cert: etcd.tls.certFile,
+      key: etcd.tls.keyFile,
+    },
     // Two arrays, not one referenced twice: the YAML then has no anchors for a reader to follow.
     bootstrap: { ...base.bootstrap, pg_hba: [...hba] },
     postgresql: {
@@ -94,21 +108,52 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
 }
 
 export function renderHostPatroniConfig(spec: Spec, host: HostConfig, programs: HostPrograms): string {
-  return `# ${HOSTS_HEADER}\n` + stringify(buildHostPatroniConfig(spec, host, programs), { lineWidth: 0, version: '1.1' });
+  return (
+    `# ${HOSTS_HEADER}\n` + stringify(buildHostPatroniConfig(spec, host, programs), { lineWidth: 0, version: '1.1' })
+  );
 }
 
-export function renderPatroniFiles(spec: Spec, host: HostConfig, programs: HostPrograms, secrets: HostsSecrets, launcher: string): HostFile[] {
+export function renderPatroniFiles(
+  spec: Spec,
+  host: HostConfig,
+  programs: HostPrograms,
+  secrets: HostsSecrets,
+  launcher: string,
+): HostFile[] {
   const restarts = [SERVICE_NAMES.patroni];
-  const file = (path: string, content: string): HostFile => ({ path, content, mode: 0o644, owner: 'root', group: 'root', secret: false, restarts });
+  const file = (path: string, content: string): HostFile => ({
+    path,
+    content,
+    mode: 0o644,
+    owner: 'root',
+    group: 'root',
+    secret: false,
+    restarts,
+  });
   return [
     file(HOST_PATHS.patroni.config, renderHostPatroniConfig(spec, host, programs)),
     file(HOST_PATHS.patroni.launcher, launcher),
-    { path: HOST_PATHS.secrets.patroni, content: renderEnvFile(patroniEnvironment(secrets)), mode: 0o600, owner: 'root', group: 'root', secret: true, restarts },
-    ...(spec.backup ? [{
-      // Read by each pgbackrest run (archive-push, backup), so a change needs no restart.
-      ...file(HOST_PATHS.pgbackrest.config, withHostsHeader(renderPgbackrestConfig(spec, hostsTopology(spec), pgbackrestPaths(spec)))),
-      restarts: [],
-    }] : []),
+    {
+      path: HOST_PATHS.secrets.patroni,
+      content: renderEnvFile(patroniEnvironment(secrets)),
+      mode: 0o600,
+      owner: 'root',
+      group: 'root',
+      secret: true,
+      restarts,
+    },
+    ...(spec.backup
+      ? [
+          {
+            // Read by each pgbackrest run (archive-push, backup), so a change needs no restart.
+            ...file(
+              HOST_PATHS.pgbackrest.config,
+              withHostsHeader(renderPgbackrestConfig(spec, hostsTopology(spec), pgbackrestPaths(spec))),
+            ),
+            restarts: [],
+          },
+        ]
+      : []),
   ];
 }
 
@@ -137,7 +182,12 @@ export function renderPatroniService(spec: Spec, host: HostConfig, programs: Hos
       { path: HOST_PATHS.patroni.home, mode: 0o700 },
       { path: HOST_PATHS.patroni.versionDir(version), mode: 0o700 },
       { path: HOST_PATHS.patroni.runDir, mode: 0o755 },
-      ...(spec.backup ? [{ path: HOST_PATHS.pgbackrest.lockDir, mode: 0o755 }, { path: HOST_PATHS.pgbackrest.logDir, mode: 0o750 }] : []),
+      ...(spec.backup
+        ? [
+            { path: HOST_PATHS.pgbackrest.lockDir, mode: 0o755 },
+            { path: HOST_PATHS.pgbackrest.logDir, mode: 0o750 },
+          ]
+        : []),
     ],
     logFile: HOST_PATHS.logFile(SERVICE_NAMES.patroni),
     unit: 'own',

@@ -10,14 +10,30 @@ import { HOST_PATHS } from './paths.js';
 import { hostRouterFlags, renderRouterService } from './router.js';
 
 const ROUTER_OPTIONS = Object.fromEntries(
-  ['target', 'etcd', 'dcs-namespace', 'scope', 'haproxy-socket', 'listen', 'reconcile-ms', 'etcd-ca', 'etcd-cert', 'etcd-key', 'patroni-ca'].map((n) => [n, { type: 'string' as const }]),
+  [
+    'target',
+    'etcd',
+    'dcs-namespace',
+    'scope',
+    'haproxy-socket',
+    'listen',
+    'reconcile-ms',
+    'etcd-ca',
+    'etcd-cert',
+    'etcd-key',
+    'patroni-ca',
+  ].map((n) => [n, { type: 'string' as const }]),
 );
 
 describe('router on a host', () => {
   const spec = hostsSpec(THREE_HOSTS_YAML);
 
   test('routes its own HAProxy from the Patroni leader key, over etcd https with a client certificate', () => {
-    const { values } = parseArgs({ args: hostRouterFlags(spec, hostOf(spec, 's2')), options: ROUTER_OPTIONS, strict: true });
+    const { values } = parseArgs({
+      args: hostRouterFlags(spec, hostOf(spec, 's2')),
+      options: ROUTER_OPTIONS,
+      strict: true,
+    });
     assert.deepEqual(routerSettingsFromFlags(values), {
       target: 'haproxy',
       etcd: ['https://10.20.0.11:2379', 'https://10.20.0.12:2379', 'https://10.20.0.13:2379'],
@@ -30,7 +46,7 @@ describe('router on a host', () => {
     });
   });
 
-  test('runs as HAProxy\'s user (its admin socket is mode 600), after HAProxy, with no secret on its command line', () => {
+  test("runs as HAProxy's user (its admin socket is mode 600), after HAProxy, with no secret on its command line", () => {
     const service = renderRouterService(spec, hostOf(spec, 's1'), DEFAULT_HOST_PROGRAMS);
     assert.equal(service.user, 'haproxy');
     assert.ok(service.after.includes('gardenos-haproxy.service'));

@@ -11,16 +11,29 @@ import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, SERVICE_NAMES } from './paths
 export function hostRouterFlags(spec: Spec, host: HostConfig): string[] {
   const etcd = hostEtcdClient(spec, 'router');
   return [
-    '--target', 'haproxy',
-    '--etcd', etcd.urls.join(','),
-    '--dcs-namespace', spec.etcd.namespace,
-    '--scope', spec.name,
-    '--haproxy-socket', HOST_PATHS.haproxy.adminSocket,
-    '--listen', `${host.address}:${spec.router.port}`,
-    '--reconcile-ms', String(spec.router.reconcileIntervalMs),
-    '--etcd-ca', etcd.tls.caFile, '--etcd-cert', etcd.tls.certFile, '--etcd-key', etcd.tls.keyFile,
+    '--target',
+    'haproxy',
+    '--etcd',
+    etcd.urls.join(','),
+    '--dcs-namespace',
+    spec.etcd.namespace,
+    '--scope',
+    spec.name,
+    '--haproxy-socket',
+    HOST_PATHS.haproxy.adminSocket,
+    '--listen',
+    `${host.address}:${spec.router.port}`,
+    '--reconcile-ms',
+    String(spec.router.reconcileIntervalMs),
+    '--etcd-ca',
+    etcd.tls.caFile,
+    '--etcd-cert',
+    etcd.tls.certFile,
+    '--etcd-key',
+    etcd.tls.keyFile,
     // Patroni's REST API is https with a certificate from the same CA.
-    '--patroni-ca', HOST_PATHS.tls.ca,
+    '--patroni-ca',
+    HOST_PATHS.tls.ca,
   ];
 }
 
@@ -32,7 +45,14 @@ export function renderRouterService(spec: Spec, host: HostConfig, programs: Host
     user: HOST_USERS.router,
     group: HOST_USERS.router,
     // A small heap, as on the local target (src/local/components.ts): the router uses about 10 MB of it.
-    exec: [programs.node, '--max-semi-space-size=1', '--max-old-space-size=32', programs.gardenos, 'router', ...hostRouterFlags(spec, host)],
+    exec: [
+      programs.node,
+      '--max-semi-space-size=1',
+      '--max-old-space-size=32',
+      programs.gardenos,
+      'router',
+      ...hostRouterFlags(spec, host),
+    ],
     environmentFiles: [],
     environment: { ...BASE_ENVIRONMENT },
     after: ['network-online.target', haproxy],

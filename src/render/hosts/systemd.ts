@@ -25,8 +25,12 @@ function directoryLines(dirs: readonly HostDirectory[], service: string): string
     const mine = dirs.filter((d) => d.path.startsWith(prefix));
     if (mine.length === 0) continue;
     const modes = new Set(mine.map((d) => d.mode));
-    if (modes.size > 1) throw new Error(`${service}: its ${key} entries need one mode, not ${[...modes].map(octal).join(' and ')}`);
-    lines.push(`${key}=${mine.map((d) => d.path.slice(prefix.length)).join(' ')}`, `${key}Mode=${octal(mine[0]!.mode)}`);
+    if (modes.size > 1)
+      throw new Error(`${service}: its ${key} entries need one mode, not ${[...modes].map(octal).join(' and ')}`);
+    lines.push(
+      `${key}=${mine.map((d) => d.path.slice(prefix.length)).join(' ')}`,
+      `${key}Mode=${octal(mine[0]!.mode)}`,
+    );
     // A restart must not delete the PostgreSQL socket or HAProxy's admin socket under a running client.
     if (key === 'RuntimeDirectory') lines.push('RuntimeDirectoryPreserve=yes');
   }

@@ -16,21 +16,41 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
   const certUsers = readers.map((r) => r.service);
   // HAProxy reads only the CA (it verifies Patroni's certificate in its checks).
   const caUsers = [...certUsers, ...(components.haproxy ? [SERVICE_NAMES.haproxy] : [])];
-  const pub = (path: string, content: string, restarts: string[]): HostFile =>
-    ({ path, content, mode: 0o644, owner: 'root', group: 'root', secret: false, restarts: sorted(restarts) });
+  const pub = (path: string, content: string, restarts: string[]): HostFile => ({
+    path,
+    content,
+    mode: 0o644,
+    owner: 'root',
+    group: 'root',
+    secret: false,
+    restarts: sorted(restarts),
+  });
   return [
     pub(HOST_PATHS.tls.ca, tls.caCert, caUsers),
     ...(readers.length > 0 ? [pub(HOST_PATHS.tls.cert, tls.cert, certUsers)] : []),
     ...readers.map((r): HostFile => ({
-      path: HOST_PATHS.tls.key(r.reader), content: tls.key, mode: 0o600, owner: r.owner, group: r.owner, secret: true, restarts: [r.service],
+      path: HOST_PATHS.tls.key(r.reader),
+      content: tls.key,
+      mode: 0o600,
+      owner: r.owner,
+      group: r.owner,
+      secret: true,
+      restarts: [r.service],
     })),
-    ...(components.patroni ? [
-      pub(HOST_PATHS.tls.endpointCert, tls.endpointCert, [SERVICE_NAMES.patroni]),
-      {
-        path: HOST_PATHS.tls.endpointKey, content: tls.endpointKey, mode: 0o600, owner: HOST_USERS.postgres, group: HOST_USERS.postgres,
-        secret: true, restarts: [SERVICE_NAMES.patroni],
-      } satisfies HostFile,
-    ] : []),
+    ...(components.patroni
+      ? [
+          pub(HOST_PATHS.tls.endpointCert, tls.endpointCert, [SERVICE_NAMES.patroni]),
+          {
+            path: HOST_PATHS.tls.endpointKey,
+            content: tls.endpointKey,
+            mode: 0o600,
+            owner: HOST_USERS.postgres,
+            group: HOST_USERS.postgres,
+            secret: true,
+            restarts: [SERVICE_NAMES.patroni],
+          } satisfies HostFile,
+        ]
+      : []),
   ];
 }
 

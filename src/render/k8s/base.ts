@@ -2,24 +2,44 @@
 import { GardenError } from '../../errors.js';
 import type { Spec } from '../../spec/index.js';
 import {
-  labelsOf, metadata, namesOf, PG_PORT, resourcesOf, RESTRICTED_CONTAINER, selectorOf, type K8sInput, type K8sObject,
+  labelsOf,
+  metadata,
+  namesOf,
+  PG_PORT,
+  resourcesOf,
+  RESTRICTED_CONTAINER,
+  selectorOf,
+  type K8sInput,
+  type K8sObject,
 } from './meta.js';
 
 export function renderNamespace(spec: Spec): K8sObject[] {
-  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.k8s.namespace, labels: labelsOf(spec, 'namespace') } }];
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: spec.k8s.namespace, labels: labelsOf(spec, 'namespace') },
+    },
+  ];
 }
 
 /** K3s's local-path StorageClass, marked default. Only rendered on request: it is cluster-wide. */
 export function renderStorage(spec: Spec): K8sObject[] {
   if (!spec.k8s.makeStorageClassDefault) return [];
-  return [{
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: spec.k8s.storageClass, labels: labelsOf(spec, 'storage'), annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: 'rancher.io/local-path',
-    reclaimPolicy: 'Delete',
-    volumeBindingMode: 'WaitForFirstConsumer',
-  }];
+  return [
+    {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: {
+        name: spec.k8s.storageClass,
+        labels: labelsOf(spec, 'storage'),
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+      provisioner: 'rancher.io/local-path',
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    },
+  ];
 }
 
 /** The router labels the leader pod role=primary and the others role=replica: it may read and patch pods. */
@@ -28,11 +48,15 @@ export function renderRbac(spec: Spec): K8sObject[] {
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(spec, n.router, 'router') },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata(spec, n.router, 'router'),
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: metadata(spec, n.router, 'router'),
       rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }],
     },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: metadata(spec, n.router, 'router'),
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: metadata(spec, n.router, 'router'),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: n.router },
       subjects: [{ kind: 'ServiceAccount', name: n.router, namespace: spec.k8s.namespace }],
     },
@@ -41,9 +65,13 @@ export function renderRbac(spec: Spec): K8sObject[] {
 
 export function etcdEndpoints(spec: Spec): string[] {
   if (spec.k8s.etcdEndpoints.length === 0) {
-    throw new GardenError('RENDER_INPUT', 'k8s.etcdEndpoints is empty: Patroni and the router on Kubernetes need the shared etcd cluster.', {
-      hint: 'list the etcd client endpoints in gardenos.yaml, e.g. k8s: { etcdEndpoints: [etcd1.internal:2379, etcd2.internal:2379, etcd3.internal:2379] }',
-    });
+    throw new GardenError(
+      'RENDER_INPUT',
+      'k8s.etcdEndpoints is empty: Patroni and the router on Kubernetes need the shared etcd cluster.',
+      {
+        hint: 'list the etcd client endpoints in gardenos.yaml, e.g. k8s: { etcdEndpoints: [etcd1.internal:2379, etcd2.internal:2379, etcd3.internal:2379] }',
+      },
+    );
   }
   return spec.k8s.etcdEndpoints;
 }
@@ -51,30 +79,51 @@ export function etcdEndpoints(spec: Spec): string[] {
 /** The router (another component's code): one replica; it compares states on a timer, so a restart heals. */
 export function renderRouter(spec: Spec): K8sObject[] {
   const n = namesOf(spec);
-  const endpoints = etcdEndpoints(spec).map((e) => `${spec.etcd.scheme}://${e}`).join(',');
-  return [{
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: metadata(spec, n.router, 'router'),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selectorOf(spec, 'router') },
-      template: {
-        metadata: { labels: labelsOf(spec, 'router') },
-        spec: {
-          serviceAccountName: n.router,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532 },
-          containers: [{
-            name: 'router',
-            image: spec.k8s.images.router,
-            command: ['gardenos'],
-            args: ['router', '--target', 'k8s', '--namespace', spec.k8s.namespace, '--scope', spec.name,
-              '--dcs-namespace', spec.etcd.namespace, '--etcd', endpoints, '--pod-selector', `app.kubernetes.io/component=postgres,app.kubernetes.io/instance=${spec.name}`],
-            resources: resourcesOf(spec.k8s.resources.router),
-            securityContext: RESTRICTED_CONTAINER,
-          }],
+  const endpoints = etcdEndpoints(spec)
+    .map((e) => `${spec.etcd.scheme}://${e}`)
+    .join(',');
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(spec, n.router, 'router'),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selectorOf(spec, 'router') },
+        template: {
+          metadata: { labels: labelsOf(spec, 'router') },
+          spec: {
+            serviceAccountName: n.router,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532 },
+            containers: [
+              {
+                name: 'router',
+                image: spec.k8s.images.router,
+                command: ['gardenos'],
+                args: [
+                  'router',
+                  '--target',
+                  'k8s',
+                  '--namespace',
+                  spec.k8s.namespace,
+                  '--scope',
+                  spec.name,
+                  '--dcs-namespace',
+                  spec.etcd.namespace,
+                  '--etcd',
+                  endpoints,
+                  '--pod-selector',
+                  `app.kubernetes.io/component=postgres,app.kubernetes.io/instance=${spec.name}`,
+                ],
+                resources: resourcesOf(spec.k8s.resources.router),
+                securityContext: RESTRICTED_CONTAINER,
+              },
+            ],
+          },
         },
       },
     },
-  }];
+  ];
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -82,7 +131,10 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 function secret(spec: Spec, name: string, component: string, data: Record<string, string>): K8sObject {
   const sorted = Object.keys(data).sort();
   return {
-    apiVersion: 'v1', kind: 'Secret', metadata: metadata(spec, name, component), type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: metadata(spec, name, component),
+    type: 'Opaque',
     data: Object.fromEntries(sorted.map((k) => [k, b64(data[k]!)])),
   };
 }
@@ -91,16 +143,20 @@ function secret(spec: Spec, name: string, component: string, data: Record<string
 export function renderSecrets({ spec, secrets }: K8sInput): K8sObject[] {
   const n = namesOf(spec);
   const pg = secrets.postgres;
-  const out = [secret(spec, n.postgresSecret, 'postgres', {
-    'superuser-password': pg.superuserPassword,
-    'replication-password': pg.replicationPassword,
-    'rewind-password': pg.rewindPassword,
-    'restapi-password': pg.restapiPassword,
-  })];
+  const out = [
+    secret(spec, n.postgresSecret, 'postgres', {
+      'superuser-password': pg.superuserPassword,
+      'replication-password': pg.replicationPassword,
+      'rewind-password': pg.rewindPassword,
+      'restapi-password': pg.restapiPassword,
+    }),
+  ];
   if (spec.services.length > 0) {
     const url = (host: string) =>
       `postgresql://${encodeURIComponent(spec.postgres.superuser)}:${encodeURIComponent(pg.superuserPassword)}@${host}:${PG_PORT}/postgres`;
-    out.push(secret(spec, n.appDbSecret, 'services', { 'database-url': url(n.primary), 'database-read-url': url(n.replicas) }));
+    out.push(
+      secret(spec, n.appDbSecret, 'services', { 'database-url': url(n.primary), 'database-read-url': url(n.replicas) }),
+    );
   }
   if (spec.supabase.enabled) {
     const sb = secrets.supabase;
@@ -109,19 +165,21 @@ export function renderSecrets({ spec, secrets }: K8sInput): K8sObject[] {
         hint: 'let `gardenos render` generate them (it stores them 0600 next to the state dir), or add them to the --secrets file',
       });
     }
-    const dbUrl = (user: string, password: string) => `postgres://${user}:${encodeURIComponent(password)}@${n.primary}:${PG_PORT}/postgres`;
-    out.push(secret(spec, n.supabaseSecret, 'supabase', {
-      'jwt-secret': sb.jwtSecret,
-      'anon-key': sb.anonKey,
-      'service-role-key': sb.serviceRoleKey,
-      'authenticator-password': sb.passwords.authenticator,
-      'auth-admin-password': sb.passwords.supabase_auth_admin,
-      'storage-admin-password': sb.passwords.supabase_storage_admin,
-      'auth-database-url': dbUrl('supabase_auth_admin', sb.passwords.supabase_auth_admin),
-      'rest-database-url': dbUrl('authenticator', sb.passwords.authenticator),
-      'storage-database-url': dbUrl('supabase_storage_admin', sb.passwords.supabase_storage_admin),
-    }));
+    const dbUrl = (user: string, password: string) =>
+      `postgres://${user}:${encodeURIComponent(password)}@${n.primary}:${PG_PORT}/postgres`;
+    out.push(
+      secret(spec, n.supabaseSecret, 'supabase', {
+        'jwt-secret': sb.jwtSecret,
+        'anon-key': sb.anonKey,
+        'service-role-key': sb.serviceRoleKey,
+        'authenticator-password': sb.passwords.authenticator,
+        'auth-admin-password': sb.passwords.supabase_auth_admin,
+        'storage-admin-password': sb.passwords.supabase_storage_admin,
+        'auth-database-url': dbUrl('supabase_auth_admin', sb.passwords.supabase_auth_admin),
+        'rest-database-url': dbUrl('authenticator', sb.passwords.authenticator),
+        'storage-database-url': dbUrl('supabase_storage_admin', sb.passwords.supabase_storage_admin),
+      }),
+    );
   }
   return out;
 }
-

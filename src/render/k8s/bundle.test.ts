@@ -15,24 +15,44 @@ const find = (objs: K8sObject[], kind: string, name: string) => {
 };
 
 describe('render --target k8s', () => {
-  test('hosts: pods reach PostgreSQL through every host\'s HAProxy: selector-less Services, EndpointSlices of the host addresses, no StatefulSet or router', () => {
+  test("hosts: pods reach PostgreSQL through every host's HAProxy: selector-less Services, EndpointSlices of the host addresses, no StatefulSet or router", () => {
     const objs = allObjects(render(HOSTS_YAML));
-    assert.deepEqual(objs.filter((o) => ['StatefulSet', 'PodDisruptionBudget', 'Role'].includes(o.kind) || o.metadata.name.endsWith('-router')), []);
-    for (const [service, port] of [['garden-primary', 5000], ['garden-replicas', 5001]] as const) {
+    assert.deepEqual(
+      objs.filter(
+        (o) => ['StatefulSet', 'PodDisruptionBudget', 'Role'].includes(o.kind) || o.metadata.name.endsWith('-router'),
+      ),
+      [],
+    );
+    for (const [service, port] of [
+      ['garden-primary', 5000],
+      ['garden-replicas', 5001],
+    ] as const) {
       const svc = find(objs, 'Service', service);
       assert.equal(svc.spec.selector, undefined, `${service} has no selector`);
       assert.deepEqual(svc.spec.ports, [{ name: 'postgresql', port: 5432, targetPort: port, protocol: 'TCP' }]);
-      const slice = find(objs, 'EndpointSlice', `${service}-hosts`) as unknown as { ports: unknown; endpoints: { addresses: string[] }[]; metadata: K8sObject["metadata"] };
+      const slice = find(objs, 'EndpointSlice', `${service}-hosts`) as unknown as {
+        ports: unknown;
+        endpoints: { addresses: string[] }[];
+        metadata: K8sObject['metadata'];
+      };
       assert.equal(slice.metadata.labels?.['kubernetes.io/service-name'], service);
       assert.deepEqual(slice.ports, [{ name: 'postgresql', port, protocol: 'TCP' }]);
-      assert.deepEqual(slice.endpoints.map((e) => e.addresses[0]), ['10.20.0.11', '10.20.0.12', '10.20.0.13']);
+      assert.deepEqual(
+        slice.endpoints.map((e) => e.addresses[0]),
+        ['10.20.0.11', '10.20.0.12', '10.20.0.13'],
+      );
     }
     // The apps keep their connection names: the Supabase and app Secrets still point at garden-primary.
     const appDb = find(objs, 'Secret', 'garden-app-db');
     assert.match(Buffer.from(appDb.data['database-url'], 'base64').toString(), /@garden-primary:5432\//);
   });
 
-  for (const [name, yaml] of [['full', FULL_YAML], ['ingress', INGRESS_YAML], ['minimal', MINIMAL_YAML], ['hosts', HOSTS_YAML]] as const) {
+  for (const [name, yaml] of [
+    ['full', FULL_YAML],
+    ['ingress', INGRESS_YAML],
+    ['minimal', MINIMAL_YAML],
+    ['hosts', HOSTS_YAML],
+  ] as const) {
     test(`${name}: every object validates against the Kubernetes OpenAPI schemas`, () => {
       const objs = allObjects(render(yaml));
       assert.ok(objs.length > 3);
@@ -48,7 +68,10 @@ describe('render --target k8s', () => {
         assert.deepEqual(docs, JSON.parse(JSON.stringify(c.objects)));
       }
       const kustomization = parse(a.get('kustomization.yaml')!) as { resources: string[] };
-      assert.deepEqual(kustomization.resources, components.map((c) => `${c.name}.yaml`));
+      assert.deepEqual(
+        kustomization.resources,
+        components.map((c) => `${c.name}.yaml`),
+      );
     });
     test(`${name}: no secret value outside a Secret, and every object is namespaced or cluster-wide on purpose`, () => {
       const values = secretValues(FAKE_SECRETS);
@@ -64,11 +87,20 @@ describe('render --target k8s', () => {
   test('the schema check bites: a string port, a misspelled field and an unknown kind are rejected', () => {
     const typo = structuredClone(find(allObjects(render(MINIMAL_YAML)), 'StatefulSet', 'garden-postgres'));
     typo.spec.template.spec.containers[0].readynessProbe = typo.spec.template.spec.containers[0].readinessProbe;
-    assert.throws(() => validateObject(typo), /fields the API does not know: StatefulSet\.spec\.template\.spec\.containers\[0\]\.readynessProbe/);
+    assert.throws(
+      () => validateObject(typo),
+      /fields the API does not know: StatefulSet\.spec\.template\.spec\.containers\[0\]\.readynessProbe/,
+    );
     const sts = structuredClone(find(allObjects(render(MINIMAL_YAML)), 'StatefulSet', 'garden-postgres'));
     sts.spec.template.spec.containers[0].ports[0].containerPort = '5432';
-    assert.throws(() => validateObject(sts), /StatefulSet\/garden-postgres does not match .*containerPort must be integer/);
-    assert.throws(() => validateObject({ apiVersion: 'v1', kind: 'Pod2', metadata: { name: 'x' } }), /no schema for v1 Pod2/);
+    assert.throws(
+      () => validateObject(sts),
+      /StatefulSet\/garden-postgres does not match .*containerPort must be integer/,
+    );
+    assert.throws(
+      () => validateObject({ apiVersion: 'v1', kind: 'Pod2', metadata: { name: 'x' } }),
+      /no schema for v1 Pod2/,
+    );
   });
 
   test('Patroni StatefulSet: 3 members, etcd3 hosts, pod CIDR in pg_hba, owner fix, volumes, anti-affinity, probes', () => {
@@ -80,11 +112,16 @@ describe('render --target k8s', () => {
     assert.match(pod.initContainers[0].command[2], /chown -R 101:103 .* chmod 0700/);
     assert.equal(pod.containers[0].readinessProbe.httpGet.path, '/readiness');
     assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/liveness');
-    assert.equal(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, 'kubernetes.io/hostname');
+    assert.equal(
+      pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey,
+      'kubernetes.io/hostname',
+    );
     assert.deepEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests, { storage: '10Gi' });
     assert.equal(sts.spec.volumeClaimTemplates[0].spec.storageClassName, 'local-path');
     const env = new Map<string, any>(pod.containers[0].env.map((e: any) => [e.name, e])); // eslint-disable-line @typescript-eslint/no-explicit-any
-    assert.deepEqual(env.get('PATRONI_SUPERUSER_PASSWORD').valueFrom, { secretKeyRef: { name: 'garden-postgres', key: 'superuser-password' } });
+    assert.deepEqual(env.get('PATRONI_SUPERUSER_PASSWORD').valueFrom, {
+      secretKeyRef: { name: 'garden-postgres', key: 'superuser-password' },
+    });
     const config = parse(find(objs, 'ConfigMap', 'garden-patroni').data['patroni.yml']);
     assert.deepEqual(config.etcd3.hosts, ['etcd1.internal:2379', 'etcd2.internal:2379', 'etcd3.internal:2379']);
     assert.equal(config.etcd, undefined, 'never the v2 etcd section');
@@ -106,7 +143,9 @@ describe('render --target k8s', () => {
 
   test("the router's ServiceAccount may get, list, watch and patch pods, nothing else", () => {
     const objs = allObjects(render(FULL_YAML));
-    assert.deepEqual(find(objs, 'Role', 'garden-router').rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }]);
+    assert.deepEqual(find(objs, 'Role', 'garden-router').rules, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
+    ]);
     const router = find(objs, 'Deployment', 'garden-router');
     assert.equal(router.spec.template.spec.serviceAccountName, 'garden-router');
     assert.equal(router.spec.template.spec.containers[0].args[0], 'router');
@@ -114,17 +153,29 @@ describe('render --target k8s', () => {
 
   test('user services get DATABASE_URL / DATABASE_READ_URL from a Secret, by their needs', () => {
     const objs = allObjects(render(FULL_YAML));
-    const envOf = (name: string) => find(objs, 'Deployment', name).spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown; value?: string }[];
+    const envOf = (name: string) =>
+      find(objs, 'Deployment', name).spec.template.spec.containers[0].env as {
+        name: string;
+        valueFrom?: unknown;
+        value?: string;
+      }[];
     const main = envOf('main-api');
-    assert.deepEqual(main.find((e) => e.name === 'DATABASE_URL')?.valueFrom, { secretKeyRef: { name: 'garden-app-db', key: 'database-url' } });
-    assert.deepEqual(main.find((e) => e.name === 'DATABASE_READ_URL')?.valueFrom, { secretKeyRef: { name: 'garden-app-db', key: 'database-read-url' } });
+    assert.deepEqual(main.find((e) => e.name === 'DATABASE_URL')?.valueFrom, {
+      secretKeyRef: { name: 'garden-app-db', key: 'database-url' },
+    });
+    assert.deepEqual(main.find((e) => e.name === 'DATABASE_READ_URL')?.valueFrom, {
+      secretKeyRef: { name: 'garden-app-db', key: 'database-read-url' },
+    });
     assert.equal(main.find((e) => e.name === 'LOG_LEVEL')?.value, 'info');
     const agents = envOf('agents');
     assert.ok(!agents.some((e) => e.name === 'DATABASE_URL'));
     assert.ok(agents.some((e) => e.name === 'DATABASE_READ_URL'));
     const secret = find(objs, 'Secret', 'garden-app-db');
     assert.match(Buffer.from(secret.data['database-url'], 'base64').toString(), /@garden-primary:5432\/postgres$/);
-    assert.match(Buffer.from(secret.data['database-read-url'], 'base64').toString(), /@garden-replicas:5432\/postgres$/);
+    assert.match(
+      Buffer.from(secret.data['database-read-url'], 'base64').toString(),
+      /@garden-replicas:5432\/postgres$/,
+    );
   });
 
   test('Supabase services point at the primary Service; the bootstrap Job reads passwords from Secrets', () => {
@@ -137,22 +188,36 @@ describe('render --target k8s', () => {
     const env = job.spec.template.spec.containers[0].env as { name: string; value?: string }[];
     assert.equal(env.find((e) => e.name === 'PGHOST')?.value, 'garden-primary');
     assert.ok(env.filter((e) => /PASSWORD/.test(e.name)).every((e) => e.value === undefined));
-    assert.equal(find(objs, 'Deployment', 'garden-auth').spec.strategy.type, 'Recreate', 'GoTrue migrates without a lock');
+    assert.equal(
+      find(objs, 'Deployment', 'garden-auth').spec.strategy.type,
+      'Recreate',
+      'GoTrue migrates without a lock',
+    );
   });
 
   test('Gateway API: prefix-stripping HTTPRoutes for auth, rest, storage, and /api to the main API', () => {
     const objs = allObjects(render(FULL_YAML));
-    for (const [name, prefix, port] of [['auth', '/auth/v1', 9999], ['rest', '/rest/v1', 3000], ['storage', '/storage/v1', 5000]] as const) {
+    for (const [name, prefix, port] of [
+      ['auth', '/auth/v1', 9999],
+      ['rest', '/rest/v1', 3000],
+      ['storage', '/storage/v1', 5000],
+    ] as const) {
       const rule = find(objs, 'HTTPRoute', `garden-${name}`).spec.rules[0];
       assert.deepEqual(rule.matches, [{ path: { type: 'PathPrefix', value: prefix } }]);
-      assert.deepEqual(rule.filters[0], { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } });
+      assert.deepEqual(rule.filters[0], {
+        type: 'URLRewrite',
+        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } },
+      });
       assert.deepEqual(rule.backendRefs, [{ name: `garden-${name}`, port }]);
     }
     const api = find(objs, 'HTTPRoute', 'garden-main-api').spec.rules[0];
     assert.deepEqual(api.matches, [{ path: { type: 'PathPrefix', value: '/api' } }]);
     assert.equal(api.filters, undefined);
     const gw = find(objs, 'Gateway', 'garden');
-    assert.deepEqual(gw.spec.listeners.map((l: { protocol: string }) => l.protocol), ['HTTP', 'HTTPS']);
+    assert.deepEqual(
+      gw.spec.listeners.map((l: { protocol: string }) => l.protocol),
+      ['HTTP', 'HTTPS'],
+    );
     assert.ok(!objs.some((o) => o.kind === 'Ingress'));
   });
 
@@ -165,13 +230,24 @@ describe('render --target k8s', () => {
     assert.equal(rest.metadata.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'], '/$2');
     assert.equal(rest.spec.rules[0].http.paths[0].path, '/rest/v1(/|$)(.*)');
     const services = find(objs, 'Ingress', 'garden-services');
-    assert.deepEqual(services.spec.rules[0].http.paths[0], { path: '/api', pathType: 'Prefix', backend: { service: { name: 'main-api', port: { number: 8080 } } } });
+    assert.deepEqual(services.spec.rules[0].http.paths[0], {
+      path: '/api',
+      pathType: 'Prefix',
+      backend: { service: { name: 'main-api', port: { number: 8080 } } },
+    });
   });
 
   test('missing etcd endpoints and an image-less service are user errors with hints', () => {
-    const isRenderInput = (err: unknown) => err instanceof GardenError && err.code === 'RENDER_INPUT' && err.exitCode === 2 && err.hint.length > 0;
+    const isRenderInput = (err: unknown) =>
+      err instanceof GardenError && err.code === 'RENDER_INPUT' && err.exitCode === 2 && err.hint.length > 0;
     assert.throws(() => render(''), isRenderInput);
-    assert.throws(() => render(MINIMAL_YAML + 'services:\n  - { name: api, command: [x], port: 18080 }\n'), isRenderInput);
-    assert.throws(() => renderK8s({ spec: specFrom(FULL_YAML), secrets: { postgres: FAKE_SECRETS.postgres } }), isRenderInput);
+    assert.throws(
+      () => render(MINIMAL_YAML + 'services:\n  - { name: api, command: [x], port: 18080 }\n'),
+      isRenderInput,
+    );
+    assert.throws(
+      () => renderK8s({ spec: specFrom(FULL_YAML), secrets: { postgres: FAKE_SECRETS.postgres } }),
+      isRenderInput,
+    );
   });
 });

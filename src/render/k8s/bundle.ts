@@ -11,10 +11,21 @@ import { renderSupabaseBootstrap, renderSupabaseServices } from './supabase.js';
 
 /** Throws the user error render would throw, before anything (a secrets file) is generated for it. */
 export function assertRenderable(spec: Spec): void {
-  renderK8s({ spec, secrets: { postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' }, supabase: PLACEHOLDER_SUPABASE } });
+  renderK8s({
+    spec,
+    secrets: {
+      postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
+      supabase: PLACEHOLDER_SUPABASE,
+    },
+  });
 }
 
-const PLACEHOLDER_SUPABASE = { jwtSecret: '', anonKey: '', serviceRoleKey: '', passwords: { authenticator: '', supabase_auth_admin: '', supabase_storage_admin: '' } };
+const PLACEHOLDER_SUPABASE = {
+  jwtSecret: '',
+  anonKey: '',
+  serviceRoleKey: '',
+  passwords: { authenticator: '', supabase_auth_admin: '', supabase_storage_admin: '' },
+};
 
 /** Every component in dependency order; empty components are left out. */
 export function renderK8s(input: K8sInput): K8sComponent[] {
@@ -37,16 +48,27 @@ export function renderK8s(input: K8sInput): K8sComponent[] {
 
 /** Multi-document YAML with sorted keys, so the same spec always gives the same bytes. */
 export function componentYaml(c: K8sComponent): string {
-  return `# ${K8S_HEADER}\n` + c.objects.map((o) => stringify(o, { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false })).join('---\n');
+  return (
+    `# ${K8S_HEADER}\n` +
+    c.objects
+      .map((o) => stringify(o, { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false }))
+      .join('---\n')
+  );
 }
 
 export function kustomizationYaml(spec: Spec, components: K8sComponent[]): string {
-  return `# ${K8S_HEADER}\n` + stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: components.map((c) => `${c.name}.yaml`),
-    labels: [{ pairs: { 'gardenos.io/cluster': spec.name }, includeSelectors: false }],
-  }, { lineWidth: 0 });
+  return (
+    `# ${K8S_HEADER}\n` +
+    stringify(
+      {
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: components.map((c) => `${c.name}.yaml`),
+        labels: [{ pairs: { 'gardenos.io/cluster': spec.name }, includeSelectors: false }],
+      },
+      { lineWidth: 0 },
+    )
+  );
 }
 
 /** File name -> text, including kustomization.yaml. */

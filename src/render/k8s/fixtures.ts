@@ -32,12 +32,21 @@ services:
 `;
 
 /** FULL_YAML on the hosts tier: PostgreSQL on three servers, reached through their HAProxy. */
-export const HOSTS_YAML = FULL_YAML + [1, 2, 3].map((i) => `${i === 1 ? 'hosts:\n' : ''}  - name: s${i}
+export const HOSTS_YAML =
+  FULL_YAML +
+  [1, 2, 3]
+    .map(
+      (i) => `${i === 1 ? 'hosts:\n' : ''}  - name: s${i}
     address: 10.20.0.${10 + i}
     hostKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE
-`).join('');
+`,
+    )
+    .join('');
 
-export const INGRESS_YAML = FULL_YAML.replace('  tlsSecret: api-example-com-tls\n', '  tlsSecret: api-example-com-tls\n  mode: ingress\n');
+export const INGRESS_YAML = FULL_YAML.replace(
+  '  tlsSecret: api-example-com-tls\n',
+  '  tlsSecret: api-example-com-tls\n  mode: ingress\n',
+);
 
 export const MINIMAL_YAML = 'k8s:\n  etcdEndpoints: [etcd.internal:2379]\n';
 
@@ -53,10 +62,19 @@ export const FAKE_SECRETS: K8sSecrets = {
     jwtSecret: 'fake-jwt-secret-0005-fake-jwt-secret-0005-fake-jwt',
     anonKey: 'fake.anon.key-0006',
     serviceRoleKey: 'fake.service.key-0007',
-    passwords: { authenticator: 'fake-authenticator-pw-0008', supabase_auth_admin: 'fake-auth-admin-pw-0009', supabase_storage_admin: 'fake-storage-admin-pw-0010' },
+    passwords: {
+      authenticator: 'fake-authenticator-pw-0008',
+      supabase_auth_admin: 'fake-auth-admin-pw-0009',
+      supabase_storage_admin: 'fake-storage-admin-pw-0010',
+    },
   },
 };
 
 export function secretValues(s: K8sSecrets): string[] {
-  return [...Object.values(s.postgres), ...(s.supabase ? [s.supabase.jwtSecret, s.supabase.anonKey, s.supabase.serviceRoleKey, ...Object.values(s.supabase.passwords)] : [])];
+  return [
+    ...Object.values(s.postgres),
+    ...(s.supabase
+      ? [s.supabase.jwtSecret, s.supabase.anonKey, s.supabase.serviceRoleKey, ...Object.values(s.supabase.passwords)]
+      : []),
+  ];
 }

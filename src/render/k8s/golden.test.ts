@@ -8,7 +8,11 @@ import { renderK8sFiles } from './index.js';
 const GOLDEN = new URL('../../../test/golden/k8s/', import.meta.url).pathname;
 
 describe('golden files (UPDATE_GOLDEN=1 rewrites them)', () => {
-  for (const [name, yaml] of [['full', FULL_YAML], ['ingress', INGRESS_YAML], ['minimal', MINIMAL_YAML]] as const) {
+  for (const [name, yaml] of [
+    ['full', FULL_YAML],
+    ['ingress', INGRESS_YAML],
+    ['minimal', MINIMAL_YAML],
+  ] as const) {
     test(name, () => {
       const dir = join(GOLDEN, name);
       const files = renderK8sFiles({ spec: specFrom(yaml), secrets: FAKE_SECRETS });

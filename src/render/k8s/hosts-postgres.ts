@@ -9,12 +9,18 @@ export function renderHostsPostgres(spec: Spec): K8sObject[] {
   const addresses = hostsWithRole(spec, 'haproxy').map((h) => h.address);
   const pair = (name: string, component: string, hostPort: number): K8sObject[] => [
     {
-      apiVersion: 'v1', kind: 'Service', metadata: metadata(spec, name, component),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(spec, name, component),
       // No selector: Kubernetes leaves the endpoints to the EndpointSlice below.
-      spec: { type: 'ClusterIP', ports: [{ name: 'postgresql', port: PG_PORT, targetPort: hostPort, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        ports: [{ name: 'postgresql', port: PG_PORT, targetPort: hostPort, protocol: 'TCP' }],
+      },
     },
     {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
       metadata: {
         ...metadata(spec, `${name}-hosts`, component),
         labels: {

@@ -12,13 +12,18 @@ import { findOnPath, INSTALL_COMMAND } from '../../local/index.js';
 import { FAKE_SECRETS, specFrom } from './fixtures.js';
 import { allObjects, renderK8s, type K8sObject } from './index.js';
 
-interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+}
 
 const servers: Server[] = [];
-const listen = () => new Promise<number>((resolve) => {
-  const s = createServer((c) => c.end()).listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
-  servers.push(s);
-});
+const listen = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer((c) => c.end()).listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
+    servers.push(s);
+  });
 
 /** What the kubelet would put in the container's environment. */
 function resolveEnv(env: EnvVar[], secrets: K8sObject[]): Record<string, string> {
@@ -41,9 +46,14 @@ function validate(file: string, env: Record<string, string>): Promise<{ code: nu
   const patroni = findOnPath('patroni');
   assert.ok(patroni, `patroni is not installed; install it with: ${INSTALL_COMMAND}`);
   return new Promise((resolve) => {
-    execFile(patroni, ['--validate-config', file], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      patroni,
+      ['--validate-config', file],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -54,11 +64,18 @@ describe('patroni --validate-config on the Kubernetes Patroni config', () => {
     const ports = [await listen(), await listen(), await listen()];
     const spec = specFrom(`k8s:\n  etcdEndpoints: [${ports.map((p) => `127.0.0.1:${p}`).join(', ')}]\n`);
     const objs = allObjects(renderK8s({ spec, secrets: FAKE_SECRETS }));
-    const config = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'garden-patroni') as K8sObject & { data: Record<string, string> };
-    const sts = objs.find((o) => o.kind === 'StatefulSet') as K8sObject & { spec: { template: { spec: { containers: { env: EnvVar[] }[] } } } };
+    const config = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'garden-patroni') as K8sObject & {
+      data: Record<string, string>;
+    };
+    const sts = objs.find((o) => o.kind === 'StatefulSet') as K8sObject & {
+      spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
+    };
     const file = join(mkdtempSync(join(tmpdir(), 'gardenos-k8s-patroni-')), 'patroni.yml');
     writeFileSync(file, config.data['patroni.yml']!);
-    const env = resolveEnv(sts.spec.template.spec.containers[0]!.env, objs.filter((o) => o.kind === 'Secret'));
+    const env = resolveEnv(
+      sts.spec.template.spec.containers[0]!.env,
+      objs.filter((o) => o.kind === 'Secret'),
+    );
     assert.equal(env.PATRONI_RESTAPI_CONNECT_ADDRESS, '10.42.1.7:8008');
     const ok = await validate(file, env);
     assert.equal(ok.code, 0, ok.output);

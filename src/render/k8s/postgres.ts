@@ -4,7 +4,16 @@ import type { Spec } from '../../spec/index.js';
 import { buildPatroniConfig, LOCAL_SOCKET_HBA, OWN_CONNECTIONS_OVER_SOCKET, ROLE_NAMES } from '../patroni.js';
 import { etcdEndpoints } from './base.js';
 import {
-  labelsOf, metadata, namesOf, PATRONI_PORT, PG_PORT, resourcesOf, scrapeAnnotations, secretEnv, selectorOf, type K8sObject,
+  labelsOf,
+  metadata,
+  namesOf,
+  PATRONI_PORT,
+  PG_PORT,
+  resourcesOf,
+  scrapeAnnotations,
+  secretEnv,
+  selectorOf,
+  type K8sObject,
 } from './meta.js';
 
 const PGDATA_MOUNT = '/home/postgres/pgdata';
@@ -32,7 +41,9 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
     topology: { etcd: [], nodes: [], patroniScheme: 'http' },
     node: { name: 'x', host: '0.0.0.0', pgPort: PG_PORT, apiPort: PATRONI_PORT, nofailover: false },
     secrets: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
-    dataDir: DATA_DIR, binDir: '', runDir: SOCKET_DIR,
+    dataDir: DATA_DIR,
+    binDir: '',
+    runDir: SOCKET_DIR,
   }) as { bootstrap: { dcs: unknown; initdb: unknown } };
   const pgHba = renderK8sPgHba(spec);
   return {
@@ -74,10 +85,15 @@ export function renderPostgres(spec: Spec): K8sObject[] {
     secretEnv('PATRONI_RESTAPI_PASSWORD', n.postgresSecret, 'restapi-password'),
   ];
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path, port: PATRONI_PORT }, periodSeconds, timeoutSeconds: 3, failureThreshold,
+    httpGet: { path, port: PATRONI_PORT },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
   });
   const statefulSet: K8sObject = {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: metadata(spec, n.postgres, 'postgres'),
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: metadata(spec, n.postgres, 'postgres'),
     spec: {
       serviceName: n.headless,
       replicas: spec.nodes.length,
@@ -91,31 +107,46 @@ export function renderPostgres(spec: Spec): K8sObject[] {
           // fsGroup would make the data dir group-writable (setgid 2770), which PostgreSQL refuses to start
           // on; an initContainer sets owner and 0700 instead.
           securityContext: { runAsUser: spec.k8s.postgresUid, runAsGroup: spec.k8s.postgresGid, runAsNonRoot: true },
-          initContainers: [{
-            name: 'data-dir-owner',
-            image: spec.k8s.images.busybox,
-            command: ['sh', '-c', `mkdir -p ${PGDATA_MOUNT}/pgroot && chown -R ${spec.k8s.postgresUid}:${spec.k8s.postgresGid} ${PGDATA_MOUNT} && chmod 0700 ${PGDATA_MOUNT} ${PGDATA_MOUNT}/pgroot`],
-            securityContext: { runAsUser: 0, runAsNonRoot: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] } },
-            volumeMounts: [{ name: 'pgdata', mountPath: PGDATA_MOUNT }],
-          }],
-          containers: [{
-            name: 'patroni',
-            image: spec.k8s.images.patroni,
-            command: ['patroni', '/etc/patroni/patroni.yml'],
-            env,
-            ports: [{ name: 'postgresql', containerPort: PG_PORT }, { name: 'patroni', containerPort: PATRONI_PORT }],
-            // Patroni's own health: /readiness is 200 once PostgreSQL runs and (replicas) streams;
-            // /liveness only says the HA loop turns, so a long recovery is never killed.
-            readinessProbe: probe('/readiness', 5, 3),
-            livenessProbe: { ...probe('/liveness', 10, 6), initialDelaySeconds: 30 },
-            resources: resourcesOf(spec.k8s.resources.postgres),
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [
-              { name: 'pgdata', mountPath: PGDATA_MOUNT },
-              { name: 'config', mountPath: '/etc/patroni', readOnly: true },
-              { name: 'run', mountPath: SOCKET_DIR },
-            ],
-          }],
+          initContainers: [
+            {
+              name: 'data-dir-owner',
+              image: spec.k8s.images.busybox,
+              command: [
+                'sh',
+                '-c',
+                `mkdir -p ${PGDATA_MOUNT}/pgroot && chown -R ${spec.k8s.postgresUid}:${spec.k8s.postgresGid} ${PGDATA_MOUNT} && chmod 0700 ${PGDATA_MOUNT} ${PGDATA_MOUNT}/pgroot`,
+              ],
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
+              },
+              volumeMounts: [{ name: 'pgdata', mountPath: PGDATA_MOUNT }],
+            },
+          ],
+          containers: [
+            {
+              name: 'patroni',
+              image: spec.k8s.images.patroni,
+              command: ['patroni', '/etc/patroni/patroni.yml'],
+              env,
+              ports: [
+                { name: 'postgresql', containerPort: PG_PORT },
+                { name: 'patroni', containerPort: PATRONI_PORT },
+              ],
+              // Patroni's own health: /readiness is 200 once PostgreSQL runs and (replicas) streams;
+              // /liveness only says the HA loop turns, so a long recovery is never killed.
+              readinessProbe: probe('/readiness', 5, 3),
+              livenessProbe: { ...probe('/liveness', 10, 6), initialDelaySeconds: 30 },
+              resources: resourcesOf(spec.k8s.resources.postgres),
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'pgdata', mountPath: PGDATA_MOUNT },
+                { name: 'config', mountPath: '/etc/patroni', readOnly: true },
+                { name: 'run', mountPath: SOCKET_DIR },
+              ],
+            },
+          ],
           volumes: [
             { name: 'config', configMap: { name: n.patroniConfig } },
             { name: 'run', emptyDir: {} },
@@ -123,42 +154,72 @@ export function renderPostgres(spec: Spec): K8sObject[] {
           affinity: {
             // One member per node: losing a node then costs one member, never the quorum of the data.
             podAntiAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' },
+              ],
             },
           },
         },
       },
-      volumeClaimTemplates: [{
-        metadata: { name: 'pgdata', labels: labelsOf(spec, 'postgres') },
-        spec: { accessModes: ['ReadWriteOnce'], storageClassName: spec.k8s.storageClass, resources: { requests: { storage: spec.k8s.volumeSize } } },
-      }],
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'pgdata', labels: labelsOf(spec, 'postgres') },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: spec.k8s.storageClass,
+            resources: { requests: { storage: spec.k8s.volumeSize } },
+          },
+        },
+      ],
     },
   };
   const service = (name: string, role: 'primary' | 'replica', component: string): K8sObject => ({
-    apiVersion: 'v1', kind: 'Service', metadata: metadata(spec, name, component),
-    spec: { type: 'ClusterIP', selector: { ...selector, role }, ports: [{ name: 'postgresql', port: PG_PORT, targetPort: PG_PORT }] },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(spec, name, component),
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...selector, role },
+      ports: [{ name: 'postgresql', port: PG_PORT, targetPort: PG_PORT }],
+    },
   });
   return [
     {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(spec, n.patroniConfig, 'postgres'),
-      data: { 'patroni.yml': stringify(buildK8sPatroniConfig(spec), { lineWidth: 0, sortMapEntries: true, aliasDuplicateObjects: false, version: '1.1' }) },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata(spec, n.patroniConfig, 'postgres'),
+      data: {
+        'patroni.yml': stringify(buildK8sPatroniConfig(spec), {
+          lineWidth: 0,
+          sortMapEntries: true,
+          aliasDuplicateObjects: false,
+          version: '1.1',
+        }),
+      },
     },
     statefulSet,
     {
-      apiVersion: 'v1', kind: 'Service', metadata: metadata(spec, n.headless, 'postgres'),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(spec, n.headless, 'postgres'),
       spec: {
         clusterIP: 'None',
         // Members must find each other before they are ready, or the first replica never clones.
         publishNotReadyAddresses: true,
         selector,
-        ports: [{ name: 'postgresql', port: PG_PORT, targetPort: PG_PORT }, { name: 'patroni', port: PATRONI_PORT, targetPort: PATRONI_PORT }],
+        ports: [
+          { name: 'postgresql', port: PG_PORT, targetPort: PG_PORT },
+          { name: 'patroni', port: PATRONI_PORT, targetPort: PATRONI_PORT },
+        ],
       },
     },
     // role=primary / role=replica are pod labels the router sets from the etcd leader key.
     service(n.primary, 'primary', 'postgres-primary'),
     service(n.replicas, 'replica', 'postgres-replicas'),
     {
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(spec, n.postgres, 'postgres'),
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: metadata(spec, n.postgres, 'postgres'),
       spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
     },
   ];

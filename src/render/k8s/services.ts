@@ -2,14 +2,26 @@
 import { GardenError } from '../../errors.js';
 import type { ServiceSettings, Spec } from '../../spec/index.js';
 import {
-  labelsOf, literalEnv, metadata, namesOf, resourcesOf, RESTRICTED_CONTAINER, secretEnv, selectorOf, type K8sObject,
+  labelsOf,
+  literalEnv,
+  metadata,
+  namesOf,
+  resourcesOf,
+  RESTRICTED_CONTAINER,
+  secretEnv,
+  selectorOf,
+  type K8sObject,
 } from './meta.js';
 
 export function renderService(spec: Spec, svc: ServiceSettings, index: number): K8sObject[] {
   if (!svc.image) {
-    throw new GardenError('RENDER_INPUT', `services[${index}] (${svc.name}) has no image, so it cannot run on Kubernetes.`, {
-      hint: `add image: <registry>/${svc.name}:<version> to the service in gardenos.yaml`,
-    });
+    throw new GardenError(
+      'RENDER_INPUT',
+      `services[${index}] (${svc.name}) has no image, so it cannot run on Kubernetes.`,
+      {
+        hint: `add image: <registry>/${svc.name}:<version> to the service in gardenos.yaml`,
+      },
+    );
   }
   const n = namesOf(spec);
   const component = `service-${svc.name}`;
@@ -19,31 +31,47 @@ export function renderService(spec: Spec, svc: ServiceSettings, index: number): 
     { name: 'PORT', value: String(svc.port) },
     ...literalEnv(svc.env),
   ];
-  const probe = (period: number, failures: number) => ({ httpGet: { path: svc.healthPath, port: svc.port }, periodSeconds: period, failureThreshold: failures });
+  const probe = (period: number, failures: number) => ({
+    httpGet: { path: svc.healthPath, port: svc.port },
+    periodSeconds: period,
+    failureThreshold: failures,
+  });
   return [
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: metadata(spec, svc.name, component),
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(spec, svc.name, component),
       spec: {
         replicas: svc.replicas,
         selector: { matchLabels: selectorOf(spec, component) },
         template: {
           metadata: { labels: labelsOf(spec, component) },
           spec: {
-            containers: [{
-              name: svc.name, image: svc.image, env,
-              ports: [{ name: 'http', containerPort: svc.port }],
-              readinessProbe: probe(5, 3),
-              livenessProbe: { ...probe(10, 6), initialDelaySeconds: 10 },
-              resources: resourcesOf(spec.k8s.resources.services),
-              securityContext: RESTRICTED_CONTAINER,
-            }],
+            containers: [
+              {
+                name: svc.name,
+                image: svc.image,
+                env,
+                ports: [{ name: 'http', containerPort: svc.port }],
+                readinessProbe: probe(5, 3),
+                livenessProbe: { ...probe(10, 6), initialDelaySeconds: 10 },
+                resources: resourcesOf(spec.k8s.resources.services),
+                securityContext: RESTRICTED_CONTAINER,
+              },
+            ],
           },
         },
       },
     },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: metadata(spec, svc.name, component),
-      spec: { type: 'ClusterIP', selector: selectorOf(spec, component), ports: [{ name: 'http', port: svc.port, targetPort: svc.port }] },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(spec, svc.name, component),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorOf(spec, component),
+        ports: [{ name: 'http', port: svc.port, targetPort: svc.port }],
+      },
     },
   ];
 }

@@ -2,7 +2,10 @@
 // generated models. kubernetes-models checks types and required fields but lets unknown fields through.
 import * as models from '@kubernetes/client-node';
 
-interface Attribute { baseName: string; type: string }
+interface Attribute {
+  baseName: string;
+  type: string;
+}
 type ModelClass = { getAttributeTypeMap(): Attribute[] };
 
 const PRIMITIVE = new Set(['string', 'number', 'boolean', 'Date', 'IntOrString', 'object', 'any']);
@@ -36,7 +39,7 @@ function walk(type: string, value: unknown, path: string, found: string[]): void
 /** Paths of unknown fields; kinds without a client-node model (Gateway API) return undefined. */
 export function unknownFields(obj: { kind: string }): string[] | undefined {
   const type = `V1${obj.kind}`;
-  if (!((models as unknown as Record<string, unknown>)[type])) return undefined;
+  if (!(models as unknown as Record<string, unknown>)[type]) return undefined;
   const found: string[] = [];
   walk(type, obj, obj.kind, found);
   return found;

@@ -2,7 +2,16 @@
 import type { Spec } from '../../spec/index.js';
 import { psqlBootstrapScript } from '../../supabase/index.js';
 import {
-  labelsOf, metadata, namesOf, PG_PORT, resourcesOf, RESTRICTED_CONTAINER, scrapeAnnotations, secretEnv, selectorOf, type K8sObject,
+  labelsOf,
+  metadata,
+  namesOf,
+  PG_PORT,
+  resourcesOf,
+  RESTRICTED_CONTAINER,
+  scrapeAnnotations,
+  secretEnv,
+  selectorOf,
+  type K8sObject,
 } from './meta.js';
 
 export const SUPABASE_PORTS = { auth: 9999, rest: 3000, storage: 5000 } as const;
@@ -13,11 +22,15 @@ export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
   const n = namesOf(spec);
   return [
     {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
       data: { 'bootstrap.sql': psqlBootstrapScript() },
     },
     {
-      apiVersion: 'batch/v1', kind: 'Job', metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
       spec: {
         backoffLimit: 10,
         template: {
@@ -25,24 +38,30 @@ export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
           spec: {
             restartPolicy: 'OnFailure',
             securityContext: { runAsNonRoot: true, runAsUser: 999 },
-            containers: [{
-              name: 'bootstrap',
-              image: spec.k8s.images.psql,
-              // The passwords travel as psql variables from Secret-backed env; the SQL text holds none.
-              command: ['sh', '-c', 'exec psql -v authenticator_password="$AUTHENTICATOR_PASSWORD" -v supabase_auth_admin_password="$AUTH_ADMIN_PASSWORD" -v supabase_storage_admin_password="$STORAGE_ADMIN_PASSWORD" -f /bootstrap/bootstrap.sql'],
-              env: [
-                { name: 'PGHOST', value: n.primary },
-                { name: 'PGPORT', value: String(PG_PORT) },
-                { name: 'PGDATABASE', value: 'postgres' },
-                { name: 'PGUSER', value: spec.postgres.superuser },
-                secretEnv('PGPASSWORD', n.postgresSecret, 'superuser-password'),
-                secretEnv('AUTHENTICATOR_PASSWORD', n.supabaseSecret, 'authenticator-password'),
-                secretEnv('AUTH_ADMIN_PASSWORD', n.supabaseSecret, 'auth-admin-password'),
-                secretEnv('STORAGE_ADMIN_PASSWORD', n.supabaseSecret, 'storage-admin-password'),
-              ],
-              securityContext: RESTRICTED_CONTAINER,
-              volumeMounts: [{ name: 'sql', mountPath: '/bootstrap', readOnly: true }],
-            }],
+            containers: [
+              {
+                name: 'bootstrap',
+                image: spec.k8s.images.psql,
+                // The passwords travel as psql variables from Secret-backed env; the SQL text holds none.
+                command: [
+                  'sh',
+                  '-c',
+                  'exec psql -v authenticator_password="$AUTHENTICATOR_PASSWORD" -v supabase_auth_admin_password="$AUTH_ADMIN_PASSWORD" -v supabase_storage_admin_password="$STORAGE_ADMIN_PASSWORD" -f /bootstrap/bootstrap.sql',
+                ],
+                env: [
+                  { name: 'PGHOST', value: n.primary },
+                  { name: 'PGPORT', value: String(PG_PORT) },
+                  { name: 'PGDATABASE', value: 'postgres' },
+                  { name: 'PGUSER', value: spec.postgres.superuser },
+                  secretEnv('PGPASSWORD', n.postgresSecret, 'superuser-password'),
+                  secretEnv('AUTHENTICATOR_PASSWORD', n.supabaseSecret, 'authenticator-password'),
+                  secretEnv('AUTH_ADMIN_PASSWORD', n.supabaseSecret, 'auth-admin-password'),
+                  secretEnv('STORAGE_ADMIN_PASSWORD', n.supabaseSecret, 'storage-admin-password'),
+                ],
+                securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: [{ name: 'sql', mountPath: '/bootstrap', readOnly: true }],
+              },
+            ],
             volumes: [{ name: 'sql', configMap: { name: n.bootstrap } }],
           },
         },
@@ -71,7 +90,9 @@ function deploymentAndService(spec: Spec, c: AppContainer): K8sObject[] {
   const component = `supabase-${c.component}`;
   return [
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: metadata(spec, name, component),
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(spec, name, component),
       spec: {
         replicas: c.replicas,
         strategy: { type: c.recreate ? 'Recreate' : 'RollingUpdate' },
@@ -79,25 +100,42 @@ function deploymentAndService(spec: Spec, c: AppContainer): K8sObject[] {
         template: {
           metadata: { labels: labelsOf(spec, component), ...(c.annotations ? { annotations: c.annotations } : {}) },
           spec: {
-            containers: [{
-              name: c.component,
-              image: c.image,
-              env: c.env,
-              ports: [{ name: 'http', containerPort: c.port }],
-              readinessProbe: { httpGet: { path: c.readyPath, port: c.probePort }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: c.livePath, port: c.probePort }, periodSeconds: 10, failureThreshold: 6, initialDelaySeconds: 20 },
-              resources: resourcesOf(spec.k8s.resources.supabase),
-              securityContext: RESTRICTED_CONTAINER,
-              ...(c.volume ? { volumeMounts: [{ name: 'data', mountPath: c.volume.mountPath }] } : {}),
-            }],
+            containers: [
+              {
+                name: c.component,
+                image: c.image,
+                env: c.env,
+                ports: [{ name: 'http', containerPort: c.port }],
+                readinessProbe: {
+                  httpGet: { path: c.readyPath, port: c.probePort },
+                  periodSeconds: 5,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  httpGet: { path: c.livePath, port: c.probePort },
+                  periodSeconds: 10,
+                  failureThreshold: 6,
+                  initialDelaySeconds: 20,
+                },
+                resources: resourcesOf(spec.k8s.resources.supabase),
+                securityContext: RESTRICTED_CONTAINER,
+                ...(c.volume ? { volumeMounts: [{ name: 'data', mountPath: c.volume.mountPath }] } : {}),
+              },
+            ],
             ...(c.volume ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: c.volume.claim } }] } : {}),
           },
         },
       },
     },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: metadata(spec, name, component),
-      spec: { type: 'ClusterIP', selector: selectorOf(spec, component), ports: [{ name: 'http', port: c.port, targetPort: c.port }] },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(spec, name, component),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorOf(spec, component),
+        ports: [{ name: 'http', port: c.port, targetPort: c.port }],
+      },
     },
   ];
 }
@@ -109,42 +147,69 @@ export function renderSupabaseServices(spec: Spec): { name: string; objects: K8s
   const s = n.supabaseSecret;
   const jwt = (name: string) => secretEnv(name, s, 'jwt-secret');
   const byName = {
-    auth: (): K8sObject[] => deploymentAndService(spec, {
-      component: 'auth', image: spec.k8s.images.auth, port: SUPABASE_PORTS.auth, probePort: SUPABASE_PORTS.auth,
-      readyPath: '/health', livePath: '/health', replicas: 1, recreate: true,
-      env: [
-        { name: 'API_EXTERNAL_URL', value: spec.supabase.apiExternalUrl },
-        { name: 'GOTRUE_API_HOST', value: '0.0.0.0' },
-        { name: 'GOTRUE_API_PORT', value: String(SUPABASE_PORTS.auth) },
-        { name: 'GOTRUE_DB_DRIVER', value: 'postgres' },
-        secretEnv('GOTRUE_DB_DATABASE_URL', s, 'auth-database-url'),
-        { name: 'GOTRUE_JWT_ADMIN_ROLES', value: 'service_role' },
-        { name: 'GOTRUE_JWT_AUD', value: 'authenticated' },
-        { name: 'GOTRUE_JWT_DEFAULT_GROUP_NAME', value: 'authenticated' },
-        { name: 'GOTRUE_JWT_EXP', value: String(spec.supabase.jwtExpirySeconds) },
-        jwt('GOTRUE_JWT_SECRET'),
-        { name: 'GOTRUE_SITE_URL', value: spec.supabase.siteUrl },
-      ],
-    }),
-    rest: (): K8sObject[] => deploymentAndService(spec, {
-      component: 'rest', image: spec.k8s.images.rest, port: SUPABASE_PORTS.rest, probePort: REST_ADMIN_PORT,
-      readyPath: '/ready', livePath: '/live', replicas: 2, recreate: false, annotations: scrapeAnnotations(REST_ADMIN_PORT),
-      env: [
-        { name: 'PGRST_ADMIN_SERVER_PORT', value: String(REST_ADMIN_PORT) },
-        { name: 'PGRST_DB_ANON_ROLE', value: 'anon' },
-        { name: 'PGRST_DB_SCHEMAS', value: 'public,storage' },
-        secretEnv('PGRST_DB_URI', s, 'rest-database-url'),
-        jwt('PGRST_JWT_SECRET'),
-      ],
-    }),
+    auth: (): K8sObject[] =>
+      deploymentAndService(spec, {
+        component: 'auth',
+        image: spec.k8s.images.auth,
+        port: SUPABASE_PORTS.auth,
+        probePort: SUPABASE_PORTS.auth,
+        readyPath: '/health',
+        livePath: '/health',
+        replicas: 1,
+        recreate: true,
+        env: [
+          { name: 'API_EXTERNAL_URL', value: spec.supabase.apiExternalUrl },
+          { name: 'GOTRUE_API_HOST', value: '0.0.0.0' },
+          { name: 'GOTRUE_API_PORT', value: String(SUPABASE_PORTS.auth) },
+          { name: 'GOTRUE_DB_DRIVER', value: 'postgres' },
+          secretEnv('GOTRUE_DB_DATABASE_URL', s, 'auth-database-url'),
+          { name: 'GOTRUE_JWT_ADMIN_ROLES', value: 'service_role' },
+          { name: 'GOTRUE_JWT_AUD', value: 'authenticated' },
+          { name: 'GOTRUE_JWT_DEFAULT_GROUP_NAME', value: 'authenticated' },
+          { name: 'GOTRUE_JWT_EXP', value: String(spec.supabase.jwtExpirySeconds) },
+          jwt('GOTRUE_JWT_SECRET'),
+          { name: 'GOTRUE_SITE_URL', value: spec.supabase.siteUrl },
+        ],
+      }),
+    rest: (): K8sObject[] =>
+      deploymentAndService(spec, {
+        component: 'rest',
+        image: spec.k8s.images.rest,
+        port: SUPABASE_PORTS.rest,
+        probePort: REST_ADMIN_PORT,
+        readyPath: '/ready',
+        livePath: '/live',
+        replicas: 2,
+        recreate: false,
+        annotations: scrapeAnnotations(REST_ADMIN_PORT),
+        env: [
+          { name: 'PGRST_ADMIN_SERVER_PORT', value: String(REST_ADMIN_PORT) },
+          { name: 'PGRST_DB_ANON_ROLE', value: 'anon' },
+          { name: 'PGRST_DB_SCHEMAS', value: 'public,storage' },
+          secretEnv('PGRST_DB_URI', s, 'rest-database-url'),
+          jwt('PGRST_JWT_SECRET'),
+        ],
+      }),
     storage: (): K8sObject[] => [
       {
-        apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: metadata(spec, n.supabase('storage-data'), 'supabase-storage'),
-        spec: { accessModes: ['ReadWriteOnce'], storageClassName: spec.k8s.storageClass, resources: { requests: { storage: spec.supabase.storageSize } } },
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: metadata(spec, n.supabase('storage-data'), 'supabase-storage'),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: spec.k8s.storageClass,
+          resources: { requests: { storage: spec.supabase.storageSize } },
+        },
       },
       ...deploymentAndService(spec, {
-        component: 'storage', image: spec.k8s.images.storage, port: SUPABASE_PORTS.storage, probePort: SUPABASE_PORTS.storage,
-        readyPath: '/status', livePath: '/status', replicas: 1, recreate: true,
+        component: 'storage',
+        image: spec.k8s.images.storage,
+        port: SUPABASE_PORTS.storage,
+        probePort: SUPABASE_PORTS.storage,
+        readyPath: '/status',
+        livePath: '/status',
+        replicas: 1,
+        recreate: true,
         volume: { claim: n.supabase('storage-data'), mountPath: '/var/lib/storage' },
         env: [
           secretEnv('ANON_KEY', s, 'anon-key'),

@@ -22,13 +22,23 @@ import { unknownFields } from './strict-fields.js';
 type Model = new (data: never) => { validate(): void };
 
 const MODELS: Record<string, Model> = {
-  'v1/Namespace': Namespace, 'v1/ServiceAccount': ServiceAccount, 'v1/Secret': Secret, 'v1/ConfigMap': ConfigMap,
-  'v1/Service': Service, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
-  'apps/v1/Deployment': Deployment, 'apps/v1/StatefulSet': StatefulSet, 'batch/v1/Job': Job,
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/Secret': Secret,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'rbac.authorization.k8s.io/v1/Role': Role, 'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
-  'storage.k8s.io/v1/StorageClass': StorageClass, 'discovery.k8s.io/v1/EndpointSlice': EndpointSlice, 'networking.k8s.io/v1/Ingress': Ingress,
-  'gateway.networking.k8s.io/v1/Gateway': Gateway, 'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+  'storage.k8s.io/v1/StorageClass': StorageClass,
+  'discovery.k8s.io/v1/EndpointSlice': EndpointSlice,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'gateway.networking.k8s.io/v1/Gateway': Gateway,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
 };
 
 /** Throws with the object's kind/name and the schema's complaint; an unknown kind is an error too. */
@@ -41,6 +51,8 @@ export function validateObject(obj: K8sObject): void {
     throw new Error(`${obj.kind}/${obj.metadata.name} does not match the Kubernetes schema: ${(err as Error).message}`);
   }
   const unknown = unknownFields(obj);
-  if (unknown === undefined && !obj.apiVersion.startsWith('gateway.networking.k8s.io/')) throw new Error(`no field list for ${obj.kind}`);
-  if (unknown && unknown.length > 0) throw new Error(`${obj.kind}/${obj.metadata.name} has fields the API does not know: ${unknown.join(', ')}`);
+  if (unknown === undefined && !obj.apiVersion.startsWith('gateway.networking.k8s.io/'))
+    throw new Error(`no field list for ${obj.kind}`);
+  if (unknown && unknown.length > 0)
+    throw new Error(`${obj.kind}/${obj.metadata.name} has fields the API does not know: ${unknown.join(', ')}`);
 }

@@ -23,13 +23,31 @@ export async function startEtcd(): Promise<EtcdHarness> {
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name', 'router-test', '--data-dir', join(dir, 'data'),
-    '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-    '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
-    '--initial-cluster', `router-test=${peerUrl}`, '--initial-cluster-state', 'new',
+    '--name',
+    'router-test',
+    '--data-dir',
+    join(dir, 'data'),
+    '--listen-client-urls',
+    clientUrl,
+    '--advertise-client-urls',
+    clientUrl,
+    '--listen-peer-urls',
+    peerUrl,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    `router-test=${peerUrl}`,
+    '--initial-cluster-state',
+    'new',
     // A lone member still waits one election timeout before it leads; keep that short.
-    '--heartbeat-interval', '25', '--election-timeout', '150',
-    '--logger', 'zap', '--log-level', 'error',
+    '--heartbeat-interval',
+    '25',
+    '--election-timeout',
+    '150',
+    '--logger',
+    'zap',
+    '--log-level',
+    'error',
   ];
   let child: Child | undefined;
   const launch = async () => {
@@ -37,11 +55,15 @@ export async function startEtcd(): Promise<EtcdHarness> {
     child = c;
     const client = fastEtcdClient(clientUrl, 300);
     try {
-      await waitFor('etcd to serve reads', async () => {
-        if (c.process.exitCode !== null) throw new Error(`etcd exited: ${c.output()}`);
-        await client.get('health-probe').exec();
-        return true;
-      }, 10_000);
+      await waitFor(
+        'etcd to serve reads',
+        async () => {
+          if (c.process.exitCode !== null) throw new Error(`etcd exited: ${c.output()}`);
+          await client.get('health-probe').exec();
+          return true;
+        },
+        10_000,
+      );
     } catch (err) {
       await c.stop();
       throw new Error(`${(err as Error).message}\netcd output:\n${c.output()}`);

@@ -6,7 +6,9 @@ import type { PodApi, PodSummary } from '../k8s-label-route-target.js';
 export class ConflictError extends Error {
   readonly code = 409;
   constructor(name: string) {
-    super(`Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+    super(
+      `Operation cannot be fulfilled on pods "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
   }
 }
 
@@ -21,7 +23,8 @@ export class FakePodApi implements PodApi {
   afterNextList: (() => void) | undefined;
 
   constructor(names: string[], roles: Record<string, string> = {}) {
-    for (const name of names) this.pods.set(name, { name, role: roles[name], ready: true, resourceVersion: this.bump() });
+    for (const name of names)
+      this.pods.set(name, { name, role: roles[name], ready: true, resourceVersion: this.bump() });
   }
 
   async listPods(): Promise<PodSummary[]> {

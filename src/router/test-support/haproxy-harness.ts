@@ -78,11 +78,18 @@ export async function startHaproxy(count = 3): Promise<HaproxyHarness> {
   };
   try {
     // Ready once the socket answers and every server has passed its first health check (UP).
-    await waitFor('HAProxy to start and see every server UP', async () => {
-      if (child.process.exitCode !== null) throw new Error(`haproxy exited: ${child.output()}`);
-      const state = parseServersState(await runtimeCommand(adminSocket, 'show servers state primary', 500), 'primary');
-      return state.length === count && state.every((s) => s.opState === 2);
-    }, 5000);
+    await waitFor(
+      'HAProxy to start and see every server UP',
+      async () => {
+        if (child.process.exitCode !== null) throw new Error(`haproxy exited: ${child.output()}`);
+        const state = parseServersState(
+          await runtimeCommand(adminSocket, 'show servers state primary', 500),
+          'primary',
+        );
+        return state.length === count && state.every((s) => s.opState === 2);
+      },
+      5000,
+    );
   } catch (err) {
     const output = child.output();
     await stop();

@@ -1,6 +1,14 @@
 // Fakes for Router unit tests: a leader source the test pushes observations into, an in-memory route
 // target that records every apply, a confirmer the test controls, and a log that keeps the sentences.
-import type { ActualRoutes, DecisionLog, LeaderConfirmer, LeaderObservation, LeaderSource, PrimaryRoute, RouteTarget } from '../types.js';
+import type {
+  ActualRoutes,
+  DecisionLog,
+  LeaderConfirmer,
+  LeaderObservation,
+  LeaderSource,
+  PrimaryRoute,
+  RouteTarget,
+} from '../types.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -17,7 +25,12 @@ export class FakeLeaderSource implements LeaderSource {
   async read(): Promise<LeaderObservation> {
     this.reads++;
     await turn();
-    return { leader: this.current.leader, revision: String(this.current.revision), observedAt: performance.now(), cause: 'read' };
+    return {
+      leader: this.current.leader,
+      revision: String(this.current.revision),
+      observedAt: performance.now(),
+      cause: 'read',
+    };
   }
 
   async start(onChange: (o: LeaderObservation) => void, onWatchError: (err: Error) => void): Promise<void> {
@@ -34,7 +47,10 @@ export class FakeLeaderSource implements LeaderSource {
   push(leader: string | null, revision: number): void {
     this.current = { leader, revision };
     this.onChange?.({
-      leader, revision: String(revision), observedAt: performance.now(), event: true,
+      leader,
+      revision: String(revision),
+      observedAt: performance.now(),
+      event: true,
       cause: leader === null ? 'leader key deleted' : 'leader key changed',
     });
   }
@@ -100,7 +116,8 @@ export class MemoryRouteTarget implements RouteTarget {
       this.failNext--;
       throw new Error('injected apply failure');
     }
-    if (wanted.primary !== null && !this.members.includes(wanted.primary)) throw new Error(`no member ${wanted.primary}`);
+    if (wanted.primary !== null && !this.members.includes(wanted.primary))
+      throw new Error(`no member ${wanted.primary}`);
     this.ready = this.ready.filter((m) => m === wanted.primary);
     await turn();
     this.ready = wanted.primary === null ? [] : [wanted.primary];
