@@ -1,7 +1,7 @@
 // Where the effective spec comes from: flags > env > file > built-in defaults, in this one place.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { GardenError } from '../errors.js';
 import { isRoot, layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
 import { loadSpec, MAX_SPEC_BYTES, type Spec } from '../spec/index.js';
@@ -18,6 +18,12 @@ export interface SpecSource {
   spec: Spec;
   source: string;
   text: string;
+}
+
+/** The directory a spec's relative paths (identityFile, knownHostsFile) start from: the spec file's, else the cwd. */
+export function specDirOf(ctx: CommandContext): string {
+  const file = (ctx.values.file as string | undefined) ?? ctx.env.GARDENOS_FILE;
+  return file ? dirname(resolve(ctx.cwd, file)) : ctx.cwd;
 }
 
 /** Reads and validates the spec named by flags/env, or the built-in defaults. */

@@ -143,7 +143,7 @@ async function replayLagFromLeader(platform: LocalPlatform, leader: string): Pro
   }
 }
 
-async function routerView(url: string, anyRunning: boolean): Promise<PlatformStatus['router']> {
+export async function routerView(url: string, anyRunning: boolean): Promise<PlatformStatus['router']> {
   const down = { url, reachable: false, leader: null, routedTo: null, lastDecision: null, watchErrors: 0 };
   if (!anyRunning) return down;
   try {
@@ -167,7 +167,7 @@ async function routerView(url: string, anyRunning: boolean): Promise<PlatformSta
   }
 }
 
-function findProblems(s: PlatformStatus, maxLag: number): string[] {
+export function findProblems(s: PlatformStatus, maxLag: number): string[] {
   const problems: string[] = [];
   for (const p of s.processes) if (!p.running) problems.push(`${p.member} (${p.kind}) is not running`);
   for (const e of s.etcd.members) if (!e.healthy) problems.push(`etcd member ${e.name} is not healthy`);

@@ -210,6 +210,21 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       JSON.parse(readFileSync(join(stateDir, 'hosts', 'secrets.json'), 'utf8')) as { superuserPassword: string }
     ).superuserPassword;
     ca = readFileSync(join(stateDir, 'hosts', 'pki', 'ca.crt'));
+    // status reads the hosts the way clients see them: etcd and Patroni over TLS, services over SSH.
+    const st = await cli(['status', '--json', ...flags]);
+    assert.equal(st.code, 0, st.stdout + st.stderr);
+    const status = JSON.parse(st.stdout) as {
+      health: string;
+      etcd: { members: { clientURL: string }[] };
+      processes: { running: boolean }[];
+    };
+    assert.equal(status.health, 'healthy', st.stdout);
+    assert.ok(status.etcd.members.every((m) => m.clientURL.startsWith('https://')));
+    assert.equal(
+      status.processes.filter((p) => p.running).length,
+      12,
+      'etcd, Patroni, HAProxy and the router on 3 hosts',
+    );
   });
 
   it('etcd speaks only https: members answer with the operator certificate and refuse plain http', async () => {
@@ -360,6 +375,9 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     await isolateHost(LAB, replica.name);
     const n = w.acked.length;
     await waitFor('writes to go on without the replica host', () => w.acked.length > n + 100, 60_000);
+    const st = await cli(['status', '--json', ...flags]);
+    assert.equal(st.code, 1, 'degraded while a host is cut off');
+    assert.match(st.stdout, new RegExp(`host ${replica.name}: cannot read its services over SSH`));
     const { acked, longestGapMs } = await w.stop();
     assert.equal(await leaderOf(reachable), leader, 'the leader stayed');
     await healHost(LAB, replica.name);

@@ -1,9 +1,7 @@
 // gardenos provision
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { GardenError } from '../../errors.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
-import { readSpec } from '../spec-source.js';
+import { readSpec, specDirOf } from '../spec-source.js';
 
 const command: Command = {
   name: 'provision',
@@ -44,9 +42,7 @@ ${PLATFORM_USAGE}
         },
       );
     }
-    const file = (ctx.values.file as string | undefined) ?? ctx.env.GARDENOS_FILE;
-    const implicit = resolve(ctx.cwd, 'gardenos.yaml');
-    const specDir = file ? dirname(resolve(ctx.cwd, file)) : existsSync(implicit) ? ctx.cwd : ctx.cwd;
+    const specDir = specDirOf(ctx);
     const dryRun = ctx.values['dry-run'] === true;
     const { provision } = await import('../../hosts/provision/provision.js');
     const started = Date.now();

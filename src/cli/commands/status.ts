@@ -2,7 +2,7 @@
 import { NodeProcessRunner, openPlatform } from '../../local/index.js';
 import { collectStatus, type PlatformStatus } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { readPlatformSpec, readSpec, specDirOf } from '../spec-source.js';
 import { renderStatus } from '../status-view.js';
 
 const EXIT: Record<PlatformStatus['health'], number> = { healthy: 0, degraded: 1, down: 2 };
@@ -20,9 +20,19 @@ ${PLATFORM_USAGE}
       --watch           refresh every 2 s until interrupted`,
   options: { ...PLATFORM_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean' } },
   async run(ctx) {
-    const platform = openPlatform(readPlatformSpec(ctx), new NodeProcessRunner());
+    const { spec } = readSpec(ctx);
+    const collect = spec.hosts
+      ? async () =>
+          (await import('../../hosts/status.js')).collectHostsStatus(spec, {
+            specDir: specDirOf(ctx),
+            agentSocket: ctx.env.SSH_AUTH_SOCK,
+          })
+      : (
+          (platform) => () =>
+            collectStatus(platform)
+        )(openPlatform(readPlatformSpec(ctx), new NodeProcessRunner()));
     const show = async () => {
-      const status = await collectStatus(platform);
+      const status = await collect();
       ctx.out.write(ctx.values.json ? JSON.stringify(status, null, 2) + '\n' : renderStatus(status, ctx.out, ctx.env));
       return EXIT[status.health];
     };

@@ -1,0 +1,183 @@
+// `gardenos status` on the hosts target: the same PlatformStatus as on one machine, gathered over the
+// network the way clients see the cluster (etcd and Patroni over TLS, each router and HAProxy stats
+// page on its host), and over SSH for which services run on each host.
+import { readFileSync } from 'node:fs';
+import { etcdMembersStatus } from '../dcs/etcd-status.js';
+import { describeCause } from '../errors.js';
+import { findProblems, routerView, type PlatformStatus } from '../ops/status.js';
+import { PatroniClusterReader } from '../patroni/cluster-reader.js';
+import type { PatroniCluster } from '../patroni/index.js';
+import { hostComponents } from '../render/hosts/components.js';
+import { SERVICE_NAMES } from '../render/hosts/paths.js';
+import { STATS_USER } from '../render/hosts/haproxy.js';
+import { etcdClientEndpoints, patroniApis, patroniApiUrl, topologyOf } from '../render/topology.js';
+import { hostsWithRole, type Spec } from '../spec/index.js';
+import { getJson, type TlsMaterial } from './https-json.js';
+import { hostsPkiAt, hostsPkiDir } from './pki.js';
+import { connectAll, type ConnectAllOptions } from './provision/connect.js';
+import { SupervisorControl, SystemdControl, type ServiceState } from './provision/service-control.js';
+import { gatherFacts } from './provision/preflight.js';
+import { hostsSecretsFile, loadOrCreateHostsSecrets } from './secrets.js';
+
+export interface HostsStatusOptions {
+  specDir: string;
+  agentSocket?: string;
+  connect?: ConnectAllOptions['connect'];
+}
+
+const KINDS: Record<string, string> = {
+  [SERVICE_NAMES.etcd]: 'etcd',
+  [SERVICE_NAMES.patroni]: 'patroni',
+  [SERVICE_NAMES.haproxy]: 'haproxy',
+  [SERVICE_NAMES.router]: 'router',
+};
+
+export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Promise<PlatformStatus> {
+  const stateDir = spec.local.stateDir;
+  const pki = hostsPkiAt(hostsPkiDir(stateDir));
+  const tls: TlsMaterial = {
+    ca: readFileSync(pki.caFile),
+    cert: readFileSync(pki.operator.certFile),
+    key: readFileSync(pki.operator.keyFile),
+  };
+  const { secrets } = loadOrCreateHostsSecrets(hostsSecretsFile(stateDir));
+  const fetchCluster = (apiUrl: string, timeoutMs: number) =>
+    getJson<PatroniCluster>(`${apiUrl}/cluster`, { tls, timeoutMs });
+  const haproxyHosts = hostsWithRole(spec, 'haproxy');
+  const first = haproxyHosts[0];
+
+  const [etcd, cluster, processes, stats, router] = await Promise.all([
+    etcdMembersStatus(etcdClientEndpoints(spec), 2000, { caFile: pki.caFile, ...pki.operator }),
+    new PatroniClusterReader(patroniApis(spec), 2000, fetchCluster).read(),
+    hostProcesses(spec, o, stateDir),
+    first
+      ? getJson<string>(`http://${first.address}:${spec.haproxy.statsPort}/stats;csv`, {
+          timeoutMs: 2000,
+          auth: `${STATS_USER}:${secrets.haproxyStatsPassword}`,
+          raw: true,
+        }).catch(() => '')
+      : Promise.resolve(''),
+    spec.router.enabled && first
+      ? routerView(`http://${first.address}:${spec.router.port}`, true)
+      : Promise.resolve(null),
+  ]);
+  const members = topologyOf(spec).nodes.map((n) => {
+    const m = cluster.members.find((x) => x.name === n.name);
+    return {
+      name: n.name,
+      role: m?.role ?? 'unknown',
+      state: m?.state ?? 'unreachable',
+      timeline: m?.timeline ?? null,
+      lagBytes: m?.role === 'leader' ? 0 : typeof m?.lag === 'number' ? m.lag : null,
+      host: n.host,
+      port: n.pgPort,
+      apiURL: patroniApiUrl(spec, n),
+    };
+  });
+  const servers = parseStatsCsv(stats);
+  const status: PlatformStatus = {
+    name: spec.name,
+    stateDir,
+    health: 'healthy',
+    problems: [],
+    processes: processes.list,
+    etcd: {
+      members: etcd.map((e) => ({
+        name: e.name,
+        clientURL: e.clientURL,
+        healthy: e.healthy,
+        isLeader: e.isLeader,
+        version: e.version ?? null,
+      })),
+    },
+    postgres: { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members },
+    haproxy: {
+      statsURL: first ? `http://${first.address}:${spec.haproxy.statsPort}/stats` : '',
+      backends: ['primary', 'replicas']
+        .filter((b) => servers.some((s) => s.backend === b))
+        .map((b) => ({
+          name: b,
+          servers: servers.filter((s) => s.backend === b).map((s) => ({ name: s.server, status: s.status })),
+        })),
+    },
+    endpoints: {
+      primary: { host: first?.address ?? '', port: spec.haproxy.primaryPort },
+      replicas: { host: first?.address ?? '', port: spec.haproxy.replicaPort },
+    },
+    router,
+  };
+  status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];
+  const nothing = processes.list.length > 0 && processes.list.every((p) => !p.running) && etcd.every((e) => !e.healthy);
+  status.health = nothing ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
+  return status;
+}
+
+/** `pxname,svname,...,status,...` rows of HAProxy's CSV stats, for the PostgreSQL backends' servers. */
+export function parseStatsCsv(csv: string): { backend: string; server: string; status: string }[] {
+  const lines = csv.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
+  const at = (name: string) => header.indexOf(name);
+  const [px, sv, st] = [at('pxname'), at('svname'), at('status')];
+  if (px < 0 || sv < 0 || st < 0) return [];
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((f) => f[sv] !== 'FRONTEND' && f[sv] !== 'BACKEND' && (f[px] === 'primary' || f[px] === 'replicas'))
+    .map((f) => ({ backend: f[px]!, server: f[sv]!, status: f[st]! }));
+}
+
+async function hostProcesses(
+  spec: Spec,
+  o: HostsStatusOptions,
+  stateDir: string,
+): Promise<{ list: PlatformStatus['processes']; problems: string[] }> {
+  const hosts = spec.hosts ?? [];
+  const list: PlatformStatus['processes'] = [];
+  const problems: string[] = [];
+  await Promise.all(
+    hosts.map(async (h) => {
+      const c = hostComponents(spec, h);
+      const names = [
+        ...(c.etcd ? [SERVICE_NAMES.etcd] : []),
+        ...(c.patroni ? [SERVICE_NAMES.patroni] : []),
+        ...(c.haproxy ? [SERVICE_NAMES.haproxy] : []),
+        ...(c.router ? [SERVICE_NAMES.router] : []),
+      ];
+      let states: Map<string, ServiceState> | undefined;
+      try {
+        const shells = await connectAll([h], {
+          specDir: o.specDir,
+          stateDir,
+          agentSocket: o.agentSocket,
+          acceptNewHostKey: [],
+          connect: o.connect,
+        });
+        const shell = shells.get(h.name)!;
+        try {
+          const facts = await gatherFacts(shell);
+          states = await (
+            facts.init === 'systemd' ? new SystemdControl(shell) : new SupervisorControl(shell, '')
+          ).states();
+        } finally {
+          await shell.close();
+        }
+      } catch (err) {
+        problems.push(`host ${h.name}: cannot read its services over SSH: ${describeCause(err)}`);
+      }
+      // Unknown is not "stopped": a host we cannot reach is named once, above.
+      if (!states) return;
+      for (const name of names) {
+        const s = states.get(name);
+        list.push({
+          id: `${name}@${h.name}`,
+          kind: KINDS[name] ?? name,
+          member: h.name,
+          running: s?.state === 'running',
+          pid: s?.pid ?? null,
+        });
+      }
+    }),
+  );
+  list.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { list, problems };
+}
