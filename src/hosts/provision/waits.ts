@@ -2,13 +2,13 @@
 // way clients see it: etcd healthy over TLS, one Patroni leader with every replica streaming, every
 // router pointing its HAProxy at that leader. Each wait polls a state; none sleeps for a fixed time.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { etcdMembersStatus, type EtcdMemberStatus, type EtcdTls } from '../../dcs/etcd-status.js';
 import { GardenError } from '../../errors.js';
 import { etcdClientEndpoints, patroniApis } from '../../render/topology.js';
 import { hostsWithRole, type Spec } from '../../spec/index.js';
+import { PatroniClusterReader } from '../../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../../patroni/index.js';
+import { getJson, type TlsMaterial } from '../https-json.js';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -57,53 +57,28 @@ export async function waitForEtcd(spec: Spec, tls: EtcdTls, o: WaitOptions): Pro
   );
 }
 
-export interface PatroniTls {
-  ca: Buffer;
-  cert: Buffer;
-  key: Buffer;
-}
+export type PatroniTls = TlsMaterial;
 
 export function patroniTls(files: { caFile: string; certFile: string; keyFile: string }): PatroniTls {
   return { ca: readFileSync(files.caFile), cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
 }
 
-function getJson<T>(url: string, tls: PatroniTls | undefined, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = (u.protocol === 'https:' ? request : httpRequest)(
-      u,
-      { method: 'GET', timeout: timeoutMs, ...(tls && u.protocol === 'https:' ? tls : {}) },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => {
-          if ((res.statusCode ?? 500) >= 300) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${url}: no answer in ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The cluster as the first Patroni that answers sees it. */
+/** The cluster as the first Patroni that answers sees it (the one cluster reader, over TLS). */
 export async function readPatroniCluster(spec: Spec, tls: PatroniTls, timeoutMs = 2000): Promise<PatroniCluster> {
-  let last: unknown;
-  for (const api of patroniApis(spec)) {
-    try {
-      return await getJson<PatroniCluster>(`${api.apiUrl}/cluster`, tls, timeoutMs);
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw last instanceof Error ? last : new Error('no Patroni answered');
+  const fetchCluster = (apiUrl: string, t: number) =>
+    getJson<PatroniCluster>(`${apiUrl}/cluster`, { tls, timeoutMs: t });
+  const view = await new PatroniClusterReader(patroniApis(spec), timeoutMs, fetchCluster).read();
+  if (!view.source) throw view.errors.at(-1)?.error ?? new Error('no Patroni answered');
+  return {
+    members: view.members.map((m) => ({
+      name: m.name,
+      role: m.role,
+      state: m.state,
+      host: '',
+      port: 0,
+      ...(m.lag !== null ? { lag: m.lag } : {}),
+    })),
+  };
 }
 
 export async function waitForPatroni(
@@ -149,11 +124,9 @@ export async function waitForRouters(spec: Spec, leader: string, o: WaitOptions)
     async () => {
       const seen = await Promise.all(
         routers.map(async (h) => {
-          const s = await getJson<RouterStatus>(
-            `http://${h.address}:${spec.router.port}/status`,
-            undefined,
-            2000,
-          ).catch(() => undefined);
+          const s = await getJson<RouterStatus>(`http://${h.address}:${spec.router.port}/status`, {
+            timeoutMs: 2000,
+          }).catch(() => undefined);
           return { host: h.name, routedTo: s?.routedTo ?? null };
         }),
       );
