@@ -206,9 +206,11 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const again = await cli(['provision', ...flags]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^0 changes: 3 hosts already match the spec/);
-    password = (
-      JSON.parse(readFileSync(join(stateDir, 'hosts', 'secrets.json'), 'utf8')) as { superuserPassword: string }
-    ).superuserPassword;
+    const masked = await cli(['secrets', '--json', ...flags]);
+    assert.equal((JSON.parse(masked.stdout) as { superuser: { password: string } }).superuser.password, '********');
+    const shown = await cli(['secrets', '--show', '--json', ...flags]);
+    password = (JSON.parse(shown.stdout) as { superuser: { user: string; password: string } }).superuser.password;
+    assert.match(password, /^[A-Za-z0-9_-]{16,}$/);
     ca = readFileSync(join(stateDir, 'hosts', 'pki', 'ca.crt'));
     // status reads the hosts the way clients see them: etcd and Patroni over TLS, services over SSH.
     const st = await cli(['status', '--json', ...flags]);

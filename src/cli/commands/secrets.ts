@@ -1,48 +1,133 @@
 // gardenos secrets
+import { existsSync } from 'node:fs';
+import { GardenError } from '../../errors.js';
 import { layoutOf, readSecrets, readSupabaseSecrets } from '../../local/index.js';
 import { ROLE_NAMES } from '../../render/index.js';
+import type { Spec } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { table } from '../output.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { readPlatformSpec, readSpec } from '../spec-source.js';
+
+/** One credential: its key in --json, the login it belongs to, what it is for, the secret itself. */
+interface Credential {
+  key: string;
+  user: string;
+  purpose: string;
+  secret: string;
+}
 
 const command: Command = {
   name: 'secrets',
   summary: 'show where the generated passwords are',
-  usage: `Usage: gardenos secrets [--show] [options]
+  usage: `Usage: gardenos secrets [--show] [--json] [options]
 
-Lists the generated credentials of the platform, masked. --show prints the passwords.
+Lists the generated credentials of the platform (or of the hosts target, with a hosts spec), masked.
+--show prints the passwords; --json prints { "<key>": { "user", "password" }, ... } (masked unless --show).
 
 ${PLATFORM_USAGE}
-      --show            print the passwords themselves`,
-  options: { ...PLATFORM_OPTIONS, show: { type: 'boolean' } },
+      --show            print the passwords themselves
+      --json            machine-readable, e.g. jq -r .superuser.password`,
+  options: { ...PLATFORM_OPTIONS, show: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(ctx) {
-    const spec = readPlatformSpec(ctx);
-    const layout = layoutOf(spec.local.stateDir);
-    const s = readSecrets(layout);
+    const { spec: fileSpec } = readSpec(ctx);
+    const { credentials, file } = fileSpec.hosts
+      ? await hostsCredentials(fileSpec)
+      : localCredentials(readPlatformSpec(ctx));
     const v = (x: string) => (ctx.values.show ? x : '********');
+    if (ctx.values.json) {
+      const out = Object.fromEntries(credentials.map((c) => [c.key, { user: c.user, password: v(c.secret) }]));
+      ctx.out.write(JSON.stringify(out, null, 2) + '\n');
+      return 0;
+    }
     ctx.out.write(
-      table([
-        ['USER', 'PURPOSE', 'PASSWORD'],
-        [spec.postgres.superuser, 'PostgreSQL superuser', v(s.superuserPassword)],
-        [ROLE_NAMES.replication, 'streaming replication', v(s.replicationPassword)],
-        [ROLE_NAMES.rewind, 'pg_rewind', v(s.rewindPassword)],
-        [ROLE_NAMES.restapi, 'Patroni REST API (unsafe endpoints)', v(s.restapiPassword)],
-        ...supabaseRows(readSupabaseSecrets(layout), v),
-      ]) +
-        `\n\nStored with mode 0600 in ${layout.secretsFile}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`,
+      table([['USER', 'PURPOSE', 'PASSWORD'], ...credentials.map((c) => [c.user, c.purpose, v(c.secret)])]) +
+        `\n\nStored with mode 0600 in ${file}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`,
     );
     return 0;
   },
 };
 
-function supabaseRows(sb: ReturnType<typeof readSupabaseSecrets>, v: (x: string) => string): string[][] {
-  if (!sb) return [];
+function localCredentials(spec: Spec): { credentials: Credential[]; file: string } {
+  const layout = layoutOf(spec.local.stateDir);
+  const s = readSecrets(layout);
+  const sb = readSupabaseSecrets(layout);
+  return {
+    file: layout.secretsFile,
+    credentials: [
+      ...postgresCredentials(spec, s),
+      ...(sb
+        ? [
+            { key: 'supabaseJwtSecret', user: '-', purpose: 'Supabase JWT secret', secret: sb.jwtSecret },
+            { key: 'supabaseAnonKey', user: 'anon', purpose: 'Supabase anon key (JWT)', secret: sb.anonKey },
+            {
+              key: 'supabaseServiceRoleKey',
+              user: 'service_role',
+              purpose: 'Supabase service_role key (JWT)',
+              secret: sb.serviceRoleKey,
+            },
+            ...Object.entries(sb.passwords).map(([role, pw]) => ({
+              key: role,
+              user: role,
+              purpose: 'Supabase login role',
+              secret: pw,
+            })),
+          ]
+        : []),
+    ],
+  };
+}
+
+function postgresCredentials(
+  spec: Spec,
+  s: { superuserPassword: string; replicationPassword: string; rewindPassword: string; restapiPassword: string },
+): Credential[] {
   return [
-    ['-', 'Supabase JWT secret', v(sb.jwtSecret)],
-    ['anon', 'Supabase anon key (JWT)', v(sb.anonKey)],
-    ['service_role', 'Supabase service_role key (JWT)', v(sb.serviceRoleKey)],
-    ...Object.entries(sb.passwords).map(([role, pw]) => [role, 'Supabase login role', v(pw)]),
+    { key: 'superuser', user: spec.postgres.superuser, purpose: 'PostgreSQL superuser', secret: s.superuserPassword },
+    {
+      key: 'replication',
+      user: ROLE_NAMES.replication,
+      purpose: 'streaming replication',
+      secret: s.replicationPassword,
+    },
+    { key: 'rewind', user: ROLE_NAMES.rewind, purpose: 'pg_rewind', secret: s.rewindPassword },
+    {
+      key: 'restapi',
+      user: ROLE_NAMES.restapi,
+      purpose: 'Patroni REST API (unsafe endpoints)',
+      secret: s.restapiPassword,
+    },
   ];
+}
+
+async function hostsCredentials(spec: Spec): Promise<{ credentials: Credential[]; file: string }> {
+  const [{ hostsSecretsFile, loadOrCreateHostsSecrets }, { STATS_USER }] = await Promise.all([
+    import('../../hosts/secrets.js'),
+    import('../../render/hosts/haproxy.js'),
+  ]);
+  const file = hostsSecretsFile(spec.local.stateDir);
+  if (!existsSync(file)) {
+    throw new GardenError(
+      'NOT_CONFIGURED',
+      `The hosts target of "${spec.name}" has no secrets yet (${file} does not exist).`,
+      {
+        hint: 'they are generated by the first `gardenos provision` (or `gardenos render --target hosts`); point --state-dir at the state dir that run used',
+      },
+    );
+  }
+  const { secrets: s } = loadOrCreateHostsSecrets(file);
+  return {
+    file,
+    credentials: [
+      ...postgresCredentials(spec, s),
+      {
+        key: 'haproxyStats',
+        user: STATS_USER,
+        purpose: 'HAProxy stats page on each host',
+        secret: s.haproxyStatsPassword,
+      },
+      { key: 'k3sToken', user: '-', purpose: 'K3s cluster token', secret: s.k3sToken },
+    ],
+  };
 }
 
 export default command;
