@@ -4,13 +4,20 @@
 import { readFileSync } from 'node:fs';
 import { etcdMembersStatus } from '../dcs/etcd-status.js';
 import { describeCause } from '../errors.js';
-import { findProblems, routerView, type PlatformStatus } from '../ops/status.js';
+import {
+  findProblems,
+  routerView,
+  statusEtcd,
+  statusMembers,
+  statusPostgres,
+  type PlatformStatus,
+} from '../ops/status.js';
 import { PatroniClusterReader } from '../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../patroni/index.js';
 import { hostComponents } from '../render/hosts/components.js';
 import { SERVICE_NAMES } from '../render/hosts/paths.js';
 import { STATS_USER } from '../render/hosts/haproxy.js';
-import { etcdClientEndpoints, patroniApis, patroniApiUrl, topologyOf } from '../render/topology.js';
+import { etcdClientEndpoints, patroniApis } from '../render/topology.js';
 import { hostsWithRole, type Spec } from '../spec/index.js';
 import { getJson, type TlsMaterial } from './https-json.js';
 import { hostsPkiAt, hostsPkiDir } from './pki.js';
@@ -61,19 +68,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
       ? routerView(`http://${first.address}:${spec.router.port}`, true)
       : Promise.resolve(null),
   ]);
-  const members = topologyOf(spec).nodes.map((n) => {
-    const m = cluster.members.find((x) => x.name === n.name);
-    return {
-      name: n.name,
-      role: m?.role ?? 'unknown',
-      state: m?.state ?? 'unreachable',
-      timeline: m?.timeline ?? null,
-      lagBytes: m?.role === 'leader' ? 0 : typeof m?.lag === 'number' ? m.lag : null,
-      host: n.host,
-      port: n.pgPort,
-      apiURL: patroniApiUrl(spec, n),
-    };
-  });
+  const members = statusMembers(spec, cluster);
   const servers = parseStatsCsv(stats);
   const status: PlatformStatus = {
     name: spec.name,
@@ -81,16 +76,8 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
     health: 'healthy',
     problems: [],
     processes: processes.list,
-    etcd: {
-      members: etcd.map((e) => ({
-        name: e.name,
-        clientURL: e.clientURL,
-        healthy: e.healthy,
-        isLeader: e.isLeader,
-        version: e.version ?? null,
-      })),
-    },
-    postgres: { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members },
+    etcd: statusEtcd(etcd),
+    postgres: statusPostgres(spec, members),
     haproxy: {
       statsURL: first ? `http://${first.address}:${spec.haproxy.statsPort}/stats` : '',
       backends: ['primary', 'replicas']

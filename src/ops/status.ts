@@ -3,7 +3,8 @@ import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
 import { etcdClientTls, readSecrets, withPg, type LocalPlatform } from '../local/index.js';
-import { PatroniClusterReader } from '../patroni/index.js';
+import { PatroniClusterReader, type ClusterView } from '../patroni/index.js';
+import type { Spec } from '../spec/index.js';
 import { etcdClientEndpoints, patroniApis, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
 
 export interface PlatformStatus {
@@ -42,7 +43,6 @@ export interface PlatformStatus {
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
   const { spec, layout } = platform;
-  const topology = topologyOf(spec);
   const host = spec.local.bindAddress;
   const processes = platform.processes.map((p) => {
     const id = p.running();
@@ -63,20 +63,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
 
   const leaderName = cluster?.leader;
   const liveLag = leaderName ? await replayLagFromLeader(platform, leaderName) : undefined;
-  const members = topology.nodes.map((n) => {
-    const m = cluster?.members.find((x) => x.name === n.name);
-    const patroniLag = typeof m?.lag === 'number' ? m.lag : null;
-    return {
-      name: n.name,
-      role: m?.role ?? 'unknown',
-      state: m?.state ?? 'unreachable',
-      timeline: m?.timeline ?? null,
-      lagBytes: m?.role === 'leader' ? 0 : (liveLag?.get(n.name) ?? patroniLag),
-      host: n.host,
-      port: n.pgPort,
-      apiURL: patroniApiUrl(spec, n),
-    };
-  });
+  const members = statusMembers(spec, cluster, liveLag);
   const backendNames = [...new Set(servers.map((s) => s.backend))].filter((b) => b !== 'stats');
   const status: PlatformStatus = {
     name: spec.name,
@@ -84,16 +71,8 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     health: 'healthy',
     problems: [],
     processes,
-    etcd: {
-      members: etcd.map((e) => ({
-        name: e.name,
-        clientURL: e.clientURL,
-        healthy: e.healthy,
-        isLeader: e.isLeader,
-        version: e.version ?? null,
-      })),
-    },
-    postgres: { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members },
+    etcd: statusEtcd(etcd),
+    postgres: statusPostgres(spec, members),
     haproxy: {
       statsURL: `http://${host}:${spec.haproxy.statsPort}/stats`,
       backends: backendNames.map((b) => ({
@@ -141,6 +120,44 @@ async function replayLagFromLeader(platform: LocalPlatform, leader: string): Pro
   } catch {
     return undefined;
   }
+}
+
+/** Every node of the spec as status shows it: Patroni's view of it, or `unreachable`. */
+export function statusMembers(
+  spec: Spec,
+  cluster: ClusterView | undefined,
+  liveLag?: Map<string, number>,
+): PlatformStatus['postgres']['members'] {
+  return topologyOf(spec).nodes.map((n) => {
+    const m = cluster?.members.find((x) => x.name === n.name);
+    const patroniLag = typeof m?.lag === 'number' ? m.lag : null;
+    return {
+      name: n.name,
+      role: m?.role ?? 'unknown',
+      state: m?.state ?? 'unreachable',
+      timeline: m?.timeline ?? null,
+      lagBytes: m?.role === 'leader' ? 0 : (liveLag?.get(n.name) ?? patroniLag),
+      host: n.host,
+      port: n.pgPort,
+      apiURL: patroniApiUrl(spec, n),
+    };
+  });
+}
+
+export function statusEtcd(etcd: readonly EtcdMemberStatus[]): PlatformStatus['etcd'] {
+  return {
+    members: etcd.map((e) => ({
+      name: e.name,
+      clientURL: e.clientURL,
+      healthy: e.healthy,
+      isLeader: e.isLeader,
+      version: e.version ?? null,
+    })),
+  };
+}
+
+export function statusPostgres(spec: Spec, members: PlatformStatus['postgres']['members']): PlatformStatus['postgres'] {
+  return { scope: spec.name, leader: members.find((m) => m.role === 'leader')?.name ?? null, members };
 }
 
 export async function routerView(url: string, anyRunning: boolean): Promise<PlatformStatus['router']> {

@@ -108,45 +108,29 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   const leaderOf = async (among: LabHost[]) =>
     (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
   /** Runs SQL inside a host's network namespace, against its own PostgreSQL: works while the host is cut off. */
-  const inRecoveryInside = async (h: LabHost): Promise<string> => {
-    try {
-      const { stdout } = await run(
-        'ip',
-        [
-          'netns',
-          'exec',
-          `gdn-${LAB}-${h.name}`,
-          'psql',
-          `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
-          '-Atc',
-          'SELECT pg_is_in_recovery()',
-        ],
-        { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 5000 },
-      );
-      return stdout.trim();
-    } catch {
-      return 'down';
-    }
-  };
+  const psqlInside = (h: LabHost, sql: string, timeoutMs: number) =>
+    run(
+      'ip',
+      [
+        'netns',
+        'exec',
+        `gdn-${LAB}-${h.name}`,
+        'psql',
+        `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-Atc',
+        sql,
+      ],
+      { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: timeoutMs },
+    );
+  const inRecoveryInside = async (h: LabHost): Promise<string> =>
+    (await psqlInside(h, 'SELECT pg_is_in_recovery()', 5000).catch(() => ({ stdout: 'down' }))).stdout.trim();
 
   /** Tries one write on a host's own PostgreSQL from inside its namespace; what happened to it. */
   const writeInside = async (h: LabHost, id: number): Promise<string> => {
     try {
-      await run(
-        'ip',
-        [
-          'netns',
-          'exec',
-          `gdn-${LAB}-${h.name}`,
-          'psql',
-          `host=${h.address} port=5432 user=postgres dbname=postgres sslmode=require connect_timeout=2`,
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-Atc',
-          `INSERT INTO lab_writes (id) VALUES (${id})`,
-        ],
-        { encoding: 'utf8', env: { ...process.env, PGPASSWORD: password }, timeout: 6000 },
-      );
+      await psqlInside(h, `INSERT INTO lab_writes (id) VALUES (${id})`, 6000);
       return 'committed';
     } catch (err) {
       // No statement_timeout: a cancelled wait for the synchronous standby reports success (with a
