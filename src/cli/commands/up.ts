@@ -1,4 +1,5 @@
 // gardenos up
+import { GardenError } from '../../errors.js';
 import { layoutOf, NodeProcessRunner, up } from '../../local/index.js';
 import { collectStatus } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
@@ -19,7 +20,16 @@ ${PLATFORM_USAGE}
       --timeout SECS    how long to wait for each readiness step (default 120)`,
   options: { ...PLATFORM_OPTIONS, timeout: { type: 'string' } },
   async run(ctx) {
-    const { spec } = readSpec(ctx);
+    const { spec, source } = readSpec(ctx);
+    if (spec.hosts) {
+      throw new GardenError(
+        'USAGE',
+        `${source} describes servers (a hosts section), so \`up\` has nothing to start on this machine.`,
+        {
+          hint: '`gardenos provision` sets up those hosts over SSH (`--dry-run` first); to run the platform on this machine, use a spec without hosts',
+        },
+      );
+    }
     const reporter = progressReporter(ctx.err, ctx.env);
     const timeoutMs = ctx.values.timeout ? Number(ctx.values.timeout) * 1000 : undefined;
     const result = await up({ spec, runner: new NodeProcessRunner(), reporter, ...(timeoutMs ? { timeoutMs } : {}) });

@@ -1,0 +1,47 @@
+// The hosts target's commands refuse what they cannot do, before anything is created or contacted.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runMain } from '../../../test/support/main-in-process.js';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
+// Documentation addresses (RFC 5737): nothing here ever connects to them.
+const HOSTS = `hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 198.51.100.${10 + i}\n    hostKey: ${KEY}\n`).join('')}`;
+
+function workDir(spec: string): { dir: string; flags: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'gardenos-provision-cli-'));
+  writeFileSync(join(dir, 'gardenos.yaml'), spec);
+  return { dir, flags: ['-f', join(dir, 'gardenos.yaml'), '--state-dir', join(dir, 'state')] };
+}
+
+describe('provision and up on the wrong kind of spec', () => {
+  test('up refuses a hosts spec and creates nothing', async () => {
+    const { dir, flags } = workDir(HOSTS);
+    const r = await runMain(['up', ...flags], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /error \[USAGE\]: .* describes servers \(a hosts section\)/);
+    assert.match(r.err, /fix: `gardenos provision`/);
+    assert.equal(existsSync(join(dir, 'state')), false);
+  });
+
+  test('provision refuses a spec without hosts', async () => {
+    const { dir, flags } = workDir('name: garden\n');
+    const r = await runMain(['provision', ...flags], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /error \[NOT_CONFIGURED\]: This spec has no hosts section/);
+    assert.match(r.err, /gardenos lab up/);
+  });
+
+  test('--accept-new-host-key and --only must name hosts of the spec; nothing is generated first', async () => {
+    const { dir, flags } = workDir(HOSTS);
+    const bad = await runMain(['provision', '--accept-new-host-key', 's9', ...flags], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /s9, which is not a host of this spec[\s\S]*s1, s2, s3/);
+    const only = await runMain(['provision', '--only', 'nope', ...flags], dir);
+    assert.equal(only.code, 2);
+    assert.match(only.err, /--only nope: there is no host of that name[\s\S]*s1, s2, s3/);
+    assert.equal(existsSync(join(dir, 'state')), false, 'no secrets or certificates were made for a refused run');
+  });
+});
