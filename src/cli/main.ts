@@ -55,7 +55,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/deploy.js')).default,
   },
   render: {
-    summary: 'write Kubernetes manifests (--target k8s --out DIR) for kubectl apply -k',
+    summary: 'write Kubernetes manifests (--target k8s) or every file of every host (--target hosts) to --out DIR',
     load: async () => (await import('./commands/render.js')).default,
   },
   dcs: {
