@@ -37,6 +37,14 @@ export function fastEtcdClient(hosts: string | string[], timeoutMs = 2000, tls?:
         }
       : {}),
     dialTimeout: timeoutMs,
+    // A member cut off by the network sends no RST: without HTTP/2 pings a watch on it would hang for
+    // the kernel's retransmission timeout (minutes), with the leader key changing elsewhere. etcd
+    // accepts pings every 5 s or slower (--grpc-keepalive-min-time) while a stream is open.
+    grpcOptions: {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
     faultHandling: { host: () => noop, global: noop },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeoutMs }),
   });
