@@ -291,13 +291,12 @@ async function startPhase(
   const present = hadManifest ? await presentServices(p) : new Set<string>();
   const wanted = p.services.filter((s) => upTo.includes(s.service.name) || present.has(s.service.name));
   if (wanted.length === 0 || !p.manifest) return [];
-  const before = await p.control.states();
   const manifest = { ...p.manifest, content: manifestWithRevisions(p.manifest.content, wanted) };
   const [change] = planFiles([manifest], await readFileStates(p.shell, [manifest.path]));
   const running = (await (p.control as SupervisorControl).supervisorPid()) !== undefined;
   if (!change && running) return [];
   if (change) await applyFiles(p.shell, [change as FileChange]);
-  await p.control.apply(wanted, restart);
+  const started = await p.control.apply(wanted, restart);
   // Wait until the supervisor runs each wanted service at its revision.
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -322,11 +321,7 @@ async function startPhase(
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return wanted
-    .filter(
-      (w) => before.get(w.service.name)?.revision !== w.revision || before.get(w.service.name)?.state !== 'running',
-    )
-    .map((w) => w.service.name);
+  return started;
 }
 
 async function presentServices(p: HostPlan): Promise<Set<string>> {

@@ -6,7 +6,7 @@ import { etcdMembersStatus, type EtcdMemberStatus, type EtcdTls } from '../../dc
 import { GardenError } from '../../errors.js';
 import { etcdClientEndpoints, patroniApis } from '../../render/topology.js';
 import { hostsWithRole, type Spec } from '../../spec/index.js';
-import { PatroniClusterReader } from '../../patroni/cluster-reader.js';
+import { PatroniClusterReader, type ClusterView } from '../../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../../patroni/index.js';
 import { getJson, type TlsMaterial } from '../https-json.js';
 
@@ -64,21 +64,12 @@ export function patroniTls(files: { caFile: string; certFile: string; keyFile: s
 }
 
 /** The cluster as the first Patroni that answers sees it (the one cluster reader, over TLS). */
-export async function readPatroniCluster(spec: Spec, tls: PatroniTls, timeoutMs = 2000): Promise<PatroniCluster> {
+export async function readPatroniCluster(spec: Spec, tls: PatroniTls, timeoutMs = 2000): Promise<ClusterView> {
   const fetchCluster = (apiUrl: string, t: number) =>
     getJson<PatroniCluster>(`${apiUrl}/cluster`, { tls, timeoutMs: t });
   const view = await new PatroniClusterReader(patroniApis(spec), timeoutMs, fetchCluster).read();
   if (!view.source) throw view.errors.at(-1)?.error ?? new Error('no Patroni answered');
-  return {
-    members: view.members.map((m) => ({
-      name: m.name,
-      role: m.role,
-      state: m.state,
-      host: '',
-      port: 0,
-      ...(m.lag !== null ? { lag: m.lag } : {}),
-    })),
-  };
+  return view;
 }
 
 export async function waitForPatroni(
