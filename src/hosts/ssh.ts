@@ -65,6 +65,8 @@ export interface ExecOptions {
   sudo?: boolean;
   /** Close the channel and throw TIMEOUT after this long. */
   timeoutMs?: number;
+  /** Hand stdout to this as it arrives (a followed log) instead of collecting it: the result's stdout is then empty. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface WriteFileOptions {
@@ -354,7 +356,7 @@ class Ssh2HostShell implements HostShell {
                   ),
                 );
               }, opts.timeoutMs);
-        stream.on('data', (c: Buffer) => out.push(c));
+        stream.on('data', (c: Buffer) => (opts.onStdout ? opts.onStdout(c) : out.push(c)));
         stream.stderr.on('data', (c: Buffer) => errOut.push(c));
         stream.on('exit', (code: number | null, signal?: string) => {
           const signo = signal

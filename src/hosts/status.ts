@@ -3,7 +3,6 @@
 // page on its host), and over SSH for which services run on each host.
 import { readFileSync } from 'node:fs';
 import { etcdMembersStatus } from '../dcs/etcd-status.js';
-import { describeCause } from '../errors.js';
 import {
   findProblems,
   routerView,
@@ -14,16 +13,14 @@ import {
 } from '../ops/status.js';
 import { PatroniClusterReader } from '../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../patroni/index.js';
-import { hostComponents } from '../render/hosts/components.js';
 import { SERVICE_NAMES } from '../render/hosts/paths.js';
 import { STATS_USER } from '../render/hosts/haproxy.js';
 import { etcdClientEndpoints, patroniApis } from '../render/topology.js';
 import { hostsWithRole, type Spec } from '../spec/index.js';
-import { getJson, type TlsMaterial } from './https-json.js';
+import { getJson, type TlsMaterial } from '../net/http.js';
 import { hostsPkiAt, hostsPkiDir } from './pki.js';
-import { connectAll, type ConnectAllOptions } from './provision/connect.js';
-import { SupervisorControl, SystemdControl, type ServiceState } from './provision/service-control.js';
-import { gatherFacts } from './provision/preflight.js';
+import type { ConnectAllOptions } from './provision/connect.js';
+import { surveyHosts } from './survey.js';
 import { hostsSecretsFile, loadOrCreateHostsSecrets } from './secrets.js';
 
 export interface HostsStatusOptions {
@@ -118,53 +115,30 @@ async function hostProcesses(
   o: HostsStatusOptions,
   stateDir: string,
 ): Promise<{ list: PlatformStatus['processes']; problems: string[] }> {
-  const hosts = spec.hosts ?? [];
   const list: PlatformStatus['processes'] = [];
   const problems: string[] = [];
-  await Promise.all(
-    hosts.map(async (h) => {
-      const c = hostComponents(spec, h);
-      const names = [
-        ...(c.etcd ? [SERVICE_NAMES.etcd] : []),
-        ...(c.patroni ? [SERVICE_NAMES.patroni] : []),
-        ...(c.haproxy ? [SERVICE_NAMES.haproxy] : []),
-        ...(c.router ? [SERVICE_NAMES.router] : []),
-      ];
-      let states: Map<string, ServiceState> | undefined;
-      try {
-        const shells = await connectAll([h], {
-          specDir: o.specDir,
-          stateDir,
-          agentSocket: o.agentSocket,
-          acceptNewHostKey: [],
-          connect: o.connect,
-        });
-        const shell = shells.get(h.name)!;
-        try {
-          const facts = await gatherFacts(shell);
-          states = await (
-            facts.init === 'systemd' ? new SystemdControl(shell) : new SupervisorControl(shell, '')
-          ).states();
-        } finally {
-          await shell.close();
-        }
-      } catch (err) {
-        problems.push(`host ${h.name}: cannot read its services over SSH: ${describeCause(err)}`);
-      }
-      // Unknown is not "stopped": a host we cannot reach is named once, above.
-      if (!states) return;
-      for (const name of names) {
-        const s = states.get(name);
-        list.push({
-          id: `${name}@${h.name}`,
-          kind: KINDS[name] ?? name,
-          member: h.name,
-          running: s?.state === 'running',
-          pid: s?.pid ?? null,
-        });
-      }
-    }),
-  );
+  for (const s of await surveyHosts(spec, {
+    specDir: o.specDir,
+    stateDir,
+    agentSocket: o.agentSocket,
+    connect: o.connect,
+  })) {
+    // Unknown is not "stopped": a host we cannot reach is named once, here.
+    if (!s.states) {
+      problems.push(`host ${s.host.name}: cannot read its services over SSH: ${s.error ?? 'no answer'}`);
+      continue;
+    }
+    for (const name of s.expected) {
+      const state = s.states.get(name);
+      list.push({
+        id: `${name}@${s.host.name}`,
+        kind: KINDS[name] ?? name,
+        member: s.host.name,
+        running: state?.state === 'running',
+        pid: state?.pid ?? null,
+      });
+    }
+  }
   list.sort((a, b) => (a.id < b.id ? -1 : 1));
   return { list, problems };
 }

@@ -57,6 +57,7 @@ export async function pgClient(
   secrets: PlatformSecrets,
   at: number | PgAddress,
   timeoutMs = 2000,
+  ssl: PgSsl = {},
 ): Promise<pg.Client> {
   const { default: driver } = await import('pg');
   const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
@@ -69,7 +70,14 @@ export async function pgClient(
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     application_name: 'gardenos',
+    // With our CA the server's certificate must be signed by it and name the address (pg checks the IP SAN).
+    ...(ssl.ca ? { ssl: { ca: ssl.ca } } : {}),
   });
+}
+
+/** TLS for a session: the CA to verify the server by (the hosts target); none on one machine. */
+export interface PgSsl {
+  ca?: Buffer;
 }
 
 export async function withPg<T>(
@@ -77,8 +85,9 @@ export async function withPg<T>(
   secrets: PlatformSecrets,
   at: number | PgAddress,
   fn: (c: pg.Client) => Promise<T>,
+  ssl: PgSsl = {},
 ): Promise<T> {
-  const client = await pgClient(spec, secrets, at);
+  const client = await pgClient(spec, secrets, at, 2000, ssl);
   client.on('error', () => {
     /* a dropped connection surfaces through the pending query */
   });

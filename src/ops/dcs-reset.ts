@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { deleteScope, readScope, type ScopeSnapshot } from '../dcs/index.js';
 import { GardenError } from '../errors.js';
-import { patroniApis, scopePrefix } from '../render/index.js';
+import { scopePrefix } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
+import type { PlatformAccess } from './access.js';
 
 export interface DcsResetPlan {
   snapshot: ScopeSnapshot;
@@ -14,12 +15,11 @@ export interface DcsResetPlan {
 }
 
 /** Any HTTP answer from /patroni counts as alive; only a refused or timed-out connection does not. */
-export async function livePatroniMembers(spec: Spec, timeoutMs = 1500): Promise<string[]> {
+export async function livePatroniMembers(access: PlatformAccess, timeoutMs = 1500): Promise<string[]> {
   const answers = await Promise.all(
-    patroniApis(spec).map(async (n) => {
+    access.spec.nodes.map(async (n) => {
       try {
-        const res = await fetch(`${n.apiUrl}/patroni`, { signal: AbortSignal.timeout(timeoutMs) });
-        await res.body?.cancel();
+        await access.patroni(n.name, timeoutMs).health('/patroni');
         return n.name;
       } catch {
         return undefined;
@@ -29,14 +29,21 @@ export async function livePatroniMembers(spec: Spec, timeoutMs = 1500): Promise<
   return answers.filter((n): n is string => n !== undefined);
 }
 
-export async function planDcsReset(spec: Spec, client: Etcd3, opts: { force: boolean }): Promise<DcsResetPlan> {
-  const liveMembers = await livePatroniMembers(spec);
+export async function planDcsReset(
+  access: PlatformAccess,
+  client: Etcd3,
+  opts: { force: boolean },
+): Promise<DcsResetPlan> {
+  const { spec } = access;
+  const liveMembers = await livePatroniMembers(access);
   if (liveMembers.length > 0 && !opts.force) {
     throw new GardenError(
       'CLUSTER_STATE',
       `Patroni still answers on ${liveMembers.join(', ')}; resetting the DCS under a running cluster makes Patroni rewrite the keys or split the cluster. Nothing was changed.`,
       {
-        hint: 'stop the Patroni members first; if they are stuck ("waiting for leader to bootstrap") and you have read `gardenos dcs show`, pass --force, then restart them with `gardenos down` and `gardenos up`',
+        hint: spec.hosts
+          ? 'stop Patroni (the gardenos-patroni service) on every host first; if the members are stuck ("waiting for leader to bootstrap") and you have read `gardenos dcs show`, pass --force, then restart Patroni on each host'
+          : 'stop the Patroni members first; if they are stuck ("waiting for leader to bootstrap") and you have read `gardenos dcs show`, pass --force, then restart them with `gardenos down` and `gardenos up`',
       },
     );
   }

@@ -1,15 +1,10 @@
 // Planned switchover and manual failover through Patroni's REST API, finished only when the primary port writes to the new leader.
 import { GardenError } from '../errors.js';
-import { withPg, waitUntil } from '../local/index.js';
-import {
-  PatroniApiError,
-  PatroniClient,
-  PatroniClusterReader,
-  type ClusterMember,
-  type ClusterView,
-} from '../patroni/index.js';
-import { ROLE_NAMES, nodeAt, patroniApis, patroniApiUrl, type PlatformSecrets } from '../render/index.js';
+import { waitUntil } from '../local/index.js';
+import { PatroniApiError, type ClusterMember, type ClusterView } from '../patroni/index.js';
+import { pgAddress, topologyOf } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
+import type { PlatformAccess } from './access.js';
 
 export interface LeaderChange {
   from: string | null;
@@ -17,12 +12,19 @@ export interface LeaderChange {
   elapsedMs: number;
 }
 
-async function readCluster(spec: Spec): Promise<ClusterView> {
-  const view = await new PatroniClusterReader(patroniApis(spec), 2000).read();
+async function readCluster(access: PlatformAccess): Promise<ClusterView> {
+  const view = await access.clusterReader(2000).read();
   if (view.source === null) {
-    throw new GardenError('NOT_RUNNING', 'No Patroni member of this platform answers its REST API.', {
-      hint: 'start the platform with `gardenos up`',
-    });
+    const why = view.errors.map((e) => `${e.member}: ${e.error.message}`).join('; ');
+    throw new GardenError(
+      'NOT_RUNNING',
+      `No Patroni member of this platform answers its REST API${why ? ` (${why})` : ''}.`,
+      {
+        hint: access.spec.hosts
+          ? 'check that the hosts are up and reachable (`gardenos status`), and `gardenos provision` if they were never set up'
+          : 'start the platform with `gardenos up`',
+      },
+    );
   }
   return view;
 }
@@ -47,12 +49,12 @@ function pickCandidate(members: ClusterMember[], spec: Spec): ClusterMember | un
 }
 
 export async function switchover(
-  spec: Spec,
-  secrets: PlatformSecrets,
+  access: PlatformAccess,
   opts: { to?: string; timeoutMs?: number },
 ): Promise<LeaderChange> {
+  const { spec } = access;
   if (opts.to) assertKnownNode(spec, opts.to);
-  const cluster = await readCluster(spec);
+  const cluster = await readCluster(access);
   const leader = cluster.members.find((m) => m.name === cluster.leader);
   if (!leader) {
     throw new GardenError('CLUSTER_STATE', 'The cluster has no leader, so there is nothing to switch over from.', {
@@ -76,31 +78,39 @@ export async function switchover(
   }
   const t0 = Date.now();
   await retryDcsUnavailable(() =>
-    new PatroniClient(patroniApiUrl(spec, leader.name), restAuth(secrets), 10000).switchover({
-      leader: leader.name,
-      candidate: candidate.name,
-    }),
+    access.patroni(leader.name).switchover({ leader: leader.name, candidate: candidate.name }),
   );
-  await waitForWritableLeader(spec, secrets, candidate.name, opts.timeoutMs ?? 60000);
+  await waitForWritableLeader(access, candidate.name, opts.timeoutMs ?? 60000);
   return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0 };
 }
 
 export async function failover(
-  spec: Spec,
-  secrets: PlatformSecrets,
+  access: PlatformAccess,
   opts: { to: string; timeoutMs?: number },
 ): Promise<LeaderChange> {
+  const { spec } = access;
   assertKnownNode(spec, opts.to);
-  const cluster = await readCluster(spec);
+  const cluster = await readCluster(access);
   const leader = cluster.members.find((m) => m.name === cluster.leader);
   if (leader?.name === opts.to) {
     throw new GardenError('USAGE', `${opts.to} is already the leader.`, { hint: 'name another node with --to' });
   }
+  const sync = cluster.members.find((m) => m.role === 'sync_standby');
+  if (leader && spec.postgres.synchronousMode && sync?.name !== opts.to) {
+    // Patroni would answer 412 "no good candidates": it promotes only the synchronous standby while a leader runs.
+    throw new GardenError(
+      'CLUSTER_STATE',
+      `${opts.to} is not the synchronous standby (${sync ? `${sync.name} is` : 'none is named yet'}); in synchronous mode Patroni promotes only the synchronous standby while ${leader.name} leads, so that no acknowledged write is lost. Nothing was changed.`,
+      {
+        hint: sync
+          ? `fail over to ${sync.name}, or use \`gardenos switchover --to ${opts.to}\` once it is the synchronous standby`
+          : 'wait until `gardenos status` shows a synchronous standby (a replica streaming from the leader), then retry',
+      },
+    );
+  }
   const t0 = Date.now();
-  await retryDcsUnavailable(() =>
-    new PatroniClient(patroniApiUrl(spec, opts.to), restAuth(secrets), 10000).failover({ candidate: opts.to }),
-  );
-  await waitForWritableLeader(spec, secrets, opts.to, opts.timeoutMs ?? 60000);
+  await retryDcsUnavailable(() => access.patroni(opts.to).failover({ candidate: opts.to }));
+  await waitForWritableLeader(access, opts.to, opts.timeoutMs ?? 60000);
   return { from: leader?.name ?? null, to: opts.to, elapsedMs: Date.now() - t0 };
 }
 
@@ -119,34 +129,27 @@ async function retryDcsUnavailable<T>(call: () => Promise<T>, attempts = 8): Pro
   }
 }
 
-function restAuth(secrets: PlatformSecrets) {
-  return { username: ROLE_NAMES.restapi, password: secrets.restapiPassword };
-}
-
-/** Done means: a write through the primary port lands on `name`, not just that Patroni says so. */
-async function waitForWritableLeader(
-  spec: Spec,
-  secrets: PlatformSecrets,
-  name: string,
-  timeoutMs: number,
-): Promise<void> {
-  const port = nodeAt(spec, name).pgPort;
+/** Done means: a write through the primary endpoint lands on `name`, not just that Patroni says so. */
+async function waitForWritableLeader(access: PlatformAccess, name: string, timeoutMs: number): Promise<void> {
+  // The server's own port tells the nodes apart on one machine, its address across hosts.
+  const want = pgAddress(access.spec, name);
+  const byAddress = new Set(topologyOf(access.spec).nodes.map((n) => n.host)).size > 1;
   await waitUntil(
     () =>
-      withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
-        const r = await c.query<{ port: number; recovery: boolean }>(
-          'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
+      access.withPg(access.primaryEndpoint, async (c) => {
+        const r = await c.query<{ addr: string | null; port: number; recovery: boolean }>(
+          'SELECT host(inet_server_addr()) AS addr, inet_server_port() AS port, pg_is_in_recovery() AS recovery',
         );
         const row = r.rows[0];
-        if (!row || row.recovery || row.port !== port)
-          return `the primary port still reaches the node on port ${row?.port ?? '?'}`;
+        if (!row || row.recovery || row.port !== want.port || (byAddress && row.addr !== want.host))
+          return `the primary endpoint still reaches the server at ${row?.addr ?? '?'}:${row?.port ?? '?'}`;
         await c.query('SELECT txid_current()');
         return undefined;
       }),
     {
       timeoutMs,
       intervalMs: 50,
-      what: `writes through the primary port to reach ${name}`,
+      what: `writes through the primary endpoint to reach ${name}`,
       hint: 'check `gardenos status` and `gardenos logs patroni`; the change may still complete',
     },
   );

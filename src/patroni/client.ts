@@ -1,5 +1,6 @@
 // Patroni REST API client: cluster view, health endpoints, switchover and failover. Every call has a timeout.
 import { GardenError, describeCause, type GardenErrorOptions } from '../errors.js';
+import { request, type HttpResponse, type TlsMaterial } from '../net/http.js';
 
 export interface PatroniMember {
   name: string;
@@ -22,6 +23,8 @@ export interface PatroniAuth {
 }
 
 const DEFAULT_TIMEOUT_MS = 3000;
+
+const ok = (res: HttpResponse) => res.status >= 200 && res.status < 300;
 
 /**
  * Why a Patroni call failed, for callers that decide on it: `unreachable` (no HTTP answer at all),
@@ -47,19 +50,19 @@ export class PatroniClient {
     readonly apiUrl: string,
     private readonly auth?: PatroniAuth,
     private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+    /** Our CA (and the operator's client certificate) where the API is served over https. */
+    private readonly tls?: TlsMaterial,
   ) {}
 
   async cluster(): Promise<PatroniCluster> {
     const res = await this.request('GET', '/cluster');
-    if (!res.ok) throw this.apiError('GET /cluster', res.status, await res.text());
-    return (await res.json()) as PatroniCluster;
+    if (!ok(res)) throw this.apiError('GET /cluster', res.status, res.text);
+    return JSON.parse(res.text) as PatroniCluster;
   }
 
   /** HTTP status of a health endpoint such as /primary, /replica, /health: 200 yes, 503 no. */
   async health(path: string): Promise<number> {
-    const res = await this.request('GET', path);
-    await res.body?.cancel();
-    return res.status;
+    return (await this.request('GET', path)).status;
   }
 
   async switchover(body: { leader: string; candidate?: string }): Promise<string> {
@@ -72,23 +75,23 @@ export class PatroniClient {
 
   private async post(path: string, body: object): Promise<string> {
     const res = await this.request('POST', path, body);
-    const text = await res.text();
-    if (!res.ok) throw this.apiError(`POST ${path}`, res.status, text);
-    return text;
+    if (!ok(res)) throw this.apiError(`POST ${path}`, res.status, res.text);
+    return res.text;
   }
 
-  private async request(method: string, path: string, body?: object): Promise<Response> {
+  private async request(method: string, path: string, body?: object): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
     if (body) headers['content-type'] = 'application/json';
     if (this.auth && method !== 'GET') {
       headers.authorization = 'Basic ' + Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64');
     }
     try {
-      return await fetch(this.apiUrl + path, {
+      return await request(this.apiUrl + path, {
         method,
         headers,
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        ...(this.tls ? { tls: this.tls } : {}),
       });
     } catch (cause) {
       throw new PatroniApiError(

@@ -1,7 +1,8 @@
 // The hosts target end to end on a 3-host lab: provision from scratch, again with 0 changes, etcd over
 // https on every link, writes through every host's HAProxy; then, with a writer running, the leader's
 // host is cut off: a new leader takes writes, the old one demotes itself, nothing acknowledged is lost,
-// and after the link returns it rejoins as a replica by itself. Then a replica host (and with it an
+// and after the link returns it rejoins as a replica by itself. Before that, the day-2 commands run over
+// the network: switchover, failover, dcs show and reset, logs. Then a replica host (and with it an
 // etcd member) is cut off and comes back.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -107,6 +108,23 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   };
   const leaderOf = async (among: LabHost[]) =>
     (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
+  /** Every member streaming, a leader and a synchronous standby: the state every fault starts from. */
+  const waitWhole = (what: string) =>
+    poll(
+      what,
+      async () => {
+        const c = await clusterFromAny(hosts);
+        const ok =
+          c &&
+          c.members.length === 3 &&
+          c.members.every((m) => ['streaming', 'running'].includes(m.state)) &&
+          c.members.some((m) => m.role === 'leader') &&
+          c.members.some((m) => m.role === 'sync_standby');
+        return ok ? c : undefined;
+      },
+      180_000,
+      500,
+    );
   /** The end of a host's router and HAProxy logs, for a failure message. */
   const hostLogs = (h: LabHost): string =>
     ['gardenos-router', 'gardenos-haproxy']
@@ -327,7 +345,97 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     }
   });
 
+  it('day-2 over the network: switchover and failover with a writer running, dcs show, dcs reset refused, logs over SSH', async () => {
+    await waitWhole('a leader and a synchronous standby');
+    const first = (await leaderOf(hosts))!;
+    const w = writer(() => hosts, 500_000);
+    let second = '';
+    let switchS = '';
+    let target = '';
+    let stopped = { acked: [] as number[], longestGapMs: 0 };
+    try {
+      await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
+      const sw = await cli(['switchover', '--yes', ...flags]);
+      assert.equal(sw.code, 0, sw.stdout + sw.stderr);
+      const m = /switched over from (h\d) to (h\d): writes through ([\d.]+):5000 reach h\d after ([\d.]+) s/.exec(
+        sw.stdout,
+      );
+      assert.ok(m, sw.stdout);
+      assert.equal(m[1], first);
+      second = m[2]!;
+      switchS = m[4]!;
+      assert.equal(await leaderOf(hosts), second);
+      const n = w.acked.length;
+      await waitFor('writes to go on after the switchover', () => w.acked.length > n + 50, 30_000);
+      // In synchronous mode only the synchronous standby may be promoted: the other replica is refused, unchanged.
+      const whole = await waitWhole('a synchronous standby under the new leader');
+      target = whole.members.find((x) => x.role === 'sync_standby')!.name;
+      const other = whole.members.find((x) => x.role !== 'leader' && x.name !== target)!.name;
+      const refused = await cli(['failover', '--to', other, '--yes', ...flags]);
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, new RegExp(`${other} is not the synchronous standby \\(${target} is\\)`));
+      assert.equal(await leaderOf(hosts), second, 'a refused failover changed the leader');
+      const fo = await cli(['failover', '--to', target, '--yes', ...flags]);
+      assert.equal(fo.code, 0, fo.stdout + fo.stderr);
+      assert.match(fo.stdout, new RegExp(`failed over from ${second} to ${target}`));
+      const n2 = w.acked.length;
+      await waitFor('writes to go on after the failover', () => w.acked.length > n2 + 50, 30_000);
+    } finally {
+      // A failed step must not leave the writer running into the next test.
+      stopped = await w.stop();
+    }
+    const { acked, longestGapMs } = stopped;
+    const rows = await query<{ id: string }>(hosts[0]!, 5000, 'SELECT id::text FROM lab_writes WHERE id >= 500000');
+    const have = new Set(rows.map((r) => Number(r.id)));
+    const lost = acked.filter((id) => !have.has(id));
+    console.log(
+      `switchover ${first} -> ${second} ${switchS} s, failover -> ${target}; longest write gap ${longestGapMs} ms, ${acked.length} acked, ${lost.length} lost`,
+    );
+    assert.deepEqual(lost, [], 'a planned leader change lost acknowledged writes');
+
+    // The DCS over TLS: the leader key names the leader; a reset under a running cluster changes nothing.
+    const show = await cli(['dcs', 'show', '--json', ...flags]);
+    assert.equal(show.code, 0, show.stderr);
+    const keys = (JSON.parse(show.stdout) as { keys: { name: string; summary: string }[] }).keys;
+    assert.match(keys.find((k) => k.name === 'leader')?.summary ?? '', new RegExp(`held by ${target}`));
+    const reset = await cli(['dcs', 'reset', '--yes', ...flags]);
+    assert.equal(reset.code, 2, reset.stdout + reset.stderr);
+    assert.match(reset.stderr, /Patroni still answers on h1, h2, h3/);
+    assert.match(reset.stderr, /stop Patroni \(the gardenos-patroni service\) on every host/);
+    const after = await cli(['dcs', 'show', '--json', ...flags]);
+    assert.equal((JSON.parse(after.stdout) as { keys: unknown[] }).keys.length, keys.length);
+
+    // Logs over SSH: one log unlabelled, several labelled by host and service.
+    const one = await cli(['logs', `${target}/patroni`, '-n', '5', ...flags]);
+    assert.equal(one.code, 0, one.stderr);
+    const oneLines = one.stdout.trim().split('\n');
+    assert.ok(oneLines.length >= 1 && oneLines.length <= 5, one.stdout);
+    assert.doesNotMatch(one.stdout, /^h\d patroni \| /m);
+    const etcd = await cli(['logs', 'etcd', '-n', '2', ...flags]);
+    assert.equal(etcd.code, 0, etcd.stderr);
+    for (const h of hosts) assert.match(etcd.stdout, new RegExp(`^${h.name} etcd \\| `, 'm'));
+    const none = await cli(['logs', 'nothing', ...flags]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /No log "nothing"/);
+
+    // doctor on the hosts: SSH, services, clocks, etcd and Patroni over TLS, every host's HAProxy.
+    const doc = await cli(['doctor', '--json', ...flags]);
+    const report = JSON.parse(doc.stdout) as {
+      verdict: string;
+      findings: { id: string; title: string }[];
+      checks: { id: string; status: string }[];
+    };
+    assert.equal(doc.code, 0, doc.stdout + doc.stderr);
+    assert.equal(report.verdict, 'healthy', JSON.stringify(report.findings));
+    const ran = (id: string) => report.checks.find((c) => c.id === id)?.status;
+    for (const id of ['host.ssh', 'host.services', 'host.clock-skew', 'etcd.scheme-mismatch', 'etcd.health'])
+      assert.equal(ran(id), 'ok', id);
+    for (const id of ['patroni.members', 'replication.lag', 'routing.hosts-primary']) assert.equal(ran(id), 'ok', id);
+  });
+
   it("the leader's host cut off with a writer running: a new leader within 2 x ttl + 15 s, the old one acknowledges nothing and demotes, nothing lost, and it rejoins as a replica", async () => {
+    // Without a synchronous standby Patroni (not strict) commits locally: the fault starts from a whole cluster.
+    await waitWhole('a leader and a synchronous standby before the cut');
     const oldLeader = (await leaderOf(hosts))!;
     const old = hosts.find((h) => h.name === oldLeader)!;
     const others = hosts.filter((h) => h !== old);
@@ -430,15 +538,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   it('a replica host (and its etcd member) cut off: writes go on; after the link returns it streams again', async () => {
     // Whatever the test before left cut off is healed first, and the cluster must be whole again.
     for (const h of hosts) await healHost(LAB, h.name);
-    await poll(
-      'every member streaming',
-      async () => {
-        const c = await clusterFromAny(hosts);
-        return c && c.members.length === 3 && c.members.every((m) => ['streaming', 'running'].includes(m.state));
-      },
-      180_000,
-      1000,
-    );
+    await waitWhole('every member streaming, with a synchronous standby');
     const leader = (await leaderOf(hosts))!;
     const replica = hosts.find((h) => h.name !== leader)!;
     const reachable = hosts.filter((h) => h !== replica);
@@ -450,6 +550,18 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const st = await cli(['status', '--json', ...flags]);
     assert.equal(st.code, 1, 'degraded while a host is cut off');
     assert.match(st.stdout, new RegExp(`host ${replica.name}: cannot read its services over SSH`));
+    const doc = await cli(['doctor', '--json', ...flags]);
+    assert.equal(doc.code, 1, doc.stdout + doc.stderr);
+    const findings = (JSON.parse(doc.stdout) as { findings: { id: string; title: string }[] }).findings;
+    const titles = findings.map((f) => `${f.id}: ${f.title}`).join('\n');
+    assert.match(
+      titles,
+      new RegExp(
+        `host.ssh: host ${replica.name} \\(${replica.address.replace(/\./g, '\\.')}\\) cannot be read over SSH`,
+      ),
+    );
+    assert.match(titles, /etcd\.health: etcd member .* unhealthy/);
+    assert.match(titles, new RegExp(`routing.hosts-primary: HAProxy on ${replica.name} does not answer`));
     const { acked, longestGapMs } = await w.stop();
     assert.equal(await leaderOf(reachable), leader, 'the leader stayed');
     await healHost(LAB, replica.name);

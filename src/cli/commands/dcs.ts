@@ -1,25 +1,19 @@
 // gardenos dcs show | reset
 import { join } from 'node:path';
-import { decodeScope, fastEtcdClient, readScope } from '../../dcs/index.js';
+import { decodeScope, readScope } from '../../dcs/index.js';
 import { GardenError } from '../../errors.js';
 import { layoutOf } from '../../local/index.js';
 import { applyDcsReset, planDcsReset, writeDcsBackup } from '../../ops/index.js';
-import { etcdClientUrl, localTopology, scopePrefix } from '../../render/index.js';
-import type { Spec } from '../../spec/index.js';
+import type { PlatformAccess } from '../../ops/access.js';
+import { scopePrefix } from '../../render/index.js';
+import { openAccess } from '../access.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 import { confirmPlan } from '../confirm.js';
 import { table } from '../output.js';
-import { readPlatformSpec } from '../spec-source.js';
 
-function etcdFor(spec: Spec) {
-  return fastEtcdClient(
-    localTopology(spec).etcd.map((m) => etcdClientUrl(spec, m)),
-    3000,
-  );
-}
-
-async function show(ctx: CommandContext, spec: Spec): Promise<number> {
-  const client = etcdFor(spec);
+async function show(ctx: CommandContext, access: PlatformAccess): Promise<number> {
+  const { spec } = access;
+  const client = access.etcd(3000);
   try {
     const snapshot = await readScope(client, scopePrefix(spec));
     const keys = decodeScope(snapshot);
@@ -52,10 +46,11 @@ async function show(ctx: CommandContext, spec: Spec): Promise<number> {
   }
 }
 
-async function reset(ctx: CommandContext, spec: Spec): Promise<number> {
-  const client = etcdFor(spec);
+async function reset(ctx: CommandContext, access: PlatformAccess): Promise<number> {
+  const { spec } = access;
+  const client = access.etcd(3000);
   try {
-    const plan = await planDcsReset(spec, client, { force: ctx.values.force === true });
+    const plan = await planDcsReset(access, client, { force: ctx.values.force === true });
     const { snapshot } = plan;
     if (snapshot.keys.length === 0) {
       ctx.out.write(`Nothing to reset: there are no keys under ${snapshot.prefix}.\n`);
@@ -74,7 +69,7 @@ async function reset(ctx: CommandContext, spec: Spec): Promise<number> {
     ctx.out.write(`backup of ${snapshot.keys.length} keys written to ${path}\n`);
     const deleted = await applyDcsReset(client, plan);
     ctx.out.write(
-      `deleted ${deleted} keys under ${snapshot.prefix}; Patroni will initialize the scope again when it next starts (\`gardenos up\`).\n`,
+      `deleted ${deleted} keys under ${snapshot.prefix}; Patroni will initialize the scope again when it next starts (${spec.hosts ? '`gardenos provision`' : '`gardenos up`'}).\n`,
     );
     return 0;
   } finally {
@@ -113,8 +108,8 @@ ${PLATFORM_USAGE}
         { hint: 'use `gardenos dcs show` or `gardenos dcs reset`' },
       );
     }
-    const spec = readPlatformSpec(ctx);
-    return sub === 'show' ? show(ctx, spec) : reset(ctx, spec);
+    const access = openAccess(ctx);
+    return sub === 'show' ? show(ctx, access) : reset(ctx, access);
   },
 };
 

@@ -4,11 +4,11 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { GardenError } from '../../errors.js';
 import { layoutOf, postgresRunAs, readSecrets, readStateMarker, readStoredSpec } from '../../local/index.js';
-import { CHECKS, LAYERS, liveEnv, runDoctor, type DoctorReport } from '../../ops/doctor/index.js';
+import { CHECKS, HOSTS_CHECKS, LAYERS, liveEnv, runDoctor, type DoctorReport } from '../../ops/doctor/index.js';
 import { isValidCidr } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 import { colorsFor } from '../output.js';
-import { readSpec } from '../spec-source.js';
+import { readSpec, specDirOf } from '../spec-source.js';
 
 function render(report: DoctorReport, ctx: CommandContext): string {
   const c = colorsFor(ctx.out, ctx.env);
@@ -50,6 +50,8 @@ const command: Command = {
 
 Runs every check (spec, host, etcd, DCS, Patroni, replication, routing, Kubernetes objects, Docker)
 and prints each finding with its evidence, cause and fix. docs/doctor.md lists the checks.
+With a hosts spec it checks the hosts: SSH with the pinned keys, their services and clocks, etcd and
+Patroni over TLS, and every host's HAProxy.
 Exit code: 0 no errors (warnings allowed), 1 errors found, 2 doctor itself could not run.
 
 ${PLATFORM_USAGE}
@@ -90,25 +92,34 @@ ${PLATFORM_USAGE}
     }
     const kubeconfig = ctx.values.kubeconfig as string | undefined;
     const pgUser = postgresRunAs();
+    const local = {
+      spec,
+      layout,
+      ...(existsSync(layout.secretsFile) ? { secrets: readSecrets(layout) } : {}),
+      ...(manifests !== undefined ? { manifestsDir: resolve(ctx.cwd, manifests) } : {}),
+      ...(kubeconfig !== undefined ? { kubeconfig: resolve(ctx.cwd, kubeconfig) } : {}),
+    };
+    // On the hosts target the platform is what provision set up from this machine: SSH and the network show it.
+    const hostsParts = spec.hosts
+      ? await (
+          await import('../../hosts/doctor-env.js')
+        ).hostsDoctorParts(spec, { specDir: specDirOf(ctx), agentSocket: ctx.env.SSH_AUTH_SOCK, local })
+      : undefined;
     const report = await runDoctor(
       {
         spec,
         layout,
-        platformExists,
+        heal: hostsParts ? '`gardenos provision`' : '`gardenos up`',
+        platformExists: hostsParts !== undefined || platformExists,
         pgOwner: pgUser
           ? { name: pgUser.name, uid: pgUser.uid }
           : { name: userInfo().username, uid: process.getuid?.() ?? 0 },
         lagThresholdBytes: lagText !== undefined ? Number(lagText) : spec.postgres.maximumLagOnFailover,
         clientCidrs: [...new Set([...spec.postgres.allowedClientCidrs, ...extraCidrs])],
-        env: liveEnv({
-          spec,
-          layout,
-          ...(existsSync(layout.secretsFile) ? { secrets: readSecrets(layout) } : {}),
-          ...(manifests !== undefined ? { manifestsDir: resolve(ctx.cwd, manifests) } : {}),
-          ...(kubeconfig !== undefined ? { kubeconfig: resolve(ctx.cwd, kubeconfig) } : {}),
-        }),
+        env: hostsParts?.env ?? liveEnv(local),
+        ...(hostsParts ? { hosts: hostsParts.hosts } : {}),
       },
-      CHECKS,
+      hostsParts ? HOSTS_CHECKS : CHECKS,
     );
     ctx.out.write(ctx.values.json ? JSON.stringify(report, null, 2) + '\n' : render(report, ctx));
     return report.verdict === 'problems' ? 1 : 0;

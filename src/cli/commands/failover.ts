@@ -1,10 +1,10 @@
 // gardenos failover
 import { GardenError } from '../../errors.js';
-import { layoutOf, readSecrets } from '../../local/index.js';
 import { failover } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { confirmPlan } from '../confirm.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { openAccess } from '../access.js';
+import { primaryEndpointText as endpoint } from '../../ops/access.js';
 
 const command: Command = {
   name: 'failover',
@@ -25,14 +25,15 @@ ${PLATFORM_USAGE}
       throw new GardenError('USAGE', 'failover needs --to NAME.', {
         hint: 'name the node to promote, e.g. `gardenos failover --to pg2`',
       });
-    const spec = readPlatformSpec(ctx);
+    const access = openAccess(ctx);
+    const { spec } = access;
     await confirmPlan(ctx, 'gardenos failover', [
       `promote ${to} of ${spec.name} now, without waiting for the current leader (if any) to hand over`,
       'transactions the old leader committed but did not yet send to it can be lost, unless synchronous mode names it the sync standby',
     ]);
-    const r = await failover(spec, readSecrets(layoutOf(spec.local.stateDir)), { to });
+    const r = await failover(access, { to });
     ctx.out.write(
-      `failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
+      `failed over from ${r.from ?? '(no leader)'} to ${r.to}: writes through ${endpoint(access)} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
     );
     return 0;
   },

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { GardenError } from '../../errors.js';
 import { NodeProcessRunner, openPlatform } from '../../local/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { readPlatformSpec, readSpec, specDirOf } from '../spec-source.js';
 
 const command: Command = {
   name: 'logs',
@@ -11,14 +11,35 @@ const command: Command = {
   usage: `Usage: gardenos logs [COMPONENT] [-f] [-n LINES] [options]
 
 COMPONENT is a member name (etcd1, pg2, haproxy, or a service name) or a kind (etcd, patroni, haproxy, service); default: all.
+With a hosts spec, COMPONENT is a host (s1), a service (etcd, patroni, haproxy, router, k3s, supervisor) or
+HOST/SERVICE (s1/patroni); the logs are read over SSH, from the journal where systemd runs the units.
 
 ${PLATFORM_USAGE}
   -f, --follow          keep printing new lines
   -n, --lines N         lines of history per log (default 50)`,
   options: { ...PLATFORM_OPTIONS, follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' } },
   async run(ctx) {
-    const platform = openPlatform(readPlatformSpec(ctx), new NodeProcessRunner());
     const wanted = ctx.positionals[0];
+    const lines = Number(ctx.values.lines ?? 50);
+    if (!Number.isInteger(lines) || lines < 0) {
+      throw new GardenError('USAGE', `--lines must be a whole number of lines, got "${String(ctx.values.lines)}".`, {
+        hint: 'for example -n 200',
+      });
+    }
+    const { spec } = readSpec(ctx);
+    if (spec.hosts) {
+      const { selectLogSources, showHostLogs } = await import('../../hosts/logs.js');
+      await showHostLogs(spec, selectLogSources(spec, wanted), {
+        specDir: specDirOf(ctx),
+        stateDir: spec.local.stateDir,
+        agentSocket: ctx.env.SSH_AUTH_SOCK,
+        lines,
+        follow: ctx.values.follow === true,
+        write: (t) => ctx.out.write(t),
+      });
+      return 0;
+    }
+    const platform = openPlatform(readPlatformSpec(ctx), new NodeProcessRunner());
     const procs = platform.processes.filter(
       (p) => !wanted || p.spec.member === wanted || p.spec.kind === wanted || p.id === wanted,
     );
@@ -31,7 +52,6 @@ ${PLATFORM_USAGE}
       label: procs.length > 1 ? `${p.spec.member} | ` : '',
       path: p.spec.launch.logFile,
     }));
-    const lines = Number(ctx.values.lines ?? 50);
     const offsets = new Map<string, number>();
     for (const f of files) {
       if (!existsSync(f.path)) continue;

@@ -1,9 +1,9 @@
 // gardenos switchover
-import { layoutOf, readSecrets } from '../../local/index.js';
 import { switchover } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { confirmPlan } from '../confirm.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { openAccess } from '../access.js';
+import { primaryEndpointText as endpoint } from '../../ops/access.js';
 
 const command: Command = {
   name: 'switchover',
@@ -19,15 +19,16 @@ ${PLATFORM_USAGE}
       --yes             confirm without asking`,
   options: { ...PLATFORM_OPTIONS, to: { type: 'string' }, yes: { type: 'boolean' } },
   async run(ctx) {
-    const spec = readPlatformSpec(ctx);
+    const access = openAccess(ctx);
+    const { spec } = access;
     const to = ctx.values.to as string | undefined;
     await confirmPlan(ctx, 'gardenos switchover', [
       `demote the current leader of ${spec.name} and promote ${to ?? 'the sync standby (or the least-lagging replica)'}`,
-      `close the sessions on the old leader; writes through :${spec.haproxy.primaryPort} pause until the new leader takes them (about a second)`,
+      `close the sessions on the old leader; writes through the primary endpoint (${endpoint(access)}) pause until the new leader takes them (about a second)`,
     ]);
-    const r = await switchover(spec, readSecrets(layoutOf(spec.local.stateDir)), to ? { to } : {});
+    const r = await switchover(access, to ? { to } : {});
     ctx.out.write(
-      `switched over from ${r.from} to ${r.to}: writes through :${spec.haproxy.primaryPort} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
+      `switched over from ${r.from} to ${r.to}: writes through ${endpoint(access)} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
     );
     return 0;
   },

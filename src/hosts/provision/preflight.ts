@@ -20,6 +20,9 @@ export interface HostFacts {
   readonly listening: ReadonlyMap<number, string>;
 }
 
+/** How far the hosts' clocks may disagree: etcd leases and certificate validity assume they agree. */
+export const MAX_CLOCK_SKEW_MS = 1000;
+
 export const FACTS_SCRIPT = [
   '. /etc/os-release 2>/dev/null; echo "os=${ID:-unknown} ${VERSION_ID:-?}"',
   'echo "pid1=$(cat /proc/1/comm 2>/dev/null)"',

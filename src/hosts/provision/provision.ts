@@ -17,7 +17,7 @@ import type { HostShell } from '../ssh.js';
 import { connectAll, type ConnectAllOptions } from './connect.js';
 import { applyFiles, describeChange, planFiles, readFileStates, restartsOf, type FileChange } from './file-sync.js';
 import { ensurePackages, packagesFor } from './packages.js';
-import { checkFacts, gatherFacts, type HostFacts } from './preflight.js';
+import { MAX_CLOCK_SKEW_MS, checkFacts, gatherFacts, type HostFacts } from './preflight.js';
 import {
   manifestWithRevisions,
   reviseServices,
@@ -103,7 +103,7 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
     const problems = checkFacts(facts, {
       ports: new Map(all.map((h) => [h.name, hostPorts(spec, h).map((p) => ({ port: p.port, owner: p.owner }))])),
       minFreeKiB: 1024 * 1024,
-      maxClockSkewMs: 1000,
+      maxClockSkewMs: MAX_CLOCK_SKEW_MS,
     });
     if (problems.length > 0) {
       throw new GardenError(

@@ -8,7 +8,7 @@ import { etcdClientEndpoints, patroniApis } from '../../render/topology.js';
 import { hostsWithRole, type Spec } from '../../spec/index.js';
 import { PatroniClusterReader, type ClusterView } from '../../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../../patroni/index.js';
-import { getJson, type TlsMaterial } from '../https-json.js';
+import { getJson, type TlsMaterial } from '../../net/http.js';
 
 export interface WaitOptions {
   timeoutMs: number;

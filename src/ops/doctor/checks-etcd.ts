@@ -62,7 +62,7 @@ export const etcdScheme: Check = {
         evidence: `${tls ? 'a TLS handshake succeeded' : 'no TLS handshake (plain HTTP)'} on ${key}; ${c.who} is configured with ${c.scheme}`,
         cause:
           'client and server disagree on TLS: every request fails with a handshake or "malformed HTTP response" error',
-        fix: `use ${actual}:// everywhere (spec etcd.scheme: ${actual}, then \`gardenos up\` re-renders patroni.yml), or turn TLS ${tls ? 'off' : 'on'} in etcd`,
+        fix: `use ${actual}:// everywhere (spec etcd.scheme: ${actual}, then ${ctx.heal} re-renders patroni.yml), or turn TLS ${tls ? 'off' : 'on'} in etcd`,
       });
     }
     return problems;
@@ -93,7 +93,7 @@ export const etcdHealth: Check = {
         cause: lost
           ? 'without quorum etcd refuses writes: Patroni cannot renew the leader lock and demotes the primary'
           : 'one more failure would lose quorum',
-        fix: 'start the members again (`gardenos up`), and read their logs (`gardenos logs etcd`)',
+        fix: `start the members again (${ctx.heal}), and read their logs (\`gardenos logs etcd\`)`,
       },
     ];
   },
@@ -130,7 +130,7 @@ export const staleDcsKeys: Check = {
         evidence: `${decoded.map((k) => `${prefix}${k.name} = ${k.summary} (${k.revisionsAgo} revisions ago${k.since ? `, since ${k.since}` : ''})`).join('; ')}; Patroni answers on: ${live.length ? live.join(', ') : 'no member'}`,
         cause:
           'keys from an earlier cluster (or a crashed bootstrap) make Patroni believe the cluster exists: new members log "waiting for leader to bootstrap" forever',
-        fix: 'look at `gardenos dcs show`, then `gardenos dcs reset` (backs up, then deletes only this scope; --force if members still answer) and `gardenos up`',
+        fix: `look at \`gardenos dcs show\`, then \`gardenos dcs reset\` (backs up, then deletes only this scope; --force if members still answer) and ${ctx.heal}`,
       },
     ];
   },

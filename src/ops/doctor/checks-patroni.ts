@@ -34,7 +34,7 @@ export const patroniApi: Check = {
         cause: running
           ? 'Patroni runs but its API is stuck or bound elsewhere'
           : 'the member is stopped or crashed: it is not in the cluster and cannot take over',
-        fix: `\`gardenos up\` restarts missing members; read \`gardenos logs ${name}\``,
+        fix: `${ctx.heal} restarts missing members; read \`gardenos logs ${ctx.hosts ? `${name}/patroni` : name}\``,
       });
     }
     return problems;
@@ -73,7 +73,7 @@ export const patroniMembers: Check = {
         cause: m
           ? 'PostgreSQL on this member is not running (stuck bootstrapping, crashed, or stopped)'
           : 'its Patroni is stopped, so its member key expired',
-        fix: `\`gardenos up\` heals stopped members; \`gardenos logs ${n.name}\` shows why it stopped`,
+        fix: `${ctx.heal} heals stopped members; \`gardenos logs ${ctx.hosts ? `${n.name}/patroni` : n.name}\` shows why it stopped`,
       });
     }
     return problems;

@@ -154,6 +154,7 @@ export function fakeContext(w: FakeWorld, over: Partial<DoctorContext> = {}): Do
   return {
     spec: SPEC,
     layout: LAYOUT,
+    heal: '`gardenos up`',
     platformExists: true,
     pgOwner: { name: 'postgres', uid: 101 },
     lagThresholdBytes: 1048576,

@@ -19,7 +19,7 @@ import { PatroniClusterReader } from '../../patroni/index.js';
 import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
-import type { DockerFacts, DoctorEnv, Maybe } from './types.js';
+import type { ArchiverStat, DockerFacts, DoctorEnv, Maybe } from './types.js';
 
 export interface LiveEnvOptions {
   spec: Spec;
@@ -92,6 +92,29 @@ function dockerFacts(): DockerFacts | undefined {
   return facts;
 }
 
+/** pg_stat_archiver on the server behind a session. */
+export async function readArchiver(client: pg.Client): Promise<ArchiverStat> {
+  const r = await client.query<{
+    archived: string;
+    failed: string;
+    law: string | null;
+    lat: Date | null;
+    lfw: string | null;
+    lft: Date | null;
+  }>(
+    'SELECT archived_count AS archived, failed_count AS failed, last_archived_wal AS law, last_archived_time AS lat, last_failed_wal AS lfw, last_failed_time AS lft FROM pg_stat_archiver',
+  );
+  const a = r.rows[0]!;
+  return {
+    archived: Number(a.archived),
+    failed: Number(a.failed),
+    lastArchivedWal: a.law,
+    lastArchivedTime: a.lat?.toISOString() ?? null,
+    lastFailedWal: a.lfw,
+    lastFailedTime: a.lft?.toISOString() ?? null,
+  };
+}
+
 export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
   const { spec, layout } = opts;
   return {
@@ -148,25 +171,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
         client.on('error', () => undefined);
         try {
           await client.connect();
-          const r = await client.query<{
-            archived: string;
-            failed: string;
-            law: string | null;
-            lat: Date | null;
-            lfw: string | null;
-            lft: Date | null;
-          }>(
-            'SELECT archived_count AS archived, failed_count AS failed, last_archived_wal AS law, last_archived_time AS lat, last_failed_wal AS lfw, last_failed_time AS lft FROM pg_stat_archiver',
-          );
-          const a = r.rows[0]!;
-          return {
-            archived: Number(a.archived),
-            failed: Number(a.failed),
-            lastArchivedWal: a.law,
-            lastArchivedTime: a.lat?.toISOString() ?? null,
-            lastFailedWal: a.lfw,
-            lastFailedTime: a.lft?.toISOString() ?? null,
-          };
+          return await readArchiver(client);
         } finally {
           await client.end().catch(() => undefined);
         }

@@ -4,6 +4,7 @@ import { etcdHealth, etcdScheme, staleDcsKeys } from './checks-etcd.js';
 import { binaries, dataDirs, patroniEtcdV2, portsInUse } from './checks-host.js';
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
 import { patroniApi, patroniMembers, pgHba, replicationLag, walArchiving } from './checks-patroni.js';
+import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
 import { backendsDown, primaryRoute } from './checks-routing.js';
 import type { Check } from './types.js';
 
@@ -29,4 +30,29 @@ export const CHECKS: readonly Check[] = [
   podDataPermissions,
   dockerGroup,
   docker0,
+];
+
+/**
+ * The checks of the hosts target: what any client sees over the network (etcd over TLS, the DCS, the
+ * Patroni REST APIs, replication), what SSH sees on each host, and each host's HAProxy. The checks of
+ * this machine's files, binaries and ports belong to the local target; provision's preflight covers
+ * the hosts' own.
+ */
+export const HOSTS_CHECKS: readonly Check[] = [
+  hostsReachable,
+  hostsServices,
+  hostsClock,
+  etcdScheme,
+  etcdHealth,
+  staleDcsKeys,
+  patroniApi,
+  patroniMembers,
+  replicationLag,
+  walArchiving,
+  hostsPrimaryRoutes,
+  pvcStorageClass,
+  noScheduleTaints,
+  serviceEndpoints,
+  k8sPatroniV2,
+  podDataPermissions,
 ];

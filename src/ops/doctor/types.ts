@@ -129,9 +129,35 @@ export interface DockerFacts {
   docker0?: { ipv4: string[] };
 }
 
+/** One host as SSH found it (the hosts target). */
+export interface SurveyedHost {
+  name: string;
+  address: string;
+  /** Why the host could not be read over SSH; undefined when it could. */
+  error?: string;
+  /** gardenos's services that should run there, with the state each is in ('missing' when none is defined). */
+  services: { name: string; state: string }[];
+  /** The host's clock minus this machine's, NaN when unknown. */
+  clockOffsetMs: number;
+}
+
+/** What doctor knows of the hosts target, besides what any client sees over the network. */
+export interface HostsFacts {
+  hosts: SurveyedHost[];
+  maxClockSkewMs: number;
+  /** HAProxy's servers on one haproxy host, from its stats page. */
+  haproxyServers(host: string): Promise<Maybe<{ backend: string; server: string; status: string }[]>>;
+  /** pg_is_in_recovery() through one host's HAProxy primary port, over TLS. */
+  primaryPortProbe(host: string): Promise<Maybe<PgProbe>>;
+}
+
 export interface DoctorContext {
   spec: Spec;
   layout: Layout;
+  /** The command that creates what is missing and restarts what stopped: `gardenos up`, or `gardenos provision`. */
+  heal: string;
+  /** Set on the hosts target. */
+  hosts?: HostsFacts;
   /** False when the state dir holds no platform: checks of running components skip. */
   platformExists: boolean;
   /** Owner PostgreSQL data dirs must have. */

@@ -1,4 +1,5 @@
 // The real VerifyEnv: a local platform's processes, Patroni, etcd and PostgreSQL, and `up` to heal.
+import { localAccess } from '../access.js';
 import { etcdMembersStatus } from '../../dcs/index.js';
 import { GardenError } from '../../errors.js';
 import {
@@ -72,7 +73,7 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
     async stopComponent(id, graceMs) {
       await platform.processes.find((p) => p.id === id)?.stop({ graceMs });
     },
-    switchover: () => switchover(spec, secrets, { timeoutMs: 120_000 }),
+    switchover: () => switchover(localAccess(spec, secrets), { timeoutMs: 120_000 }),
     primaryEndpoint: () =>
       withClient(spec.haproxy.primaryPort, async (c) => {
         const r = await c.query<{ port: number; recovery: boolean }>(

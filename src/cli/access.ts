@@ -1,0 +1,13 @@
+// The running platform a day-2 command talks to: the hosts named in a hosts spec, else the local one.
+import { hostsAccess } from '../hosts/access.js';
+import { layoutOf, readSecrets } from '../local/index.js';
+import { localAccess, type PlatformAccess } from '../ops/access.js';
+import type { CommandContext } from './command.js';
+import { readPlatformSpec, readSpec } from './spec-source.js';
+
+export function openAccess(ctx: CommandContext): PlatformAccess {
+  const { spec } = readSpec(ctx);
+  if (spec.hosts) return hostsAccess(spec);
+  const platformSpec = readPlatformSpec(ctx);
+  return localAccess(platformSpec, readSecrets(layoutOf(platformSpec.local.stateDir)));
+}
