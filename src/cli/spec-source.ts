@@ -88,8 +88,17 @@ function readSpecFile(path: string): string {
  * For commands on a platform that already exists: the spec it was created with (its ports and
  * names) wins over the file, so `status` finds the platform even if gardenos.yaml changed since.
  */
-export function readPlatformSpec(ctx: CommandContext): Spec {
-  const { spec } = readSpec(ctx);
+export function readPlatformSpec(ctx: CommandContext, command?: string): Spec {
+  const { spec, source } = readSpec(ctx);
+  if (spec.hosts) {
+    throw new GardenError(
+      'NOT_CONFIGURED',
+      `\`gardenos ${command ?? 'this command'}\` works on a platform on this machine, and ${source} describes hosts (the hosts target), where it is not available yet. Nothing was done.`,
+      {
+        hint: 'on hosts use provision, status, doctor, switchover, failover, dcs, logs, psql and secrets; or run it with a spec without `hosts`',
+      },
+    );
+  }
   const layout = layoutOf(spec.local.stateDir);
   if (!readStateMarker(layout)) {
     throw new GardenError('NOT_RUNNING', `There is no gardenos platform in ${layout.root}.`, {

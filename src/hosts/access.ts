@@ -29,6 +29,6 @@ export function hostsAccess(spec: Spec): PlatformAccess {
     spec,
     loadOrCreateHostsSecrets(secretsFile).secrets,
     { host: haproxy?.address ?? '', port: spec.haproxy.primaryPort },
-    { http: { ca, cert, key }, etcd: { caFile: pki.caFile, ...pki.operator }, pgCa: ca },
+    { http: { ca, cert, key }, etcd: { caFile: pki.caFile, ...pki.operator }, pgCa: ca, caFile: pki.caFile },
   );
 }

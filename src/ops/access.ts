@@ -23,6 +23,8 @@ export interface PlatformAccess {
   readonly secrets: PlatformSecrets;
   /** Where the platform's clients write: HAProxy's primary port (on the first haproxy host across hosts). */
   readonly primaryEndpoint: PgAddress;
+  /** The CA file PostgreSQL's certificates are signed by, for clients such as psql (sslmode verify-full); none on one machine. */
+  readonly caFile?: string;
   /** A node's Patroni REST API, authenticated for the calls that change something. */
   patroni(node: string, timeoutMs?: number): PatroniClient;
   /** The one cluster reader, over this target's transport. */
@@ -37,8 +39,9 @@ export interface AccessTransport {
   /** CA and client certificate for Patroni's REST API over https. */
   http?: TlsMaterial;
   etcd?: EtcdTls;
-  /** CA PostgreSQL's server certificates are checked against (sslmode verify-full on the address). */
+  /** CA PostgreSQL's server certificates are checked against (sslmode verify-full on the address), and its file. */
   pgCa?: Buffer;
+  caFile?: string;
 }
 
 /** Builds a PlatformAccess from the spec, the secrets and the transport material of its target. */
@@ -55,6 +58,7 @@ export function platformAccess(
     spec,
     secrets,
     primaryEndpoint,
+    ...(transport.caFile ? { caFile: transport.caFile } : {}),
     patroni: (node, timeoutMs = 10_000) =>
       new PatroniClient(patroniApiUrl(spec, node), auth, timeoutMs, transport.http),
     clusterReader: (timeoutMs) => new PatroniClusterReader(patroniApis(spec), timeoutMs, fetchCluster),

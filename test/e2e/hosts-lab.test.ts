@@ -108,6 +108,16 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   };
   const leaderOf = async (among: LabHost[]) =>
     (await clusterFromAny(among))?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name;
+  /**
+   * The leader every member in `among` names, or undefined while they disagree: a member's view comes
+   * from its etcd watch, which stays stale while the etcd member it watches is cut off (Patroni's
+   * TCP keepalive ends such a watch after about ttl plus loop_wait and retry_timeout).
+   */
+  const agreedLeader = async (among: LabHost[]) => {
+    const views = await Promise.all(among.map((h) => patroniCluster(h).catch(() => undefined)));
+    const names = views.map((v) => v?.members.find((m) => m.role === 'leader' && m.state === 'running')?.name);
+    return names.every((n) => n !== undefined && n === names[0]) ? names[0] : undefined;
+  };
   /** Every member streaming, a leader and a synchronous standby: the state every fault starts from. */
   const waitWhole = (what: string) =>
     poll(
@@ -119,7 +129,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
           c.members.length === 3 &&
           c.members.every((m) => ['streaming', 'running'].includes(m.state)) &&
           c.members.some((m) => m.role === 'leader') &&
-          c.members.some((m) => m.role === 'sync_standby');
+          c.members.some((m) => m.role === 'sync_standby') &&
+          (await agreedLeader(hosts)) !== undefined;
         return ok ? c : undefined;
       },
       180_000,
@@ -172,6 +183,9 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     }
   };
 
+  /** Writers still running: a failed test must not leave one keeping the process alive. */
+  const liveWriters = new Set<{ stop: () => Promise<unknown> }>();
+
   /** Writes an id every 10 ms through the first HAProxy primary port that works, moving on when one fails. */
   function writer(among: () => LabHost[], firstId: number) {
     const acked: number[] = [];
@@ -208,11 +222,12 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       }
       await c?.end().catch(() => undefined);
     })();
-    return {
+    const handle = {
       acked,
       stop: async () => {
         running = false;
         await loop;
+        liveWriters.delete(handle);
         return { acked, longestGapMs };
       },
       get lastAck() {
@@ -221,6 +236,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       /** When the first write acknowledged after `t` was acknowledged. */
       firstAckAfter: (t: number) => ackTimes.find((x) => x > t),
     };
+    liveWriters.add(handle);
+    return handle;
   }
 
   before(async () => {
@@ -238,6 +255,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   });
 
   after(async () => {
+    await Promise.all([...liveWriters].map((w) => w.stop()));
     if (existsSync(join(LAB_DIR, 'manifest.json'))) await cli(['lab', 'down', '--name', LAB, '--yes']);
     rmSync(work, { recursive: true, force: true });
   });
@@ -347,7 +365,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
 
   it('day-2 over the network: switchover and failover with a writer running, dcs show, dcs reset refused, logs over SSH', async () => {
     await waitWhole('a leader and a synchronous standby');
-    const first = (await leaderOf(hosts))!;
+    const first = (await agreedLeader(hosts))!;
     const w = writer(() => hosts, 500_000);
     let second = '';
     let switchS = '';
@@ -364,7 +382,12 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       assert.equal(m[1], first);
       second = m[2]!;
       switchS = m[4]!;
-      assert.equal(await leaderOf(hosts), second);
+      await poll(
+        'every member to name the new leader',
+        async () => (await agreedLeader(hosts)) === second,
+        30_000,
+        200,
+      );
       const n = w.acked.length;
       await waitFor('writes to go on after the switchover', () => w.acked.length > n + 50, 30_000);
       // In synchronous mode only the synchronous standby may be promoted: the other replica is refused, unchanged.
@@ -374,7 +397,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       const refused = await cli(['failover', '--to', other, '--yes', ...flags]);
       assert.equal(refused.code, 2, refused.stdout + refused.stderr);
       assert.match(refused.stderr, new RegExp(`${other} is not the synchronous standby \\(${target} is\\)`));
-      assert.equal(await leaderOf(hosts), second, 'a refused failover changed the leader');
+      assert.equal(await agreedLeader(hosts), second, 'a refused failover changed the leader');
       const fo = await cli(['failover', '--to', target, '--yes', ...flags]);
       assert.equal(fo.code, 0, fo.stdout + fo.stderr);
       assert.match(fo.stdout, new RegExp(`failed over from ${second} to ${target}`));
@@ -436,7 +459,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
   it("the leader's host cut off with a writer running: a new leader within 2 x ttl + 15 s, the old one acknowledges nothing and demotes, nothing lost, and it rejoins as a replica", async () => {
     // Without a synchronous standby Patroni (not strict) commits locally: the fault starts from a whole cluster.
     await waitWhole('a leader and a synchronous standby before the cut');
-    const oldLeader = (await leaderOf(hosts))!;
+    const oldLeader = (await agreedLeader(hosts))!;
     const old = hosts.find((h) => h.name === oldLeader)!;
     const others = hosts.filter((h) => h !== old);
     let cut = false;
@@ -473,8 +496,15 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const takeoverS = (firstAck - cutAt) / 1000;
     // Keep writing on the new leader for a while, so the loss check covers more than the first few.
     await waitFor('writes to go on on the new leader', () => w.acked.length > ackedBefore + 200, 60_000);
-    const newLeader = await leaderOf(others);
-    assert.ok(newLeader && newLeader !== oldLeader, `new leader: ${newLeader}`);
+    const newLeader = await poll(
+      'the reachable members to agree on a new leader',
+      async () => {
+        const l = await agreedLeader(others);
+        return l !== undefined && l !== oldLeader ? l : undefined;
+      },
+      60_000,
+      500,
+    );
     // The isolated old leader demotes itself without the DCS.
     const demoted = await poll(
       'the isolated old leader to stop being a writable primary',
@@ -539,7 +569,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     // Whatever the test before left cut off is healed first, and the cluster must be whole again.
     for (const h of hosts) await healHost(LAB, h.name);
     await waitWhole('every member streaming, with a synchronous standby');
-    const leader = (await leaderOf(hosts))!;
+    const leader = (await agreedLeader(hosts))!;
     const replica = hosts.find((h) => h.name !== leader)!;
     const reachable = hosts.filter((h) => h !== replica);
     const w = writer(() => reachable, 1_000_000);
@@ -563,7 +593,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     assert.match(titles, /etcd\.health: etcd member .* unhealthy/);
     assert.match(titles, new RegExp(`routing.hosts-primary: HAProxy on ${replica.name} does not answer`));
     const { acked, longestGapMs } = await w.stop();
-    assert.equal(await leaderOf(reachable), leader, 'the leader stayed');
+    assert.equal(await agreedLeader(reachable), leader, 'the leader stayed');
     await healHost(LAB, replica.name);
     await poll(
       `${replica.name} streaming again`,

@@ -33,7 +33,7 @@ ${PLATFORM_USAGE}
       throw new GardenError('USAGE', `--type must be full, diff or incr, got "${type}".`, {
         hint: 'for example --type incr',
       });
-    const bctx = backupContext(readPlatformSpec(ctx));
+    const bctx = backupContext(readPlatformSpec(ctx, 'backup'));
     if (sub === 'list') {
       const info = await listBackups(bctx);
       if (ctx.values.json) {

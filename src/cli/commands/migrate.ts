@@ -38,7 +38,7 @@ ${PLATFORM_USAGE}
         hint: 'for example --from postgresql://app:secret@10.0.0.5:5432/app',
       });
     const source = parseSourceUrl(from);
-    const spec = readPlatformSpec(ctx);
+    const spec = readPlatformSpec(ctx, 'migrate');
     const layout = layoutOf(spec.local.stateDir);
     const reporter = progressReporter(ctx.err, ctx.env);
     let done: ((r?: string) => void) | undefined;

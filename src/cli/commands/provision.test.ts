@@ -45,3 +45,40 @@ describe('provision and up on the wrong kind of spec', () => {
     assert.equal(existsSync(join(dir, 'state')), false, 'no secrets or certificates were made for a refused run');
   });
 });
+
+describe('day-2 commands with a hosts spec', () => {
+  test('those that work only on this machine say so and change nothing', async () => {
+    const { dir, flags } = workDir(HOSTS);
+    for (const cmd of [
+      ['backup'],
+      ['restore', '--latest', '--yes'],
+      ['verify'],
+      ['down', '--yes'],
+      ['migrate', '--from', 'postgres://app@127.0.0.1:1/app', '--yes'],
+    ]) {
+      const r = await runMain([...cmd, ...flags], dir);
+      assert.equal(r.code, 2, `${cmd[0]}: ${r.err}`);
+      assert.match(
+        r.err,
+        new RegExp(`error \\[NOT_CONFIGURED\\]: \`gardenos ${cmd[0]}\` works on a platform on this machine`),
+        cmd[0],
+      );
+    }
+    assert.equal(existsSync(join(dir, 'state')), false);
+  });
+
+  test('those that work on hosts ask for a provisioned platform first, naming what is missing', async () => {
+    const { dir, flags } = workDir(HOSTS);
+    for (const cmd of [['switchover', '--yes'], ['failover', '--to', 's2', '--yes'], ['dcs', 'show'], ['psql']]) {
+      const r = await runMain([...cmd, ...flags], dir);
+      assert.equal(r.code, 2, `${cmd[0]}: ${r.err}`);
+      assert.match(
+        r.err,
+        /error \[NOT_RUNNING\]: The hosts of garden were never provisioned from this machine/,
+        cmd[0],
+      );
+      assert.match(r.err, /ca\.crt/);
+    }
+    assert.equal(existsSync(join(dir, 'state')), false, 'nothing was generated for a refused command');
+  });
+});

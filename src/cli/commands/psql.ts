@@ -1,9 +1,9 @@
 // gardenos psql
 import { spawn } from 'node:child_process';
 import { GardenError } from '../../errors.js';
-import { findOnPath, layoutOf, readSecrets } from '../../local/index.js';
+import { findOnPath } from '../../local/index.js';
+import { openAccess } from '../access.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
-import { readPlatformSpec } from '../spec-source.js';
 
 const command: Command = {
   name: 'psql',
@@ -11,36 +11,30 @@ const command: Command = {
   usage: `Usage: gardenos psql [--replica] [options] [-- PSQL-ARGS...]
 
 Opens psql as the superuser on the primary endpoint (or the replica endpoint with --replica).
-The password is passed in the environment, never on the command line.
+The password is passed in the environment, never on the command line. On the hosts target it connects
+to the first haproxy host over TLS and checks the server's certificate against the platform's CA.
 
 ${PLATFORM_USAGE}
       --replica         connect to the read-only replica endpoint`,
   options: { ...PLATFORM_OPTIONS, replica: { type: 'boolean' } },
   async run(ctx) {
-    const spec = readPlatformSpec(ctx);
-    const secrets = readSecrets(layoutOf(spec.local.stateDir));
+    const access = openAccess(ctx);
+    const { spec, secrets } = access;
     const psql = findOnPath('psql', ctx.env.PATH);
     if (!psql)
       throw new GardenError('BINARY_MISSING', 'psql is not installed.', {
         hint: 'install it with `sudo apt-get install -y postgresql-client`',
       });
-    const port = ctx.values.replica ? spec.haproxy.replicaPort : spec.haproxy.primaryPort;
+    const { host } = access.primaryEndpoint;
+    const port = ctx.values.replica ? spec.haproxy.replicaPort : access.primaryEndpoint.port;
+    // verify-full: the certificate must be signed by the platform's CA and name the address connected to.
+    const tls = access.caFile ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: access.caFile } : {};
     const child = spawn(
       psql,
-      [
-        '-h',
-        spec.local.bindAddress,
-        '-p',
-        String(port),
-        '-U',
-        spec.postgres.superuser,
-        '-d',
-        'postgres',
-        ...ctx.passthrough,
-      ],
+      ['-h', host, '-p', String(port), '-U', spec.postgres.superuser, '-d', 'postgres', ...ctx.passthrough],
       {
         stdio: 'inherit',
-        env: { ...ctx.env, PGPASSWORD: secrets.superuserPassword, PGAPPNAME: 'gardenos-psql' },
+        env: { ...ctx.env, ...tls, PGPASSWORD: secrets.superuserPassword, PGAPPNAME: 'gardenos-psql' },
       },
     );
     return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));

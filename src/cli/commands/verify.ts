@@ -25,7 +25,7 @@ ${PLATFORM_USAGE}
   async run(ctx) {
     const faults = parseFaults(ctx.values.faults as string | undefined);
     const rounds = parseRounds(ctx.values.rounds as string | undefined);
-    const spec = readPlatformSpec(ctx);
+    const spec = readPlatformSpec(ctx, 'verify');
     const controller = new AbortController();
     const stop = (sig: NodeJS.Signals) => {
       if (!controller.signal.aborted) ctx.err.write(`${sig}: restoring what this round changed, then stopping\n`);

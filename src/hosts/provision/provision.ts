@@ -17,6 +17,7 @@ import type { HostShell } from '../ssh.js';
 import { connectAll, type ConnectAllOptions } from './connect.js';
 import { applyFiles, describeChange, planFiles, readFileStates, restartsOf, type FileChange } from './file-sync.js';
 import { ensurePackages, packagesFor } from './packages.js';
+import { installK3sServers, k3sNeedsInstall } from './k3s-install.js';
 import { MAX_CLOCK_SKEW_MS, checkFacts, gatherFacts, type HostFacts } from './preflight.js';
 import {
   manifestWithRevisions,
@@ -38,7 +39,7 @@ export interface ProvisionOptions {
   agentSocket?: string;
   report: (line: string) => void;
   connect?: ConnectAllOptions['connect'];
-  timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number }>;
+  timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number; k3sMs: number }>;
 }
 
 export interface ProvisionResult {
@@ -162,7 +163,13 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
           else if (plan.control.kind === 'supervisor' ? st.revision !== s.revision : restart.has(s.service.name))
             plan.changes.push(`would restart ${s.service.name}`);
         }
-        for (const line of plan.changes.filter((c) => c.startsWith('would start') || c.startsWith('would restart')))
+        if (plan.facts.init === 'systemd' && k3sServerHere(spec, plan.host)) {
+          if (await k3sNeedsInstall(plan.shell, spec.k3s!.version))
+            plan.changes.push(`would install K3s ${spec.k3s!.version} (one server at a time)`);
+          else if (restart.has(SERVICE_NAMES.k3s) || now.get(SERVICE_NAMES.k3s)?.state !== 'running')
+            plan.changes.push('would restart k3s');
+        }
+        for (const line of plan.changes.filter((c) => /^would (start|restart|install K3s)/.test(c)))
           o.report(`${plan.host.name}: ${line}`);
       }
       return result(plans);
@@ -199,7 +206,7 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
         o.report(`routers: every HAProxy sends the primary port to ${leader}`);
       }
     }
-    const k3sHosts = targets.filter((h) => h.roles.includes('k3s-server') && spec.k3s?.enabled);
+    const k3sHosts = targets.filter((h) => k3sServerHere(spec, h));
     const noSystemd = plans
       .filter((p) => k3sHosts.includes(p.host) && p.facts.init !== 'systemd')
       .map((p) => p.host.name);
@@ -210,14 +217,24 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
     }
     const withSystemd = k3sHosts.filter((h) => !noSystemd.includes(h.name));
     if (withSystemd.length > 0) {
-      o.report(
-        `k3s: ${withSystemd.map((h) => h.name).join(', ')} run systemd; installing K3s there is not automated yet: run the official installer with INSTALL_K3S_VERSION=${spec.k3s!.version} on each, one at a time (the config gardenos wrote is in /etc/rancher/k3s/config.yaml)`,
+      // One server at a time, in spec order: the first initializes the datastore, the others join it.
+      const done = await installK3sServers(
+        withSystemd.map((h) => {
+          const f = fileChanges.find((x) => x.plan.host === h)!;
+          return { name: h.name, shell: f.plan.shell, changed: restartsOf(f.changes).has(SERVICE_NAMES.k3s) };
+        }),
+        { version: spec.k3s!.version, report: o.report, timeoutMs: o.timeouts?.k3sMs ?? 600_000 },
       );
+      for (const p of plans) p.changes.push(...(done.get(p.host.name) ?? []));
     }
     return result(plans);
   } finally {
     await Promise.all([...shells.values()].map((s) => s.close()));
   }
+}
+
+function k3sServerHere(spec: Spec, h: HostConfig): boolean {
+  return h.roles.includes('k3s-server') && spec.k3s?.enabled === true;
 }
 
 function result(plans: HostPlan[]): ProvisionResult {

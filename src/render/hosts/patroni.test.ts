@@ -35,9 +35,10 @@ describe('host patroni.yml', () => {
     assert.equal(at(config, 'postgresql', 'bin_dir'), '/usr/lib/postgresql/15/bin');
   });
 
-  test('etcd3 over https to every etcd host with the CA and the host client certificate', () => {
+  test('etcd3 over https to every etcd host, its own first and kept in that order, with the CA and the host client certificate', () => {
     assert.deepEqual(config.etcd3, {
-      hosts: ['10.20.0.11:2379', '10.20.0.12:2379', '10.20.0.13:2379'],
+      hosts: ['10.20.0.12:2379', '10.20.0.11:2379', '10.20.0.13:2379'],
+      use_proxies: true,
       protocol: 'https',
       cacert: tls.ca,
       cert: tls.cert,

@@ -53,7 +53,7 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
   const topology = hostsTopology(spec);
   const node = topology.nodes.find((n) => n.name === host.name);
   if (!node) throw new Error(`buildHostPatroniConfig: host ${host.name} has no postgres role`);
-  const etcd = hostEtcdClient(spec, 'postgres');
+  const etcd = hostEtcdClient(spec, 'postgres', host);
   const version = spec.postgres.version;
   const base = buildPatroniConfig({
     spec,
@@ -79,7 +79,11 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
     // Patroni calls the other members' REST APIs (is anyone healthier before a failover?): trust our CA.
     ctl: { insecure: false, cacert: tls.cafile, certfile: tls.certfile, keyfile: tls.keyfile },
     etcd3: {
+      // This host's member first, and use_proxies so Patroni keeps that order instead of shuffling the
+      // members it discovers: it then watches the member on its own host (see hostEtcdClient). The
+      // members are fixed by the spec, so there is nothing to discover.
       hosts: hostPorts(etcd),
+      use_proxies: true,
       protocol: 'https',
       cacert: etcd.tls.caFile,
       cert: etcd.tls.certFile,
