@@ -1,5 +1,6 @@
 // Wires the pgBackRest runner for the backup, restore and up commands: the PostgreSQL user, the password in env.
-import { layoutOf, postgresRunAs, readSecrets } from '../local/index.js';
+import { layoutOf, readSecrets } from '../local/index.js';
+import { postgresRunAs } from '../runtime/index.js';
 import { pgbackrestRunner, type BackupContext } from '../ops/backup/index.js';
 import type { Spec } from '../spec/index.js';
 

@@ -1,6 +1,6 @@
 // Text output: progress steps, tables, colours on a TTY only, and the one-paragraph error.
 import { GardenError } from '../errors.js';
-import type { Reporter } from '../local/index.js';
+import type { Reporter } from '../runtime/index.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { GardenError } from '../errors.js';
-import { isRoot, layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
+import { layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
+import { isRoot } from '../runtime/index.js';
 import { loadSpec, MAX_SPEC_BYTES, type Spec } from '../spec/index.js';
 import type { CommandContext } from './command.js';
 

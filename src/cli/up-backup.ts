@@ -1,6 +1,6 @@
 // After `up` with backup.enabled: create the pgBackRest stanza so archive_command succeeds from the start.
 import { describeCause } from '../errors.js';
-import type { Reporter } from '../local/index.js';
+import type { Reporter } from '../runtime/index.js';
 import { checkArchiving, currentLeader, ensureStanza } from '../ops/backup/index.js';
 import type { Spec } from '../spec/index.js';
 import { backupContext } from './backup-context.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GardenError } from '../errors.js';
-import { writeAtomic } from '../local/index.js';
+import { writeAtomic } from '../runtime/index.js';
 import type { HostsSecrets } from '../render/hosts/index.js';
 
 export const HOSTS_SECRET_KEYS = [

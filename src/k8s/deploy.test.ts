@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GardenError } from '../errors.js';
-import { silentReporter } from '../local/index.js';
+import { silentReporter } from '../runtime/index.js';
 import { FAKE_SECRETS, FULL_YAML, MINIMAL_YAML, specFrom } from '../render/k8s/fixtures.js';
 import { renderK8s } from '../render/k8s/index.js';
 import { buildDeployPlan, formatPlan } from './deploy-plan.js';

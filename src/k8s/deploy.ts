@@ -1,6 +1,6 @@
 // Applies a deploy plan step by step (server-side apply), waiting for each step's readiness with a timeout.
 import { GardenError, describeCause } from '../errors.js';
-import type { Reporter } from '../local/index.js';
+import type { Reporter } from '../runtime/index.js';
 import { describeRef, refOf, type ClusterApi } from './cluster-api.js';
 import type { DeployStep, Wait } from './deploy-plan.js';
 import { leaderReadiness, readiness } from './readiness.js';

@@ -1,6 +1,6 @@
 // What the lab needs before it changes anything: root, the tools, and a subnet no route here uses.
 import { GardenError } from '../errors.js';
-import { findOnPath, isRoot } from '../local/index.js';
+import { findOnPath, isRoot } from '../runtime/index.js';
 import { listRoutes } from './iproute2.js';
 import { overlappingRoute, parseSubnet, type Subnet } from './plan.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from 'node:path';
 import { GardenError, describeCause, isGardenError } from '../errors.js';
 import { connectHost, HostKeyError, type HostShell, type SshTarget } from '../hosts/index.js';
-import type { Reporter } from '../local/index.js';
+import type { Reporter } from '../runtime/index.js';
 import {
   createBridge,
   createNetns,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { localTopology, renderPgbackrestConfig, type PgbackrestPaths } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import type { Layout } from './layout.js';
-import type { OsUser } from './os-user.js';
-import { ensureOwnedDir, writeAtomic } from './state-dir.js';
+import type { OsUser } from '../runtime/os-user.js';
+import { ensureOwnedDir, writeAtomic } from '../runtime/index.js';
 
 export function pgbackrestPaths(layout: Layout): PgbackrestPaths {
   const dir = join(layout.root, 'backup');

@@ -1,8 +1,9 @@
 // Finds the programs the local platform runs and checks their versions before anything starts.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GardenError } from '../errors.js';
+import { findOnPath } from '../runtime/index.js';
 
 export interface Binaries {
   etcd: string;
@@ -52,21 +53,6 @@ const REQUIREMENTS: Requirement[] = [
     pattern: /HA-?Proxy version (\d+)\.(\d+)\.(\d+)/,
   },
 ];
-
-export function findOnPath(program: string, pathEnv = process.env.PATH ?? ''): string | undefined {
-  // HAProxy lives in /usr/sbin on Debian, which a non-root PATH often lacks.
-  const dirs = [...pathEnv.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this dir
-    }
-  }
-  return undefined;
-}
 
 function versionOf(
   path: string,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdTlsFiles } from '../render/index.js';
-import type { OsUser } from './os-user.js';
+import type { OsUser } from '../runtime/os-user.js';
 
 /** Creates the files once (openssl), readable by the PostgreSQL user so Patroni can present the client cert. */
 export function etcdTlsFiles(certsDir: string): EtcdTlsFiles {

@@ -1,10 +1,10 @@
 // The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
 import type { Spec } from '../spec/index.js';
-import { GARDENOS_BIN } from './install-paths.js';
+import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/index.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
-import type { OsUser } from './os-user.js';
+import type { OsUser } from '../runtime/os-user.js';
 import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
 import type { ComponentSpec } from './supervised-process.js';

@@ -9,7 +9,7 @@ import { processesOf, type LocalPlatform } from './platform.js';
 import { isPortFree } from './ports.js';
 import { stopOrphanedPostmasters } from './postmasters.js';
 import type { FoundProcess, ProcessRunner } from './process-runner.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../runtime/reporter.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
 export interface DownResult {

@@ -3,7 +3,7 @@ import type { Spec } from '../spec/index.js';
 import type { Binaries } from './binaries.js';
 import { buildComponents } from './components.js';
 import { layoutOf, type Layout } from './layout.js';
-import type { OsUser } from './os-user.js';
+import type { OsUser } from '../runtime/os-user.js';
 import type { ProcessRunner } from './process-runner.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { etcdTlsFiles } from './certs.js';

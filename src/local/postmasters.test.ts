@@ -9,7 +9,7 @@ import { loadSpec } from '../spec/index.js';
 import { NodeProcessRunner } from './node-process-runner.js';
 import { openPlatform } from './platform.js';
 import { postmasterOf, stopOrphanedPostmasters } from './postmasters.js';
-import { silentReporter } from './reporter.js';
+import { silentReporter } from '../runtime/reporter.js';
 
 function platformIn(root: string) {
   const spec = loadSpec('nodes: 1\n', { source: 'test', defaultStateDir: () => root });

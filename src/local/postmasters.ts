@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { LocalPlatform } from './platform.js';
 import type { ProcessIdentity, ProcessRunner } from './process-runner.js';
-import type { Reporter } from './reporter.js';
+import type { Reporter } from '../runtime/reporter.js';
 
 /** PostgreSQL's own shutdown modes: SIGINT is a fast shutdown (clients disconnected, checkpoint), SIGQUIT immediate. */
 const FAST_MS = 20000;

@@ -1,41 +1,11 @@
 // Readiness conditions of a local platform, each a single probe that says what it is still waiting for.
-import type pg from 'pg';
 import { etcdMembersStatus, type EtcdTls } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
-import { BACKENDS, etcdClientEndpoints, patroniApis, type PgAddress, type PlatformSecrets } from '../render/index.js';
+import { BACKENDS, etcdClientEndpoints, patroniApis, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
-import { GardenError } from '../errors.js';
 import { PatroniClusterReader, lastReadError } from '../patroni/index.js';
 import type { Layout } from './layout.js';
-
-/** undefined = ready; otherwise a sentence saying what is missing. */
-export type Probe = () => Promise<string | undefined>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitUntil(
-  probe: Probe,
-  opts: { timeoutMs: number; intervalMs?: number; what: string; hint: string },
-): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let last: string | undefined = 'not checked yet';
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-    } catch (err) {
-      // A GardenError is a verdict (a process died), not a "not yet": stop waiting.
-      if (err instanceof GardenError) throw err;
-      last = (err as Error).message;
-    }
-    if (last === undefined) return;
-    await sleep(opts.intervalMs ?? 200);
-  }
-  throw new GardenError(
-    'TIMEOUT',
-    `Timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for ${opts.what}: ${last}.`,
-    { hint: opts.hint },
-  );
-}
+import { withPg, type Probe } from '../runtime/index.js';
 
 export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   const endpoints = etcdClientEndpoints(spec);
@@ -46,57 +16,6 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
       ? undefined
       : `etcd members not healthy yet: ${sick.map((s) => `${s.name} (${s.error ?? 'unhealthy'})`).join(', ')}`;
   };
-}
-
-/**
- * pg is imported on first use: long-running processes that never query (the router) do not load it.
- * A bare port is a service on this machine's bind address (the HAProxy ports); a node's own server comes as its pgAddress.
- */
-export async function pgClient(
-  spec: Spec,
-  secrets: PlatformSecrets,
-  at: number | PgAddress,
-  timeoutMs = 2000,
-  ssl: PgSsl = {},
-): Promise<pg.Client> {
-  const { default: driver } = await import('pg');
-  const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
-  return new driver.Client({
-    host,
-    port,
-    user: spec.postgres.superuser,
-    password: secrets.superuserPassword,
-    database: 'postgres',
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    application_name: 'gardenos',
-    // With our CA the server's certificate must be signed by it and name the address (pg checks the IP SAN).
-    ...(ssl.ca ? { ssl: { ca: ssl.ca } } : {}),
-  });
-}
-
-/** TLS for a session: the CA to verify the server by (the hosts target); none on one machine. */
-export interface PgSsl {
-  ca?: Buffer;
-}
-
-export async function withPg<T>(
-  spec: Spec,
-  secrets: PlatformSecrets,
-  at: number | PgAddress,
-  fn: (c: pg.Client) => Promise<T>,
-  ssl: PgSsl = {},
-): Promise<T> {
-  const client = await pgClient(spec, secrets, at, 2000, ssl);
-  client.on('error', () => {
-    /* a dropped connection surfaces through the pending query */
-  });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** The primary port reaches a leader that takes writes, and every other node streams from it. */

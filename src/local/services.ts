@@ -2,10 +2,10 @@
 import { dirname } from 'node:path';
 import type { Spec } from '../spec/index.js';
 import type { Layout } from './layout.js';
-import type { Probe } from './readiness.js';
+import type { Probe } from '../runtime/index.js';
 import type { ComponentSpec } from './supervised-process.js';
 
-import { SERVICE_KEEPER as KEEPER } from './install-paths.js';
+import { SERVICE_KEEPER as KEEPER } from '../runtime/install-paths.js';
 
 /**
  * One 'service' component per services[] entry with a command. The pid file holds the keeper, which

@@ -1,20 +1,11 @@
 // The state dir on disk: its format marker, the effective spec it was created with, secrets, config files.
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
 import { loadSpec, type Spec } from '../spec/index.js';
 import { STATE_FORMAT, type Layout } from './layout.js';
-import type { OsUser } from './os-user.js';
+import { writeAtomic } from '../runtime/index.js';
 
 export interface StateMarker {
   format: number;
@@ -138,22 +129,4 @@ export function readSecrets(layout: Layout): PlatformSecrets {
     });
   }
   return JSON.parse(readFileSync(layout.secretsFile, 'utf8')) as PlatformSecrets;
-}
-
-/** Writes through a temp file and rename, and only when the content changed. Returns whether it wrote. */
-export function writeAtomic(path: string, content: string, mode: number, owner?: OsUser): boolean {
-  if (existsSync(path) && readFileSync(path, 'utf8') === content) return false;
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content, { mode });
-  chmodSync(tmp, mode);
-  if (owner) chownSync(tmp, owner.uid, owner.gid);
-  renameSync(tmp, path);
-  return true;
-}
-
-/** mkdir -p, then hand the leaf to `owner` with `mode`. */
-export function ensureOwnedDir(dir: string, mode: number, owner?: OsUser): void {
-  mkdirSync(dir, { recursive: true, mode });
-  chmodSync(dir, mode);
-  if (owner) chownSync(dir, owner.uid, owner.gid);
 }

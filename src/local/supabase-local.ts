@@ -10,8 +10,8 @@ import {
   type SupabaseSecrets,
 } from '../supabase/index.js';
 import type { Layout } from './layout.js';
-import { withPg } from './readiness.js';
-import { writeAtomic } from './state-dir.js';
+import { withPg } from '../runtime/index.js';
+import { writeAtomic } from '../runtime/index.js';
 
 export const supabaseSecretsFile = (layout: Layout) => join(layout.root, 'supabase-secrets.json');
 

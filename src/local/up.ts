@@ -1,6 +1,6 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { PATRONI_LAUNCHER } from './install-paths.js';
+import { PATRONI_LAUNCHER } from '../runtime/install-paths.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
@@ -17,7 +17,7 @@ import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
 import { ensureEtcdCerts } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
-import { assertReachableBy, postgresRunAs, type OsUser } from './os-user.js';
+import { assertReachableBy, postgresRunAs, type OsUser } from '../runtime/os-user.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
@@ -30,18 +30,17 @@ import {
   patroniMembersProbe,
   primaryAndReplicasProbe,
   routerProbe,
-  waitUntil,
 } from './readiness.js';
-import type { Reporter } from './reporter.js';
+import { waitUntil } from '../runtime/index.js';
+import type { Reporter } from '../runtime/reporter.js';
 import {
   assertUsableStateDir,
   createStateDir,
-  ensureOwnedDir,
   loadOrCreateSecrets,
   readStateMarker,
   readStoredSpec,
-  writeAtomic,
 } from './state-dir.js';
+import { ensureOwnedDir, writeAtomic } from '../runtime/index.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
 export interface UpOptions {

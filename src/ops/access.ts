@@ -5,7 +5,7 @@
 import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import { fastEtcdClient, type EtcdTls } from '../dcs/index.js';
-import { withPg } from '../local/index.js';
+import { withPg } from '../runtime/index.js';
 import type { TlsMaterial } from '../net/http.js';
 import { PatroniClient, PatroniClusterReader, type ClusterReader, type FetchCluster } from '../patroni/index.js';
 import {

@@ -1,6 +1,6 @@
 // Planned switchover and manual failover through Patroni's REST API, finished only when the primary port writes to the new leader.
 import { GardenError } from '../errors.js';
-import { waitUntil } from '../local/index.js';
+import { waitUntil } from '../runtime/index.js';
 import { PatroniApiError, type ClusterMember, type ClusterView } from '../patroni/index.js';
 import { pgAddress, topologyOf } from '../render/index.js';
 import type { Spec } from '../spec/index.js';

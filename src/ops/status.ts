@@ -2,7 +2,8 @@
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
-import { etcdClientTls, readSecrets, withPg, type LocalPlatform } from '../local/index.js';
+import { etcdClientTls, readSecrets, type LocalPlatform } from '../local/index.js';
+import { withPg } from '../runtime/index.js';
 import { PatroniClusterReader, type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
 import { etcdClientEndpoints, patroniApis, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';

@@ -1,7 +1,7 @@
 // Test support for tests of real processes: find binaries, free ports, polling with deadlines, child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { findOnPath } from '../../src/local/index.js';
+import { findOnPath } from '../../src/runtime/index.js';
 
 /** Missing binaries fail the test with the command that installs them: a skipped test proves nothing. */
 export function requireBinary(program: string, install: string): string {

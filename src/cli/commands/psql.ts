@@ -1,7 +1,7 @@
 // gardenos psql
 import { spawn } from 'node:child_process';
 import { GardenError } from '../../errors.js';
-import { findOnPath } from '../../local/index.js';
+import { findOnPath } from '../../runtime/index.js';
 import { openAccess } from '../access.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 

@@ -15,7 +15,7 @@ import { GardenError } from '../../errors.js';
 import { ensureHostsPki, hostsPkiDir, readHostTls } from '../../hosts/pki.js';
 import { hostsSecretsFile, loadOrCreateHostsSecrets } from '../../hosts/secrets.js';
 import { writeManifests, writeSecretFile } from '../../k8s/index.js';
-import { PATRONI_LAUNCHER } from '../../local/install-paths.js';
+import { PATRONI_LAUNCHER } from '../../runtime/install-paths.js';
 import { HOSTS_HEADER, renderHost, renderHostSummary } from '../../render/hosts/index.js';
 import { componentYaml, kustomizationYaml } from '../../render/k8s/index.js';
 import type { Command, CommandContext } from '../command.js';

@@ -1,7 +1,8 @@
 // gardenos setup
 import { execFileSync, spawnSync } from 'node:child_process';
 import { GardenError } from '../../errors.js';
-import { checkBinaries, findOnPath, isRoot } from '../../local/index.js';
+import { checkBinaries } from '../../local/index.js';
+import { findOnPath, isRoot } from '../../runtime/index.js';
 import type { Command } from '../command.js';
 
 const PACKAGES = [

@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { HOST_AGENT_DIR } from '../../local/install-paths.js';
+import { HOST_AGENT_DIR } from '../../runtime/install-paths.js';
 
 /** Where the agent lives on a host: inside /var/lib/gardenos, which the lab keeps per host. */
 export const AGENT_DIR = '/var/lib/gardenos/bin';

@@ -5,7 +5,7 @@
 // run that failed half-way resumes where it stopped.
 import { readFileSync } from 'node:fs';
 import { GardenError } from '../../errors.js';
-import { PATRONI_LAUNCHER } from '../../local/install-paths.js';
+import { PATRONI_LAUNCHER } from '../../runtime/install-paths.js';
 import { renderHost } from '../../render/hosts/bundle.js';
 import type { HostFile, HostService } from '../../render/hosts/model.js';
 import { HOST_PATHS, SERVICE_NAMES } from '../../render/hosts/paths.js';

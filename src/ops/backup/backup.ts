@@ -1,6 +1,7 @@
 // `gardenos backup` and `backup list`: pgBackRest against the current leader, stanza created on first use.
 import { GardenError } from '../../errors.js';
-import { pgbackrestPaths, type Layout, type OsUser } from '../../local/index.js';
+import { pgbackrestPaths, type Layout } from '../../local/index.js';
+import { type OsUser } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import { localTopology, nodeOptions, patroniApis, stanzaOf } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';

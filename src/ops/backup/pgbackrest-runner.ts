@@ -1,7 +1,7 @@
 // Runs pgBackRest as the PostgreSQL user (it refuses to touch a data dir it does not own), with a deadline.
 import { spawn } from 'node:child_process';
 import { GardenError } from '../../errors.js';
-import { findOnPath, type OsUser } from '../../local/index.js';
+import { findOnPath, type OsUser } from '../../runtime/index.js';
 
 export interface PgbackrestResult {
   code: number;

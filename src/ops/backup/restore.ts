@@ -5,22 +5,17 @@ import { join } from 'node:path';
 import { deleteScope, fastEtcdClient, readScope } from '../../dcs/index.js';
 import { GardenError, describeCause } from '../../errors.js';
 import {
-  silentReporter,
   stopOrphanedPostmasters,
   checkBinaries,
-  ensureOwnedDir,
   etcdTlsFiles,
   haproxyRoutesProbe,
   patroniMembersProbe,
   pgbackrestPaths,
   primaryAndReplicasProbe,
   readSecrets,
-  waitUntil,
-  withPg,
-  writeAtomic,
   type LocalPlatform,
-  type OsUser,
 } from '../../local/index.js';
+import { silentReporter, ensureOwnedDir, waitUntil, withPg, writeAtomic, type OsUser } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import {
   archiveCommand,

@@ -7,14 +7,8 @@ import pg from 'pg';
 import { etcdMembersStatus, fastEtcdClient, readScope } from '../../dcs/index.js';
 import { describeCause, isGardenError } from '../../errors.js';
 import { showServers } from '../../haproxy/index.js';
-import {
-  BinariesMissingError,
-  checkBinaries,
-  findOnPath,
-  isPortFree,
-  readStartTime,
-  type Layout,
-} from '../../local/index.js';
+import { BinariesMissingError, checkBinaries, isPortFree, readStartTime, type Layout } from '../../local/index.js';
+import { findOnPath } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';

@@ -8,10 +8,10 @@ import {
   openPlatform,
   primaryAndReplicasProbe,
   readSecrets,
-  silentReporter,
   up,
   type LocalPlatform,
 } from '../../local/index.js';
+import { silentReporter } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import {
   etcdClientEndpoints,

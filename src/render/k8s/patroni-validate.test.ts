@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOnPath, INSTALL_COMMAND } from '../../local/index.js';
+import { INSTALL_COMMAND } from '../../local/index.js';
+import { findOnPath } from '../../runtime/index.js';
 import { FAKE_SECRETS, specFrom } from './fixtures.js';
 import { allObjects, renderK8s, type K8sObject } from './index.js';
 

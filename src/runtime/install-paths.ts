@@ -1,4 +1,4 @@
-// Files of the gardenos installation itself, found from this module: it lives in src/local/ when run
+// Files of the gardenos installation itself, found from this module: it lives in src/runtime/ when run
 // from source and in node_modules/.cache/gardenos when bundled, so paths relative to it would break.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,0 +1,55 @@
+// A superuser session on one PostgreSQL server or endpoint, on either target (TLS with the platform's CA across hosts).
+import type pg from 'pg';
+import type { PgAddress, PlatformSecrets } from '../render/index.js';
+import type { Spec } from '../spec/index.js';
+
+/**
+ * pg is imported on first use: long-running processes that never query (the router) do not load it.
+ * A bare port is a service on this machine's bind address (the HAProxy ports); a node's own server comes as its pgAddress.
+ */
+export async function pgClient(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: number | PgAddress,
+  timeoutMs = 2000,
+  ssl: PgSsl = {},
+): Promise<pg.Client> {
+  const { default: driver } = await import('pg');
+  const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
+  return new driver.Client({
+    host,
+    port,
+    user: spec.postgres.superuser,
+    password: secrets.superuserPassword,
+    database: 'postgres',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    application_name: 'gardenos',
+    // With our CA the server's certificate must be signed by it and name the address (pg checks the IP SAN).
+    ...(ssl.ca ? { ssl: { ca: ssl.ca } } : {}),
+  });
+}
+
+/** TLS for a session: the CA to verify the server by (the hosts target); none on one machine. */
+export interface PgSsl {
+  ca?: Buffer;
+}
+
+export async function withPg<T>(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: number | PgAddress,
+  fn: (c: pg.Client) => Promise<T>,
+  ssl: PgSsl = {},
+): Promise<T> {
+  const client = await pgClient(spec, secrets, at, 2000, ssl);
+  client.on('error', () => {
+    /* a dropped connection surfaces through the pending query */
+  });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
