@@ -1,11 +1,11 @@
 // Wires the pgBackRest runner for the backup, restore and up commands: the PostgreSQL user, the password in env.
 import { layoutOf, readSecrets } from '../local/index.js';
 import { postgresRunAs } from '../runtime/index.js';
-import { pgbackrestRunner, type BackupContext } from '../ops/backup/index.js';
+import { localBackupContext, pgbackrestRunner, type LocalBackupContext } from '../ops/backup/index.js';
 import type { Spec } from '../spec/index.js';
 
-export function backupContext(spec: Spec): BackupContext {
+export function backupContext(spec: Spec): LocalBackupContext {
   const layout = layoutOf(spec.local.stateDir);
   const pgUser = postgresRunAs();
-  return { spec, layout, pgUser, run: pgbackrestRunner(pgUser, readSecrets(layout).superuserPassword) };
+  return localBackupContext(spec, layout, pgUser, pgbackrestRunner(pgUser, readSecrets(layout).superuserPassword));
 }

@@ -34,6 +34,7 @@ const KINDS: Record<string, string> = {
   [SERVICE_NAMES.patroni]: 'patroni',
   [SERVICE_NAMES.haproxy]: 'haproxy',
   [SERVICE_NAMES.router]: 'router',
+  [SERVICE_NAMES.pgbackrest]: 'pgbackrest',
 };
 
 export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Promise<PlatformStatus> {

@@ -27,6 +27,7 @@ export function expectedServices(spec: Spec, host: HostConfig): string[] {
     ...(c.patroni ? [SERVICE_NAMES.patroni] : []),
     ...(c.haproxy ? [SERVICE_NAMES.haproxy] : []),
     ...(c.router ? [SERVICE_NAMES.router] : []),
+    ...(c.pgbackrest ? [SERVICE_NAMES.pgbackrest] : []),
   ];
 }
 

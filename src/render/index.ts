@@ -36,6 +36,7 @@ export {
   archiveCommand,
   restoreCommand,
   nodeOptions,
+  nodePgOptions,
   stanzaOf,
   type PgbackrestPaths,
   type RestoreTarget,

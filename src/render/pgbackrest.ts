@@ -50,13 +50,14 @@ function pgOptions(spec: Spec, node: string, pgPort: number, paths: PgbackrestPa
 
 /** Command-line options that point pgBackRest at one node (the leader for backups, the target for restores). */
 export function nodeOptions(spec: Spec, topology: Topology, paths: PgbackrestPaths, node: string): string[] {
+  return [`--config=${paths.configFile}`, `--stanza=${stanzaOf(spec)}`, ...nodePgOptions(spec, topology, paths, node)];
+}
+
+/** Just the --pg1-* options of nodeOptions. */
+export function nodePgOptions(spec: Spec, topology: Topology, paths: PgbackrestPaths, node: string): string[] {
   const n = topology.nodes.find((x) => x.name === node);
   if (!n) throw new Error(`unknown node ${node}`);
-  return [
-    `--config=${paths.configFile}`,
-    `--stanza=${stanzaOf(spec)}`,
-    ...pgOptions(spec, node, n.pgPort, paths).map(([k, v]) => `--${k}=${v}`),
-  ];
+  return pgOptions(spec, node, n.pgPort, paths).map(([k, v]) => `--${k}=${v}`);
 }
 
 /**

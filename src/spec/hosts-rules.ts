@@ -9,7 +9,18 @@ import type { SpecPath, SpecProblem } from './rules.js';
  * come from the hosts' roles, and etcd always speaks TLS.
  */
 export function checkHostsInput(raw: unknown): SpecProblem[] {
-  if (!isRecord(raw) || raw.hosts === undefined) return [];
+  if (!isRecord(raw)) return [];
+  if (raw.hosts === undefined) {
+    return isRecord(raw.backup) && raw.backup.repoHost !== undefined
+      ? [
+          {
+            path: ['backup', 'repoHost'],
+            message: 'backup.repoHost names the host that keeps the repository, and this spec has no hosts',
+            hint: 'remove backup.repoHost (on one machine the repository is backup.repoPath), or add a hosts section',
+          },
+        ]
+      : [];
+  }
   const problems: SpecProblem[] = [];
   if (raw.nodes !== undefined) {
     problems.push({
@@ -55,6 +66,19 @@ export function checkHostsRules(spec: Spec): SpecProblem[] {
     ...hosts.flatMap((h, i) => hostKeyProblems(h, i)),
     ...roleProblems(spec),
     ...hosts.flatMap((h, i) => portProblems(spec, h, i)),
+    ...repoHostProblems(spec),
+  ];
+}
+
+function repoHostProblems(spec: Spec): SpecProblem[] {
+  const repoHost = spec.backup?.repoHost;
+  if (repoHost === undefined || spec.hosts?.some((h) => h.name === repoHost)) return [];
+  return [
+    {
+      path: ['backup', 'repoHost'],
+      message: `backup.repoHost is "${repoHost}", which is not a host of this spec`,
+      hint: `name one of the hosts: ${(spec.hosts ?? []).map((h) => h.name).join(', ')}`,
+    },
   ];
 }
 

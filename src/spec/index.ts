@@ -7,6 +7,8 @@ export {
   hostsWithRole,
   specTarget,
   HOST_PORTS,
+  HOSTS_BACKUP_REPO,
+  runsPgbackrestServer,
   PORT_SPAN,
   type Spec,
   type NodeConfig,

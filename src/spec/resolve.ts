@@ -56,7 +56,13 @@ export interface Spec {
   readonly services: readonly ServiceSettings[];
   readonly routing: RoutingSettings;
   /** Present only when backups are enabled, so specs stored before this field existed still compare equal. */
-  readonly backup?: { readonly enabled: true; readonly repoPath: string; readonly retentionFull: number };
+  readonly backup?: {
+    readonly enabled: true;
+    readonly repoPath: string;
+    readonly retentionFull: number;
+    /** Hosts target only: the host that keeps the repository (every other host reaches it over pgBackRest TLS). */
+    readonly repoHost?: string;
+  };
   /** Present only on the hosts target: the servers, each with what it runs. */
   readonly hosts?: readonly HostConfig[];
   /** Present only on the hosts target. */
@@ -83,7 +89,17 @@ export const HOST_PORTS = {
   haproxyReplica: 5001,
   haproxyStats: 7000,
   router: 8010,
+  /** pgBackRest's TLS server: archive-push to the repository host, backups from it to each PostgreSQL host. */
+  pgbackrest: 8432,
 } as const;
+
+/** Where the pgBackRest repository lives on its host when backup.repoPath is not set. */
+export const HOSTS_BACKUP_REPO = '/var/lib/gardenos/pgbackrest/repo';
+
+/** Whether a host runs pgBackRest's TLS server: every PostgreSQL host and the repository host, with backups on. */
+export function runsPgbackrestServer(spec: Spec, host: HostConfig): boolean {
+  return spec.backup !== undefined && (host.roles.includes('postgres') || spec.backup.repoHost === host.name);
+}
 
 /** Which target the spec describes: `hosts` when it lists servers, else the one-machine platform. */
 export function specTarget(spec: Spec): 'local' | 'hosts' {
@@ -222,6 +238,16 @@ function resolveHostsSpec(
       statsPort: parsed.haproxy.statsPort ?? HOST_PORTS.haproxyStats,
     },
     router: { ...local.router, port: parsed.router.port ?? HOST_PORTS.router },
+    ...(local.backup
+      ? {
+          backup: {
+            ...local.backup,
+            // The operator's state dir means nothing on the hosts: the repository lives under gardenos's own root there.
+            repoPath: parsed.backup.repoPath ?? HOSTS_BACKUP_REPO,
+            repoHost: parsed.backup.repoHost ?? pgHosts[0]?.name ?? resolved[0]!.name,
+          },
+        }
+      : {}),
     hosts: resolved,
     k3s: parsed.k3s,
   });
@@ -265,6 +291,9 @@ export function hostPorts(spec: Spec, host: HostConfig): { path: (string | numbe
       : []),
     ...(has('k3s-server') && k3s?.enabled
       ? [{ path: ['k3s', 'serverPort'], port: k3s.serverPort, owner: 'K3s server' }]
+      : []),
+    ...(runsPgbackrestServer(spec, host)
+      ? [{ path: ['backup'], port: HOST_PORTS.pgbackrest, owner: 'pgBackRest TLS server' }]
       : []),
   ];
 }

@@ -137,6 +137,13 @@ const backupSpec = z.strictObject({
     .max(100)
     .default(2)
     .describe('Full backups pgBackRest keeps (older ones and their WAL expire)'),
+  repoHost: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Hosts target: the host whose disk holds the one pgBackRest repository; the others reach it over pgBackRest TLS (default: the first postgres host)',
+    ),
 });
 
 const localSpec = z.strictObject({

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -253,6 +253,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       /allowedClientCidrs: \[10\.213\.60\.1\/32\]/,
       'the lab spec lets this machine connect',
     );
+    // Backups on: one pgBackRest repository (on h1, the first postgres host) for the whole cluster.
+    appendFileSync(specFile, 'backup:\n  enabled: true\n');
   });
 
   after(async () => {
@@ -268,6 +270,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     assert.match(first.stderr, /etcd: 3 members healthy over TLS/);
     assert.match(first.stderr, /patroni: leader h\d, streaming h\d, h\d/);
     assert.match(first.stderr, /routers: every HAProxy sends the primary port to h\d/);
+    assert.match(first.stderr, /backup: stanza p1 in the repository on h1, WAL archiving from h\d checked/);
     assert.match(first.stderr, /k3s: skipped on h1, h2, h3: K3s is installed only where systemd is PID 1/);
     const again = await cli(['provision', ...flags]);
     assert.equal(again.code, 0, again.stderr);
@@ -290,8 +293,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     assert.ok(status.etcd.members.every((m) => m.clientURL.startsWith('https://')));
     assert.equal(
       status.processes.filter((p) => p.running).length,
-      12,
-      'etcd, Patroni, HAProxy and the router on 3 hosts',
+      15,
+      "etcd, Patroni, HAProxy, the router and pgBackRest's TLS server on 3 hosts",
     );
   });
 
@@ -374,6 +377,10 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     let stopped = { acked: [] as number[], longestGapMs: 0 };
     try {
       await waitFor('the writer to get going', () => w.acked.length >= 50, 20_000);
+      // A full backup on the repository host, through the leader's pgBackRest server.
+      const full = await cli(['backup', ...flags]);
+      assert.equal(full.code, 0, full.stdout + full.stderr);
+      assert.match(full.stdout, /^full backup \S+F finished at/);
       const sw = await cli(['switchover', '--yes', ...flags]);
       assert.equal(sw.code, 0, sw.stdout + sw.stderr);
       const m = /switched over from (h\d) to (h\d): writes through ([\d.]+):5000 reach h\d after ([\d.]+) s/.exec(
@@ -404,6 +411,17 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
       assert.match(fo.stdout, new RegExp(`failed over from ${second} to ${target}`));
       const n2 = w.acked.length;
       await waitFor('writes to go on after the failover', () => w.acked.length > n2 + 50, 30_000);
+      // Two leader changes later the archive is still one history: an incremental backup on top of the full one.
+      const incr = await cli(['backup', '--type', 'incr', ...flags]);
+      assert.equal(incr.code, 0, incr.stdout + incr.stderr);
+      const list = await cli(['backup', 'list', '--json', ...flags]);
+      assert.equal(list.code, 0, list.stderr);
+      const info = JSON.parse(list.stdout) as { status: string; backups: { type: string }[] };
+      assert.deepEqual(
+        info.backups.map((b) => b.type),
+        ['full', 'incr'],
+        list.stdout,
+      );
     } finally {
       // A failed step must not leave the writer running into the next test.
       stopped = await w.stop();

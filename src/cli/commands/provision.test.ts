@@ -50,7 +50,6 @@ describe('day-2 commands with a hosts spec', () => {
   test('those that work only on this machine say so and change nothing', async () => {
     const { dir, flags } = workDir(HOSTS);
     for (const cmd of [
-      ['backup'],
       ['restore', '--latest', '--yes'],
       ['verify'],
       ['down', '--yes'],
@@ -64,6 +63,9 @@ describe('day-2 commands with a hosts spec', () => {
         cmd[0],
       );
     }
+    const backup = await runMain(['backup', ...flags], dir);
+    assert.equal(backup.code, 2);
+    assert.match(backup.err, /error \[NOT_CONFIGURED\]: Backups are not enabled for garden/);
     assert.equal(existsSync(join(dir, 'state')), false);
   });
 

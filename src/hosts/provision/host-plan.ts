@@ -19,7 +19,8 @@ import {
 
 /** Start order: each phase runs on every host and is waited for before the next begins. */
 export const PHASES: readonly (readonly string[])[] = [
-  [SERVICE_NAMES.etcd],
+  // pgBackRest's TLS server first, so WAL archiving works from the cluster's first segment.
+  [SERVICE_NAMES.etcd, SERVICE_NAMES.pgbackrest],
   [SERVICE_NAMES.patroni],
   [SERVICE_NAMES.haproxy, SERVICE_NAMES.router],
 ];

@@ -1,7 +1,7 @@
 // Debian packages on a host: what its roles need, and one idempotent script that installs only what is
 // missing, without letting Debian start its own etcd, HAProxy or a PostgreSQL cluster on our ports.
 import { GardenError } from '../../errors.js';
-import type { HostConfig, Spec } from '../../spec/index.js';
+import { runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
 import { shellQuote, type HostShell } from '../ssh.js';
 
 export function packagesFor(spec: Spec, host: HostConfig): string[] {
@@ -13,9 +13,9 @@ export function packagesFor(spec: Spec, host: HostConfig): string[] {
     'iproute2',
     'nodejs',
     ...(has('etcd') ? ['etcd-server', 'etcd-client'] : []),
-    ...(has('postgres')
-      ? [`postgresql-${v}`, `postgresql-client-${v}`, 'patroni', ...(spec.backup ? ['pgbackrest'] : [])]
-      : []),
+    ...(has('postgres') ? [`postgresql-${v}`, `postgresql-client-${v}`, 'patroni'] : []),
+    // pgBackRest where its TLS server runs: the PostgreSQL hosts and the repository host.
+    ...(runsPgbackrestServer(spec, host) ? ['pgbackrest'] : []),
     ...(has('haproxy') ? ['haproxy'] : []),
     ...(has('k3s-server') && spec.k3s?.enabled ? ['curl'] : []),
   ];

@@ -15,6 +15,10 @@ import { hostsSecretsFile, loadOrCreateHostsSecrets } from '../secrets.js';
 import { connectAll, type ConnectAllOptions } from './connect.js';
 import { applyFiles, describeChange, planFiles, readFileStates, restartsOf } from './file-sync.js';
 import { ensurePackages, packagesFor } from './packages.js';
+import { checkArchiving, ensureStanza } from '../../ops/backup/index.js';
+import { hostsAccess } from '../access.js';
+import { hostsBackupContext, repoHostOf } from '../backup.js';
+import type { HostShell } from '../ssh.js';
 import { installK3sServers, k3sNeedsInstall } from './k3s-install.js';
 import { MAX_CLOCK_SKEW_MS, checkFacts, gatherFacts } from './preflight.js';
 import { patroniTls, waitForEtcd, waitForPatroni, waitForRouters } from './waits.js';
@@ -174,6 +178,7 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
         });
         leader = c.leader;
         o.report(`patroni: leader ${c.leader}, streaming ${c.replicas.join(', ') || 'none'}`);
+        if (spec.backup) o.report(await ensureHostsArchiving(spec, shells, leader));
       } else if (spec.router.enabled) {
         await waitForRouters(spec, leader, { timeoutMs: waits.routers });
         o.report(`routers: every HAProxy sends the primary port to ${leader}`);
@@ -204,6 +209,22 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
   } finally {
     await Promise.all([...shells.values()].map((s) => s.close()));
   }
+}
+
+/**
+ * The stanza on the repository host (created once, verified after), then pgBackRest's check: a WAL
+ * switch on the leader must reach the repository. Neither changes a converged cluster's files.
+ */
+async function ensureHostsArchiving(
+  spec: Spec,
+  shells: ReadonlyMap<string, HostShell>,
+  leader: string,
+): Promise<string> {
+  const repo = repoHostOf(spec);
+  const ctx = hostsBackupContext(hostsAccess(spec), shells.get(repo.name)!);
+  await ensureStanza(ctx, leader);
+  await checkArchiving(ctx, leader);
+  return `backup: stanza ${spec.name} in the repository on ${repo.name}, WAL archiving from ${leader} checked`;
 }
 
 function k3sServerHere(spec: Spec, h: HostConfig): boolean {

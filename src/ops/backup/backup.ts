@@ -1,18 +1,51 @@
 // `gardenos backup` and `backup list`: pgBackRest against the current leader, stanza created on first use.
+// The same steps on both targets: BackupContext says where pgBackRest runs and how it finds the leader.
 import { GardenError } from '../../errors.js';
 import { pgbackrestPaths, type Layout } from '../../local/index.js';
-import { type OsUser } from '../../runtime/index.js';
-import { PatroniClusterReader } from '../../patroni/index.js';
-import { localTopology, nodeOptions, patroniApis, stanzaOf } from '../../render/index.js';
+import type { OsUser } from '../../runtime/index.js';
+import { PatroniClusterReader, type ClusterReader } from '../../patroni/index.js';
+import { localTopology, nodePgOptions, patroniApis, stanzaOf } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { parseInfo, type BackupSet, type StanzaInfo } from './info.js';
 import { assertOk, type PgbackrestRunner } from './pgbackrest-runner.js';
 
 export interface BackupContext {
   spec: Spec;
+  /** Runs pgBackRest where the repository's commands run (this machine, or the repository host over SSH). */
+  run: PgbackrestRunner;
+  /** pgBackRest's config file there. */
+  configFile: string;
+  /** Where pgBackRest logs there, for hints. */
+  logDir: string;
+  /** The member holding the leader lock. */
+  leader(): Promise<string>;
+  /** Options that point a command at the leader's PostgreSQL; none where the config lists every server. */
+  leaderArgs(leader: string): string[];
+}
+
+/** The local platform's context: pgBackRest here, pointed at the leader's data dir and socket per command. */
+export interface LocalBackupContext extends BackupContext {
   layout: Layout;
   pgUser: OsUser | undefined;
-  run: PgbackrestRunner;
+}
+
+export function localBackupContext(
+  spec: Spec,
+  layout: Layout,
+  pgUser: OsUser | undefined,
+  run: PgbackrestRunner,
+): LocalBackupContext {
+  const paths = pgbackrestPaths(layout);
+  return {
+    spec,
+    layout,
+    pgUser,
+    run,
+    configFile: paths.configFile,
+    logDir: paths.logDir,
+    leader: () => currentLeader(spec),
+    leaderArgs: (leader) => nodePgOptions(spec, localTopology(spec), paths, leader),
+  };
 }
 
 export type BackupType = 'full' | 'diff' | 'incr';
@@ -30,16 +63,19 @@ export function assertBackupEnabled(spec: Spec): asserts spec is Spec & { backup
 }
 
 /** The member holding the leader lock, asked of the first Patroni that answers and names one. */
-export async function currentLeader(spec: Spec): Promise<string> {
-  const { leader } = await new PatroniClusterReader(patroniApis(spec), 2000).read({ accept: (v) => v.leader !== null });
+export async function currentLeader(
+  spec: Spec,
+  reader: ClusterReader = new PatroniClusterReader(patroniApis(spec), 2000),
+): Promise<string> {
+  const { leader } = await reader.read({ accept: (v) => v.leader !== null });
   if (leader) return leader;
   throw new GardenError('CLUSTER_STATE', `The cluster ${spec.name} has no leader, so there is no primary to back up.`, {
-    hint: 'run `gardenos doctor` and `gardenos status`; start the platform with `gardenos up`',
+    hint: `run \`gardenos doctor\` and \`gardenos status\`; ${spec.hosts ? 'set the hosts up with `gardenos provision`' : 'start the platform with `gardenos up`'}`,
   });
 }
 
 function leaderArgs(ctx: BackupContext, leader: string): string[] {
-  return nodeOptions(ctx.spec, localTopology(ctx.spec), pgbackrestPaths(ctx.layout), leader);
+  return [`--config=${ctx.configFile}`, `--stanza=${stanzaOf(ctx.spec)}`, ...ctx.leaderArgs(leader)];
 }
 
 /** stanza-create is idempotent: it creates the stanza once and afterwards only verifies it. */
@@ -47,7 +83,7 @@ export async function ensureStanza(ctx: BackupContext, leader: string): Promise<
   assertOk(
     await ctx.run([...leaderArgs(ctx, leader), 'stanza-create'], { timeoutMs: 60_000 }),
     'pgbackrest stanza-create',
-    `read ${pgbackrestPaths(ctx.layout).logDir} and check that the PostgreSQL user can write ${ctx.spec.backup?.repoPath ?? 'the repository'}`,
+    `read ${ctx.logDir} and check that the PostgreSQL user can write ${ctx.spec.backup?.repoPath ?? 'the repository'}${ctx.spec.backup?.repoHost ? ` on ${ctx.spec.backup.repoHost}` : ''}`,
   );
 }
 
@@ -69,7 +105,7 @@ export async function takeBackup(
   onStep: (s: string) => void = () => undefined,
 ): Promise<BackupSet> {
   assertBackupEnabled(ctx.spec);
-  const leader = await currentLeader(ctx.spec);
+  const leader = await ctx.leader();
   onStep(`stanza ${stanzaOf(ctx.spec)} on leader ${leader}`);
   await ensureStanza(ctx, leader);
   // A backup whose WAL never reaches the repository cannot be restored: prove archiving works first.
@@ -80,7 +116,7 @@ export async function takeBackup(
   assertOk(
     await ctx.run([...leaderArgs(ctx, leader), `--type=${type}`, 'backup'], { timeoutMs: 3_600_000 }),
     `pgbackrest ${type} backup`,
-    `read the pgBackRest log in ${pgbackrestPaths(ctx.layout).logDir}`,
+    `read the pgBackRest log in ${ctx.logDir}`,
     'an unfinished backup set is marked incomplete and removed by the next backup',
   );
   const created = (await listBackups(ctx)).backups.find((b) => !before.includes(b.label));
@@ -94,12 +130,11 @@ export async function takeBackup(
 export async function listBackups(ctx: BackupContext): Promise<StanzaInfo> {
   assertBackupEnabled(ctx.spec);
   const r = assertOk(
-    await ctx.run(
-      [`--config=${pgbackrestPaths(ctx.layout).configFile}`, `--stanza=${stanzaOf(ctx.spec)}`, '--output=json', 'info'],
-      { timeoutMs: 60_000 },
-    ),
+    await ctx.run([`--config=${ctx.configFile}`, `--stanza=${stanzaOf(ctx.spec)}`, '--output=json', 'info'], {
+      timeoutMs: 60_000,
+    }),
     'pgbackrest info',
-    'check the pgBackRest config in the state dir',
+    `check the pgBackRest config ${ctx.configFile}`,
   );
   return parseInfo(r.stdout, stanzaOf(ctx.spec));
 }

@@ -6,7 +6,9 @@ export {
   ensureStanza,
   checkArchiving,
   assertBackupEnabled,
+  localBackupContext,
   type BackupContext,
+  type LocalBackupContext,
   type BackupType,
 } from './backup.js';
 export { planRestore, applyRestore, parseTargetTime, type RestorePlan } from './restore.js';

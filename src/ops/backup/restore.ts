@@ -29,7 +29,7 @@ import {
   type RestoreTarget,
 } from '../../render/index.js';
 import { writeDcsBackup } from '../dcs-reset.js';
-import { assertBackupEnabled, listBackups, type BackupContext } from './backup.js';
+import { assertBackupEnabled, listBackups, type LocalBackupContext } from './backup.js';
 import type { BackupSet } from './info.js';
 
 export interface RestorePlan {
@@ -50,7 +50,11 @@ export function parseTargetTime(text: string): string {
   return t.toISOString();
 }
 
-export async function planRestore(ctx: BackupContext, target: RestoreTarget, now = new Date()): Promise<RestorePlan> {
+export async function planRestore(
+  ctx: LocalBackupContext,
+  target: RestoreTarget,
+  now = new Date(),
+): Promise<RestorePlan> {
   assertBackupEnabled(ctx.spec);
   const info = await listBackups(ctx);
   if (info.backups.length === 0) {
@@ -111,7 +115,7 @@ function writePatroniYml(platform: LocalPlatform, node: string, pgUser: OsUser |
 }
 
 export async function applyRestore(
-  ctx: BackupContext,
+  ctx: LocalBackupContext,
   platform: LocalPlatform,
   plan: RestorePlan,
   onStep: (s: string) => void,

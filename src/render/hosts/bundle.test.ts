@@ -105,6 +105,7 @@ describe('renderHost', () => {
       'gardenos-patroni',
       'gardenos-haproxy',
       'gardenos-router',
+      'gardenos-pgbackrest',
       'k3s',
     ]);
     assert.deepEqual(names(byName.get('split/e1')!), ['gardenos-etcd', 'k3s']);

@@ -13,6 +13,7 @@ import {
 } from './model.js';
 import { HOST_PATHS } from './paths.js';
 import { renderPatroniFiles, renderPatroniService } from './patroni.js';
+import { renderPgbackrestFiles, renderPgbackrestService } from './pgbackrest.js';
 import { renderRouterService } from './router.js';
 import { renderServicesManifest } from './supervisor.js';
 import { renderSystemdDropIn, renderSystemdUnit } from './systemd.js';
@@ -29,12 +30,14 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...(runs.patroni ? [renderPatroniService(spec, host, programs)] : []),
     ...(runs.haproxy ? [renderHaproxyService(spec, host, programs)] : []),
     ...(runs.router ? [renderRouterService(spec, host, programs)] : []),
+    ...(runs.pgbackrest ? [renderPgbackrestService(spec, host, programs)] : []),
     ...(runs.k3s ? [renderK3sService(spec, host, programs)] : []),
   ];
   const files: HostFile[] = [
     ...renderTlsFiles(runs, input.tls),
     ...(runs.patroni ? renderPatroniFiles(spec, host, programs, input.secrets, input.patroniLauncher) : []),
     ...(runs.haproxy ? renderHaproxyFiles(spec, host, input.secrets) : []),
+    ...(runs.pgbackrest ? renderPgbackrestFiles(spec, host, input.secrets) : []),
     ...(runs.k3s ? renderK3sFiles(spec, host, input.secrets) : []),
     ...services.map(unitFile),
     // The supervisor re-reads its manifest itself and restarts what changed in it.

@@ -1,5 +1,5 @@
 // Which of gardenos's services run on one host, from its roles and the spec's switches.
-import type { HostConfig, Spec } from '../../spec/index.js';
+import { runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
 
 export interface HostComponents {
   etcd: boolean;
@@ -8,6 +8,8 @@ export interface HostComponents {
   /** The router follows the Patroni leader and routes this host's HAProxy. */
   router: boolean;
   k3s: boolean;
+  /** pgBackRest's TLS server: on every PostgreSQL host and the repository host, with backups on. */
+  pgbackrest: boolean;
 }
 
 export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
@@ -18,5 +20,6 @@ export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
     haproxy: has('haproxy'),
     router: has('haproxy') && spec.router.enabled,
     k3s: has('k3s-server') && spec.k3s?.enabled === true,
+    pgbackrest: runsPgbackrestServer(spec, host),
   };
 }

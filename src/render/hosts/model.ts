@@ -94,6 +94,7 @@ export interface HostPrograms {
   /** The gardenos program on the host (provisioning installs the agent bundle); the router runs as `<it> router`. */
   gardenos: string;
   k3s: string;
+  pgbackrest: string;
   /** PostgreSQL's bin dir for spec.postgres.version. */
   pgBinDir: (version: number) => string;
 }
@@ -106,6 +107,7 @@ export const DEFAULT_HOST_PROGRAMS: HostPrograms = {
   // Where provisioning installs the agent (AGENT_PROGRAM in src/hosts/agent/build.ts; router.test.ts checks they agree).
   gardenos: '/var/lib/gardenos/bin/agent/gardenos-agent.cjs',
   k3s: '/usr/local/bin/k3s',
+  pgbackrest: '/usr/bin/pgbackrest',
   pgBinDir: (version) => `/usr/lib/postgresql/${version}/bin`,
 };
 

@@ -11,6 +11,8 @@ export const SERVICE_NAMES = {
   patroni: 'gardenos-patroni',
   haproxy: 'gardenos-haproxy',
   router: 'gardenos-router',
+  /** pgBackRest's TLS server (`pgbackrest server`), with backups on. */
+  pgbackrest: 'gardenos-pgbackrest',
   /** K3s's installer owns the unit; gardenos adds a drop-in. */
   k3s: 'k3s',
 } as const;
@@ -46,6 +48,7 @@ export const HOST_PATHS = {
     patroni: `${SECRETS}/patroni.env`,
     haproxy: `${SECRETS}/haproxy.env`,
     k3s: `${SECRETS}/k3s.env`,
+    pgbackrest: `${SECRETS}/pgbackrest.env`,
   },
   etcd: { dataDir: '/var/lib/gardenos/etcd' },
   patroni: {

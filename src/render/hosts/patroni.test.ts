@@ -141,25 +141,15 @@ describe('host patroni.yml', () => {
     assert.equal(at(yamlOf(async), 'bootstrap', 'dcs', 'synchronous_mode'), false);
   });
 
-  test('backups: archive_command through the host pgbackrest.conf; without backup no archiving and no config', () => {
+  test('backups: archive_command through the host pgbackrest.conf; without backup no archiving', () => {
     const params = at(config, 'bootstrap', 'dcs', 'postgresql', 'parameters') as Tree;
     assert.equal(params.archive_mode, 'on');
     assert.match(
       String(params.archive_command),
       /^pgbackrest --config=\/etc\/gardenos\/pgbackrest\/pgbackrest.conf --stanza=journal .*archive-push %p$/,
     );
-    const conf = renderPatroniFiles(journal, hostOf(journal, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').find(
-      (f) => f.path === HOST_PATHS.pgbackrest.config,
-    );
-    assert.match(conf?.content ?? '', /^pg1-path=\/var\/lib\/gardenos\/postgresql\/15\/data$/m);
-    assert.match(conf?.content ?? '', /^pg1-socket-path=\/run\/gardenos\/postgresql$/m);
     const noBackup = hostsSpec(THREE_HOSTS_YAML.replace(/^backup:.*\n/m, ''));
     assert.equal(at(yamlOf(noBackup), 'bootstrap', 'dcs', 'postgresql', 'parameters', 'archive_mode'), undefined);
-    assert.ok(
-      !renderPatroniFiles(noBackup, hostOf(noBackup, 's1'), DEFAULT_HOST_PROGRAMS, FAKE_SECRETS, 'x').some(
-        (f) => f.path === HOST_PATHS.pgbackrest.config,
-      ),
-    );
   });
 
   test('Patroni runs through the launcher as postgres, after the local etcd member when there is one', () => {

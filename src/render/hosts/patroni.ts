@@ -1,15 +1,14 @@
 // Patroni and PostgreSQL on a host: patroni.yml without passwords (they come from an env file), TLS
-// everywhere it crosses the network, pgBackRest when backups are on.
+// everywhere it crosses the network, WAL archived to the one pgBackRest repository when backups are on.
 import { stringify } from 'yaml';
 import { ROLE_NAMES, type Spec, type HostConfig } from '../../spec/index.js';
 import { buildPatroniConfig, LOCAL_SOCKET_HBA } from '../patroni.js';
-import { archiveCommand, renderPgbackrestConfig, type PgbackrestPaths } from '../pgbackrest.js';
+import { archiveCommand, type PgbackrestPaths } from '../pgbackrest.js';
 import { hostsTopology } from '../topology.js';
 import { hostEtcdClient, hostPorts } from './etcd-client.js';
 import { renderEnvFile } from './env-file.js';
 import type { HostFile, HostPrograms, HostService, HostsSecrets } from './model.js';
 import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, HOSTS_HEADER, SERVICE_NAMES } from './paths.js';
-import { withHostsHeader } from './header.js';
 
 /** Patroni reads each password from its environment (and removes it there, so PostgreSQL never sees it). */
 export function patroniEnvironment(secrets: HostsSecrets): Record<string, string> {
@@ -146,18 +145,6 @@ export function renderPatroniFiles(
       secret: true,
       restarts,
     },
-    ...(spec.backup
-      ? [
-          {
-            // Read by each pgbackrest run (archive-push, backup), so a change needs no restart.
-            ...file(
-              HOST_PATHS.pgbackrest.config,
-              withHostsHeader(renderPgbackrestConfig(spec, hostsTopology(spec), pgbackrestPaths(spec))),
-            ),
-            restarts: [],
-          },
-        ]
-      : []),
   ];
 }
 

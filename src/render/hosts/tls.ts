@@ -3,17 +3,28 @@ import type { HostFile, HostTlsMaterial } from './model.js';
 import { HOST_PATHS, HOST_USERS, SERVICE_NAMES, type TlsReader } from './paths.js';
 import type { HostComponents } from './components.js';
 
-const READERS: { reader: TlsReader; runs: keyof HostComponents; owner: string; service: string }[] = [
-  { reader: 'etcd', runs: 'etcd', owner: HOST_USERS.etcd, service: SERVICE_NAMES.etcd },
-  { reader: 'postgres', runs: 'patroni', owner: HOST_USERS.postgres, service: SERVICE_NAMES.patroni },
-  { reader: 'router', runs: 'router', owner: HOST_USERS.router, service: SERVICE_NAMES.router },
-  { reader: 'k3s', runs: 'k3s', owner: HOST_USERS.root, service: SERVICE_NAMES.k3s },
+/** Each reading user's key copy, and the services that read it (Patroni and pgBackRest's server share postgres's). */
+const READERS: { reader: TlsReader; owner: string; services: [keyof HostComponents, string][] }[] = [
+  { reader: 'etcd', owner: HOST_USERS.etcd, services: [['etcd', SERVICE_NAMES.etcd]] },
+  {
+    reader: 'postgres',
+    owner: HOST_USERS.postgres,
+    services: [
+      ['patroni', SERVICE_NAMES.patroni],
+      ['pgbackrest', SERVICE_NAMES.pgbackrest],
+    ],
+  },
+  { reader: 'router', owner: HOST_USERS.router, services: [['router', SERVICE_NAMES.router]] },
+  { reader: 'k3s', owner: HOST_USERS.root, services: [['k3s', SERVICE_NAMES.k3s]] },
 ];
 
 export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial): HostFile[] {
-  const readers = READERS.filter((r) => components[r.runs]);
+  const readers = READERS.map((r) => ({
+    ...r,
+    users: r.services.filter(([runs]) => components[runs]).map(([, service]) => service),
+  })).filter((r) => r.users.length > 0);
   if (readers.length === 0 && !components.haproxy) return [];
-  const certUsers = readers.map((r) => r.service);
+  const certUsers = readers.flatMap((r) => r.users);
   // HAProxy reads only the CA (it verifies Patroni's certificate in its checks).
   const caUsers = [...certUsers, ...(components.haproxy ? [SERVICE_NAMES.haproxy] : [])];
   const pub = (path: string, content: string, restarts: string[]): HostFile => ({
@@ -35,7 +46,7 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
       owner: r.owner,
       group: r.owner,
       secret: true,
-      restarts: [r.service],
+      restarts: sorted(r.users),
     })),
     ...(components.patroni
       ? [
