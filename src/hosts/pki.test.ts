@@ -49,7 +49,11 @@ describe('ensureHostsPki', () => {
       const files = pki.host(name!);
       const cert = new X509Certificate(readFileSync(files.certFile));
       assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
-      assert.equal(cert.subjectAltName, `IP Address:${ip}, IP Address:${pub}, IP Address:127.0.0.1, DNS:${name}`);
+      assert.equal(
+        cert.subjectAltName,
+        `IP Address:${ip}, IP Address:${pub}, IP Address:127.0.0.1, DNS:${name}, DNS:${ip}`,
+        'the address as a DNS name too, for pgBackRest',
+      );
       assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
       assert.equal(statSync(files.keyFile).mode & 0o777, 0o600);
     }

@@ -69,6 +69,9 @@ export function hostSans(host: HostConfig): string[] {
     ...(host.publicAddress ? [`IP:${host.publicAddress}`] : []),
     'IP:127.0.0.1',
     `DNS:${host.name}`,
+    // pgBackRest (2.45, Debian 12) matches the host it connects to only against the CN and DNS names,
+    // never IP SANs: the private address as a DNS name too lets its TLS links verify the host.
+    `DNS:${host.address}`,
   ];
 }
 

@@ -78,6 +78,8 @@ function start(name) {
   try {
     const { uid, gid } = idsOf(def.user, def.group);
     for (const d of def.directories ?? []) {
+      // As systemd's StateDirectory= does: missing parents root's and traversable (0755), the leaf the service's.
+      mkdirSync(dirname(d.path), { recursive: true, mode: 0o755 });
       mkdirSync(d.path, { recursive: true, mode: typeof d.mode === 'string' ? Number.parseInt(d.mode, 8) : d.mode });
       chownSync(d.path, uid, gid);
     }

@@ -31,7 +31,11 @@ describe('pgBackRest on the hosts target', () => {
     const conf = lines(renderHostPgbackrestConfig(journal, hostOf(journal, 's2')));
     assert.ok(conf.includes('repo1-host=10.20.0.11') && conf.includes('repo1-host-type=tls'));
     assert.ok(conf.includes('repo1-host-key-file=/etc/gardenos/tls/postgres.key'));
-    assert.ok(!conf.some((l) => l.startsWith('repo1-path')), 'no repository of its own: the WAL archive stays one');
+    assert.ok(conf.includes('repo1-path=/var/lib/gardenos/pgbackrest/repo'), 'the path on the repository host');
+    assert.ok(
+      !conf.some((l) => l.startsWith('repo1-retention')),
+      'no repository of its own: the WAL archive stays one',
+    );
     assert.deepEqual(
       conf.filter((l) => l.startsWith('tls-server-auth=')),
       ['tls-server-auth=s1=journal'],

@@ -52,6 +52,9 @@ export function renderHostPgbackrestConfig(spec: Spec, host: HostConfig): string
     ...(isRepo
       ? [`repo1-path=${backup.repoPath}`, `repo1-retention-full=${backup.retentionFull}`]
       : [
+          // The repository host's path too: a TLS client sends its own repo1-path (default
+          // /var/lib/pgbackrest) to the server, which uses it.
+          `repo1-path=${backup.repoPath}`,
           `repo1-host=${repoHost.address}`,
           'repo1-host-type=tls',
           `repo1-host-port=${HOST_PORTS.pgbackrest}`,
