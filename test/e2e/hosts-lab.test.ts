@@ -367,7 +367,7 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     }
   });
 
-  it('day-2 over the network: switchover and failover with a writer running, dcs show, dcs reset refused, logs over SSH', async () => {
+  it('day-2 over the network: backup, switchover and failover with a writer running, backup again, dcs show, dcs reset refused, logs over SSH, psql, doctor', async () => {
     await waitWhole('a leader and a synchronous standby');
     const first = (await agreedLeader(hosts))!;
     const w = writer(() => hosts, 500_000);
@@ -456,6 +456,16 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     const etcd = await cli(['logs', 'etcd', '-n', '2', ...flags]);
     assert.equal(etcd.code, 0, etcd.stderr);
     for (const h of hosts) assert.match(etcd.stdout, new RegExp(`^${h.name} etcd \\| `, 'm'));
+    // psql through the primary endpoint, over TLS checked against the platform's CA (verify-full).
+    const ps = await cli([
+      'psql',
+      ...flags,
+      '--',
+      '-Atc',
+      'SELECT pg_is_in_recovery(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    ]);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.equal(ps.stdout.trim(), 'f|t', 'a writable primary, over TLS');
     const none = await cli(['logs', 'nothing', ...flags]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /No log "nothing"/);
