@@ -1,7 +1,6 @@
 // Backups on the hosts target: pgBackRest runs on the repository host (backup.repoHost) over SSH, as
 // the postgres user, with the superuser password from that host's 0600 env file (never on a command
 // line); its config lists every PostgreSQL host, and pgBackRest finds the primary itself.
-import { GardenError } from '../errors.js';
 import type { PlatformAccess } from '../ops/access.js';
 import { assertBackupEnabled, currentLeader, type BackupContext } from '../ops/backup/index.js';
 import { HOST_PATHS } from '../render/hosts/paths.js';
@@ -11,12 +10,9 @@ import { shellQuote, type HostShell } from './ssh.js';
 /** The repository host of a spec with backups on. */
 export function repoHostOf(spec: Spec): HostConfig {
   assertBackupEnabled(spec);
+  // The spec's rules (checkHostsRules) already refused a repoHost that is not a host.
   const host = spec.hosts?.find((h) => h.name === spec.backup.repoHost);
-  if (!host) {
-    throw new GardenError('NOT_CONFIGURED', `Backups on the hosts target need backup.repoHost to name a host.`, {
-      hint: 'set backup.repoHost to one of the hosts (by default the first postgres host)',
-    });
-  }
+  if (!host) throw new Error(`repoHostOf: ${spec.backup.repoHost} is not a host of the spec`);
   return host;
 }
 

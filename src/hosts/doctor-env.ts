@@ -35,20 +35,25 @@ export interface HostsDoctorOptions {
   maxClockSkewMs: number;
 }
 
+/** pg_is_in_recovery() of the server behind one address, over TLS. */
+function inRecovery(access: PlatformAccess, at: PgAddress): Promise<PgProbe> {
+  return access.withPg(at, async (c) => {
+    const r = await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+    return { inRecovery: r.rows[0]!.r };
+  });
+}
+
 export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
   const { access } = o;
   const { spec } = access;
   const nameOfApi = new Map(patroniApis(spec).map((a) => [a.apiUrl, a.name]));
   const stateOf = (host: string, service: string) =>
     o.survey.find((s) => s.host.name === host)?.states?.get(service)?.state;
-  const probe = (at: PgAddress) =>
-    access.withPg(at, async (c) => {
-      const r = await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-      return { inRecovery: r.rows[0]!.r };
-    });
+  // From this machine's doctor only what is not about this machine: the TLS probe and the Kubernetes objects.
+  const local = liveEnv(o.local);
   return {
-    // Everything of this machine is the local target's: keep only what concerns Kubernetes.
-    ...liveEnv(o.local),
+    speaksTls: local.speaksTls,
+    kubeObjects: local.kubeObjects,
     readText: () => undefined,
     stat: () => undefined,
     etcdStatus: (urls) => etcdMembersStatus(urls, 1500, o.etcdTls),
@@ -75,7 +80,7 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
     haproxyServers: async () => ({ ok: false, error: 'the hosts target has no local admin socket' }),
     pgProbe: async (at) => {
       try {
-        return { ok: true, value: await probe(typeof at === 'number' ? access.primaryEndpoint : at) };
+        return { ok: true, value: await inRecovery(access, typeof at === 'number' ? access.primaryEndpoint : at) };
       } catch (err) {
         const e = err as { code?: string; message: string };
         return { ok: false, error: { ...(e.code ? { code: e.code } : {}), message: e.message } };
@@ -118,10 +123,7 @@ export function hostsFacts(o: HostsDoctorOptions): HostsFacts {
     primaryPortProbe: (host) =>
       maybe(async () => {
         const h = spec.hosts!.find((x) => x.name === host)!;
-        return o.access.withPg({ host: h.address, port: spec.haproxy.primaryPort }, async (c) => {
-          const r = await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-          return { inRecovery: r.rows[0]!.r } satisfies PgProbe;
-        });
+        return inRecovery(o.access, { host: h.address, port: spec.haproxy.primaryPort });
       }),
   };
 }

@@ -97,21 +97,20 @@ export async function showHostLogs(spec: Spec, sources: readonly HostLogSource[]
     const inits = new Map(
       await Promise.all([...shells].map(async ([name, shell]) => [name, (await gatherFacts(shell)).init] as const)),
     );
-    const jobs = sources.map((s) => {
+    const jobs = sources.map((s) => async () => {
       const shell = shells.get(s.host.name)!;
       const cmd = logCommand(inits.get(s.host.name)!, s.kind, o);
       const label = labelled ? `${s.host.name} ${s.kind} | ` : '';
       if (cmd === undefined) {
         if (!labelled || s.kind !== 'supervisor')
           o.write(`${label}(no ${s.kind} log on ${s.host.name}: ${noLogWhy(s.kind)})\n`);
-        return Promise.resolve();
+        return;
       }
-      return o.follow ? follow(shell, cmd, label, o.write) : printOnce(shell, cmd, label, o.write);
+      await (o.follow ? follow(shell, cmd, label, o.write) : printOnce(shell, cmd, label, o.write));
     });
     // Without --follow the logs print one after the other, each whole, in the order asked for.
-    if (!o.follow) {
-      for (const job of jobs) await job;
-    } else await Promise.all(jobs);
+    if (o.follow) await Promise.all(jobs.map((job) => job()));
+    else for (const job of jobs) await job();
   } finally {
     await Promise.all([...shells.values()].map((s) => s.close()));
   }

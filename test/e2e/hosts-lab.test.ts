@@ -23,7 +23,7 @@ const LAB = 'p1';
 const SUBNET = '10.213.60.0/24';
 const LAB_DIR = `/var/lib/gardenos-lab/${LAB}`;
 const INSTALL =
-  'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 (or `npx gardenos setup`)';
+  'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 pgbackrest (or `npx gardenos setup`)';
 const TTL_S = 20;
 const run = promisify(execFile);
 
@@ -243,7 +243,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
 
   before(async () => {
     requireStack();
-    for (const tool of ['sshd', 'nft', 'ip', 'unshare', 'curl', 'psql']) requireBinary(tool, INSTALL);
+    for (const tool of ['sshd', 'nft', 'ip', 'unshare', 'curl', 'psql', 'pgbackrest', 'setpriv'])
+      requireBinary(tool, INSTALL);
     if (existsSync(join(LAB_DIR, 'manifest.json'))) await cli(['lab', 'down', '--name', LAB, '--yes']);
     const r = await cli(['lab', 'up', '--name', LAB, '--subnet', SUBNET, '--out', specFile]);
     assert.equal(r.code, 0, r.stderr);

@@ -3,6 +3,7 @@
 // leader alone. They read DoctorContext.hosts and skip on one machine.
 import { BACKENDS } from '../../render/index.js';
 import { clusterView } from './checks-patroni.js';
+import { routable } from './checks-routing.js';
 import type { Check, DoctorContext, HostsFacts, Problem } from './types.js';
 
 const needsHosts = (ctx: DoctorContext): HostsFacts | { skipped: string } =>
@@ -80,8 +81,6 @@ export const hostsClock: Check = {
     ];
   },
 };
-
-const routable = (status: string) => status.startsWith('UP') || status === 'no check';
 
 export const hostsPrimaryRoutes: Check = {
   id: 'routing.hosts-primary',

@@ -4,7 +4,7 @@ import { clusterView } from './checks-patroni.js';
 import type { Check, Problem } from './types.js';
 
 /** Servers that take traffic: UP, or with health checks disabled ("no check"), which HAProxy treats as up. */
-const routable = (status: string) => status.startsWith('UP') || status === 'no check';
+export const routable = (status: string) => status.startsWith('UP') || status === 'no check';
 
 export const primaryRoute: Check = {
   id: 'routing.primary-to-replica',
