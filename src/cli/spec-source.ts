@@ -96,7 +96,7 @@ export function readPlatformSpec(ctx: CommandContext, command?: string): Spec {
       'NOT_CONFIGURED',
       `\`gardenos ${command ?? 'this command'}\` works on a platform on this machine, and ${source} describes hosts (the hosts target), where it is not available yet. Nothing was done.`,
       {
-        hint: 'on hosts use provision, status, doctor, switchover, failover, dcs, logs, psql and secrets; or run it with a spec without `hosts`',
+        hint: 'on hosts use provision, status, doctor, verify, backup, switchover, failover, dcs, logs, psql and secrets; or run it with a spec without `hosts`',
       },
     );
   }

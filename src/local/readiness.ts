@@ -5,7 +5,7 @@ import { BACKENDS, etcdClientEndpoints, patroniApis, type PlatformSecrets } from
 import type { Spec } from '../spec/index.js';
 import { PatroniClusterReader, lastReadError } from '../patroni/index.js';
 import type { Layout } from './layout.js';
-import { withPg, type Probe } from '../runtime/index.js';
+import { primaryAndReplicasProblem, withPg, type Probe } from '../runtime/index.js';
 
 export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
   const endpoints = etcdClientEndpoints(spec);
@@ -20,34 +20,7 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
 
 /** The primary port reaches a leader that takes writes, and every other node streams from it. */
 export function primaryAndReplicasProbe(spec: Spec, secrets: PlatformSecrets): Probe {
-  const replicas = spec.nodes.length - 1;
-  return async () =>
-    withPg(spec, secrets, spec.haproxy.primaryPort, async (c) => {
-      const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-      if (r.rows[0]?.recovery) return 'the primary port reached a node that is in recovery';
-      // txid_current() assigns a transaction id: only a writable primary can do that.
-      await c.query('SELECT txid_current()');
-      const s = await c.query<{ streaming: string }>(
-        // replay_lsn stays NULL until the standby's first status reply (up to wal_receiver_status_interval,
-        // 10 s by default); sent_lsn is the primary's own figure and is there at once.
-        `SELECT count(*) AS streaming FROM pg_stat_replication WHERE state = 'streaming'
-         AND pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) <= $1
-         AND application_name = ANY($2)`,
-        // Only members count: pg_basebackup's own WAL stream also shows up as 'streaming'.
-        [spec.postgres.maximumLagOnFailover, spec.nodes.map((n) => n.name)],
-      );
-      const streaming = Number(s.rows[0]?.streaming ?? 0);
-      if (streaming < replicas)
-        return `${streaming} of ${replicas} replicas stream from the primary within maximumLagOnFailover`;
-      if (spec.postgres.synchronousMode && replicas > 0) {
-        // Until Patroni names a synchronous standby, commits are not yet protected and a switchover is refused.
-        const sync = await c.query<{ n: string }>(
-          "SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'",
-        );
-        if (Number(sync.rows[0]?.n ?? 0) < 1) return 'no synchronous standby is chosen yet';
-      }
-      return undefined;
-    });
+  return async () => withPg(spec, secrets, spec.haproxy.primaryPort, (c) => primaryAndReplicasProblem(c, spec));
 }
 
 /** HAProxy routes: exactly one primary server UP, and every replica UP in the replica backend. */

@@ -7,3 +7,4 @@ export { writeAtomic, ensureOwnedDir } from './files.js';
 export { findOnPath } from './find-on-path.js';
 export { isRoot, lookupUser, postgresRunAs, type OsUser } from './os-user.js';
 export { silentReporter, type Reporter } from './reporter.js';
+export { primaryAndReplicasProblem } from './primary-check.js';

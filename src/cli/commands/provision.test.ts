@@ -51,7 +51,6 @@ describe('day-2 commands with a hosts spec', () => {
     const { dir, flags } = workDir(HOSTS);
     for (const cmd of [
       ['restore', '--latest', '--yes'],
-      ['verify'],
       ['down', '--yes'],
       ['migrate', '--from', 'postgres://app@127.0.0.1:1/app', '--yes'],
     ]) {
@@ -71,7 +70,13 @@ describe('day-2 commands with a hosts spec', () => {
 
   test('those that work on hosts ask for a provisioned platform first, naming what is missing', async () => {
     const { dir, flags } = workDir(HOSTS);
-    for (const cmd of [['switchover', '--yes'], ['failover', '--to', 's2', '--yes'], ['dcs', 'show'], ['psql']]) {
+    for (const cmd of [
+      ['switchover', '--yes'],
+      ['failover', '--to', 's2', '--yes'],
+      ['dcs', 'show'],
+      ['psql'],
+      ['verify', '--faults', 'switchover'],
+    ]) {
       const r = await runMain([...cmd, ...flags], dir);
       assert.equal(r.code, 2, `${cmd[0]}: ${r.err}`);
       assert.match(

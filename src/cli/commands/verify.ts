@@ -2,7 +2,7 @@
 import { FAULTS, openVerifyEnv, parseFaults, parseRounds, verify, type RoundResult } from '../../ops/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { colorsFor, table } from '../output.js';
-import { readPlatformSpec } from '../spec-source.js';
+import { readPlatformSpec, readSpec, specDirOf } from '../spec-source.js';
 
 const command: Command = {
   name: 'verify',
@@ -25,17 +25,25 @@ ${PLATFORM_USAGE}
   async run(ctx) {
     const faults = parseFaults(ctx.values.faults as string | undefined);
     const rounds = parseRounds(ctx.values.rounds as string | undefined);
-    const spec = readPlatformSpec(ctx, 'verify');
+    const { spec: fileSpec } = readSpec(ctx);
     const controller = new AbortController();
     const stop = (sig: NodeJS.Signals) => {
       if (!controller.signal.aborted) ctx.err.write(`${sig}: restoring what this round changed, then stopping\n`);
       controller.abort();
     };
+    const c = colorsFor(ctx.out, ctx.env);
+    // On hosts the spec file is the platform (provision keeps the hosts converged to it); locally the stored one is.
+    const env = fileSpec.hosts
+      ? (await import('../../hosts/verify-env.js')).hostsVerifyEnv(fileSpec, {
+          specDir: specDirOf(ctx),
+          agentSocket: ctx.env.SSH_AUTH_SOCK,
+          signal: controller.signal,
+        })
+      : openVerifyEnv(readPlatformSpec(ctx, 'verify'), controller.signal);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    const c = colorsFor(ctx.out, ctx.env);
     try {
-      const report = await verify(openVerifyEnv(spec, controller.signal), {
+      const report = await verify(env, {
         faults,
         rounds,
         onRoundStart: ({ index, total, fault }) => ctx.err.write(`… round ${index + 1}/${total}: ${fault}\n`),
@@ -59,6 +67,7 @@ ${PLATFORM_USAGE}
       }
       return report.interrupted ? 130 : report.ok ? 0 : 1;
     } finally {
+      await env.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }

@@ -21,10 +21,11 @@ export interface RoundProber {
   stop(): Promise<{ nodeSamples: NodeSample[]; endpointSamples: EndpointSample[] }>;
 }
 
-/** A platform process as verify acts on it: the component id (patroni-pg1), or a postmaster. */
+/** A platform process as verify acts on it: the component id (patroni-pg1), or a postmaster; on hosts, on which host. */
 export interface ProcessHandle {
   label: string;
   id: ProcessIdentity;
+  host?: string;
 }
 
 export interface VerifyEnv {
@@ -34,20 +35,27 @@ export interface VerifyEnv {
   problems(): Promise<string[]>;
   /** Whether no process of the platform runs at all. */
   isDown(): Promise<boolean>;
-  /** Restarts whatever is missing, the way `gardenos up` does; returns the ids it started. */
+  /** Restarts whatever is missing (the way `gardenos up` does; across hosts, resumes what holdDown froze); returns what it started. */
   heal(): Promise<string[]>;
   /** Patroni's view, asked of the first member that answers, skipping `skip`. */
   cluster(skip?: string): Promise<ClusterView | undefined>;
   etcdMembers(): Promise<EtcdMemberStatus[]>;
-  /** The live identity of a component (by id, e.g. "patroni-pg1") from its pid file. */
-  component(id: string): ProcessHandle | undefined;
-  /** The live postmaster of a node (from postmaster.pid) and its children, read now. */
-  postmaster(node: string): ProcessHandle | undefined;
-  childrenOf(h: ProcessHandle): ProcessHandle[];
-  sendSignal(h: ProcessHandle, sig: NodeJS.Signals): void;
-  isAlive(h: ProcessHandle): boolean;
-  /** Stops a component gracefully (TERM, then KILL after graceMs). */
-  stopComponent(id: string, graceMs: number): Promise<void>;
+  /**
+   * The live identity of a component by id: patroni-<node>, etcd-<member>, and haproxy or router (the
+   * ones in front of the primary endpoint: on hosts, the first haproxy host's).
+   */
+  component(id: string): Promise<ProcessHandle | undefined>;
+  /** The live postmaster of a node (from postmaster.pid), read now. */
+  postmaster(node: string): Promise<ProcessHandle | undefined>;
+  childrenOf(h: ProcessHandle): Promise<ProcessHandle[]>;
+  /** Signals each process in order (at once, one round trip per host), only if it is still the one its handle names. */
+  sendSignal(handles: readonly ProcessHandle[], sig: NodeJS.Signals): Promise<void>;
+  isAlive(h: ProcessHandle): Promise<boolean>;
+  /**
+   * Takes a component out until heal(). On one machine it is stopped (TERM, then KILL after graceMs);
+   * on hosts it is frozen (SIGSTOP), since systemd or the supervisor would start a stopped one again.
+   */
+  holdDown(id: string, graceMs: number): Promise<'stopped' | 'froze'>;
   switchover(): Promise<{ from: string | null; to: string }>;
   /** Which node the primary endpoint reaches for a new session, and whether it takes a write. */
   primaryEndpoint(): Promise<{ node: string | null; writable: boolean }>;
@@ -59,6 +67,8 @@ export interface VerifyEnv {
   /** Ids of this run present in the table, read on the primary. */
   presentIds(run: string): Promise<Set<number>>;
   dropTable(): Promise<void>;
+  /** Closes what the env holds open (SSH connections across hosts). */
+  close(): Promise<void>;
 }
 
 export interface Injected {
@@ -66,8 +76,8 @@ export interface Injected {
   target: string;
   /** A short sentence on what happened during the fault. */
   note: string;
-  /** For a freeze: when the frozen node was resumed and its PostgreSQL port (to count writes it took after). */
-  resumed?: { at: number; port: number; node: string };
+  /** For a freeze: when the frozen node was resumed (to count writes it took after). */
+  resumed?: { at: number; node: string };
 }
 
 export interface FaultInjector {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  acksFromPortAfter,
+  acksFromNodeAfter,
   endpointInRecoveryMs,
   evaluateRound,
   longestGapMs,
@@ -10,7 +10,7 @@ import {
   type NodeSample,
 } from './evaluate.js';
 
-const ack = (id: number, at: number, port: number | null = 5432) => ({ id, at, port });
+const ack = (id: number, at: number, node: string | null = 'pg1') => ({ id, at, node });
 const nodes = ['pg1', 'pg2', 'pg3'];
 const s = (node: string, at: number, writable: boolean | null): NodeSample => ({ node, at, writable });
 
@@ -105,8 +105,8 @@ describe('round evaluation', () => {
     assert.equal(dp.ok, false);
   });
 
-  test('acks a resumed old leader took are found by port and time', () => {
-    assert.equal(acksFromPortAfter([ack(1, 10, 1), ack(2, 20, 1), ack(3, 30, 2)], 1, 15), 1);
+  test('acks a resumed old leader took are found by node and time', () => {
+    assert.equal(acksFromNodeAfter([ack(1, 10, 'pg1'), ack(2, 20, 'pg1'), ack(3, 30, 'pg2')], 'pg1', 15), 1);
   });
 });
 

@@ -1,10 +1,10 @@
 // Turns what one round recorded (acknowledged writes, probe samples) into its figures and verdict (pure).
 
-/** One acknowledged write: its id, when the ack arrived (ms, monotonic) and which PostgreSQL port served it. */
+/** One acknowledged write: its id, when the ack arrived (ms, monotonic) and which node's server took it. */
 export interface Ack {
   id: number;
   at: number;
-  port: number | null;
+  node: string | null;
 }
 
 /** One look at one node: is it a writable primary (pg_is_in_recovery() false)? null = no answer. */
@@ -140,7 +140,7 @@ export function evaluateRound(r: RoundRecord, nodes: string[]): RoundFigures {
   };
 }
 
-/** Acks served by `port` after `from`: writes a node took when it should no longer have (a resumed old leader). */
-export function acksFromPortAfter(acks: Ack[], port: number, from: number): number {
-  return acks.filter((a) => a.port === port && a.at > from).length;
+/** Acks served by `node` after `from`: writes a node took when it should no longer have (a resumed old leader). */
+export function acksFromNodeAfter(acks: Ack[], node: string, from: number): number {
+  return acks.filter((a) => a.node === node && a.at > from).length;
 }

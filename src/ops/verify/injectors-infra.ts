@@ -8,7 +8,7 @@ function killComponent(fault: 'router-kill' | 'haproxy-kill', id: string): Fault
   return {
     fault,
     async inject(env) {
-      const h = env.component(id);
+      const h = await env.component(id);
       if (!h) throw new GardenError('CLUSTER_STATE', `${id} is not running.`, { hint: 'check `gardenos status`' });
       await killAndWait(env, [h]);
       return { target: id, note: `killed ${id} (-9)` };
@@ -30,7 +30,7 @@ export const etcdLeaderKillFault: FaultInjector = {
       throw new GardenError('CLUSTER_STATE', 'etcd has no raft leader right before the fault.', {
         hint: 'check `gardenos status`',
       });
-    await killAndWait(env, [env.component(`etcd-${leader}`)]);
+    await killAndWait(env, [await env.component(`etcd-${leader}`)]);
     let next: string | undefined;
     await waitFor(
       'the other etcd members to elect a leader',
@@ -59,7 +59,8 @@ export class EtcdQuorumLoss implements FaultInjector {
       .sort((a, b) => Number(b.isLeader) - Number(a.isLeader))
       .slice(0, members.length - quorum + 1)
       .map((m) => m.name);
-    for (const v of victims) await env.stopComponent(`etcd-${v}`, 5000);
+    let how: 'stopped' | 'froze' = 'stopped';
+    for (const v of victims) how = await env.holdDown(`etcd-${v}`, 5000);
     const t0 = performance.now();
     const { ttl, loopWait, retryTimeout } = env.spec.postgres;
     // Long enough for the leader's lock to expire: ttl, plus a loop and a retry for Patroni to act on it.
@@ -72,7 +73,7 @@ export class EtcdQuorumLoss implements FaultInjector {
         : recovery === false
           ? `${leader} was still writable at the end`
           : `${leader} did not answer at the end`;
-    return { target: victims.join(', '), note: `stopped ${victims.join(', ')} for ${heldS} s; ${what}` };
+    return { target: victims.join(', '), note: `${how} ${victims.join(', ')} for ${heldS} s; ${what}` };
   }
 
   async recover(env: VerifyEnv): Promise<void> {

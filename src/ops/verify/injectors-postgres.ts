@@ -18,11 +18,12 @@ export async function leaderOf(env: VerifyEnv, skip?: string): Promise<{ leader:
 /** SIGKILL each handle (in the given order) and wait until all are gone. */
 export async function killAndWait(env: VerifyEnv, handles: (ProcessHandle | undefined)[]): Promise<void> {
   const live = handles.filter((h): h is ProcessHandle => h !== undefined);
-  for (const h of live) env.sendSignal(h, 'SIGKILL');
+  await env.sendSignal(live, 'SIGKILL');
   await waitFor(
     'the killed processes to exit',
-    () => {
-      const alive = live.filter((h) => env.isAlive(h));
+    async () => {
+      const alive: ProcessHandle[] = [];
+      for (const h of live) if (await env.isAlive(h)) alive.push(h);
       return alive.length === 0 ? undefined : `${alive.map((h) => h.label).join(', ')} still alive`;
     },
     { timeoutMs: 30_000, intervalMs: 20, signal: env.signal },
@@ -48,17 +49,19 @@ async function waitForNewLeader(env: VerifyEnv, old: string, timeoutMs: number):
   return leader!;
 }
 
-/** SIGSTOP a postmaster, then its children until no new one appears; returns every handle stopped. */
-export function freezeTree(env: VerifyEnv, postmaster: ProcessHandle): ProcessHandle[] {
-  env.sendSignal(postmaster, 'SIGSTOP');
-  const frozen = [postmaster];
+/** SIGSTOP a postmaster, then its children until no new one appears; each handle is added to `frozen` as it stops. */
+export async function freezeTree(
+  env: VerifyEnv,
+  postmaster: ProcessHandle,
+  frozen: ProcessHandle[] = [],
+): Promise<ProcessHandle[]> {
+  frozen.push(postmaster);
+  await env.sendSignal([postmaster], 'SIGSTOP');
   for (let i = 0; i < 10; i++) {
-    const fresh = env.childrenOf(postmaster).filter((c) => !frozen.some((f) => f.id.pid === c.id.pid));
+    const fresh = (await env.childrenOf(postmaster)).filter((c) => !frozen.some((f) => f.id.pid === c.id.pid));
     if (fresh.length === 0) break;
-    for (const c of fresh) {
-      env.sendSignal(c, 'SIGSTOP');
-      frozen.push(c);
-    }
+    frozen.push(...fresh);
+    await env.sendSignal(fresh, 'SIGSTOP');
   }
   return frozen;
 }
@@ -90,9 +93,9 @@ function killNode(fault: 'leader-kill' | 'replica-kill'): FaultInjector {
         throw new GardenError('CLUSTER_STATE', 'There is no replica to kill.', { hint: 'check `gardenos status`' });
       // A node crash: every process stops at one instant. Killing only the postmaster would leave its
       // backends acknowledging commits for a moment after the walsenders are gone (lost, but not a crash).
-      const patroni = env.component(`patroni-${victim}`);
-      const postmaster = env.postmaster(victim);
-      const tree = postmaster ? freezeTree(env, postmaster) : [];
+      const patroni = await env.component(`patroni-${victim}`);
+      const postmaster = await env.postmaster(victim);
+      const tree = postmaster ? await freezeTree(env, postmaster) : [];
       await killAndWait(env, [patroni, ...tree]);
       if (fault === 'replica-kill')
         return { target: victim, note: `killed ${victim}'s Patroni, postmaster and its children (-9)` };
@@ -118,15 +121,16 @@ export class LeaderFreeze implements FaultInjector {
 
   async inject(env: VerifyEnv): Promise<Injected> {
     const { leader } = await leaderOf(env);
-    const patroni = env.component(`patroni-${leader}`);
-    const postmaster = env.postmaster(leader);
+    const patroni = await env.component(`patroni-${leader}`);
+    const postmaster = await env.postmaster(leader);
     if (!patroni || !postmaster)
       throw new GardenError('CLUSTER_STATE', `${leader}'s Patroni or postmaster is not running.`, {
         hint: 'check `gardenos status`',
       });
     // Patroni first (it must not react), then the postmaster (no new backends), then its children until no new one appears.
-    env.sendSignal(patroni, 'SIGSTOP');
-    this.frozen = [patroni, ...freezeTree(env, postmaster)];
+    this.frozen = [patroni];
+    await env.sendSignal([patroni], 'SIGSTOP');
+    await freezeTree(env, postmaster, this.frozen);
     const t0 = performance.now();
     const children = this.frozen.length - 2;
     let next = 'nobody';
@@ -140,23 +144,23 @@ export class LeaderFreeze implements FaultInjector {
     // The fault's own hold: at least ttl plus a loop, whatever the others did meanwhile.
     await hold(ttlMs(env) + env.spec.postgres.loopWait * 1000 - (performance.now() - t0), env.signal);
     const heldS = ((performance.now() - t0) / 1000).toFixed(1);
-    this.resume(env);
+    await this.resume(env);
     const at = performance.now();
     if (failed) throw failed;
-    const port = env.spec.nodes.find((n) => n.name === leader)!.pgPort;
     return {
       target: leader,
       note: `froze ${leader} (Patroni, postmaster, ${children} children) for ${heldS} s; ${next} took over`,
-      resumed: { at, port, node: leader },
+      resumed: { at, node: leader },
     };
   }
 
   async recover(env: VerifyEnv): Promise<void> {
-    this.resume(env);
+    await this.resume(env);
   }
 
-  private resume(env: VerifyEnv): void {
-    for (const h of this.frozen) env.sendSignal(h, 'SIGCONT');
+  private async resume(env: VerifyEnv): Promise<void> {
+    const frozen = this.frozen;
     this.frozen = [];
+    if (frozen.length > 0) await env.sendSignal(frozen, 'SIGCONT');
   }
 }

@@ -13,38 +13,21 @@ import {
 } from '../../local/index.js';
 import { silentReporter } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
-import {
-  etcdClientEndpoints,
-  patroniApis,
-  pgAddress,
-  type PgAddress,
-  type PlatformSecrets,
-} from '../../render/index.js';
+import { etcdClientEndpoints, patroniApis, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { switchover } from '../leader-change.js';
 import { collectStatus } from '../status.js';
-import type { ProcessHandle, VerifyEnv } from './env.js';
-import { PgProber, PgWriter, VERIFY_TABLE, verifyClient } from './pg-clients.js';
+import type { VerifyEnv } from './env.js';
+import { verifyPg } from './pg-clients.js';
+import { verifyPgParts } from './pg-env.js';
 import { childrenOf, readPostmaster } from './process-tree.js';
 
 export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
   const runner = new NodeProcessRunner();
   const platform = openPlatform(spec, runner);
   const secrets = readSecrets(platform.layout);
-  const withClient = async <T>(
-    at: number | PgAddress,
-    fn: (c: ReturnType<typeof verifyClient>) => Promise<T>,
-  ): Promise<T> => {
-    const c = verifyClient(spec, secrets, at, 2000);
-    try {
-      await c.connect();
-      return await fn(c);
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
-  const byPort = new Map(spec.nodes.map((n) => [n.pgPort, n.name]));
   const reader = new PatroniClusterReader(patroniApis(spec), 1500);
+  const handleOf = (id: string) => platform.processes.find((p) => p.id === id);
   return {
     spec,
     signal,
@@ -59,62 +42,26 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
       return view.source === null ? undefined : view;
     },
     etcdMembers: () => etcdMembersStatus(etcdClientEndpoints(spec), 1000, etcdClientTls(platform)),
-    component(id) {
-      const live = platform.processes.find((p) => p.id === id)?.running();
+    async component(id) {
+      const live = handleOf(id)?.running();
       return live ? { label: id, id: live } : undefined;
     },
-    postmaster(node) {
+    async postmaster(node) {
       const id = readPostmaster(platform.layout.pgDataDir(node));
       return id ? { label: `postmaster of ${node}`, id } : undefined;
     },
-    childrenOf: (h) => childrenOf(h.id.pid).map((id) => ({ label: `child ${id.pid} of ${h.label}`, id })),
-    sendSignal: (h: ProcessHandle, sig) => runner.signal(h.id, sig),
-    isAlive: (h) => runner.isAlive(h.id),
-    async stopComponent(id, graceMs) {
-      await platform.processes.find((p) => p.id === id)?.stop({ graceMs });
+    childrenOf: async (h) => childrenOf(h.id.pid).map((id) => ({ label: `child ${id.pid} of ${h.label}`, id })),
+    async sendSignal(handles, sig) {
+      for (const h of handles) runner.signal(h.id, sig);
+    },
+    isAlive: async (h) => runner.isAlive(h.id),
+    async holdDown(id, graceMs) {
+      await handleOf(id)?.stop({ graceMs });
+      return 'stopped';
     },
     switchover: () => switchover(localAccess(spec, secrets), { timeoutMs: 120_000 }),
-    primaryEndpoint: () =>
-      withClient(spec.haproxy.primaryPort, async (c) => {
-        const r = await c.query<{ port: number; recovery: boolean }>(
-          'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
-        );
-        const row = r.rows[0];
-        return { node: row ? (byPort.get(row.port) ?? null) : null, writable: row?.recovery === false };
-      }),
-    async nodeInRecovery(node) {
-      try {
-        return await withClient(
-          pgAddress(spec, node),
-          async (c) => (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r ?? null,
-        );
-      } catch {
-        return null;
-      }
-    },
-    newWriter: (run) => new PgWriter(spec, secrets, run),
-    newProber: () => new PgProber(spec, secrets),
-    createTable: () =>
-      withClient(spec.haproxy.primaryPort, async (c) => {
-        await c.query('CREATE SCHEMA IF NOT EXISTS gardenos_verify');
-        await c.query(
-          `CREATE TABLE IF NOT EXISTS ${VERIFY_TABLE} (run text NOT NULL, id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (run, id))`,
-        );
-      }),
-    presentIds: (run) =>
-      withClient(spec.haproxy.primaryPort, async (c) => {
-        const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-        // Looked up on a node in recovery, a lagging replica would report writes as lost that are not.
-        if (r.rows[0]?.recovery) throw new Error('the primary port reached a node in recovery');
-        const rows = await c.query<{ id: string }>(`SELECT id FROM ${VERIFY_TABLE} WHERE run = $1`, [run]);
-        return new Set(rows.rows.map((x) => Number(x.id)));
-      }),
-    // Only our own schema: DROP SCHEMA without CASCADE refuses if anything else was put in it.
-    dropTable: () =>
-      withClient(spec.haproxy.primaryPort, async (c) => {
-        await c.query(`DROP TABLE IF EXISTS ${VERIFY_TABLE}`);
-        await c.query('DROP SCHEMA IF EXISTS gardenos_verify').catch(() => undefined);
-      }),
+    ...verifyPgParts(verifyPg(spec, secrets, { host: spec.local.bindAddress, port: spec.haproxy.primaryPort })),
+    close: async () => undefined,
   };
 }
 
@@ -133,6 +80,11 @@ async function problemsOf(platform: LocalPlatform, secrets: PlatformSecrets): Pr
 }
 
 export function notRunning(spec: Spec): GardenError {
+  if (spec.hosts) {
+    return new GardenError('NOT_RUNNING', `No service of ${spec.name} runs on its hosts and etcd does not answer.`, {
+      hint: 'start them with `gardenos provision`, then run verify again',
+    });
+  }
   return new GardenError('NOT_RUNNING', `No process of the platform in ${spec.local.stateDir} is running.`, {
     hint: 'start it with `gardenos up`, then run verify again',
   });

@@ -12,31 +12,58 @@ export const VERIFY_TABLE = 'gardenos_verify.writes';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Short timeouts: a session on a frozen or dead node must fail fast, not hold the round.
- * A bare port is the HAProxy endpoint on the bind address; a node's own server comes as its pgAddress.
- */
-export function verifyClient(
-  spec: Spec,
-  secrets: PlatformSecrets,
-  at: number | PgAddress,
-  timeoutMs = 1000,
-): pg.Client {
-  const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
-  const client = new pg.Client({
-    host,
-    port,
-    user: spec.postgres.superuser,
-    password: secrets.superuserPassword,
-    database: 'postgres',
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs * 2,
-    application_name: 'gardenos-verify',
-  });
-  client.on('error', () => {
-    /* a dropped connection surfaces through the pending query */
-  });
-  return client;
+/** Where verify's sessions go and how they are made, on either target. */
+export interface VerifyPg {
+  readonly spec: Spec;
+  /** HAProxy's primary port: on the bind address locally, on the first haproxy host across hosts. */
+  readonly primary: PgAddress;
+  /** A session with short timeouts (a session on a frozen or dead node must fail fast, not hold the round). */
+  client(at: PgAddress, timeoutMs?: number): pg.Client;
+  /** The node whose server answered, from inet_server_addr() and inet_server_port(). */
+  nodeServing(address: string | null, port: number | null): string | null;
+}
+
+/** A VerifyPg from the spec, the superuser's password and, across hosts, the CA the servers are checked against. */
+export function verifyPg(spec: Spec, secrets: PlatformSecrets, primary: PgAddress, ca?: Buffer): VerifyPg {
+  const nodes = spec.nodes.map((n) => ({ name: n.name, ...pgAddress(spec, n.name) }));
+  return {
+    spec,
+    primary,
+    client(at, timeoutMs = 1000) {
+      const client = new pg.Client({
+        host: at.host,
+        port: at.port,
+        user: spec.postgres.superuser,
+        password: secrets.superuserPassword,
+        database: 'postgres',
+        connectionTimeoutMillis: timeoutMs,
+        query_timeout: timeoutMs * 2,
+        application_name: 'gardenos-verify',
+        ...(ca ? { ssl: { ca } } : {}),
+      });
+      client.on('error', () => {
+        /* a dropped connection surfaces through the pending query */
+      });
+      return client;
+    },
+    nodeServing(address, port) {
+      // Locally every node is on the bind address with its own port; across hosts each on its address, same port.
+      const exact = nodes.find((n) => n.host === address && n.port === port);
+      if (exact) return exact.name;
+      const byPort = nodes.filter((n) => n.port === port);
+      return byPort.length === 1 ? byPort[0]!.name : null;
+    },
+  };
+}
+
+/** Which server answered a session, and whether it is in recovery. */
+export const SERVED_BY_SQL =
+  'SELECT host(inet_server_addr()) AS address, inet_server_port() AS port, pg_is_in_recovery() AS recovery';
+
+export interface ServedBy {
+  address: string | null;
+  port: number | null;
+  recovery: boolean;
 }
 
 export class PgWriter implements RoundWriter {
@@ -47,8 +74,7 @@ export class PgWriter implements RoundWriter {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly spec: Spec,
-    private readonly secrets: PlatformSecrets,
+    private readonly pg: VerifyPg,
     private readonly run: string,
     private readonly intervalMs = 10,
   ) {}
@@ -76,16 +102,17 @@ export class PgWriter implements RoundWriter {
       const id = this.nextId++;
       try {
         if (!this.client) {
-          const c = verifyClient(this.spec, this.secrets, this.spec.haproxy.primaryPort);
+          const c = this.pg.client(this.pg.primary);
           this.client = c;
           await c.connect();
         }
-        // RETURNING the serving port: a write a resumed old leader took can be told apart.
-        const r = await this.client.query<{ port: number }>(
-          `INSERT INTO ${VERIFY_TABLE} (run, id) VALUES ($1, $2) RETURNING inet_server_port() AS port`,
+        // RETURNING the serving server: a write a resumed old leader took can be told apart.
+        const r = await this.client.query<{ address: string | null; port: number | null }>(
+          `INSERT INTO ${VERIFY_TABLE} (run, id) VALUES ($1, $2) RETURNING host(inet_server_addr()) AS address, inet_server_port() AS port`,
           [this.run, id],
         );
-        this.acks.push({ id, at: performance.now(), port: r.rows[0]?.port ?? null });
+        const row = r.rows[0];
+        this.acks.push({ id, at: performance.now(), node: row ? this.pg.nodeServing(row.address, row.port) : null });
       } catch {
         const broken = this.client;
         this.client = undefined;
@@ -103,11 +130,14 @@ export class PgProber implements RoundProber {
   private stopped = false;
   private loops: Promise<void>[] = [];
 
+  private readonly spec: Spec;
+
   constructor(
-    private readonly spec: Spec,
-    private readonly secrets: PlatformSecrets,
+    private readonly pg: VerifyPg,
     private readonly intervalMs = 50,
-  ) {}
+  ) {
+    this.spec = pg.spec;
+  }
 
   start(): void {
     // One loop per node: a node that hangs (frozen) must not delay the samples of the others.
@@ -133,7 +163,7 @@ export class PgProber implements RoundProber {
       const started = performance.now();
       try {
         if (!client) {
-          client = verifyClient(this.spec, this.secrets, at, 500);
+          client = this.pg.client(at, 500);
           await client.connect();
         }
         // "Writable" means a commit there would be acknowledged: out of recovery, and, when the node asks for a
@@ -159,19 +189,16 @@ export class PgProber implements RoundProber {
 
   /** A new session each time: where the endpoint sends a new client is what matters, not an old session. */
   private async endpointLoop(): Promise<void> {
-    const byPort = new Map(this.spec.nodes.map((n) => [n.pgPort, n.name]));
     while (!this.stopped) {
       const started = performance.now();
-      const client = verifyClient(this.spec, this.secrets, this.spec.haproxy.primaryPort, 500);
+      const client = this.pg.client(this.pg.primary, 500);
       try {
         await client.connect();
-        const r = await client.query<{ port: number; recovery: boolean }>(
-          'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
-        );
+        const r = await client.query<ServedBy>(SERVED_BY_SQL);
         const row = r.rows[0];
         this.endpointSamples.push({
           at: performance.now(),
-          node: row ? (byPort.get(row.port) ?? null) : null,
+          node: row ? this.pg.nodeServing(row.address, row.port) : null,
           recovery: row?.recovery ?? null,
         });
       } catch {

@@ -1,7 +1,7 @@
 // One verify round: writer and prober running, one fault injected and undone, healthy again, every ack looked up.
 import { describeCause } from '../../errors.js';
 import type { FaultInjector, Injected, VerifyEnv } from './env.js';
-import { acksFromPortAfter, evaluateRound, type RoundFigures } from './evaluate.js';
+import { acksFromNodeAfter, evaluateRound, type RoundFigures } from './evaluate.js';
 import type { FaultName } from './faults.js';
 import { Interrupted, waitFor } from './wait.js';
 
@@ -105,7 +105,7 @@ export async function runRound(
       // Its writes after that are the cluster's own again; what the new leader took meanwhile shows as lost.
       notes.push(`${leaderNow} took the leader lock back after it resumed (split brain)`);
     } else {
-      const late = acksFromPortAfter(acks, injected.resumed.port, injected.resumed.at);
+      const late = acksFromNodeAfter(acks, injected.resumed.node, injected.resumed.at);
       if (late > 0) notes.push(`${injected.resumed.node} acknowledged ${late} writes after it resumed`);
     }
   }

@@ -55,7 +55,7 @@ export async function verify(env: VerifyEnv, opts: VerifyOptions): Promise<Verif
       'CLUSTER_STATE',
       `The platform is not healthy, so verify did not start: ${problems.join('; ')}.`,
       {
-        hint: 'fix that first: `gardenos status` shows the state, `gardenos up` restarts missing processes',
+        hint: `fix that first: \`gardenos status\` shows the state, \`gardenos ${env.spec.hosts ? 'provision' : 'up'}\` starts what is missing`,
         leftBehind: 'nothing was changed',
       },
     );
