@@ -122,7 +122,7 @@ export function hostsVerifyEnv(spec: Spec, o: HostsVerifyOptions): VerifyEnv {
     const where = serviceOfComponent(spec, id);
     if (!where) return undefined;
     const pid = await mainPid(where.host, where.service);
-    return pid === undefined ? undefined : identify(where.host, pid, `${id} (${where.service} on ${where.host})`);
+    return pid === undefined ? undefined : identify(where.host, pid, `${where.service}@${where.host}`);
   };
   const vpg = verifyPg(spec, access.secrets, access.primaryEndpoint, readFileSync(pki.caFile));
   const status = () => collectHostsStatus(spec, { specDir: o.specDir, agentSocket: o.agentSocket, connect: pool.lend });

@@ -1,10 +1,11 @@
 // The hosts target end to end on a 3-host lab: provision from scratch, again with 0 changes, etcd over
 // https on every link, writes through every host's HAProxy; the day-2 commands over the network
-// (switchover, failover, dcs show and reset, logs, doctor); then, with a writer running, the leader's
-// host is cut off: a new leader takes writes, the old one demotes itself, nothing acknowledged is lost,
-// and after the link returns it rejoins as a replica by itself. Then a replica host (and with it an
-// etcd member) is cut off and comes back; then the etcd member alone (peer links cut, the host still
-// reachable) on a replica's host and on the leader's: the leader stays. Last, provision makes 0 changes.
+// (switchover, failover, dcs show and reset, logs, doctor) and verify's eight faults; then, with a
+// writer running, the leader's host is cut off: a new leader takes writes, the old one demotes itself,
+// nothing acknowledged is lost, and after the link returns it rejoins as a replica by itself. Then a
+// replica host (and with it an etcd member) is cut off and comes back; then the etcd member alone (peer
+// links cut, the host still reachable) on a replica's host and on the leader's: the leader stays.
+// Last, provision makes 0 changes.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -484,6 +485,53 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     for (const id of ['host.ssh', 'host.services', 'host.clock-skew', 'etcd.scheme-mismatch', 'etcd.health'])
       assert.equal(ran(id), 'ok', id);
     for (const id of ['patroni.members', 'replication.lag', 'routing.hosts-primary']) assert.equal(ran(id), 'ok', id);
+  });
+
+  it('verify on the hosts: every fault, each round with no acknowledged write lost and never two primaries', async () => {
+    await waitWhole('a whole cluster before verify');
+    const r = await cli(['verify', '--json', ...flags]);
+    const report = JSON.parse(r.stdout || '{}') as {
+      ok: boolean;
+      rounds: {
+        fault: string;
+        target: string;
+        ok: boolean;
+        lost: number;
+        acked: number;
+        doublePrimaryMs: number;
+        note: string;
+      }[];
+    };
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(
+      report.rounds.map((x) => x.fault),
+      [
+        'switchover',
+        'replica-kill',
+        'router-kill',
+        'haproxy-kill',
+        'etcd-leader-kill',
+        'leader-kill',
+        'etcd-quorum-loss',
+        'leader-freeze',
+      ],
+    );
+    for (const round of report.rounds) {
+      assert.ok(round.ok, JSON.stringify(round));
+      assert.equal(round.lost, 0, round.fault);
+      assert.equal(round.doublePrimaryMs, 0, round.fault);
+      assert.ok(round.acked > 100, `${round.fault}: the writer kept writing (${round.acked} acked)`);
+    }
+    // The processes were found and hit on their hosts, over SSH.
+    assert.match(report.rounds.find((x) => x.fault === 'haproxy-kill')!.note, /killed gardenos-haproxy@h1 \(-9\)/);
+    assert.match(report.rounds.find((x) => x.fault === 'etcd-quorum-loss')!.note, /^froze h\d, h\d for /);
+    // verify's table is gone again.
+    const left = await query<{ n: string }>(
+      hosts[0]!,
+      5000,
+      "SELECT count(*) AS n FROM pg_namespace WHERE nspname = 'gardenos_verify'",
+    );
+    assert.equal(left[0]!.n, '0');
   });
 
   it("the leader's host cut off with a writer running: a new leader within 2 x ttl + 15 s, the old one acknowledges nothing and demotes, nothing lost, and it rejoins as a replica", async () => {

@@ -11,7 +11,7 @@ function killComponent(fault: 'router-kill' | 'haproxy-kill', id: string): Fault
       const h = await env.component(id);
       if (!h) throw new GardenError('CLUSTER_STATE', `${id} is not running.`, { hint: 'check `gardenos status`' });
       await killAndWait(env, [h]);
-      return { target: id, note: `killed ${id} (-9)` };
+      return { target: id, note: `killed ${h.label} (-9)` };
     },
     async recover(env) {
       await env.heal();
