@@ -9,12 +9,14 @@ const command: Command = {
   summary: 'prove the running platform survives faults',
   usage: `Usage: gardenos verify [--rounds N] [--faults LIST] [--json] [options]
 
-Runs rounds on the running, healthy platform. In each: a writer inserts through the primary port every
-10 ms, a prober asks every node and the primary port every 50 ms who is writable, one fault is injected
-and undone (killed processes are restarted the way \`gardenos up\` does), and once the platform is healthy
-again every acknowledged write is looked up on the primary. A round is ok when no acknowledged write
-is lost, two nodes were never writable at once, and the platform recovered. Its table
-(gardenos_verify.writes) is dropped at the end. Ctrl-C restores what the running round froze or stopped.
+Runs rounds on the running, healthy platform (on this machine, or on the hosts of a hosts spec). In each:
+a writer inserts through the primary port every 10 ms, a prober asks every node and the primary port every
+50 ms who is writable, one fault is injected and undone, and once the platform is healthy again every
+acknowledged write is looked up on the primary. Killed processes are restarted the way \`gardenos up\`
+does; on hosts systemd or gardenos's supervisor restarts them, and etcd-quorum-loss freezes two members
+(SIGSTOP) instead of stopping them. A round is ok when no acknowledged write is lost, two nodes were never
+writable at once, and the platform recovered. Its table (gardenos_verify.writes) is dropped at the end.
+Ctrl-C restores what the running round froze or stopped.
 Exit code: 0 every round ok, 1 a round failed, 2 the platform is not healthy or bad input, 130 interrupted.
 
 ${PLATFORM_USAGE}
