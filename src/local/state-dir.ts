@@ -1,6 +1,7 @@
 // The state dir on disk: its format marker, the effective spec it was created with, secrets, config files.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
 import { loadSpec, type Spec } from '../spec/index.js';
@@ -40,19 +41,62 @@ export function readStateMarker(layout: Layout): StateMarker | undefined {
   return marker as StateMarker;
 }
 
-/** A state dir with files in it but no marker belongs to something else; never write into it. */
+/**
+ * Refuses, before anything is written, a state dir that is not a directory, that sits under a file,
+ * or that has files in it but no marker (it belongs to something else: never write into it).
+ */
 export function assertUsableStateDir(layout: Layout): void {
-  if (existsSync(layout.root) && !existsSync(layout.stateFile)) {
-    const entries = readdirSafe(layout.root);
+  const root = layout.root;
+  const existing = firstExistingAncestor(root);
+  const kind = statKind(existing);
+  if (kind !== 'dir') {
+    throw new GardenError(
+      'STATE_DIR',
+      existing === root
+        ? `${root} is ${kind === 'missing' ? 'not readable' : 'a file, not a directory'}, so it cannot be a gardenos state dir.`
+        : `${root} cannot be created: ${existing} is ${kind === 'missing' ? 'not readable' : 'a file, not a directory'}.`,
+      {
+        hint: 'choose a directory path with `--state-dir` or local.stateDir (a new path, or an empty directory); gardenos leaves that file alone',
+        leftBehind: 'nothing was changed',
+      },
+    );
+  }
+  if (existing === root && !existsSync(layout.stateFile)) {
+    const entries = readdirSafe(root);
     if (entries.length > 0) {
       throw new GardenError(
         'STATE_DIR',
-        `${layout.root} exists and is not empty, but it is not a gardenos state dir (no state.json).`,
+        `${root} exists and is not empty, but it is not a gardenos state dir (no state.json).`,
         {
           hint: 'choose another state dir with `--state-dir` or local.stateDir, or empty that directory',
         },
       );
     }
+  }
+}
+
+/**
+ * What creating the state dir would create: the first missing directory on its path, or undefined
+ * when the dir exists already (then only its contents are new). A rollback deletes exactly that.
+ */
+export function firstMissingDir(path: string): string | undefined {
+  const existing = firstExistingAncestor(path);
+  if (existing === path) return undefined;
+  const rest = relative(existing, path).split(sep)[0]!;
+  return join(existing, rest);
+}
+
+function firstExistingAncestor(path: string): string {
+  let p = resolve(path);
+  while (statKind(p) === 'missing' && dirname(p) !== p) p = dirname(p);
+  return p;
+}
+
+function statKind(path: string): 'dir' | 'other' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'missing';
   }
 }
 

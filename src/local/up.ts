@@ -1,9 +1,8 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { PATRONI_LAUNCHER } from '../runtime/install-paths.js';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { GardenError, isGardenError } from '../errors.js';
+import { dirname } from 'node:path';
+import { GardenError } from '../errors.js';
 import {
   archiveCommand,
   etcdPeerUrl,
@@ -35,6 +34,7 @@ import { waitUntil } from '../runtime/index.js';
 import type { Reporter } from '../runtime/reporter.js';
 import {
   assertUsableStateDir,
+  firstMissingDir,
   createStateDir,
   loadOrCreateSecrets,
   readStateMarker,
@@ -42,6 +42,7 @@ import {
 } from './state-dir.js';
 import { ensureOwnedDir, writeAtomic } from '../runtime/index.js';
 import type { SupervisedProcess } from './supervised-process.js';
+import { rollBack } from './up-rollback.js';
 
 export interface UpOptions {
   spec: Spec;
@@ -66,6 +67,8 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   const platform = openPlatform(spec, runner, { binaries, ...(pgUser ? { pgUser } : {}) });
   const { layout } = platform;
   const fresh = preflightStateDir(platform, pgUser);
+  // What a rollback of a new platform may delete: the dirs this run creates, or the contents of the empty dir it was given.
+  const createdDir = fresh ? firstMissingDir(layout.root) : undefined;
   const missing = platform.processes.filter((p) => !p.running());
   await assertPortsFree(
     spec.local.bindAddress,
@@ -111,7 +114,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     if (spec.services.some((s) => s.command))
       await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
   } catch (err) {
-    throw await rollBack(platform, started, fresh, err);
+    throw await rollBack(platform, started, fresh ? { createdDir } : undefined, err);
   }
   return {
     outcome: fresh ? 'created' : 'healed',
@@ -303,36 +306,4 @@ async function isReadyNow(platform: LocalPlatform): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Stops what this run started (newest first); a fresh platform's state dir goes too, its logs are kept. */
-async function rollBack(
-  platform: LocalPlatform,
-  started: SupervisedProcess[],
-  fresh: boolean,
-  err: unknown,
-): Promise<unknown> {
-  for (const p of [...started].reverse()) await p.stop({ graceMs: 5000 }).catch(() => undefined);
-  const { layout } = platform;
-  let leftBehind =
-    started.length > 0 ? `the ${started.length} processes this run started were stopped again` : 'nothing was started';
-  if (fresh && existsSync(layout.root)) {
-    const keptLogs = join(tmpdir(), `gardenos-${platform.spec.name}-failed-${Date.now()}`);
-    if (existsSync(layout.logsDir)) cpSync(layout.logsDir, keptLogs, { recursive: true });
-    rmSync(layout.root, { recursive: true, force: true });
-    leftBehind += `; the new state dir was removed (logs kept in ${keptLogs})`;
-  }
-  if (isGardenError(err)) {
-    return new GardenError(err.code, err.message, {
-      hint: err.hint,
-      cause: err.cause,
-      leftBehind,
-      exitCode: err.exitCode,
-    });
-  }
-  return new GardenError('START_FAILED', `gardenos up failed: ${(err as Error).message}`, {
-    hint: 'read the logs named above; this is likely a bug if they show nothing',
-    cause: err,
-    leftBehind,
-  });
 }

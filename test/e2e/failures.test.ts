@@ -1,6 +1,6 @@
 // User-caused failures end in one clear error, exit 2, nothing started; and a second platform runs side by side.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -68,6 +68,15 @@ describe('user-caused failures', { timeout: 300_000 }, () => {
     const r = await cli(['up', '--state-dir', stateDir, '--base-port', '17100']);
     assertUserError(r, 'STATE_DIR');
     assert.deepEqual(readdirSync(stateDir), ['important.txt']);
+  });
+
+  test('a file given as the state dir is refused and kept, not deleted by a rollback', async () => {
+    const file = join(parent, 'notes.txt');
+    writeFileSync(file, 'keep me');
+    const r = await cli(['up', '--state-dir', file, '--base-port', '17100']);
+    assertUserError(r, 'STATE_DIR');
+    assert.match(r.stderr, /is a file, not a directory/);
+    assert.equal(readFileSync(file, 'utf8'), 'keep me');
   });
 
   test('unknown flags and commands are usage errors', async () => {
