@@ -1,8 +1,9 @@
 // Shared by render and deploy: where the manifests and their secrets file live, and rendering them.
 import { resolve, join } from 'node:path';
-import { GardenError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { GardenError, describeCause } from '../errors.js';
 import { loadOrCreateK8sSecrets } from '../k8s/index.js';
-import { assertRenderable, renderK8s, type K8sComponent } from '../render/k8s/index.js';
+import { assertRenderable, renderK8s, type EtcdClientPem, type K8sComponent } from '../render/k8s/index.js';
 import type { Spec } from '../spec/index.js';
 import type { CommandContext, OptionSpec } from './command.js';
 
@@ -25,10 +26,42 @@ export function k8sPaths(ctx: CommandContext): { outDir: string; secretsFile: st
 export async function renderFor(
   spec: Spec,
   secretsFile: string,
+  specDir: string,
 ): Promise<{ components: K8sComponent[]; createdSecrets: boolean }> {
   assertRenderable(spec);
+  // Read before the secrets file is made: a refused render leaves nothing behind.
+  const etcdTls = readEtcdClientTls(spec, specDir);
   const { secrets, created } = await loadOrCreateK8sSecrets(secretsFile, { supabase: spec.supabase.enabled });
-  return { components: renderK8s({ spec, secrets }), createdSecrets: created };
+  return { components: renderK8s({ spec, secrets, ...(etcdTls ? { etcdTls } : {}) }), createdSecrets: created };
+}
+
+/** The PEM files k8s.etcdClientTls names (relative to the spec file), for the etcd client Secret. */
+function readEtcdClientTls(spec: Spec, specDir: string): EtcdClientPem | undefined {
+  const files = spec.k8s.etcdClientTls;
+  if (!files || spec.etcd.scheme !== 'https' || spec.hosts) return undefined;
+  const read = (field: keyof typeof files): string => {
+    const path = resolve(specDir, files[field]);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
+      throw new GardenError(
+        'RENDER_INPUT',
+        `k8s.etcdClientTls.${field} names ${path}, which cannot be read: ${describeCause(cause)}.`,
+        {
+          hint: "point it at the PEM file (relative paths start at the spec file's directory), readable by you",
+          cause,
+        },
+      );
+    }
+    if (!/-----BEGIN [A-Z ]+-----/.test(text)) {
+      throw new GardenError('RENDER_INPUT', `k8s.etcdClientTls.${field}: ${path} is not a PEM file.`, {
+        hint: 'give the PEM text (-----BEGIN CERTIFICATE----- or -----BEGIN ... PRIVATE KEY-----), not DER or a bundle path',
+      });
+    }
+    return text;
+  };
+  return { ca: read('caFile'), cert: read('certFile'), key: read('keyFile') };
 }
 
 export function requireTarget(ctx: CommandContext): void {

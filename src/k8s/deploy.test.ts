@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GardenError } from '../errors.js';
 import { silentReporter } from '../runtime/index.js';
-import { FAKE_SECRETS, FULL_YAML, MINIMAL_YAML, specFrom } from '../render/k8s/fixtures.js';
+import { FAKE_ETCD_TLS, FAKE_SECRETS, FULL_YAML, MINIMAL_YAML, specFrom } from '../render/k8s/fixtures.js';
 import { renderK8s } from '../render/k8s/index.js';
 import { buildDeployPlan, formatPlan } from './deploy-plan.js';
 import { deploy, type Clock } from './deploy.js';
@@ -23,7 +23,7 @@ function fakeClock(): Clock & { slept: number } {
 
 const planOf = (yaml: string) => {
   const spec = specFrom(yaml);
-  return buildDeployPlan(spec, renderK8s({ spec, secrets: FAKE_SECRETS }));
+  return buildDeployPlan(spec, renderK8s({ spec, secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS }));
 };
 
 const indexOf = (events: string[], prefix: string) => {

@@ -1,64 +1,74 @@
-// A private CA and one certificate for the local etcd cluster when spec.etcd.scheme is https.
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// The local platform's private CA for etcd (spec.etcd.scheme https, the default): one certificate per
+// etcd member (server and peer) and one per kind of client (Patroni, the router, gardenos itself), so
+// each process holds only its own key. etcd requires a client certificate signed by this CA on client
+// and peer links, and every key is 0600, owned by the one user that presents it: another local user
+// cannot read a key, so cannot write to the DCS (and through Patroni's config key run commands as
+// postgres). The CA key stays with gardenos (0600, the invoking user), never handed to a component.
 import { join } from 'node:path';
 import type { EtcdTlsFiles } from '../render/index.js';
 import type { OsUser } from '../runtime/os-user.js';
+import { ensurePki, type LeafRequest, type PkiFiles, type PkiResult } from '../runtime/pki.js';
+import type { Spec } from '../spec/index.js';
 
-/** Creates the files once (openssl), readable by the PostgreSQL user so Patroni can present the client cert. */
-export function etcdTlsFiles(certsDir: string): EtcdTlsFiles {
+/** Who presents a certificate to etcd: a member (server and peer), or one kind of client. */
+export type EtcdIdentity = { member: string } | 'patroni' | 'router' | 'gardenos';
+
+export interface LocalPki {
+  dir: string;
+  caFile: string;
+  files(who: EtcdIdentity): PkiFiles;
+}
+
+export function localPkiAt(certsDir: string): LocalPki {
   return {
+    dir: certsDir,
     caFile: join(certsDir, 'ca.crt'),
-    certFile: join(certsDir, 'etcd.crt'),
-    keyFile: join(certsDir, 'etcd.key'),
+    files: (who) => {
+      const base = typeof who === 'string' ? who : `etcd-${who.member}`;
+      return { certFile: join(certsDir, `${base}.crt`), keyFile: join(certsDir, `${base}.key`) };
+    },
   };
 }
 
-export function ensureEtcdCerts(certsDir: string, address: string, pgUser?: OsUser): EtcdTlsFiles {
-  const files = etcdTlsFiles(certsDir);
-  if (existsSync(files.caFile) && existsSync(files.certFile) && existsSync(files.keyFile)) return files;
-  mkdirSync(certsDir, { recursive: true, mode: 0o755 });
-  const caKey = join(certsDir, 'ca.key');
-  const csr = join(certsDir, 'etcd.csr');
-  const ext = join(certsDir, 'etcd.ext');
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  run([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    caKey,
-    '-out',
-    files.caFile,
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=gardenos-etcd-ca',
-  ]);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.keyFile, '-out', csr, '-subj', '/CN=gardenos-etcd']);
-  writeFileSync(
-    ext,
-    `subjectAltName=IP:${address},IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n`,
-  );
-  run([
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    files.caFile,
-    '-CAkey',
-    caKey,
-    '-CAcreateserial',
-    '-out',
-    files.certFile,
-    '-days',
-    '3650',
-    '-extfile',
-    ext,
-  ]);
-  if (pgUser) chownSync(files.keyFile, pgUser.uid, pgUser.gid);
-  return files;
+/** The CA and the certificate one process presents to etcd (or, for a member, serves with). */
+export function etcdTlsFiles(certsDir: string, who: EtcdIdentity): EtcdTlsFiles {
+  const pki = localPkiAt(certsDir);
+  return { caFile: pki.caFile, ...pki.files(who) };
+}
+
+/**
+ * Creates what is missing or no longer fits. Patroni's key belongs to the PostgreSQL user (when we
+ * are root and PostgreSQL runs as postgres); every other key, and the CA's, to the invoking user.
+ */
+export function ensureLocalPki(spec: Spec, certsDir: string, pgUser?: OsUser): PkiResult {
+  const pki = localPkiAt(certsDir);
+  const address = spec.local.bindAddress;
+  const client = (kind: 'patroni' | 'router' | 'gardenos', owner?: OsUser): LeafRequest => ({
+    id: kind,
+    files: pki.files(kind),
+    cn: `gardenos-${kind}`,
+    sans: [],
+    usage: 'clientAuth',
+    ...(owner ? { owner } : {}),
+  });
+  return ensurePki({
+    dir: certsDir,
+    // Patroni (the PostgreSQL user) must reach its own key in here; each key is 0600 on its own.
+    dirMode: 0o755,
+    caFile: pki.caFile,
+    caName: `gardenos ${spec.name} etcd CA`,
+    what: 'the TLS certificates of the local etcd',
+    leaves: [
+      ...spec.etcd.members.map((m) => ({
+        id: `etcd-${m.name}`,
+        files: pki.files({ member: m.name }),
+        cn: `gardenos-etcd-${m.name}`,
+        sans: [`IP:${address}`, 'IP:127.0.0.1', 'DNS:localhost'],
+        usage: 'serverAuth,clientAuth',
+      })),
+      client('patroni', pgUser),
+      client('router'),
+      client('gardenos'),
+    ],
+  });
 }

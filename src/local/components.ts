@@ -1,7 +1,8 @@
 // The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
 import type { Spec } from '../spec/index.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
-import { localTopology, renderEtcdArgs, type EtcdTlsFiles } from '../render/index.js';
+import { localTopology, renderEtcdArgs } from '../render/index.js';
+import { etcdTlsFiles } from './certs.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
@@ -15,7 +16,6 @@ export interface ComponentContext {
   binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
-  etcdTls?: EtcdTlsFiles;
 }
 
 const BASE_ENV = {
@@ -43,7 +43,7 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
           topology,
           member,
           dataDir: layout.etcdDataDir(member.name),
-          ...(ctx.etcdTls ? { tls: ctx.etcdTls } : {}),
+          ...(spec.etcd.scheme === 'https' ? { tls: etcdTlsFiles(layout.certsDir, { member: member.name }) } : {}),
         }),
         env: { ...BASE_ENV, HOME: layout.root },
         cwd: layout.root,

@@ -29,13 +29,11 @@ export function openPlatform(
   } = {},
 ): LocalPlatform {
   const layout = layoutOf(spec.local.stateDir);
-  const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir) : undefined;
   const components = buildComponents({
     spec,
     layout,
     binaries: opts.binaries ?? NO_BINARIES,
     ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
-    ...(etcdTls ? { etcdTls } : {}),
   });
   return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)), runner };
 }
@@ -44,7 +42,7 @@ export function processesOf(platform: LocalPlatform, kind: SupervisedProcess['sp
   return platform.processes.filter((p) => p.spec.kind === kind);
 }
 
-/** Client TLS files for etcd when the spec asks for https, for every etcd client of ours. */
+/** gardenos's own client certificate for etcd when the spec asks for https (status, doctor, verify, up's waits). */
 export function etcdClientTls(platform: LocalPlatform): EtcdTls | undefined {
-  return platform.spec.etcd.scheme === 'https' ? etcdTlsFiles(platform.layout.certsDir) : undefined;
+  return platform.spec.etcd.scheme === 'https' ? etcdTlsFiles(platform.layout.certsDir, 'gardenos') : undefined;
 }

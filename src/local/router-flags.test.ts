@@ -20,31 +20,31 @@ const parse = (flags: string[]) =>
   );
 
 describe('routerFlags', () => {
-  test('the default spec: three etcd members over http, the admin socket, the router port', () => {
+  test("the default spec: three etcd members over https with the router's own certificate, the admin socket, the router port", () => {
     const spec = load('');
     const s = parse(routerFlags(spec, layoutOf(spec.local.stateDir)));
-    assert.deepEqual(s.etcd, ['http://127.0.0.1:15410', 'http://127.0.0.1:15412', 'http://127.0.0.1:15414']);
+    assert.deepEqual(s.etcd, ['https://127.0.0.1:15410', 'https://127.0.0.1:15412', 'https://127.0.0.1:15414']);
     assert.equal(s.prefix, '/service/garden/');
     assert.equal(s.haproxySocket, '/srv/garden/haproxy/admin.sock');
     assert.deepEqual(s.listen, { host: '127.0.0.1', port: 15403 });
     assert.equal(s.reconcileIntervalMs, 5000);
-    assert.equal(s.etcdTls, undefined);
+    assert.deepEqual(s.etcdTls, {
+      caFile: '/srv/garden/certs/ca.crt',
+      certFile: '/srv/garden/certs/router.crt',
+      keyFile: '/srv/garden/certs/router.key',
+    });
     assert.equal(s.poll, undefined, 'the etcd watch unless --poll-ms is added');
   });
 
-  test('https etcd, another namespace, name, base port and reconcile interval', () => {
+  test('http etcd (asked for), another namespace, name, base port and reconcile interval', () => {
     const spec = load(
-      'name: shop\netcd:\n  scheme: https\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n',
+      'name: shop\netcd:\n  scheme: http\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n',
     );
     const flags = routerFlags(spec, layoutOf(spec.local.stateDir));
     const s = parse([...flags, '--poll-ms', '500']);
-    assert.equal(s.etcd[0], 'https://127.0.0.1:20010');
+    assert.equal(s.etcd[0], 'http://127.0.0.1:20010');
     assert.equal(s.prefix, '/db/shop/');
-    assert.deepEqual(s.etcdTls, {
-      caFile: '/srv/shop/certs/ca.crt',
-      certFile: '/srv/shop/certs/etcd.crt',
-      keyFile: '/srv/shop/certs/etcd.key',
-    });
+    assert.equal(s.etcdTls, undefined);
     assert.equal(s.reconcileIntervalMs, 2000);
     assert.deepEqual(s.poll, {
       intervalMs: 500,

@@ -26,7 +26,7 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
       .join(','),
   ];
   if (spec.etcd.scheme === 'https') {
-    const tls = etcdTlsFiles(layout.certsDir);
+    const tls = etcdTlsFiles(layout.certsDir, 'router');
     flags.push('--etcd-ca', tls.caFile, '--etcd-cert', tls.certFile, '--etcd-key', tls.keyFile);
   }
   return flags;

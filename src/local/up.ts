@@ -14,7 +14,7 @@ import {
 import type { Spec } from '../spec/index.js';
 import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
-import { ensureEtcdCerts } from './certs.js';
+import { ensureLocalPki, etcdTlsFiles } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from '../runtime/os-user.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
@@ -167,8 +167,8 @@ function writeConfigs(
 ): void {
   const { spec, layout } = platform;
   const topology = localTopology(spec);
-  const etcdTls =
-    spec.etcd.scheme === 'https' ? ensureEtcdCerts(layout.certsDir, spec.local.bindAddress, pgUser) : undefined;
+  if (spec.etcd.scheme === 'https') ensureLocalPki(spec, layout.certsDir, pgUser);
+  const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'patroni') : undefined;
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
   const backup = writeBackupFiles(spec, layout, pgUser);

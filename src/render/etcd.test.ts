@@ -19,7 +19,13 @@ function flagsOf(spec: Spec, index: number, withTls?: EtcdTlsFiles): Map<string,
   const topology = localTopology(spec);
   const member = topology.etcd[index];
   assert.ok(member, `member ${index} exists`);
-  const args = renderEtcdArgs({ spec, topology, member, dataDir: `/srv/etcd/${member.name}`, tls: withTls });
+  const args = renderEtcdArgs({
+    spec,
+    topology,
+    member,
+    dataDir: `/srv/etcd/${member.name}`,
+    tls: withTls ?? (spec.etcd.scheme === 'https' ? tls : undefined),
+  });
   const flags = new Map<string, string | true>();
   for (const arg of args) {
     assert.match(arg, /^--[a-z-]+(=\S+)?$/, 'one flag per argument, no shell quoting needed');
@@ -35,13 +41,13 @@ describe('renderEtcdArgs', () => {
   test('is deterministic', () => {
     const spec = specFrom('');
     const topology = localTopology(spec);
-    const input = { spec, topology, member: topology.etcd[1]!, dataDir: '/srv/etcd/etcd2' };
+    const input = { spec, topology, member: topology.etcd[1]!, dataDir: '/srv/etcd/etcd2', tls };
     assert.deepEqual(renderEtcdArgs(input), renderEtcdArgs(input));
   });
 
   test('initial-cluster lists every member with its peer URL, the same on every member', () => {
     const spec = specFrom('');
-    const expected = 'etcd1=http://127.0.0.1:15411,etcd2=http://127.0.0.1:15413,etcd3=http://127.0.0.1:15415';
+    const expected = 'etcd1=https://127.0.0.1:15411,etcd2=https://127.0.0.1:15413,etcd3=https://127.0.0.1:15415';
     for (const i of [0, 1, 2]) assert.equal(flagsOf(spec, i).get('--initial-cluster'), expected);
   });
 
@@ -49,10 +55,10 @@ describe('renderEtcdArgs', () => {
     const flags = flagsOf(specFrom(''), 1);
     assert.equal(flags.get('--name'), 'etcd2');
     assert.equal(flags.get('--data-dir'), '/srv/etcd/etcd2');
-    assert.equal(flags.get('--listen-client-urls'), 'http://127.0.0.1:15412');
-    assert.equal(flags.get('--advertise-client-urls'), 'http://127.0.0.1:15412');
-    assert.equal(flags.get('--listen-peer-urls'), 'http://127.0.0.1:15413');
-    assert.equal(flags.get('--initial-advertise-peer-urls'), 'http://127.0.0.1:15413');
+    assert.equal(flags.get('--listen-client-urls'), 'https://127.0.0.1:15412');
+    assert.equal(flags.get('--advertise-client-urls'), 'https://127.0.0.1:15412');
+    assert.equal(flags.get('--listen-peer-urls'), 'https://127.0.0.1:15413');
+    assert.equal(flags.get('--initial-advertise-peer-urls'), 'https://127.0.0.1:15413');
     assert.equal(flags.get('--initial-cluster-state'), 'new');
   });
 
@@ -71,17 +77,17 @@ describe('renderEtcdArgs', () => {
       ].join('\n'),
     );
     const flags = flagsOf(spec, 0);
-    assert.equal(flags.get('--initial-cluster'), 'a=http://127.0.0.9:30001');
-    assert.equal(flags.get('--listen-client-urls'), 'http://127.0.0.9:30000');
+    assert.equal(flags.get('--initial-cluster'), 'a=https://127.0.0.9:30001');
+    assert.equal(flags.get('--listen-client-urls'), 'https://127.0.0.9:30000');
   });
 
-  test('http has no TLS flags', () => {
-    const flags = flagsOf(specFrom(''), 0);
+  test('http (asked for explicitly) has no TLS flags', () => {
+    const flags = flagsOf(specFrom('etcd: { scheme: http }\n'), 0);
     for (const name of flags.keys()) assert.doesNotMatch(name, /cert|key|trusted-ca/);
   });
 
-  test('https uses https URLs and client and peer certificate authentication', () => {
-    const spec = specFrom('etcd: { scheme: https }\n');
+  test('https (the default) uses https URLs and client and peer certificate authentication', () => {
+    const spec = specFrom('');
     const flags = flagsOf(spec, 0, tls);
     assert.equal(flags.get('--listen-client-urls'), 'https://127.0.0.1:15410');
     assert.equal(flags.get('--listen-peer-urls'), 'https://127.0.0.1:15411');

@@ -70,7 +70,7 @@ describe('renderPatroniConfig', () => {
     assert.ok(!('etcd' in config));
     assert.doesNotMatch(text, /^etcd:/m);
     assert.deepEqual(at(config, 'etcd3', 'hosts'), ['127.0.0.1:15410', '127.0.0.1:15412', '127.0.0.1:15414']);
-    assert.equal(at(config, 'etcd3', 'protocol'), 'http');
+    assert.equal(at(config, 'etcd3', 'protocol'), 'https');
     assert.equal(at(config, 'scope'), 'garden');
     assert.equal(at(config, 'namespace'), '/service/');
   });
@@ -234,7 +234,9 @@ describe('patroni --validate-config accepts the rendered patroni.yml', () => {
   // reach it), so the platform binds the loopback alias 127.0.0.2, which Linux routes without setup.
   // The validator also connects to the etcd3 hosts and checks the listen ports are free, so one real
   // etcd member runs here, started from renderEtcdArgs (which also checks those flags against etcd).
-  const base = 'name: validate\netcd: { members: 1 }\nlocal: { basePort: 23000, bindAddress: 127.0.0.2 }\n';
+  // Plain http for this check's own throwaway etcd: what is validated here is the rest of patroni.yml.
+  const base =
+    'name: validate\netcd: { members: 1, scheme: http }\nlocal: { basePort: 23000, bindAddress: 127.0.0.2 }\n';
   let dir = '';
   let etcd: ChildProcess | undefined;
   let pgVersion = 15;

@@ -24,7 +24,7 @@ const hosts = loadSpec(
 );
 
 describe('topology', () => {
-  test('local: every member on the bind address, Patroni over http, each on its own ports', () => {
+  test('local: every member on the bind address, Patroni over http, etcd over https (the default), each on its own ports', () => {
     const [pg1, pg2] = local.nodes;
     assert.deepEqual(patroniApis(local), [
       { name: 'pg1', apiUrl: `http://${local.local.bindAddress}:${pg1!.apiPort}` },
@@ -32,7 +32,9 @@ describe('topology', () => {
     ]);
     assert.equal(patroniApiUrl(local, 'pg2'), patroniApiUrl(local, nodeAt(local, 'pg2')));
     assert.deepEqual(pgAddress(local, 'pg1'), { host: local.local.bindAddress, port: pg1!.pgPort });
-    assert.deepEqual(etcdClientUrls(local), [`http://${local.local.bindAddress}:${local.etcd.members[0]!.clientPort}`]);
+    assert.deepEqual(etcdClientUrls(local), [
+      `https://${local.local.bindAddress}:${local.etcd.members[0]!.clientPort}`,
+    ]);
     assert.deepEqual(etcdClientEndpoints(local), [{ name: 'etcd1', clientURL: etcdClientUrls(local)[0] }]);
   });
 

@@ -50,6 +50,16 @@ export const k8sSpec = z.strictObject({
     .array(checkedString(hostPortProblem))
     .default([])
     .describe('etcd client endpoints (host:port) Patroni uses through the etcd3 API; required for render --target k8s'),
+  etcdClientTls: z
+    .strictObject({
+      caFile: z.string().min(1).describe("PEM file of the CA that signed the etcd cluster's certificates"),
+      certFile: z.string().min(1).describe('PEM client certificate etcd accepts (client-cert-auth)'),
+      keyFile: z.string().min(1).describe('PEM private key of that certificate'),
+    })
+    .optional()
+    .describe(
+      'With etcd.scheme https (the default): the files the etcd Secret is made from, mounted into Patroni and the router; relative to the spec file',
+    ),
   podCidr: z.string().default('10.42.0.0/16').describe('Pod network allowed in pg_hba (K3s default 10.42.0.0/16)'),
   postgresUid: z.number().int().min(1).default(101).describe('UID of the postgres user in the Patroni image'),
   postgresGid: z.number().int().min(1).default(103).describe('GID of the postgres user in the Patroni image'),

@@ -304,7 +304,7 @@ describe('loadSpec resolves valid specs', () => {
         [spec.haproxy.primaryPort, spec.haproxy.replicaPort, spec.haproxy.statsPort],
         [15400, 15401, 15402],
       );
-      assert.deepEqual(spec.etcd, { ...spec.etcd, scheme: 'http', namespace: '/service' });
+      assert.deepEqual(spec.etcd, { ...spec.etcd, scheme: 'https', namespace: '/service' });
       assert.deepEqual(spec.local, { stateDir: '/var/lib/gardenos/garden', basePort: 15400, bindAddress: '127.0.0.1' });
       assert.equal(spec.postgres.version, 15);
       assert.deepEqual([spec.postgres.ttl, spec.postgres.loopWait, spec.postgres.retryTimeout], [20, 2, 5]);

@@ -39,7 +39,12 @@ const etcdSpec = z.strictObject({
     .union([z.number().int().min(1).max(7), z.array(etcdMemberSpec).min(1).max(7)])
     .default(3)
     .describe('Number of etcd members, or a list of {name, clientPort, peerPort}'),
-  scheme: z.enum(['http', 'https']).default('http').describe('URL scheme of etcd client and peer URLs'),
+  scheme: z
+    .enum(['http', 'https'])
+    .default('https')
+    .describe(
+      'URL scheme of etcd client and peer URLs; https (the default) means TLS with client certificates from a generated CA on both',
+    ),
   namespace: z
     .string()
     .regex(/^\/[A-Za-z0-9_\-/]*$/, { error: 'must be an absolute key path such as /service' })

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fr
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fastEtcdClient } from '../../src/dcs/index.js';
+import { etcdTlsFiles } from '../../src/local/index.js';
 import { isPortFree } from '../../src/local/index.js';
 import { cli, eventually, makeStateParent, pidAlive, requireStack } from './harness.js';
 
@@ -43,7 +44,11 @@ async function assertNothingLeft(r: { code: number; stdout: string; stderr: stri
 }
 
 async function leaderKey(): Promise<string | null> {
-  const etcd = fastEtcdClient(`http://127.0.0.1:${BASE + 10}`, 3000);
+  const etcd = fastEtcdClient(
+    `https://127.0.0.1:${BASE + 10}`,
+    3000,
+    etcdTlsFiles(join(stateDir, 'certs'), 'gardenos'),
+  );
   try {
     return await etcd.get('/service/garden/leader').string();
   } finally {

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fastEtcdClient } from '../../src/dcs/index.js';
+import { etcdTlsFiles } from '../../src/local/index.js';
 import { runtimeCommand } from '../../src/haproxy/index.js';
 import type { DoctorReport } from '../../src/ops/doctor/index.js';
 import {
@@ -26,7 +27,9 @@ const parent = makeStateParent('doctor');
 const stateDir = join(parent, 'garden');
 const specFile = join(parent, 'gardenos.yaml');
 const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
-const ETCD = `http://127.0.0.1:${BASE + 10}`;
+const ETCD = `https://127.0.0.1:${BASE + 10}`;
+/** gardenos's own etcd client certificate: etcd refuses a client without one. */
+const ETCD_TLS = etcdTlsFiles(join(stateDir, 'certs'), 'gardenos');
 const socket = join(stateDir, 'haproxy', 'admin.sock');
 
 async function doctor(extra: string[] = []): Promise<{ code: number; report: DoctorReport; ids: string[] }> {
@@ -144,14 +147,14 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
   test('wrong etcd scheme in patroni.yml', async () => {
     await withFileChanged(
       join(stateDir, 'pg', 'pg1', 'patroni.yml'),
-      (s) => s.replace('protocol: http', 'protocol: https'),
+      (s) => s.replace('protocol: https', 'protocol: http'),
       async () => {
         const { code, report } = await doctor();
         assert.equal(code, 1);
         const f = report.findings.find((x) => x.id === 'etcd.scheme-mismatch')!;
         assert.match(
           f.title,
-          new RegExp(`patroni.yml of pg1 uses https://127.0.0.1:${BASE + 10}, but etcd there serves http`),
+          new RegExp(`patroni.yml of pg1 uses http://127.0.0.1:${BASE + 10}, but etcd there serves https`),
         );
       },
     );
@@ -352,7 +355,7 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
   test('stale initialize/leader keys with no live member; dcs show and a reset that spares garden2 and /registry', async () => {
     const { leader } = await roles();
     await stopPatroni(leader);
-    const etcd = fastEtcdClient(ETCD, 3000);
+    const etcd = fastEtcdClient(ETCD, 3000, ETCD_TLS);
     try {
       await etcd.put('/service/garden/leader').value('pg9');
       await etcd.put('/service/garden2/initialize').value('123');

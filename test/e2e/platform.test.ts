@@ -1,6 +1,9 @@
 // End to end on the real stack: up, write/read through HAProxy, switchover, crash and heal, down, restart, purge.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PlatformStatus } from '../../src/ops/index.js';
@@ -16,6 +19,7 @@ import {
   superuserPassword,
 } from './harness.js';
 
+const run = promisify(execFile);
 const BASE = 17000;
 const PRIMARY = BASE;
 const REPLICAS = BASE + 1;
@@ -58,7 +62,7 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     assert.equal(s.health, 'healthy', s.problems.join('; '));
     assert.equal(s.etcd.members.length, 3);
     assert.equal(s.etcd.members.filter((m) => m.isLeader).length, 1);
-    assert.ok(s.etcd.members.every((m) => m.healthy && /^http:\/\/127\.0\.0\.1:\d+$/.test(m.clientURL)));
+    assert.ok(s.etcd.members.every((m) => m.healthy && /^https:\/\/127\.0\.0\.1:\d+$/.test(m.clientURL)));
     assert.equal(s.postgres.members.filter((m) => m.role === 'leader').length, 1);
     assert.equal(s.postgres.leader, s.postgres.members.find((m) => m.role === 'leader')!.name);
     assert.deepEqual(s.endpoints, {
@@ -167,6 +171,98 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
       pids,
     );
   });
+
+  test(
+    "etcd is locked: another local user (nobody) can read no key and write nothing, with or without the platform's certificates",
+    { skip: process.getuid?.() !== 0 ? 'needs root to run a command as nobody' : false },
+    async () => {
+      const certs = join(stateDir, 'certs');
+      const url = `https://127.0.0.1:${BASE + 10}`;
+      // The CA certificate is public: nobody gets a copy, so a refusal below is etcd's, not a file permission.
+      const open = mkdtempSync(join(tmpdir(), 'gardenos-e2e-ca-'));
+      chmodSync(open, 0o755);
+      copyFileSync(join(certs, 'ca.crt'), join(open, 'ca.crt'));
+      chmodSync(join(open, 'ca.crt'), 0o644);
+      // Every private key is 0600: its owner's alone.
+      for (const f of readdirSync(certs).filter((n) => n.endsWith('.key')))
+        assert.equal(statSync(join(certs, f)).mode & 0o077, 0, `${f} is readable by others`);
+      const asNobody = (args: string[]) =>
+        run('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', ...args], {
+          encoding: 'utf8',
+          timeout: 20_000,
+        }).then(
+          () => 'accepted',
+          (err: { stderr?: string }) => `refused: ${(err.stderr ?? '').trim().split('\n').pop()}`,
+        );
+      // The exploit: Patroni's config key (an archive_command there runs as postgres after the next WAL switch).
+      const key = '/service/garden/config';
+      const value = '{"postgresql":{"parameters":{"archive_command":"touch /tmp/pwned"}}}';
+      const attempts = {
+        'plain http': ['etcdctl', '--endpoints', url.replace('https', 'http'), 'put', key, value],
+        'https without a certificate': [
+          'etcdctl',
+          '--endpoints',
+          url,
+          '--cacert',
+          join(certs, 'ca.crt'),
+          'put',
+          key,
+          value,
+        ],
+        "https with the router's certificate": [
+          'etcdctl',
+          '--endpoints',
+          url,
+          '--cacert',
+          join(open, 'ca.crt'),
+          '--cert',
+          join(certs, 'router.crt'),
+          '--key',
+          join(certs, 'router.key'),
+          'put',
+          key,
+          value,
+        ],
+      };
+      for (const [how, args] of Object.entries(attempts)) {
+        const r = await asNobody([
+          ...args.slice(0, 1),
+          '--dial-timeout',
+          '3s',
+          '--command-timeout',
+          '5s',
+          ...args.slice(1),
+        ]);
+        assert.match(r, /^refused/, `nobody could write over ${how}`);
+      }
+      rmSync(open, { recursive: true, force: true });
+      // The same put with gardenos's own certificate, as its owner, works: the refusals above are authentication.
+      const tls = [
+        '--cacert',
+        join(certs, 'ca.crt'),
+        '--cert',
+        join(certs, 'gardenos.crt'),
+        '--key',
+        join(certs, 'gardenos.key'),
+      ];
+      await run('etcdctl', ['--endpoints', url, ...tls, 'put', '/gardenos-e2e/probe', 'ok'], { timeout: 20_000 });
+      const got = await run(
+        'etcdctl',
+        ['--endpoints', url, ...tls, 'get', '--print-value-only', '/gardenos-e2e/probe'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      assert.equal(got.stdout.trim(), 'ok');
+      await run('etcdctl', ['--endpoints', url, ...tls, 'del', '/gardenos-e2e/probe'], { timeout: 20_000 });
+      const config = await run('etcdctl', ['--endpoints', url, ...tls, 'get', '--print-value-only', key], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.doesNotMatch(config.stdout, /pwned/);
+    },
+  );
 
   test('down stops everything, keeps data; up brings it back with the rows', async () => {
     const pids = (await status()).s.processes.map((p) => p.pid!);

@@ -3,7 +3,7 @@ import { buildDeployPlan, deploy, formatPlan } from '../../k8s/index.js';
 import type { Command } from '../command.js';
 import { K8S_OPTIONS, K8S_USAGE, k8sPaths, renderFor } from '../k8s-source.js';
 import { progressReporter } from '../output.js';
-import { readSpec } from '../spec-source.js';
+import { readSpec, specDirOf } from '../spec-source.js';
 import { GardenError } from '../../errors.js';
 
 const command: Command = {
@@ -36,7 +36,7 @@ ${K8S_USAGE}`,
         hint: 'for example --timeout 900',
       });
     }
-    const { components } = await renderFor(spec, secretsFile);
+    const { components } = await renderFor(spec, secretsFile, specDirOf(ctx));
     const plan = buildDeployPlan(spec, components);
     if (ctx.values['dry-run']) {
       ctx.out.write(

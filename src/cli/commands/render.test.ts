@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMain } from '../../../test/support/main-in-process.js';
+import { k8sSpecWithEtcdTls } from '../../render/k8s/fixtures.js';
 import { THREE_HOSTS_YAML } from '../../render/hosts/fixtures.js';
 
 const run = runMain;
@@ -12,10 +13,7 @@ const run = runMain;
 describe('gardenos render --target k8s', () => {
   test('writes the manifests and a 0600 secrets file, the same bytes twice, and never prints a secret', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'gardenos-render-'));
-    writeFileSync(
-      join(cwd, 'gardenos.yaml'),
-      'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\nsupabase: { enabled: true }\n',
-    );
+    writeFileSync(join(cwd, 'gardenos.yaml'), `${k8sSpecWithEtcdTls(cwd)}supabase: { enabled: true }\n`);
     const first = await run(['render', '--target', 'k8s', '--out', 'm'], cwd);
     assert.equal(first.code, 0, first.err);
     const dir = join(cwd, 'm');
@@ -46,6 +44,30 @@ describe('gardenos render --target k8s', () => {
     assert.equal(noEtcd.code, 2);
     assert.match(noEtcd.err, /RENDER_INPUT.*etcdEndpoints is empty/);
     assert.deepEqual(readdirSync(cwd), [], 'a refused render leaves no secrets file behind');
+  });
+});
+
+describe('gardenos render --target k8s with etcd over https (the default)', () => {
+  test('the client certificate files must be named, readable and PEM; a refusal writes nothing', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'gardenos-render-tls-'));
+    writeFileSync(join(cwd, 'gardenos.yaml'), 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\n');
+    const unnamed = await run(['render', '--target', 'k8s', '--out', 'm'], cwd);
+    assert.equal(unnamed.code, 2);
+    assert.match(
+      unnamed.err,
+      /RENDER_INPUT.*k8s\.etcdClientTls names no client certificate[^]*fix: set k8s: \{ etcdClientTls/,
+    );
+    const spec = k8sSpecWithEtcdTls(cwd);
+    writeFileSync(join(cwd, 'gardenos.yaml'), spec.replace('etcd-client.key', 'missing.key'));
+    const missing = await run(['render', '--target', 'k8s', '--out', 'm'], cwd);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /k8s\.etcdClientTls\.keyFile names .*missing\.key, which cannot be read/);
+    writeFileSync(join(cwd, 'der.key'), Buffer.from([0x30, 0x82, 0x01]));
+    writeFileSync(join(cwd, 'gardenos.yaml'), spec.replace('etcd-client.key', 'der.key'));
+    const der = await run(['render', '--target', 'k8s', '--out', 'm'], cwd);
+    assert.equal(der.code, 2);
+    assert.match(der.err, /der\.key is not a PEM file/);
+    assert.ok(!readdirSync(cwd).includes('m'), 'no manifests for a refused render');
   });
 });
 

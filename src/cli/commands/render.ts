@@ -20,7 +20,7 @@ import { HOSTS_HEADER, renderHost, renderHostSummary } from '../../render/hosts/
 import { componentYaml, kustomizationYaml } from '../../render/k8s/index.js';
 import type { Command, CommandContext } from '../command.js';
 import { K8S_OPTIONS, K8S_USAGE, k8sPaths, renderFor, requireTarget } from '../k8s-source.js';
-import { readSpec } from '../spec-source.js';
+import { readSpec, specDirOf } from '../spec-source.js';
 
 const command: Command = {
   name: 'render',
@@ -73,7 +73,7 @@ ${K8S_USAGE}
     }
     const { spec, source } = readSpec(ctx);
     const { outDir, secretsFile } = k8sPaths(ctx);
-    const { components, createdSecrets } = await renderFor(spec, secretsFile);
+    const { components, createdSecrets } = await renderFor(spec, secretsFile, specDirOf(ctx));
     const files = new Map(components.map((c) => [`${c.name}.yaml`, componentYaml(c)]));
     files.set('kustomization.yaml', kustomizationYaml(spec, components));
     const result = writeManifests(outDir, files);

@@ -107,7 +107,7 @@ function writePatroniYml(platform: LocalPlatform, node: string, pgUser: OsUser |
     dataDir: layout.pgDataDir(node),
     binDir: checkBinaries(spec.postgres.version).pgBinDir,
     runDir: layout.nodeRunDir(node),
-    ...(spec.etcd.scheme === 'https' ? { etcdTls: etcdTlsFiles(layout.certsDir) } : {}),
+    ...(spec.etcd.scheme === 'https' ? { etcdTls: etcdTlsFiles(layout.certsDir, 'patroni') } : {}),
     archiveCommand: archiveCommand(spec, paths),
     ...(restore ? { restoreCommand: restore } : {}),
   });

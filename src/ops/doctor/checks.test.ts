@@ -81,15 +81,15 @@ const CASES: Record<string, Case[]> = {
   'etcd.scheme-mismatch': [
     {
       fault: (w) => {
-        w.files[LAYOUT.patroniConfig('pg1')] = patroniYml('etcd3', 'https');
+        w.files[LAYOUT.patroniConfig('pg1')] = patroniYml('etcd3', 'http');
       },
-      expect: /patroni.yml of pg1 uses https:\/\/.*serves http/,
+      expect: /patroni.yml of pg1 uses http:\/\/.*serves https/,
     },
     {
       fault: (w) => {
-        w.etcdTls = true;
+        w.etcdTls = false;
       },
-      expect: /the spec \(etcd.scheme\) uses http:\/\/.*serves https/,
+      expect: /the spec \(etcd.scheme\) uses https:\/\/.*serves http/,
     },
   ],
   'etcd.health': [

@@ -18,7 +18,7 @@ export const BACKUP_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\nbackup: { e
 export const LAYOUT = layoutOf(SPEC.local.stateDir);
 const HOST = '127.0.0.1';
 
-export function patroniYml(section = 'etcd3', protocol = 'http'): string {
+export function patroniYml(section = 'etcd3', protocol = 'https'): string {
   return `scope: garden\n${section}:\n  hosts:\n  - ${HOST}:${SPEC.etcd.members[0]!.clientPort}\n  protocol: ${protocol}\npostgresql: {}\n`;
 }
 
@@ -56,7 +56,7 @@ export function healthyWorld(): FakeWorld {
       [LAYOUT.pgDataDir('pg1')]: { uid: 101, gid: 104, mode: 0o40700 },
       [LAYOUT.pgDataDir('pg2')]: { uid: 101, gid: 104, mode: 0o40700 },
     },
-    etcdTls: false,
+    etcdTls: true,
     etcdHealthy: [true],
     scopeKeys: [
       { name: 'initialize', value: '7710780634683790959', lease: '0' },

@@ -12,6 +12,7 @@ import {
   type K8sInput,
   type K8sObject,
 } from './meta.js';
+import { etcdTlsVolume, routerEtcdTlsArgs, usesEtcdTls } from './etcd-tls.js';
 
 export function renderNamespace(spec: Spec): K8sObject[] {
   return [
@@ -112,13 +113,16 @@ export function renderRouter(spec: Spec): K8sObject[] {
                   spec.etcd.namespace,
                   '--etcd',
                   endpoints,
+                  ...routerEtcdTlsArgs(spec),
                   '--pod-selector',
                   `app.kubernetes.io/component=postgres,app.kubernetes.io/instance=${spec.name}`,
                 ],
                 resources: resourcesOf(spec.k8s.resources.router),
                 securityContext: RESTRICTED_CONTAINER,
+                volumeMounts: etcdTlsVolume(spec).mounts,
               },
             ],
+            volumes: etcdTlsVolume(spec).volumes,
           },
         },
       },
@@ -140,10 +144,20 @@ function secret(spec: Spec, name: string, component: string, data: Record<string
 }
 
 /** The only objects that carry secret values; everything else refers to them with secretKeyRef. */
-export function renderSecrets({ spec, secrets }: K8sInput): K8sObject[] {
+export function renderSecrets({ spec, secrets, etcdTls }: K8sInput): K8sObject[] {
   const n = namesOf(spec);
   const pg = secrets.postgres;
   const out = [
+    // Only where pods talk to etcd: on the hosts target PostgreSQL and its router run on the servers.
+    ...(usesEtcdTls(spec) && etcdTls && !spec.hosts
+      ? [
+          secret(spec, n.etcdClientSecret, 'postgres', {
+            'ca.crt': etcdTls.ca,
+            'tls.crt': etcdTls.cert,
+            'tls.key': etcdTls.key,
+          }),
+        ]
+      : []),
     secret(spec, n.postgresSecret, 'postgres', {
       'superuser-password': pg.superuserPassword,
       'replication-password': pg.replicationPassword,

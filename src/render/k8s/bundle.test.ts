@@ -3,11 +3,20 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments, parse } from 'yaml';
 import { GardenError } from '../../errors.js';
-import { FAKE_SECRETS, FULL_YAML, HOSTS_YAML, INGRESS_YAML, MINIMAL_YAML, secretValues, specFrom } from './fixtures.js';
-import { allObjects, renderK8s, renderK8sFiles, type K8sObject } from './index.js';
+import {
+  FAKE_ETCD_TLS,
+  FAKE_SECRETS,
+  FULL_YAML,
+  HOSTS_YAML,
+  INGRESS_YAML,
+  MINIMAL_YAML,
+  secretValues,
+  specFrom,
+} from './fixtures.js';
+import { allObjects, assertRenderable, renderK8s, renderK8sFiles, type K8sObject } from './index.js';
 import { validateObject } from './validate-models.js';
 
-const render = (yaml: string) => renderK8s({ spec: specFrom(yaml), secrets: FAKE_SECRETS });
+const render = (yaml: string) => renderK8s({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
 const find = (objs: K8sObject[], kind: string, name: string) => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(o, `${kind}/${name} is rendered`);
@@ -59,8 +68,8 @@ describe('render --target k8s', () => {
       for (const o of objs) validateObject(o);
     });
     test(`${name}: rendering twice gives identical bytes, and the YAML parses back to the objects`, () => {
-      const a = renderK8sFiles({ spec: specFrom(yaml), secrets: FAKE_SECRETS });
-      const b = renderK8sFiles({ spec: specFrom(yaml), secrets: FAKE_SECRETS });
+      const a = renderK8sFiles({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
+      const b = renderK8sFiles({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
       assert.deepEqual([...a.entries()], [...b.entries()]);
       const components = render(yaml);
       for (const c of components) {
@@ -74,7 +83,7 @@ describe('render --target k8s', () => {
       );
     });
     test(`${name}: no secret value outside a Secret, and every object is namespaced or cluster-wide on purpose`, () => {
-      const values = secretValues(FAKE_SECRETS);
+      const values = [...secretValues(FAKE_SECRETS), FAKE_ETCD_TLS.key];
       for (const o of allObjects(render(yaml))) {
         if (o.kind === 'Secret') continue;
         const text = JSON.stringify(o);
@@ -249,5 +258,42 @@ describe('render --target k8s', () => {
       () => renderK8s({ spec: specFrom(FULL_YAML), secrets: { postgres: FAKE_SECRETS.postgres } }),
       isRenderInput,
     );
+  });
+
+  test('etcd over https (the default): Patroni and the router mount one client Secret; without its files, a refusal', () => {
+    const isRenderInput = (err: unknown) => err instanceof GardenError && err.code === 'RENDER_INPUT';
+    const objs = allObjects(render(MINIMAL_YAML));
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'garden-etcd-client') as
+      { data: Record<string, string> } | undefined;
+    assert.deepEqual(Object.keys(secret?.data ?? {}), ['ca.crt', 'tls.crt', 'tls.key']);
+    assert.equal(Buffer.from(secret!.data['tls.key']!, 'base64').toString(), FAKE_ETCD_TLS.key);
+    const patroni = parse(
+      (
+        objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'garden-patroni') as unknown as {
+          data: Record<string, string>;
+        }
+      ).data['patroni.yml']!,
+    ) as { etcd3: Record<string, unknown> };
+    assert.deepEqual(patroni.etcd3, {
+      hosts: ['etcd.internal:2379'],
+      protocol: 'https',
+      cacert: '/etc/gardenos/etcd-tls/ca.crt',
+      cert: '/etc/gardenos/etcd-tls/tls.crt',
+      key: '/etc/gardenos/etcd-tls/tls.key',
+    });
+    const router = JSON.stringify(objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'garden-router'));
+    assert.match(router, /"--etcd","https:\/\/etcd\.internal:2379","--etcd-ca","\/etc\/gardenos\/etcd-tls\/ca\.crt"/);
+    assert.match(router, /"secretName":"garden-etcd-client"/);
+    assert.throws(
+      () => renderK8s({ spec: specFrom(MINIMAL_YAML), secrets: FAKE_SECRETS }),
+      (e: unknown) => isRenderInput(e) && /k8s\.etcdClientTls names no client certificate/.test((e as Error).message),
+    );
+    assert.throws(() => assertRenderable(specFrom('k8s:\n  etcdEndpoints: [etcd.internal:2379]\n')), isRenderInput);
+  });
+
+  test('etcd.scheme http (asked for): no etcd Secret, no mounts, no TLS flags', () => {
+    const objs = allObjects(render('etcd: { scheme: http }\n' + MINIMAL_YAML));
+    const text = JSON.stringify(objs);
+    assert.doesNotMatch(text, /etcd-client|etcd-tls|--etcd-ca/);
   });
 });

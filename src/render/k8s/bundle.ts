@@ -1,4 +1,5 @@
 // The whole Kubernetes target: components in apply order, their YAML text, and the kustomization.
+import { assertEtcdTlsInput } from './etcd-tls.js';
 import { stringify } from 'yaml';
 import type { Spec } from '../../spec/index.js';
 import { renderNamespace, renderRbac, renderRouter, renderSecrets, renderStorage } from './base.js';
@@ -13,6 +14,8 @@ import { renderSupabaseBootstrap, renderSupabaseServices } from './supabase.js';
 export function assertRenderable(spec: Spec): void {
   renderK8s({
     spec,
+    // The files are read only after this check: that the spec names them is what is checked here.
+    ...(spec.k8s.etcdClientTls ? { etcdTls: { ca: '', cert: '', key: '' } } : {}),
     secrets: {
       postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
       supabase: PLACEHOLDER_SUPABASE,
@@ -43,6 +46,8 @@ export function renderK8s(input: K8sInput): K8sComponent[] {
     ...spec.services.map((svc, i) => ({ name: `service-${svc.name}`, objects: renderService(spec, svc, i) })),
     { name: 'routing', objects: renderRouting(spec) },
   ];
+  // After the rest: a spec without etcd endpoints hears about those first.
+  if (!spec.hosts) assertEtcdTlsInput(input);
   return components.filter((c) => c.objects.length > 0);
 }
 

@@ -1,4 +1,6 @@
 // Test fixtures: specs and fixed fake secrets for the Kubernetes renderer tests and golden files.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadSpec, type Spec } from '../../spec/index.js';
 import type { K8sSecrets } from './meta.js';
 
@@ -10,6 +12,7 @@ export const FULL_YAML = `
 name: garden
 k8s:
   etcdEndpoints: [etcd1.internal:2379, etcd2.internal:2379, etcd3.internal:2379]
+  etcdClientTls: { caFile: etcd/ca.crt, certFile: etcd/client.crt, keyFile: etcd/client.key }
   makeStorageClassDefault: true
 supabase:
   enabled: true
@@ -48,7 +51,15 @@ export const INGRESS_YAML = FULL_YAML.replace(
   '  tlsSecret: api-example-com-tls\n  mode: ingress\n',
 );
 
-export const MINIMAL_YAML = 'k8s:\n  etcdEndpoints: [etcd.internal:2379]\n';
+export const MINIMAL_YAML =
+  'k8s:\n  etcdEndpoints: [etcd.internal:2379]\n  etcdClientTls: { caFile: ca.crt, certFile: client.crt, keyFile: client.key }\n';
+
+/** The PEM texts k8s.etcdClientTls would name: fake, and recognisable outside their Secret. */
+export const FAKE_ETCD_TLS = {
+  ca: '-----BEGIN CERTIFICATE-----\nfake-etcd-ca-0011\n-----END CERTIFICATE-----\n',
+  cert: '-----BEGIN CERTIFICATE-----\nfake-etcd-client-0012\n-----END CERTIFICATE-----\n',
+  key: '-----BEGIN PRIVATE KEY-----\nfake-etcd-client-key-0013\n-----END PRIVATE KEY-----\n',
+};
 
 /** Fake but recognisable values: a test finds any of them outside a Secret. */
 export const FAKE_SECRETS: K8sSecrets = {
@@ -77,4 +88,12 @@ export function secretValues(s: K8sSecrets): string[] {
       ? [s.supabase.jwtSecret, s.supabase.anonKey, s.supabase.serviceRoleKey, ...Object.values(s.supabase.passwords)]
       : []),
   ];
+}
+
+/** Writes FAKE_ETCD_TLS's files into dir and returns a k8s section naming them (relative to the spec there). */
+export function k8sSpecWithEtcdTls(dir: string): string {
+  writeFileSync(join(dir, 'etcd-ca.crt'), FAKE_ETCD_TLS.ca);
+  writeFileSync(join(dir, 'etcd-client.crt'), FAKE_ETCD_TLS.cert);
+  writeFileSync(join(dir, 'etcd-client.key'), FAKE_ETCD_TLS.key, { mode: 0o600 });
+  return 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\n  etcdClientTls: { caFile: etcd-ca.crt, certFile: etcd-client.crt, keyFile: etcd-client.key }\n';
 }

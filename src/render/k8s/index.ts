@@ -2,4 +2,12 @@
 export { assertRenderable, renderK8s, renderK8sFiles, componentYaml, kustomizationYaml, allObjects } from './bundle.js';
 export { buildK8sPatroniConfig, renderK8sPgHba } from './postgres.js';
 export { SUPABASE_PORTS } from './supabase.js';
-export { namesOf, K8S_HEADER, type K8sObject, type K8sComponent, type K8sInput, type K8sSecrets } from './meta.js';
+export {
+  namesOf,
+  K8S_HEADER,
+  type EtcdClientPem,
+  type K8sObject,
+  type K8sComponent,
+  type K8sInput,
+  type K8sSecrets,
+} from './meta.js';

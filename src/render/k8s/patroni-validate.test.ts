@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTALL_COMMAND } from '../../local/index.js';
 import { findOnPath } from '../../runtime/index.js';
-import { FAKE_SECRETS, specFrom } from './fixtures.js';
+import { FAKE_ETCD_TLS, FAKE_SECRETS, specFrom } from './fixtures.js';
 import { allObjects, renderK8s, type K8sObject } from './index.js';
 
 interface EnvVar {
@@ -64,7 +64,7 @@ describe('patroni --validate-config on the Kubernetes Patroni config', () => {
   test('accepts the ConfigMap with the env the StatefulSet provides, and rejects it without that env', async () => {
     const ports = [await listen(), await listen(), await listen()];
     const spec = specFrom(`k8s:\n  etcdEndpoints: [${ports.map((p) => `127.0.0.1:${p}`).join(', ')}]\n`);
-    const objs = allObjects(renderK8s({ spec, secrets: FAKE_SECRETS }));
+    const objs = allObjects(renderK8s({ spec, secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS }));
     const config = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'garden-patroni') as K8sObject & {
       data: Record<string, string>;
     };

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { Spec } from '../../spec/index.js';
 import { buildPatroniConfig, LOCAL_SOCKET_HBA, OWN_CONNECTIONS_OVER_SOCKET, ROLE_NAMES } from '../patroni.js';
 import { etcdEndpoints } from './base.js';
+import { etcdTlsVolume, patroniEtcdTls } from './etcd-tls.js';
 import {
   labelsOf,
   metadata,
@@ -50,7 +51,7 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
     scope: spec.name,
     namespace: `${spec.etcd.namespace}/`,
     restapi: { listen: `0.0.0.0:${PATRONI_PORT}` },
-    etcd3: { hosts: etcdEndpoints(spec), protocol: spec.etcd.scheme },
+    etcd3: { hosts: etcdEndpoints(spec), protocol: spec.etcd.scheme, ...patroniEtcdTls(spec) },
     bootstrap: { dcs: local.bootstrap.dcs, initdb: local.bootstrap.initdb, pg_hba: pgHba },
     postgresql: {
       listen: `0.0.0.0:${PG_PORT}`,
@@ -144,12 +145,14 @@ export function renderPostgres(spec: Spec): K8sObject[] {
                 { name: 'pgdata', mountPath: PGDATA_MOUNT },
                 { name: 'config', mountPath: '/etc/patroni', readOnly: true },
                 { name: 'run', mountPath: SOCKET_DIR },
+                ...etcdTlsVolume(spec).mounts,
               ],
             },
           ],
           volumes: [
             { name: 'config', configMap: { name: n.patroniConfig } },
             { name: 'run', emptyDir: {} },
+            ...etcdTlsVolume(spec).volumes,
           ],
           affinity: {
             // One member per node: losing a node then costs one member, never the quorum of the data.
