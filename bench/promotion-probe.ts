@@ -3,9 +3,10 @@
 // event -> route latency from the router's own. Runs planned switchovers on a synchronous platform.
 // Usage: npm run bench:promotion [-- N]   (N switchovers, default 8)
 import { request } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { etcdTlsFiles } from '../src/local/index.js';
 import { cli, makeStateParent } from '../test/e2e/harness.js';
 
 const N = Number(process.argv[2] ?? 8);
@@ -33,7 +34,16 @@ function primaryStatus(member: string): Promise<number> {
 }
 
 await must(['up', ...flags]);
-const etcd = new Etcd3({ hosts: `http://127.0.0.1:${BASE + 10}` });
+// etcd over https with gardenos's own client certificate (etcd.scheme defaults to https).
+const tls = etcdTlsFiles(join(parent, 'state', 'certs'), 'gardenos');
+const etcd = new Etcd3({
+  hosts: `https://127.0.0.1:${BASE + 10}`,
+  credentials: {
+    rootCertificate: readFileSync(tls.caFile),
+    certChain: readFileSync(tls.certFile),
+    privateKey: readFileSync(tls.keyFile),
+  },
+});
 const firstOk: number[] = [];
 try {
   const watcher = await etcd.watch().key('/service/garden/leader').create();

@@ -1,7 +1,7 @@
 // End to end on the real stack: up, write/read through HAProxy, switchover, crash and heal, down, restart, purge.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -175,7 +175,7 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
   test(
     "etcd is locked: another local user (nobody) can read no key and write nothing, with or without the platform's certificates",
     { skip: process.getuid?.() !== 0 ? 'needs root to run a command as nobody' : false },
-    async () => {
+    async (t) => {
       const certs = join(stateDir, 'certs');
       const url = `https://127.0.0.1:${BASE + 10}`;
       // The CA certificate is public: nobody gets a copy, so a refusal below is etcd's, not a file permission.
@@ -197,44 +197,59 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
       // The exploit: Patroni's config key (an archive_command there runs as postgres after the next WAL switch).
       const key = '/service/garden/config';
       const value = '{"postgresql":{"parameters":{"archive_command":"touch /tmp/pwned"}}}';
-      const attempts = {
-        'plain http': ['etcdctl', '--endpoints', url.replace('https', 'http'), 'put', key, value],
-        'https without a certificate': [
-          'etcdctl',
-          '--endpoints',
-          url,
-          '--cacert',
-          join(certs, 'ca.crt'),
-          'put',
-          key,
-          value,
+      // etcd's JSON gateway (/v3/kv/...) through curl: its errors name the TLS alert etcd sends when a client
+      // has no certificate ("bad certificate" from etcd 3.4's Go TLS, "certificate required" in TLS 1.3 terms).
+      const b64 = (x: string) => Buffer.from(x).toString('base64');
+      const put = JSON.stringify({ key: b64(key), value: b64(value) });
+      const curl = (base: string, path: string, body: string, extra: string[] = []) => [
+        'curl',
+        '-sS',
+        '-f',
+        '--max-time',
+        '5',
+        ...extra,
+        `${base}${path}`,
+        '-d',
+        body,
+      ];
+      const ca = ['--cacert', join(open, 'ca.crt')];
+      // What etcd itself says about each refused connection (a client error can be any of several: a TLS
+      // alert, a connection closed mid-request), from the log of the member asked.
+      const etcdLog = join(stateDir, 'logs', 'etcd-etcd1.log');
+      const logSize = () => statSync(etcdLog).size;
+      const attempts: [string, string[], RegExp][] = [
+        [
+          'a put over plain http',
+          curl(url.replace('https', 'http'), '/v3/kv/put', put),
+          /does not look like a TLS handshake/,
         ],
-        "https with the router's certificate": [
-          'etcdctl',
-          '--endpoints',
-          url,
-          '--cacert',
-          join(open, 'ca.crt'),
-          '--cert',
-          join(certs, 'router.crt'),
-          '--key',
-          join(certs, 'router.key'),
-          'put',
-          key,
-          value,
+        ['a put over https without a certificate', curl(url, '/v3/kv/put', put, ca), /didn't provide a certificate/],
+        [
+          'a read over https without a certificate',
+          curl(url, '/v3/kv/range', JSON.stringify({ key: b64('/service/') }), ca),
+          /didn't provide a certificate/,
         ],
-      };
-      for (const [how, args] of Object.entries(attempts)) {
-        const r = await asNobody([
-          ...args.slice(0, 1),
-          '--dial-timeout',
-          '3s',
-          '--command-timeout',
-          '5s',
-          ...args.slice(1),
-        ]);
-        assert.match(r, /^refused/, `nobody could write over ${how}`);
+      ];
+      for (const [how, args, etcdSays] of attempts) {
+        const from = logSize();
+        const r = await asNobody(args);
+        t.diagnostic(`${how}: ${r}`);
+        assert.match(r, /^refused/, `nobody got through: ${how}`);
+        await eventually(
+          async () => readFileSync(etcdLog).subarray(from).toString('utf8'),
+          (text) => /rejected connection/.test(text) && etcdSays.test(text),
+          10_000,
+        ).catch(() => assert.fail(`${how}: etcd's log does not show the refusal (${etcdSays})`));
       }
+      // A client certificate of the platform's does not help: its key is not nobody's to read.
+      const router = await asNobody(
+        curl(url, '/v3/kv/put', put, [...ca, '--cert', join(certs, 'router.crt'), '--key', join(certs, 'router.key')]),
+      );
+      t.diagnostic(`a put with the router's certificate: ${router}`);
+      assert.match(
+        router,
+        /^refused: .*(router\.key|could not load PEM client certificate|unable to set private key)/i,
+      );
       rmSync(open, { recursive: true, force: true });
       // The same put with gardenos's own certificate, as its owner, works: the refusals above are authentication.
       const tls = [

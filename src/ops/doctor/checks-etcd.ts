@@ -69,6 +69,31 @@ export const etcdScheme: Check = {
   },
 };
 
+/** A DCS anyone can write to is a way around every password: Patroni's config key runs commands as postgres. */
+export const etcdNoAuth: Check = {
+  id: 'etcd.no-auth',
+  layer: 'etcd',
+  title: 'etcd requires a client certificate: nobody writes to the DCS unauthenticated',
+  async run(ctx) {
+    const skip = needsPlatform(ctx);
+    if (skip) return skip;
+    const m = topologyOf(ctx.spec).etcd[0];
+    if (!m) return [];
+    // undefined (no answer) is etcd.health's to report; true is TLS, with client-cert-auth in the flags gardenos renders.
+    if ((await ctx.env.speaksTls(m.host, m.clientPort)) !== false) return [];
+    return [
+      {
+        severity: 'warning',
+        title: `etcd on ${m.host}:${m.clientPort} takes requests from anyone: plain http, no client certificate asked`,
+        evidence: `no TLS handshake on ${m.host}:${m.clientPort}; the platform was created with etcd.scheme: ${ctx.spec.etcd.scheme}`,
+        cause:
+          "whoever reaches that port (any local user, locally) can write Patroni's config key, where an archive_command then runs as postgres, or the leader key: Patroni's REST password is bypassed",
+        fix: 'etcd.scheme is fixed when a platform is created: create a new one with the default (https, client certificates from a generated CA) and move the data there with `gardenos migrate --from <old primary URL>`, or keep etcd reachable only by those you trust',
+      },
+    ];
+  },
+};
+
 export const etcdHealth: Check = {
   id: 'etcd.health',
   layer: 'etcd',

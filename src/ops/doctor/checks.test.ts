@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BACKUP_SPEC, fakeContext, HBA, healthyWorld, LAYOUT, patroniYml, SPEC, type FakeWorld } from './fake-env.js';
+import {
+  BACKUP_SPEC,
+  fakeContext,
+  HBA,
+  healthyWorld,
+  HTTP_SPEC,
+  LAYOUT,
+  patroniYml,
+  SPEC,
+  type FakeWorld,
+} from './fake-env.js';
 import { readLiveObjects, readManifestDir } from './kube-objects.js';
 import { CHECKS } from './registry.js';
 import { runDoctor } from './run.js';
@@ -90,6 +100,17 @@ const CASES: Record<string, Case[]> = {
         w.etcdTls = false;
       },
       expect: /the spec \(etcd.scheme\) uses https:\/\/.*serves http/,
+    },
+  ],
+  'etcd.no-auth': [
+    {
+      fault: (w, ctx) => {
+        // A platform created with etcd.scheme http, serving plain http as asked.
+        ctx.spec = HTTP_SPEC;
+        w.etcdTls = false;
+        for (const node of ['pg1', 'pg2']) w.files[LAYOUT.patroniConfig(node)] = patroniYml('etcd3', 'http');
+      },
+      expect: /etcd on 127\.0\.0\.1:\d+ takes requests from anyone: plain http/,
     },
   ],
   'etcd.health': [

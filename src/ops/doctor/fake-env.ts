@@ -15,6 +15,11 @@ export const BACKUP_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\nbackup: { e
   source: 'test',
   defaultStateDir: () => '/state/garden',
 });
+/** A platform created with etcd.scheme http (before https was the default, or asked for). */
+export const HTTP_SPEC = loadSpec('nodes: 2\netcd: { members: 1, scheme: http }\n', {
+  source: 'test',
+  defaultStateDir: () => '/state/garden',
+});
 export const LAYOUT = layoutOf(SPEC.local.stateDir);
 const HOST = '127.0.0.1';
 
