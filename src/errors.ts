@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'SUDO_REQUIRED'
   | 'HOST_COMMAND_FAILED'
   | 'PREFLIGHT_FAILED'
-  | 'LAB_BUSY';
+  | 'LAB_BUSY'
+  | 'OS_ERROR';
 
 export interface GardenErrorOptions {
   /** What the user should do next. */

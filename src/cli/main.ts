@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { GardenError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { formatError } from './output.js';
+import { fromSystemError } from '../os-errors.js';
 
 /** Commands load lazily: `gardenos spec check` never pays for the etcd or pg clients. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -143,7 +144,9 @@ export async function main(argv: string[], io: Pick<CommandContext, 'out' | 'err
       });
     }
     return await command.run({ ...io, values: parsed.values, positionals: parsed.positionals, passthrough });
-  } catch (err) {
+  } catch (thrown) {
+    // A permission, space or path error from the OS is the user's to fix, not a bug: one paragraph, exit 2.
+    const err = fromSystemError(thrown) ?? thrown;
     io.err.write(formatError(err, io.err, io.env));
     return err instanceof GardenError ? err.exitCode : 1;
   }

@@ -72,7 +72,13 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
 
 /** Reads a spec file, refusing one too large to be a spec before reading it into memory. */
 function readSpecFile(path: string): string {
-  const size = statSync(path).size;
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    throw new GardenError('SPEC_NOT_FOUND', `${path} is a directory, not a spec file.`, {
+      hint: `name the file itself, such as ${path.replace(/\/$/, '')}/gardenos.yaml`,
+    });
+  }
+  const size = st.size;
   if (size > MAX_SPEC_BYTES) {
     throw new GardenError(
       'SPEC_PARSE',

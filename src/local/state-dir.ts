@@ -1,6 +1,6 @@
 // The state dir on disk: its format marker, the effective spec it was created with, secrets, config files.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
@@ -57,6 +57,18 @@ export function assertUsableStateDir(layout: Layout): void {
         : `${root} cannot be created: ${existing} is ${kind === 'missing' ? 'not readable' : 'a file, not a directory'}.`,
       {
         hint: 'choose a directory path with `--state-dir` or local.stateDir (a new path, or an empty directory); gardenos leaves that file alone',
+        leftBehind: 'nothing was changed',
+      },
+    );
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new GardenError(
+      'STATE_DIR',
+      `${root} cannot be ${existing === root ? 'written' : 'created'}: ${existing} is not writable for this user (uid ${process.getuid?.() ?? '?'}).`,
+      {
+        hint: `choose a state dir you can write (--state-dir or local.stateDir; by default one under your home), or fix the owner of ${existing}`,
         leftBehind: 'nothing was changed',
       },
     );

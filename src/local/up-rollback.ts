@@ -3,6 +3,7 @@ import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GardenError, isGardenError } from '../errors.js';
+import { fromSystemError } from '../os-errors.js';
 import type { LocalPlatform } from './platform.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
@@ -42,6 +43,8 @@ export async function rollBack(
       exitCode: err.exitCode,
     });
   }
+  const os = fromSystemError(err);
+  if (os) return new GardenError(os.code, os.message, { hint: os.hint, cause: err, leftBehind });
   return new GardenError('START_FAILED', `gardenos up failed: ${(err as Error).message}`, {
     hint: 'read the logs named above; this is likely a bug if they show nothing',
     cause: err,
