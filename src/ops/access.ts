@@ -5,6 +5,7 @@
 import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import { fastEtcdClient, type EtcdTls } from '../dcs/index.js';
+import { etcdTlsFiles, layoutOf } from '../local/index.js';
 import { withPg } from '../runtime/index.js';
 import type { TlsMaterial } from '../net/http.js';
 import { PatroniClient, PatroniClusterReader, type ClusterReader, type FetchCluster } from '../patroni/index.js';
@@ -67,9 +68,16 @@ export function platformAccess(
   };
 }
 
-/** The local target: every member on the bind address, plain links. */
+/** The local target: every member on the bind address; etcd with gardenos's client certificate when it asks for one. */
 export function localAccess(spec: Spec, secrets: PlatformSecrets): PlatformAccess {
-  return platformAccess(spec, secrets, { host: spec.local.bindAddress, port: spec.haproxy.primaryPort });
+  const etcd =
+    spec.etcd.scheme === 'https' ? etcdTlsFiles(layoutOf(spec.local.stateDir).certsDir, 'gardenos') : undefined;
+  return platformAccess(
+    spec,
+    secrets,
+    { host: spec.local.bindAddress, port: spec.haproxy.primaryPort },
+    etcd ? { etcd } : {},
+  );
 }
 
 /** host:port of the primary endpoint, for messages. */

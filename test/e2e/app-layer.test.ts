@@ -1,5 +1,6 @@
 // End to end on the real stack: Supabase bootstrap on `up`, RLS through authenticator, idempotency,
 // and the example service under the supervisor: restart on crash, logs, answering across a switchover.
+import { FAKE_ETCD_TLS } from '../../src/render/k8s/fixtures.js';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -185,6 +186,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
         postgres: { superuserPassword: password, replicationPassword: '', rewindPassword: '', restapiPassword: '' },
         supabase,
       },
+      etcdTls: FAKE_ETCD_TLS,
     })
       .flatMap((c) => c.objects)
       .find((o) => o.kind === 'Job') as unknown as {

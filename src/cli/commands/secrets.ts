@@ -1,5 +1,5 @@
 // gardenos secrets
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { GardenError } from '../../errors.js';
 import { layoutOf, readSecrets, readSupabaseSecrets } from '../../local/index.js';
 import { ROLE_NAMES } from '../../render/index.js';
@@ -34,6 +34,13 @@ ${PLATFORM_USAGE}
       ? await hostsCredentials(fileSpec)
       : localCredentials(readPlatformSpec(ctx));
     const v = (x: string) => (ctx.values.show ? x : '********');
+    // The file's mode, checked rather than assumed: one readable by others is said on stderr, whatever the output.
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) {
+      ctx.err.write(
+        `warning: ${file} has mode ${mode.toString(8).padStart(4, '0')}: others can read these passwords. Fix: chmod 600 ${file}, then change the passwords that may have been read.\n`,
+      );
+    }
     if (ctx.values.json) {
       const out = Object.fromEntries(credentials.map((c) => [c.key, { user: c.user, password: v(c.secret) }]));
       ctx.out.write(JSON.stringify(out, null, 2) + '\n');
@@ -41,7 +48,7 @@ ${PLATFORM_USAGE}
     }
     ctx.out.write(
       table([['USER', 'PURPOSE', 'PASSWORD'], ...credentials.map((c) => [c.user, c.purpose, v(c.secret)])]) +
-        `\n\nStored with mode 0600 in ${file}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`,
+        `\n\nStored with mode ${mode.toString(8).padStart(4, '0')} in ${file}.${ctx.values.show ? '' : ' Use --show to print them.'}\n`,
     );
     return 0;
   },

@@ -7,6 +7,7 @@ import { GardenError, describeCause } from '../../errors.js';
 import {
   stopOrphanedPostmasters,
   checkBinaries,
+  etcdClientTls,
   etcdTlsFiles,
   haproxyRoutesProbe,
   patroniMembersProbe,
@@ -130,7 +131,7 @@ export async function applyRestore(
   try {
     // Read and back up the DCS keys before touching any data dir: if etcd is down, nothing else changes.
     onStep(`back up and clear the DCS keys under ${scopePrefix(spec)}`);
-    const etcd = fastEtcdClient(etcdClientUrls(spec), 5000);
+    const etcd = fastEtcdClient(etcdClientUrls(spec), 5000, etcdClientTls(platform));
     let dcsBackup: string;
     try {
       const snapshot = await readScope(etcd, scopePrefix(spec));

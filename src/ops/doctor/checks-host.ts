@@ -69,6 +69,44 @@ export const binaries: Check = {
   },
 };
 
+/** Files that hold passwords or private keys: their owner's alone. */
+export const secretFiles: Check = {
+  id: 'host.secret-files',
+  layer: 'host',
+  title: 'secrets.json and the private keys are readable by their owner only (mode 0600)',
+  async run(ctx) {
+    if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
+    const certs = ctx.layout.certsDir;
+    const files = [
+      ctx.layout.secretsFile,
+      ...(ctx.spec.etcd.scheme === 'https'
+        ? [
+            `${certs}/ca.key`,
+            ...ctx.spec.etcd.members.map((m) => `${certs}/etcd-${m.name}.key`),
+            `${certs}/patroni.key`,
+            `${certs}/router.key`,
+            `${certs}/gardenos.key`,
+          ]
+        : []),
+    ];
+    const problems: Problem[] = [];
+    for (const file of files) {
+      const st = ctx.env.stat(file);
+      if (!st || (st.mode & 0o077) === 0) continue;
+      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+      problems.push({
+        severity: 'error',
+        title: `${file} is readable by ${st.mode & 0o007 ? 'every local user' : 'its group'} (mode ${mode})`,
+        evidence: `${file}: uid ${st.uid}, gid ${st.gid}, mode ${mode}`,
+        cause:
+          'it holds the superuser password or a private key: whoever reads it can log in to PostgreSQL as superuser, or write to etcd and so run commands as postgres',
+        fix: `chmod 600 ${file}; then change what may have been read (for secrets.json, the passwords: recreate the platform, or ALTER ROLE ... PASSWORD)`,
+      });
+    }
+    return problems;
+  },
+};
+
 export const dataDirs: Check = {
   id: 'host.data-dir',
   layer: 'host',

@@ -102,6 +102,20 @@ const CASES: Record<string, Case[]> = {
       expect: /the spec \(etcd.scheme\) uses https:\/\/.*serves http/,
     },
   ],
+  'host.secret-files': [
+    {
+      fault: (w) => {
+        w.stats[LAYOUT.secretsFile] = { uid: 0, gid: 0, mode: 0o100644 };
+      },
+      expect: /secrets\.json is readable by every local user \(mode 0644\)/,
+    },
+    {
+      fault: (w) => {
+        w.stats[`${LAYOUT.certsDir}/patroni.key`] = { uid: 101, gid: 104, mode: 0o100640 };
+      },
+      expect: /patroni\.key is readable by its group \(mode 0640\)/,
+    },
+  ],
   'etcd.no-auth': [
     {
       fault: (w, ctx) => {

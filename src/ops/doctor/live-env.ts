@@ -7,7 +7,14 @@ import pg from 'pg';
 import { etcdMembersStatus, fastEtcdClient, readScope } from '../../dcs/index.js';
 import { describeCause, isGardenError } from '../../errors.js';
 import { showServers } from '../../haproxy/index.js';
-import { BinariesMissingError, checkBinaries, isPortFree, readStartTime, type Layout } from '../../local/index.js';
+import {
+  BinariesMissingError,
+  checkBinaries,
+  etcdTlsFiles,
+  isPortFree,
+  readStartTime,
+  type Layout,
+} from '../../local/index.js';
 import { findOnPath } from '../../runtime/index.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
@@ -111,6 +118,8 @@ export async function readArchiver(client: pg.Client): Promise<ArchiverStat> {
 
 export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
   const { spec, layout } = opts;
+  // gardenos's own client certificate when etcd asks for one (etcd.scheme https).
+  const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'gardenos') : undefined;
   return {
     readText: (path) => {
       try {
@@ -128,10 +137,10 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }
     },
     speaksTls: (host, port) => speaksTls(host, port),
-    etcdStatus: (urls) => etcdMembersStatus(urls, 1500),
+    etcdStatus: (urls) => etcdMembersStatus(urls, 1500, etcdTls),
     dcsScope: (prefix) =>
       maybe(async () => {
-        const client = fastEtcdClient(etcdClientUrls(spec), 2000);
+        const client = fastEtcdClient(etcdClientUrls(spec), 2000, etcdTls);
         try {
           return await readScope(client, prefix);
         } finally {

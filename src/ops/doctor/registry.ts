@@ -1,7 +1,7 @@
 // Every doctor check, in layer order. Adding a check means adding it here and a case in checks.test.ts.
 import { dockerGroup, docker0 } from './checks-docker.js';
 import { etcdHealth, etcdNoAuth, etcdScheme, staleDcsKeys } from './checks-etcd.js';
-import { binaries, dataDirs, patroniEtcdV2, portsInUse } from './checks-host.js';
+import { binaries, dataDirs, patroniEtcdV2, portsInUse, secretFiles } from './checks-host.js';
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
 import { patroniApi, patroniMembers, pgHba, replicationLag, walArchiving } from './checks-patroni.js';
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
@@ -12,6 +12,7 @@ export const CHECKS: readonly Check[] = [
   patroniEtcdV2,
   binaries,
   dataDirs,
+  secretFiles,
   portsInUse,
   etcdScheme,
   etcdNoAuth,
