@@ -84,15 +84,7 @@ export function ensurePki(req: PkiRequest, openssl: OpensslRunner = runOpenssl, 
       dir,
       fail,
       (tmp) => {
-        openssl([
-          'genpkey',
-          '-algorithm',
-          'EC',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-out',
-          privateFile(join(tmp, 'key')),
-        ]);
+        newKey(openssl, join(tmp, 'key'));
         openssl([
           'req',
           '-x509',
@@ -127,15 +119,7 @@ export function ensurePki(req: PkiRequest, openssl: OpensslRunner = runOpenssl, 
         dir,
         fail,
         (tmp) => {
-          openssl([
-            'genpkey',
-            '-algorithm',
-            'EC',
-            '-pkeyopt',
-            'ec_paramgen_curve:P-256',
-            '-out',
-            privateFile(join(tmp, 'key')),
-          ]);
+          newKey(openssl, join(tmp, 'key'));
           openssl(['req', '-new', '-key', join(tmp, 'key'), '-subj', `/CN=${leaf.cn}`, '-out', join(tmp, 'csr')]);
           writeFileSync(
             join(tmp, 'ext'),
@@ -201,6 +185,11 @@ function issue(
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A new P-256 private key, written into a file that is 0600 before the key reaches it. */
+function newKey(openssl: OpensslRunner, path: string): void {
+  openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', privateFile(path)]);
 }
 
 /** An empty 0600 file for openssl to write a key into, so the key is never readable by others, even briefly. */

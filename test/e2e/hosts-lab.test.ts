@@ -17,6 +17,7 @@ import pg from 'pg';
 import { parse } from 'yaml';
 import { etcdMembersStatus } from '../../src/dcs/etcd-status.js';
 import { cutFlow, healHost, isolateHost, restoreFlow } from '../../src/lab/index.js';
+import { FAULTS } from '../../src/ops/verify/faults.js';
 import { requireBinary, sleep, waitFor } from '../support/processes.js';
 import { cli, requireStack } from './harness.js';
 
@@ -507,16 +508,8 @@ describe('hosts target on a 3-host lab', { timeout: 900_000 }, () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(
       report.rounds.map((x) => x.fault),
-      [
-        'switchover',
-        'replica-kill',
-        'router-kill',
-        'haproxy-kill',
-        'etcd-leader-kill',
-        'leader-kill',
-        'etcd-quorum-loss',
-        'leader-freeze',
-      ],
+      [...FAULTS],
+      'every fault, in the default order',
     );
     for (const round of report.rounds) {
       t.diagnostic(
