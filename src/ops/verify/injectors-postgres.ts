@@ -49,6 +49,29 @@ async function waitForNewLeader(env: VerifyEnv, old: string, timeoutMs: number):
   return leader!;
 }
 
+/**
+ * After a killed leader: a leader writable through the primary port again. On one machine that is
+ * another member (nothing restarts the killed one until the round heals); across hosts systemd or the
+ * supervisor restarts the killed Patroni at once, and when it is back before its leader key expired it
+ * leads again: a valid outcome too, since nothing was acknowledged that its standby did not have.
+ */
+async function waitForWritableLeader(env: VerifyEnv, old: string, timeoutMs: number): Promise<string> {
+  let leader: string | undefined;
+  await waitFor(
+    'a leader writable through the primary port',
+    async () => {
+      leader = (await env.cluster())?.members.find((m) => m.role === 'leader')?.name;
+      if (!leader) return 'no leader yet';
+      const ep = await env.primaryEndpoint();
+      return ep.node === leader && ep.writable
+        ? undefined
+        : `the primary port reaches ${ep.node ?? 'nothing'}${ep.writable ? '' : ' (read-only)'}; leader ${leader}${leader === old ? ' (the killed one, its key not expired)' : ''}`;
+    },
+    { timeoutMs, intervalMs: 100, signal: env.signal },
+  );
+  return leader!;
+}
+
 /** SIGSTOP a postmaster, then its children until no new one appears; each handle is added to `frozen` as it stops. */
 export async function freezeTree(
   env: VerifyEnv,
@@ -99,10 +122,13 @@ function killNode(fault: 'leader-kill' | 'replica-kill'): FaultInjector {
       await killAndWait(env, [patroni, ...tree]);
       if (fault === 'replica-kill')
         return { target: victim, note: `killed ${victim}'s Patroni, postmaster and its children (-9)` };
-      const next = await waitForNewLeader(env, victim, ttlMs(env) + 90_000);
+      const next = await waitForWritableLeader(env, victim, ttlMs(env) + 90_000);
       return {
         target: victim,
-        note: `killed leader ${victim} (Patroni, postmaster and children, -9); ${next} took over`,
+        note:
+          next === victim
+            ? `killed leader ${victim} (Patroni, postmaster and children, -9); restarted by its supervisor before its leader key expired, it leads again`
+            : `killed leader ${victim} (Patroni, postmaster and children, -9); ${next} took over`,
       };
     },
     async recover(env) {
