@@ -2,7 +2,7 @@
 // source; migrate copies it into the platform's primary, verifies it, and refuses a non-empty target.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -18,7 +18,9 @@ const specFile = join(parent, 'gardenos.yaml');
 const sourceDir = join(parent, 'source');
 const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
 const SOURCE_PASSWORD = 'src-Pa55word';
-const FROM = `postgresql://postgres:${SOURCE_PASSWORD}@127.0.0.1:${SOURCE_PORT}/shop`;
+const FROM = `postgresql://postgres@127.0.0.1:${SOURCE_PORT}/shop`;
+/** The source's password reaches gardenos in its environment, never on its command line. */
+const WITH_PASSWORD = { env: { PGPASSWORD: SOURCE_PASSWORD } };
 let password = '';
 
 /** PostgreSQL refuses root: run the source cluster's tools as `postgres` when we are root. */
@@ -102,7 +104,30 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   });
 
   test('copies every table and sequence into the primary and reports they match', async () => {
-    const r = await cli(['migrate', '--from', FROM, '--yes', '--json', ...flags]);
+    // Every process's command line, read over and over while migrate (and the pg_dump and pg_restore it
+    // starts) runs: the source's password must be in none of them.
+    const seen = new Set<string>();
+    let running = true;
+    const scan = (async () => {
+      while (running) {
+        for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+            for (const what of ['pg_dump', 'pg_restore', 'gardenos.js migrate']) if (cmd.includes(what)) seen.add(what);
+            assert.ok(!cmd.includes(SOURCE_PASSWORD), `the source password is on a command line: ${cmd}`);
+          } catch (err) {
+            if (err instanceof assert.AssertionError) throw err;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const r = await cli(['migrate', '--from', FROM, '--yes', '--json', ...flags], WITH_PASSWORD).finally(() => {
+      running = false;
+    });
+    await scan;
+    // pg_dump may finish between two scans on a small database; migrate itself runs for seconds.
+    assert.ok(seen.has('gardenos.js migrate'), `the scan saw migrate run (saw ${[...seen].join(', ')})`);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(
       !r.stdout.includes(SOURCE_PASSWORD) && !r.stderr.includes(SOURCE_PASSWORD),
@@ -150,32 +175,52 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   });
 
   test('refuses to write into non-empty target tables without --force, and changes nothing', async () => {
-    const r = await cli(['migrate', '--from', FROM, '--yes', ...flags]);
+    const r = await cli(['migrate', '--from', FROM, '--yes', ...flags], WITH_PASSWORD);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /TARGET_NOT_EMPTY.*crm\.customers \(42\).*public\.items \(481\).*Nothing was changed/s);
   });
 
   test('asks before writing, then --force replaces the target with the source again', async () => {
-    const asked = await cli(['migrate', '--from', FROM, '--force', ...flags]);
+    const asked = await cli(['migrate', '--from', FROM, '--force', ...flags], WITH_PASSWORD);
     assert.equal(asked.code, 2);
     assert.match(asked.stderr, /gardenos migrate will:.*--force: drop and recreate.*CONFIRM_REQUIRED/s);
-    const r = await cli(['migrate', '--from', FROM, '--force', '--yes', ...flags]);
+    const r = await cli(['migrate', '--from', FROM, '--force', '--yes', ...flags], WITH_PASSWORD);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /public\.items\s+480\s+480\s+ok/);
     assert.match(r.stdout, /verified: 4 tables, 4 sequences match/);
+  });
+
+  test('a password in --from is refused before anything runs; --password-file must be 0600', async () => {
+    const inUrl = await cli([
+      'migrate',
+      '--from',
+      `postgresql://postgres:${SOURCE_PASSWORD}@127.0.0.1:${SOURCE_PORT}/shop`,
+      '--yes',
+      ...flags,
+    ]);
+    assert.equal(inUrl.code, 2);
+    assert.match(inUrl.stderr, /USAGE.*--from carries a password.*visible to every local user/s);
+    assert.ok(!inUrl.stderr.includes(SOURCE_PASSWORD), 'not even the refusal repeats it');
+    const file = join(parent, 'source-password');
+    writeFileSync(file, `${SOURCE_PASSWORD}\n`, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const open = await cli(['migrate', '--from', FROM, '--password-file', file, '--force', '--yes', ...flags]);
+    assert.equal(open.code, 2);
+    assert.match(open.stderr, /has mode 0644: others can read the password/);
+    chmodSync(file, 0o600);
+    const ok = await cli(['migrate', '--from', FROM, '--password-file', file, '--force', '--yes', ...flags]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /verified: 4 tables, 4 sequences match/);
   });
 
   test('a bad URL or an unreachable source is a user error', async () => {
     const bad = await cli(['migrate', '--from', 'mysql://x@y/z', '--yes', ...flags]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /must be a postgresql:\/\/ URL/);
-    const down = await cli([
-      'migrate',
-      '--from',
-      `postgresql://postgres:${SOURCE_PASSWORD}@127.0.0.1:${SOURCE_PORT + 1}/shop`,
-      '--yes',
-      ...flags,
-    ]);
+    const down = await cli(
+      ['migrate', '--from', `postgresql://postgres@127.0.0.1:${SOURCE_PORT + 1}/shop`, '--yes', ...flags],
+      WITH_PASSWORD,
+    );
     assert.equal(down.code, 2);
     assert.match(
       down.stderr,

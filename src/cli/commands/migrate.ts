@@ -7,6 +7,7 @@ import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { confirmPlan } from '../confirm.js';
 import { progressReporter, table } from '../output.js';
 import { readPlatformSpec } from '../spec-source.js';
+import { sourcePassword } from '../password-source.js';
 
 const command: Command = {
   name: 'migrate',
@@ -17,16 +18,20 @@ Dumps the source database (pg_dump, in one exported snapshot), restores it into 
 same name on the primary (created if missing), then compares exact row counts per table and every
 sequence's value, and prints the report. Refuses to write into target tables that hold rows unless
 --force (which drops and replaces the objects the dump contains). The source is only read.
-The password in URL is passed to pg_dump in its environment and never printed.
+The source's password never goes on a command line (every local user can read those): it comes from
+--password-file FILE (mode 0600), else PGPASSWORD, else a prompt on a terminal; it reaches pg_dump in
+its environment and is never printed. A URL with a password in it is refused.
 
 ${PLATFORM_USAGE}
-      --from URL        postgresql://USER:PASSWORD@HOST:PORT/DATABASE
+      --from URL        postgresql://USER@HOST:PORT/DATABASE (no password in it)
+      --password-file FILE  the source's password, one line, mode 0600
       --force           replace objects in a non-empty target
       --yes             do not ask for confirmation
       --json            machine-readable report`,
   options: {
     ...PLATFORM_OPTIONS,
     from: { type: 'string' },
+    'password-file': { type: 'string' },
     force: { type: 'boolean' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -35,10 +40,11 @@ ${PLATFORM_USAGE}
     const from = ctx.values.from as string | undefined;
     if (!from)
       throw new GardenError('USAGE', 'gardenos migrate needs --from URL.', {
-        hint: 'for example --from postgresql://app:secret@10.0.0.5:5432/app',
+        hint: 'for example PGPASSWORD=... gardenos migrate --from postgresql://app@10.0.0.5:5432/app',
       });
-    const source = parseSourceUrl(from);
+    parseSourceUrl(from); // refuses a bad URL (or one with a password) before asking for anything
     const spec = readPlatformSpec(ctx, 'migrate');
+    const source = parseSourceUrl(from, await sourcePassword(ctx, from));
     const layout = layoutOf(spec.local.stateDir);
     const reporter = progressReporter(ctx.err, ctx.env);
     let done: ((r?: string) => void) | undefined;

@@ -4,7 +4,7 @@ import { compareInventories, nonEmptyTargets } from './inventory.js';
 import { libpqEnv, maskedUrl, parseSourceUrl } from './source-url.js';
 
 test('the source URL becomes libpq environment; the masked form hides the password', () => {
-  const e = parseSourceUrl('postgresql://app:p%40ss@10.0.0.5:6432/shop');
+  const e = parseSourceUrl('postgresql://app@10.0.0.5:6432/shop', 'p@ss');
   assert.deepEqual(e, { host: '10.0.0.5', port: 6432, user: 'app', password: 'p@ss', database: 'shop' });
   assert.equal(maskedUrl(e), 'postgresql://app:****@10.0.0.5:6432/shop');
   assert.equal(libpqEnv(e).PGPASSWORD, 'p@ss');
@@ -20,6 +20,12 @@ test('the source URL becomes libpq environment; the masked form hides the passwo
     (e: { code: string; exitCode: number }) => e.code === 'USAGE' && e.exitCode === 2,
   );
   assert.throws(() => parseSourceUrl('not a url'), /not a URL/);
+  assert.throws(
+    () => parseSourceUrl('postgresql://app:secret@10.0.0.5/shop'),
+    (e: { code: string; message: string; hint: string }) =>
+      e.code === 'USAGE' && /visible to every local user/.test(e.message) && /PGPASSWORD/.test(e.hint),
+    'a password in the URL is refused: it would be on the command line',
+  );
 });
 
 test('compare: equal counts and sequences pass; a missing table, a count or a sequence difference fail', () => {
