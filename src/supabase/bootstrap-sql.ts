@@ -72,11 +72,23 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authen
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
 `;
 
-/** The script psql runs in the Kubernetes Job: psql variables into session settings, then the bootstrap. */
+/** The environment variable each login role's password reaches the bootstrap Job in (from its Secret). */
+export const BOOTSTRAP_PASSWORD_ENV = {
+  authenticator: 'AUTHENTICATOR_PASSWORD',
+  supabase_auth_admin: 'AUTH_ADMIN_PASSWORD',
+  supabase_storage_admin: 'STORAGE_ADMIN_PASSWORD',
+} as const satisfies Record<(typeof LOGIN_ROLES)[number], string>;
+
+/**
+ * The script psql runs in the Kubernetes Job. psql itself reads each password from the environment
+ * (\getenv, psql 15+) into a variable, then into a session setting: no password is ever on psql's
+ * command line, where any process on the node could read it.
+ */
 export function psqlBootstrapScript(): string {
-  const preamble = LOGIN_ROLES.map(
-    (role) => `SELECT set_config('${passwordSetting(role)}', :'${role}_password', false);`,
-  );
+  const preamble = LOGIN_ROLES.flatMap((role) => [
+    `\\getenv ${role}_password ${BOOTSTRAP_PASSWORD_ENV[role]}`,
+    `SELECT set_config('${passwordSetting(role)}', :'${role}_password', false);`,
+  ]);
   return ['\\set ON_ERROR_STOP on', ...preamble, 'BEGIN;', BOOTSTRAP_SQL, 'COMMIT;', ''].join('\n');
 }
 

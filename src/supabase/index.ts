@@ -1,5 +1,6 @@
 // Supabase on plain PostgreSQL: the DB bootstrap, API keys (HS256 JWTs) and the secrets behind them.
 export {
+  BOOTSTRAP_PASSWORD_ENV,
   BOOTSTRAP_SQL,
   LOGIN_ROLES,
   applyBootstrap,

@@ -194,7 +194,9 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     };
     const script = join(mkdtempSync(join(tmpdir(), 'gardenos-job-')), 'bootstrap.sql');
     writeFileSync(script, psqlBootstrapScript());
-    const [sh, dashC, line] = job.spec.template.spec.containers[0]!.command;
+    const [psql, ...args] = job.spec.template.spec.containers[0]!.command;
+    assert.equal(psql, 'psql', 'psql itself, no shell that would expand passwords into its argv');
+    assert.ok(!args.some((a) => /PASSWORD|\$/.test(a)), `no password on the command line: ${args.join(' ')}`);
     const env = {
       PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ''}`,
       PGHOST: '127.0.0.1',
@@ -210,8 +212,8 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const before = await snap();
     const run = await new Promise<{ code: number; output: string }>((resolve) =>
       execFile(
-        sh!,
-        [dashC!, line!.replace('/bootstrap/bootstrap.sql', script)],
+        psql!,
+        args.map((a) => a.replace('/bootstrap/bootstrap.sql', script)),
         { env, timeout: 30_000 },
         (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
       ),

@@ -1,6 +1,6 @@
 // Supabase on Kubernetes: the DB bootstrap Job, and GoTrue, PostgREST and Storage wired to the primary Service.
 import type { Spec } from '../../spec/index.js';
-import { psqlBootstrapScript } from '../../supabase/index.js';
+import { BOOTSTRAP_PASSWORD_ENV, psqlBootstrapScript } from '../../supabase/index.js';
 import {
   labelsOf,
   metadata,
@@ -42,21 +42,18 @@ export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
               {
                 name: 'bootstrap',
                 image: spec.k8s.images.psql,
-                // The passwords travel as psql variables from Secret-backed env; the SQL text holds none.
-                command: [
-                  'sh',
-                  '-c',
-                  'exec psql -v authenticator_password="$AUTHENTICATOR_PASSWORD" -v supabase_auth_admin_password="$AUTH_ADMIN_PASSWORD" -v supabase_storage_admin_password="$STORAGE_ADMIN_PASSWORD" -f /bootstrap/bootstrap.sql',
-                ],
+                // psql reads the passwords from its Secret-backed environment itself (\getenv in the script):
+                // none is on its command line, and the SQL text holds none.
+                command: ['psql', '-f', '/bootstrap/bootstrap.sql'],
                 env: [
                   { name: 'PGHOST', value: n.primary },
                   { name: 'PGPORT', value: String(PG_PORT) },
                   { name: 'PGDATABASE', value: 'postgres' },
                   { name: 'PGUSER', value: spec.postgres.superuser },
                   secretEnv('PGPASSWORD', n.postgresSecret, 'superuser-password'),
-                  secretEnv('AUTHENTICATOR_PASSWORD', n.supabaseSecret, 'authenticator-password'),
-                  secretEnv('AUTH_ADMIN_PASSWORD', n.supabaseSecret, 'auth-admin-password'),
-                  secretEnv('STORAGE_ADMIN_PASSWORD', n.supabaseSecret, 'storage-admin-password'),
+                  secretEnv(BOOTSTRAP_PASSWORD_ENV.authenticator, n.supabaseSecret, 'authenticator-password'),
+                  secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_auth_admin, n.supabaseSecret, 'auth-admin-password'),
+                  secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_storage_admin, n.supabaseSecret, 'storage-admin-password'),
                 ],
                 securityContext: RESTRICTED_CONTAINER,
                 volumeMounts: [{ name: 'sql', mountPath: '/bootstrap', readOnly: true }],
