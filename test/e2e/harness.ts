@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests on the real stack: run the CLI, make state dirs, talk to PostgreSQL.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -143,4 +143,39 @@ export function postmasterPid(stateDir: string, node: string): number {
 
 export function processPid(stateDir: string, id: string): number {
   return (JSON.parse(readFileSync(join(stateDir, 'run', `${id}.pid`), 'utf8')) as { pid: number }).pid;
+}
+
+/**
+ * Every distinct process command line seen while it runs, read from /proc every few ms: to prove
+ * afterwards that no secret (known only once a command created it) was ever on one.
+ */
+export function watchCommandLines(): { stop(): Promise<Set<string>> } {
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const pid of readdirSync('/proc')) {
+        if (!/^\d+$/.test(pid)) continue;
+        try {
+          seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+        } catch {
+          // exited while we looked
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}
+
+/** Every value in the platform's secrets.json (passwords of every role). */
+export function secretValues(stateDir: string): string[] {
+  const s = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as Record<string, unknown>;
+  return Object.values(s).filter((v): v is string => typeof v === 'string' && v.length >= 8);
 }

@@ -16,7 +16,9 @@ import {
   processPid,
   query,
   requireStack,
+  secretValues,
   superuserPassword,
+  watchCommandLines,
 } from './harness.js';
 
 const run = promisify(execFile);
@@ -26,6 +28,20 @@ const REPLICAS = BASE + 1;
 const stateDir = join(makeStateParent('platform'), 'garden');
 const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
 let password = '';
+
+/** No secret of the platform on any command line seen (and the scan saw the platform's processes). */
+function assertNoSecretIn(commandLines: Set<string>, during: string): void {
+  assert.ok(
+    [...commandLines].some((c) => c.includes('patroni') && c.includes(stateDir)),
+    `the scan during ${during} saw Patroni's command line (${commandLines.size} seen)`,
+  );
+  for (const secret of secretValues(stateDir))
+    for (const c of commandLines)
+      assert.ok(
+        !c.includes(secret),
+        `a secret is on a command line during ${during}: ${c.replace(secret, '<secret>')}`,
+      );
+}
 
 async function status(): Promise<{ code: number; s: PlatformStatus }> {
   const r = await cli(['status', '--json', ...flags]);
@@ -50,9 +66,12 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     await cli(['down', '--purge', '--yes', ...flags]);
   });
 
-  test('up creates a healthy platform and prints masked endpoints', async () => {
+  test('up creates a healthy platform and prints masked endpoints; no secret on any command line', async () => {
+    const watch = watchCommandLines();
     const r = await cli(['up', ...flags]);
+    const commandLines = await watch.stop();
     assert.equal(r.code, 0, r.stderr);
+    assertNoSecretIn(commandLines, 'up');
     assert.match(r.stdout, /is up: created in [\d.]+ s/);
     assert.match(r.stdout, new RegExp(`postgresql://postgres:\\*\\*\\*\\*@127\\.0\\.0\\.1:${PRIMARY}/postgres`));
     password = superuserPassword(stateDir);
@@ -88,9 +107,11 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     await assert.rejects(query(REPLICAS, password, "INSERT INTO e2e_items (label) VALUES ('x')"), /read-only/);
   });
 
-  test('switchover moves writes to the new leader', async () => {
+  test('switchover moves writes to the new leader; no secret on any command line', async () => {
     const before = (await status()).s.postgres.leader!;
+    const watch = watchCommandLines();
     const r = await cli(['switchover', '--yes', ...flags]);
+    assertNoSecretIn(await watch.stop(), 'switchover');
     assert.equal(r.code, 0, r.stderr);
     const m = /switched over from (\S+) to (\S+): .* after ([\d.]+) s/.exec(r.stdout);
     assert.ok(m, r.stdout);
