@@ -43,7 +43,10 @@ export function renderStorage(spec: Spec): K8sObject[] {
   ];
 }
 
-/** The router labels the leader pod role=primary and the others role=replica: it may read and patch pods. */
+/**
+ * The router labels the leader pod role=primary and the others role=replica. It may list and watch
+ * pods, and get and patch only the Patroni StatefulSet's own pods, by name.
+ */
 export function renderRbac(spec: Spec): K8sObject[] {
   const n = namesOf(spec);
   return [
@@ -52,7 +55,15 @@ export function renderRbac(spec: Spec): K8sObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: metadata(spec, n.router, 'router'),
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] }],
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: [''],
+          resources: ['pods'],
+          verbs: ['get', 'patch'],
+          resourceNames: spec.nodes.map((_, i) => `${n.postgres}-${i}`),
+        },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

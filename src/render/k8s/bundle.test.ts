@@ -150,14 +150,38 @@ describe('render --target k8s', () => {
     assert.equal(headless.spec.publishNotReadyAddresses, true);
   });
 
-  test("the router's ServiceAccount may get, list, watch and patch pods, nothing else", () => {
+  test("the router's ServiceAccount may list and watch pods, and get and patch only Patroni's pods, by name", () => {
     const objs = allObjects(render(FULL_YAML));
     assert.deepEqual(find(objs, 'Role', 'garden-router').rules, [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['pods'],
+        verbs: ['get', 'patch'],
+        resourceNames: ['garden-postgres-0', 'garden-postgres-1', 'garden-postgres-2'],
+      },
     ]);
     const router = find(objs, 'Deployment', 'garden-router');
     assert.equal(router.spec.template.spec.serviceAccountName, 'garden-router');
     assert.equal(router.spec.template.spec.containers[0].args[0], 'router');
+  });
+
+  test('every pod runs under the RuntimeDefault seccomp filter; only the router mounts a service-account token', () => {
+    const pods = allObjects(render(FULL_YAML))
+      .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
+      .map((o) => ({
+        name: `${o.kind}/${o.metadata.name}`,
+        pod: (o as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec,
+      }));
+    assert.ok(pods.length >= 6, pods.map((p) => p.name).join(', '));
+    for (const { name, pod } of pods) {
+      assert.deepEqual(
+        (pod.securityContext as Record<string, unknown>).seccompProfile,
+        { type: 'RuntimeDefault' },
+        name,
+      );
+      assert.equal(pod.automountServiceAccountToken, name === 'Deployment/garden-router', name);
+    }
   });
 
   test('user services get DATABASE_URL / DATABASE_READ_URL from a Secret, by their needs', () => {

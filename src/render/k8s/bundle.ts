@@ -1,5 +1,6 @@
 // The whole Kubernetes target: components in apply order, their YAML text, and the kustomization.
 import { assertEtcdTlsInput } from './etcd-tls.js';
+import { hardenPods } from './hardening.js';
 import { stringify } from 'yaml';
 import type { Spec } from '../../spec/index.js';
 import { renderNamespace, renderRbac, renderRouter, renderSecrets, renderStorage } from './base.js';
@@ -48,7 +49,7 @@ export function renderK8s(input: K8sInput): K8sComponent[] {
   ];
   // After the rest: a spec without etcd endpoints hears about those first.
   if (!spec.hosts) assertEtcdTlsInput(input);
-  return components.filter((c) => c.objects.length > 0);
+  return components.filter((c) => c.objects.length > 0).map((c) => ({ ...c, objects: hardenPods(c.objects) }));
 }
 
 /** Multi-document YAML with sorted keys, so the same spec always gives the same bytes. */
