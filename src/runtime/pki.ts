@@ -253,6 +253,5 @@ function pkiError(req: PkiRequest, why: string, cause?: unknown): GardenError {
   return new GardenError('SETUP_FAILED', `Could not make ${req.what} in ${req.dir}: ${why}.`, {
     hint: 'check that openssl is installed (`gardenos setup` installs it) and that the state dir is writable; files already there are kept',
     cause,
-    exitCode: 1,
   });
 }
