@@ -2,12 +2,12 @@
 // source; migrate copies it into the platform's primary, verifies it, and refuses a non-empty target.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { MigrateReport } from '../../src/ops/migrate/index.js';
-import { cli, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
+import { cli, makeStateParent, query, requireStack, superuserPassword, watchCommandLines } from './harness.js';
 
 const BASE = 19200;
 const SOURCE_PORT = 19250;
@@ -106,28 +106,16 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
   test('copies every table and sequence into the primary and reports they match', async () => {
     // Every process's command line, read over and over while migrate (and the pg_dump and pg_restore it
     // starts) runs: the source's password must be in none of them.
-    const seen = new Set<string>();
-    let running = true;
-    const scan = (async () => {
-      while (running) {
-        for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-          try {
-            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-            for (const what of ['pg_dump', 'pg_restore', 'gardenos.js migrate']) if (cmd.includes(what)) seen.add(what);
-            assert.ok(!cmd.includes(SOURCE_PASSWORD), `the source password is on a command line: ${cmd}`);
-          } catch (err) {
-            if (err instanceof assert.AssertionError) throw err;
-          }
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const r = await cli(['migrate', '--from', FROM, '--yes', '--json', ...flags], WITH_PASSWORD).finally(() => {
-      running = false;
-    });
-    await scan;
+    const watch = watchCommandLines();
+    const r = await cli(['migrate', '--from', FROM, '--yes', '--json', ...flags], WITH_PASSWORD);
+    const commandLines = [...(await watch.stop())];
     // pg_dump may finish between two scans on a small database; migrate itself runs for seconds.
-    assert.ok(seen.has('gardenos.js migrate'), `the scan saw migrate run (saw ${[...seen].join(', ')})`);
+    assert.ok(
+      commandLines.some((c) => c.includes('gardenos.js migrate')),
+      `the scan saw migrate run (${commandLines.length} command lines)`,
+    );
+    const leak = commandLines.find((c) => c.includes(SOURCE_PASSWORD));
+    assert.equal(leak, undefined, 'the source password is on a command line');
     assert.equal(r.code, 0, r.stderr);
     assert.ok(
       !r.stdout.includes(SOURCE_PASSWORD) && !r.stderr.includes(SOURCE_PASSWORD),
