@@ -12,16 +12,14 @@ import {
   MINIMAL_YAML,
   secretValues,
   specFrom,
+  findObject,
+  renderFixture,
 } from './fixtures.js';
 import { allObjects, renderK8s, renderK8sFiles, type K8sObject } from './index.js';
 import { validateObject } from './validate-models.js';
 
-const render = (yaml: string) => renderK8s({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
-const find = (objs: K8sObject[], kind: string, name: string) => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  assert.ok(o, `${kind}/${name} is rendered`);
-  return o as K8sObject & { spec: any; data: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const render = renderFixture;
+const find = findObject;
 
 describe('render --target k8s', () => {
   test("hosts: pods reach PostgreSQL through every host's HAProxy: selector-less Services, EndpointSlices of the host addresses, no StatefulSet or router", () => {

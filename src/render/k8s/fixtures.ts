@@ -2,7 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpec, type Spec } from '../../spec/index.js';
-import type { K8sSecrets } from './meta.js';
+import assert from 'node:assert/strict';
+import { renderK8s } from './bundle.js';
+import type { K8sComponent, K8sObject, K8sSecrets } from './meta.js';
 
 export function specFrom(text: string): Spec {
   return loadSpec(text, { source: 'test', defaultStateDir: (name) => `/srv/${name}` });
@@ -96,4 +98,16 @@ export function k8sSpecWithEtcdTls(dir: string): string {
   writeFileSync(join(dir, 'etcd-client.crt'), FAKE_ETCD_TLS.cert);
   writeFileSync(join(dir, 'etcd-client.key'), FAKE_ETCD_TLS.key, { mode: 0o600 });
   return 'k8s:\n  etcdEndpoints: [etcd1.internal:2379]\n  etcdClientTls: { caFile: etcd-ca.crt, certFile: etcd-client.crt, keyFile: etcd-client.key }\n';
+}
+
+/** Renders a fixture spec with the fake secrets and etcd client certificate, as the tests of the target do. */
+export function renderFixture(yaml: string): K8sComponent[] {
+  return renderK8s({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
+}
+
+/** The object of that kind and name among `objs`; fails the test when it is not rendered. */
+export function findObject(objs: K8sObject[], kind: string, name: string) {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  assert.ok(o, `${kind}/${name} is rendered`);
+  return o as K8sObject & { spec: any; data: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }

@@ -3,15 +3,19 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { GardenError } from '../../errors.js';
-import { FAKE_ETCD_TLS, FAKE_SECRETS, FULL_YAML, MINIMAL_YAML, specFrom } from './fixtures.js';
-import { allObjects, assertRenderable, renderK8s, type K8sObject } from './index.js';
+import {
+  FAKE_ETCD_TLS,
+  FAKE_SECRETS,
+  FULL_YAML,
+  MINIMAL_YAML,
+  specFrom,
+  findObject,
+  renderFixture,
+} from './fixtures.js';
+import { allObjects, assertRenderable, renderK8s } from './index.js';
 
-const render = (yaml: string) => renderK8s({ spec: specFrom(yaml), secrets: FAKE_SECRETS, etcdTls: FAKE_ETCD_TLS });
-const find = (objs: K8sObject[], kind: string, name: string) => {
-  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
-  assert.ok(o, `${kind}/${name} is rendered`);
-  return o as K8sObject & { spec: any; data: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+const render = renderFixture;
+const find = findObject;
 
 describe('render --target k8s: security', () => {
   test("the router's ServiceAccount may list and watch pods, and get and patch only Patroni's pods, by name", () => {
