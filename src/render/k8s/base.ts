@@ -6,23 +6,40 @@ import {
   metadata,
   namesOf,
   PG_PORT,
-  resourcesOf,
-  RESTRICTED_CONTAINER,
+  ROUTER_HTTP_PORT,
   selectorOf,
   type K8sInput,
   type K8sObject,
 } from './meta.js';
 import { etcdTlsVolume, routerEtcdTlsArgs, usesEtcdTls } from './etcd-tls.js';
+import { containerSecurityContext, imageProfiles, podSecurityContext } from './image-profiles.js';
+import { renderNetworkPolicies } from './network-policies.js';
+import { containerResources } from './resources.js';
 
+/**
+ * The namespace, and its network boundary with it (network-policies.ts): the default-deny and the
+ * policies that allow each flow go in one step, before any pod, so no pod ever runs denied without its
+ * allows. Pod Security Admission enforces "restricted" there: a pod that lost its securityContext is
+ * refused by the API server, not just missed by a test.
+ */
 export function renderNamespace(spec: Spec): K8sObject[] {
   return [
     {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: spec.k8s.namespace, labels: labelsOf(spec, 'namespace') },
+      metadata: {
+        name: spec.k8s.namespace,
+        labels: { ...labelsOf(spec, 'namespace'), ...POD_SECURITY_LABELS },
+      },
     },
+    ...renderNetworkPolicies(spec),
   ];
 }
+
+export const POD_SECURITY_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/warn': 'restricted',
+};
 
 /** K3s's local-path StorageClass, marked default. Only rendered on request: it is cluster-wide. */
 export function renderStorage(spec: Spec): K8sObject[] {
@@ -88,9 +105,25 @@ export function etcdEndpoints(spec: Spec): string[] {
   return spec.k8s.etcdEndpoints;
 }
 
+/**
+ * The router's probes: its HTTP server answers GET /healthz with 200 from the process's event loop
+ * (src/router/server.ts), and says nothing about etcd or the last cycle. So liveness restarts a router
+ * whose loop is stuck or whose server died; an unreachable etcd never restarts it (a restart would not
+ * bring etcd back; it re-reads on its timer). Nothing sends it traffic, so readiness only gates a rollout.
+ */
+function routerProbe(periodSeconds: number, failureThreshold: number) {
+  return {
+    httpGet: { path: '/healthz', port: ROUTER_HTTP_PORT },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  };
+}
+
 /** The router (another component's code): one replica; it compares states on a timer, so a restart heals. */
 export function renderRouter(spec: Spec): K8sObject[] {
   const n = namesOf(spec);
+  const profile = imageProfiles(spec).router;
   const endpoints = etcdEndpoints(spec)
     .map((e) => `${spec.etcd.scheme}://${e}`)
     .join(',');
@@ -106,7 +139,7 @@ export function renderRouter(spec: Spec): K8sObject[] {
           metadata: { labels: labelsOf(spec, 'router') },
           spec: {
             serviceAccountName: n.router,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532 },
+            securityContext: podSecurityContext(profile),
             containers: [
               {
                 name: 'router',
@@ -127,9 +160,15 @@ export function renderRouter(spec: Spec): K8sObject[] {
                   ...routerEtcdTlsArgs(spec),
                   '--pod-selector',
                   `app.kubernetes.io/component=postgres,app.kubernetes.io/instance=${spec.name}`,
+                  // Its default on k8s too; given here because the probes below depend on it.
+                  '--listen',
+                  `0.0.0.0:${ROUTER_HTTP_PORT}`,
                 ],
-                resources: resourcesOf(spec.k8s.resources.router),
-                securityContext: RESTRICTED_CONTAINER,
+                ports: [{ name: 'http', containerPort: ROUTER_HTTP_PORT }],
+                readinessProbe: routerProbe(5, 3),
+                livenessProbe: { ...routerProbe(10, 3), initialDelaySeconds: 10 },
+                resources: containerResources(spec, 'router'),
+                securityContext: containerSecurityContext(profile),
                 volumeMounts: etcdTlsVolume(spec).mounts,
               },
             ],

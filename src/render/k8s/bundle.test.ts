@@ -116,7 +116,10 @@ describe('render --target k8s', () => {
     assert.equal(sts.spec.replicas, 3);
     const pod = sts.spec.template.spec;
     assert.equal(pod.initContainers[0].name, 'data-dir-owner');
-    assert.match(pod.initContainers[0].command[2], /chown -R 101:103 .* chmod 0700/);
+    // No chown (that needs root): fsGroup gives the volume to the postgres group, the script sets 0700.
+    assert.doesNotMatch(pod.initContainers[0].command[2], /chown/);
+    assert.match(pod.initContainers[0].command[2], /chmod 0700 \/home\/postgres\/pgdata\/pgroot\/data/);
+    assert.deepEqual(pod.securityContext.fsGroup, 103);
     assert.equal(pod.containers[0].readinessProbe.httpGet.path, '/readiness');
     assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/liveness');
     assert.equal(

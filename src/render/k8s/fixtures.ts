@@ -111,3 +111,30 @@ export function findObject(objs: K8sObject[], kind: string, name: string) {
   assert.ok(o, `${kind}/${name} is rendered`);
   return o as K8sObject & { spec: any; data: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+
+/** Every fixture spec the target's tests run over (the golden files cover all but hosts). */
+export const FIXTURES = [
+  ['full', FULL_YAML],
+  ['ingress', INGRESS_YAML],
+  ['minimal', MINIMAL_YAML],
+  ['hosts', HOSTS_YAML],
+] as const;
+
+export interface PodTemplate {
+  /** kind/name of the workload. */
+  workload: string;
+  labels: Record<string, string>;
+  spec: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The pod template of every workload among `objs` (Deployment, StatefulSet, Job, DaemonSet). */
+export function podTemplates(objs: K8sObject[]): PodTemplate[] {
+  return objs
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind))
+    .map((o) => {
+      const template = (
+        o as unknown as { spec: { template: { metadata: { labels: Record<string, string> }; spec: unknown } } }
+      ).spec.template;
+      return { workload: `${o.kind}/${o.metadata.name}`, labels: template.metadata.labels, spec: template.spec };
+    });
+}

@@ -54,6 +54,10 @@ export const K8S_HEADER =
 
 export const PG_PORT = 5432;
 export const PATRONI_PORT = 8008;
+/** The router's HTTP server: /healthz, /metrics, /status (src/router/server.ts). */
+export const ROUTER_HTTP_PORT = 8080;
+/** PostgreSQL's Unix socket directory in the Patroni pod (an emptyDir: the root filesystem is read-only). */
+export const PG_SOCKET_DIR = '/var/run/postgresql';
 
 /** Object names, all prefixed with the cluster name so two clusters can share a namespace. */
 export function namesOf(spec: Spec) {
@@ -116,18 +120,3 @@ export function literalEnv(env: Record<string, string>): { name: string; value: 
 export function scrapeAnnotations(port: number, path = '/metrics'): Record<string, string> {
   return { 'prometheus.io/path': path, 'prometheus.io/port': String(port), 'prometheus.io/scrape': 'true' };
 }
-
-/** Resources in the Kubernetes shape, without empty maps. */
-export function resourcesOf(r: {
-  requests?: { cpu?: string; memory?: string };
-  limits?: { cpu?: string; memory?: string };
-}) {
-  const clean = (m?: { cpu?: string; memory?: string }) =>
-    m && Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined));
-  return { ...(r.limits ? { limits: clean(r.limits) } : {}), ...(r.requests ? { requests: clean(r.requests) } : {}) };
-}
-
-export const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-};

@@ -10,16 +10,23 @@ import {
   namesOf,
   PATRONI_PORT,
   PG_PORT,
-  resourcesOf,
+  PG_SOCKET_DIR,
   scrapeAnnotations,
   secretEnv,
   selectorOf,
   type K8sObject,
 } from './meta.js';
+import {
+  containerSecurityContext,
+  imageProfiles,
+  podSecurityContext,
+  writableMounts,
+  writableVolumes,
+} from './image-profiles.js';
+import { containerResources } from './resources.js';
 
 const PGDATA_MOUNT = '/home/postgres/pgdata';
 const DATA_DIR = `${PGDATA_MOUNT}/pgroot/data`;
-const SOCKET_DIR = '/var/run/postgresql';
 
 /**
  * pg_hba on Kubernetes: pods connect from the pod network (the journal's hours-long outage was a pg_hba
@@ -44,7 +51,7 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
     secrets: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
     dataDir: DATA_DIR,
     binDir: '',
-    runDir: SOCKET_DIR,
+    runDir: PG_SOCKET_DIR,
   }) as { bootstrap: { dcs: unknown; initdb: unknown } };
   const pgHba = renderK8sPgHba(spec);
   return {
@@ -58,7 +65,7 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
       data_dir: DATA_DIR,
       bin_dir: `/usr/lib/postgresql/${spec.postgres.version}/bin`,
       pgpass: '/tmp/pgpass',
-      parameters: { unix_socket_directories: SOCKET_DIR },
+      parameters: { unix_socket_directories: PG_SOCKET_DIR },
       pg_hba: pgHba,
       use_pg_rewind: true,
       ...OWN_CONNECTIONS_OVER_SOCKET,
@@ -68,8 +75,27 @@ export function buildK8sPatroniConfig(spec: Spec): Record<string, unknown> {
   };
 }
 
+/**
+ * The init container's script, as the postgres user (no root, no CHOWN): the pod's fsGroup makes a fresh
+ * volume writable by the group, PostgreSQL wants its data dir 0700. The kubelet's fsGroup pass also
+ * runs once on a volume made before fsGroup was set (its root was 0700), making every directory 2770,
+ * which PostgreSQL refuses to start on: so the modes are set back on every start. The postgres user owns
+ * those directories, so chmod needs no capability. A volume it cannot write (a storage class that
+ * ignores fsGroup and mounts a root-owned directory) ends here, with a sentence in the pod's log.
+ */
+function dataDirScript(spec: Spec): string {
+  const pgroot = `${PGDATA_MOUNT}/pgroot`;
+  return [
+    'set -e',
+    `mkdir -p ${pgroot} || { echo "${PGDATA_MOUNT} is not writable by uid ${spec.k8s.postgresUid}: the storage class ignores fsGroup ${spec.k8s.postgresGid}; make the volume's root writable by that uid or gid" >&2; exit 1; }`,
+    `chmod 0700 ${pgroot}`,
+    `if [ -d ${DATA_DIR} ]; then chmod 0700 ${DATA_DIR}; fi`,
+  ].join('\n');
+}
+
 export function renderPostgres(spec: Spec): K8sObject[] {
   const n = namesOf(spec);
+  const profiles = imageProfiles(spec);
   const selector = selectorOf(spec, 'postgres');
   const env = [
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
@@ -105,23 +131,14 @@ export function renderPostgres(spec: Spec): K8sObject[] {
         metadata: { labels: labelsOf(spec, 'postgres'), annotations: scrapeAnnotations(PATRONI_PORT) },
         spec: {
           terminationGracePeriodSeconds: 60,
-          // fsGroup would make the data dir group-writable (setgid 2770), which PostgreSQL refuses to start
-          // on; an initContainer sets owner and 0700 instead.
-          securityContext: { runAsUser: spec.k8s.postgresUid, runAsGroup: spec.k8s.postgresGid, runAsNonRoot: true },
+          securityContext: podSecurityContext(profiles.patroni),
           initContainers: [
             {
               name: 'data-dir-owner',
               image: spec.k8s.images.busybox,
-              command: [
-                'sh',
-                '-c',
-                `mkdir -p ${PGDATA_MOUNT}/pgroot && chown -R ${spec.k8s.postgresUid}:${spec.k8s.postgresGid} ${PGDATA_MOUNT} && chmod 0700 ${PGDATA_MOUNT} ${PGDATA_MOUNT}/pgroot`,
-              ],
-              securityContext: {
-                runAsUser: 0,
-                runAsNonRoot: false,
-                capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
-              },
+              command: ['sh', '-c', dataDirScript(spec)],
+              resources: containerResources(spec, 'dataDirOwner'),
+              securityContext: containerSecurityContext(profiles.dataDirOwner),
               volumeMounts: [{ name: 'pgdata', mountPath: PGDATA_MOUNT }],
             },
           ],
@@ -139,19 +156,19 @@ export function renderPostgres(spec: Spec): K8sObject[] {
               // /liveness only says the HA loop turns, so a long recovery is never killed.
               readinessProbe: probe('/readiness', 5, 3),
               livenessProbe: { ...probe('/liveness', 10, 6), initialDelaySeconds: 30 },
-              resources: resourcesOf(spec.k8s.resources.postgres),
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              resources: containerResources(spec, 'patroni'),
+              securityContext: containerSecurityContext(profiles.patroni),
               volumeMounts: [
                 { name: 'pgdata', mountPath: PGDATA_MOUNT },
                 { name: 'config', mountPath: '/etc/patroni', readOnly: true },
-                { name: 'run', mountPath: SOCKET_DIR },
+                ...writableMounts(profiles.patroni),
                 ...etcdTlsVolume(spec).mounts,
               ],
             },
           ],
           volumes: [
             { name: 'config', configMap: { name: n.patroniConfig } },
-            { name: 'run', emptyDir: {} },
+            ...writableVolumes(profiles.patroni),
             ...etcdTlsVolume(spec).volumes,
           ],
           affinity: {

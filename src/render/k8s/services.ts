@@ -1,17 +1,15 @@
 // The user's services: a Deployment and a Service each, DATABASE_URL / DATABASE_READ_URL from a Secret.
 import { GardenError } from '../../errors.js';
 import type { ServiceSettings, Spec } from '../../spec/index.js';
+import { labelsOf, literalEnv, metadata, namesOf, secretEnv, selectorOf, type K8sObject } from './meta.js';
 import {
-  labelsOf,
-  literalEnv,
-  metadata,
-  namesOf,
-  resourcesOf,
-  RESTRICTED_CONTAINER,
-  secretEnv,
-  selectorOf,
-  type K8sObject,
-} from './meta.js';
+  containerSecurityContext,
+  imageProfiles,
+  podSecurityContext,
+  writableMounts,
+  writableVolumes,
+} from './image-profiles.js';
+import { containerResources } from './resources.js';
 
 export function renderService(spec: Spec, svc: ServiceSettings, index: number): K8sObject[] {
   if (!svc.image) {
@@ -24,6 +22,7 @@ export function renderService(spec: Spec, svc: ServiceSettings, index: number): 
     );
   }
   const n = namesOf(spec);
+  const profile = imageProfiles(spec).service;
   const component = `service-${svc.name}`;
   const env = [
     ...(svc.needs.includes('primary') ? [secretEnv('DATABASE_URL', n.appDbSecret, 'database-url')] : []),
@@ -47,6 +46,7 @@ export function renderService(spec: Spec, svc: ServiceSettings, index: number): 
         template: {
           metadata: { labels: labelsOf(spec, component) },
           spec: {
+            securityContext: podSecurityContext(profile),
             containers: [
               {
                 name: svc.name,
@@ -55,10 +55,12 @@ export function renderService(spec: Spec, svc: ServiceSettings, index: number): 
                 ports: [{ name: 'http', containerPort: svc.port }],
                 readinessProbe: probe(5, 3),
                 livenessProbe: { ...probe(10, 6), initialDelaySeconds: 10 },
-                resources: resourcesOf(spec.k8s.resources.services),
-                securityContext: RESTRICTED_CONTAINER,
+                resources: containerResources(spec, 'service'),
+                securityContext: containerSecurityContext(profile),
+                volumeMounts: writableMounts(profile),
               },
             ],
+            volumes: writableVolumes(profile),
           },
         },
       },

@@ -6,13 +6,20 @@ import {
   metadata,
   namesOf,
   PG_PORT,
-  resourcesOf,
-  RESTRICTED_CONTAINER,
   scrapeAnnotations,
   secretEnv,
   selectorOf,
   type K8sObject,
 } from './meta.js';
+import {
+  containerSecurityContext,
+  imageProfiles,
+  podSecurityContext,
+  writableMounts,
+  writableVolumes,
+  type ImageProfile,
+} from './image-profiles.js';
+import { containerResources } from './resources.js';
 
 export const SUPABASE_PORTS = { auth: 9999, rest: 3000, storage: 5000 } as const;
 const REST_ADMIN_PORT = 3001;
@@ -20,6 +27,7 @@ const REST_ADMIN_PORT = 3001;
 export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
   if (!spec.supabase.enabled) return [];
   const n = namesOf(spec);
+  const profile = imageProfiles(spec).bootstrap;
   return [
     {
       apiVersion: 'v1',
@@ -37,7 +45,7 @@ export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
           metadata: { labels: labelsOf(spec, 'supabase-bootstrap') },
           spec: {
             restartPolicy: 'OnFailure',
-            securityContext: { runAsNonRoot: true, runAsUser: 999 },
+            securityContext: podSecurityContext(profile),
             containers: [
               {
                 name: 'bootstrap',
@@ -55,7 +63,8 @@ export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
                   secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_auth_admin, n.supabaseSecret, 'auth-admin-password'),
                   secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_storage_admin, n.supabaseSecret, 'storage-admin-password'),
                 ],
-                securityContext: RESTRICTED_CONTAINER,
+                resources: containerResources(spec, 'bootstrap'),
+                securityContext: containerSecurityContext(profile),
                 volumeMounts: [{ name: 'sql', mountPath: '/bootstrap', readOnly: true }],
               },
             ],
@@ -85,6 +94,15 @@ interface AppContainer {
 function deploymentAndService(spec: Spec, c: AppContainer): K8sObject[] {
   const name = namesOf(spec).supabase(c.component);
   const component = `supabase-${c.component}`;
+  const profile: ImageProfile = imageProfiles(spec)[c.component];
+  const volumeMounts = [
+    ...(c.volume ? [{ name: 'data', mountPath: c.volume.mountPath }] : []),
+    ...writableMounts(profile),
+  ];
+  const volumes = [
+    ...(c.volume ? [{ name: 'data', persistentVolumeClaim: { claimName: c.volume.claim } }] : []),
+    ...writableVolumes(profile),
+  ];
   return [
     {
       apiVersion: 'apps/v1',
@@ -97,6 +115,7 @@ function deploymentAndService(spec: Spec, c: AppContainer): K8sObject[] {
         template: {
           metadata: { labels: labelsOf(spec, component), ...(c.annotations ? { annotations: c.annotations } : {}) },
           spec: {
+            securityContext: podSecurityContext(profile),
             containers: [
               {
                 name: c.component,
@@ -114,12 +133,12 @@ function deploymentAndService(spec: Spec, c: AppContainer): K8sObject[] {
                   failureThreshold: 6,
                   initialDelaySeconds: 20,
                 },
-                resources: resourcesOf(spec.k8s.resources.supabase),
-                securityContext: RESTRICTED_CONTAINER,
-                ...(c.volume ? { volumeMounts: [{ name: 'data', mountPath: c.volume.mountPath }] } : {}),
+                resources: containerResources(spec, 'supabase'),
+                securityContext: containerSecurityContext(profile),
+                ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
               },
             ],
-            ...(c.volume ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: c.volume.claim } }] } : {}),
+            ...(volumes.length > 0 ? { volumes } : {}),
           },
         },
       },
