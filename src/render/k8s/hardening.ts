@@ -1,5 +1,6 @@
 // Pod hardening applied to every workload the Kubernetes target renders, in one place: the kernel's
 // default seccomp filter, and no service-account token in pods that never call the Kubernetes API.
+// Who each container runs as and what it may write is per image: image-profiles.ts.
 import type { K8sObject } from './meta.js';
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'Job', 'DaemonSet']);
