@@ -4,6 +4,7 @@ import { etcdMembersStatus, readScope, type EtcdTls } from '../dcs/index.js';
 import { describeCause } from '../errors.js';
 import type { PlatformAccess } from '../ops/access.js';
 import { liveEnv, readArchiver, type LiveEnvOptions } from '../ops/doctor/live-env.js';
+import { acceptsPlaintext } from '../runtime/index.js';
 import type { DoctorEnv, HostsFacts, Maybe, PgProbe } from '../ops/doctor/types.js';
 import { SERVICE_NAMES } from '../render/hosts/paths.js';
 import { STATS_USER } from '../render/hosts/haproxy.js';
@@ -86,6 +87,7 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
         return { ok: false, error: { ...(e.code ? { code: e.code } : {}), message: e.message } };
       }
     },
+    pgAcceptsPlaintext: (at) => acceptsPlaintext(access.spec, access.secrets, at),
     pgArchiver: () => maybe(() => access.withPg(access.primaryEndpoint, readArchiver)),
     portFree: async () => true,
     processRunning: (id) => {

@@ -2,8 +2,7 @@
 // make sure nothing of the platform is left (orphaned postmasters included) and every port is free.
 import { rmSync } from 'node:fs';
 import { GardenError } from '../errors.js';
-import { PatroniClusterReader } from '../patroni/index.js';
-import { patroniApis } from '../render/index.js';
+import { localClusterReader } from './server-clients.js';
 import { listPorts } from '../spec/index.js';
 import { processesOf, type LocalPlatform } from './platform.js';
 import { isPortFree } from './ports.js';
@@ -153,7 +152,7 @@ function assertNothingUses(platform: LocalPlatform, runner: ProcessRunner): void
 }
 
 async function currentLeader(platform: LocalPlatform): Promise<string | undefined> {
-  return (await new PatroniClusterReader(patroniApis(platform.spec), 1000).read()).leader ?? undefined;
+  return (await localClusterReader(platform.spec, 1000).read()).leader ?? undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,9 +1,10 @@
 // Readiness conditions of a local platform, each a single probe that says what it is still waiting for.
 import { etcdMembersStatus, type EtcdTls } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
-import { BACKENDS, etcdClientEndpoints, patroniApis, type PlatformSecrets } from '../render/index.js';
+import { BACKENDS, etcdClientEndpoints, type PlatformSecrets } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
-import { PatroniClusterReader, lastReadError } from '../patroni/index.js';
+import { lastReadError } from '../patroni/index.js';
+import { localClusterReader, localPgSsl } from './server-clients.js';
 import type { Layout } from './layout.js';
 import { primaryAndReplicasProblem, withPg, type Probe } from '../runtime/index.js';
 
@@ -20,7 +21,8 @@ export function etcdHealthyProbe(spec: Spec, tls?: EtcdTls): Probe {
 
 /** The primary port reaches a leader that takes writes, and every other node streams from it. */
 export function primaryAndReplicasProbe(spec: Spec, secrets: PlatformSecrets): Probe {
-  return async () => withPg(spec, secrets, spec.haproxy.primaryPort, (c) => primaryAndReplicasProblem(c, spec));
+  return async () =>
+    withPg(spec, secrets, spec.haproxy.primaryPort, (c) => primaryAndReplicasProblem(c, spec), localPgSsl(spec));
 }
 
 /** HAProxy routes: exactly one primary server UP, and every replica UP in the replica backend. */
@@ -39,7 +41,7 @@ export function haproxyRoutesProbe(spec: Spec, layout: Layout): Probe {
 
 /** Patroni itself reports a leader, every member running and, in synchronous mode, a sync standby. */
 export function patroniMembersProbe(spec: Spec): Probe {
-  const reader = new PatroniClusterReader(patroniApis(spec), 1500);
+  const reader = localClusterReader(spec, 1500);
   return async () => {
     const cluster = await reader.read();
     // No member answering has always ended the wait with that member's error (a GardenError is a verdict).

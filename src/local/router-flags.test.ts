@@ -34,17 +34,19 @@ describe('routerFlags', () => {
       keyFile: '/srv/garden/certs/router.key',
     });
     assert.equal(s.poll, undefined, 'the etcd watch unless --poll-ms is added');
+    assert.equal(s.patroniCaFile, '/srv/garden/certs/ca.crt', 'the REST APIs serve https (postgres.tls required)');
   });
 
-  test('http etcd (asked for), another namespace, name, base port and reconcile interval', () => {
+  test('http etcd and plain Patroni (asked for), another namespace, name, base port and reconcile interval', () => {
     const spec = load(
-      'name: shop\netcd:\n  scheme: http\n  namespace: /db\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n',
+      'name: shop\netcd:\n  scheme: http\n  namespace: /db\npostgres:\n  tls: off\nlocal:\n  basePort: 20000\nrouter:\n  reconcileIntervalMs: 2000\n',
     );
     const flags = routerFlags(spec, layoutOf(spec.local.stateDir));
     const s = parse([...flags, '--poll-ms', '500']);
     assert.equal(s.etcd[0], 'http://127.0.0.1:20010');
     assert.equal(s.prefix, '/db/shop/');
     assert.equal(s.etcdTls, undefined);
+    assert.equal(s.patroniCaFile, undefined);
     assert.equal(s.reconcileIntervalMs, 2000);
     assert.deepEqual(s.poll, {
       intervalMs: 500,

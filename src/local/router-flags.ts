@@ -1,7 +1,7 @@
 // The flags `gardenos up` starts the router with: everything it needs, so it never reads the spec.
 import type { Spec } from '../spec/index.js';
-import { etcdClientUrls, patroniApis } from '../render/index.js';
-import { etcdTlsFiles } from './certs.js';
+import { etcdClientUrls, patroniApis, pgTlsOn } from '../render/index.js';
+import { etcdTlsFiles, localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 
 export function routerFlags(spec: Spec, layout: Layout): string[] {
@@ -29,5 +29,7 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
     const tls = etcdTlsFiles(layout.certsDir, 'router');
     flags.push('--etcd-ca', tls.caFile, '--etcd-cert', tls.certFile, '--etcd-key', tls.keyFile);
   }
+  // Made by the same `up`, before the router starts (the flags are built before the CA exists).
+  if (pgTlsOn(spec)) flags.push('--patroni-ca', localPkiAt(layout.certsDir).caFile);
   return flags;
 }

@@ -2,7 +2,9 @@
 // Keeps one user service running: injects DATABASE_URL / DATABASE_READ_URL, restarts it when it exits.
 // Plain JS (no tsx) because it is the long-lived process the supervisor's pid file points at.
 //
-// argv: --name N --secrets FILE --user U --primary HOST:PORT --replicas HOST:PORT --needs primary,replicas -- CMD ARGS...
+// argv: --name N --secrets FILE --user U --primary HOST:PORT --replicas HOST:PORT --needs primary,replicas [--ca FILE] -- CMD ARGS...
+// With --ca (postgres.tls on) the URLs ask for TLS checked by that CA: sslmode=verify-full&sslrootcert=FILE,
+// which libpq and node-postgres both read.
 // The password is read from the 0600 secrets file on each start, so it never appears in any argv.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,8 +28,9 @@ const log = (text) => process.stdout.write(`${new Date().toISOString()} [gardeno
 
 function databaseEnv() {
   const { superuserPassword } = JSON.parse(readFileSync(opts.secrets, 'utf8'));
+  const tls = opts.ca ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(opts.ca)}` : '';
   const url = (hostPort) =>
-    `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(superuserPassword)}@${hostPort}/postgres`;
+    `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(superuserPassword)}@${hostPort}/postgres${tls}`;
   return {
     ...(needs.has('primary') ? { DATABASE_URL: url(opts.primary) } : {}),
     ...(needs.has('replicas') ? { DATABASE_READ_URL: url(opts.replicas) } : {}),

@@ -1,6 +1,8 @@
 // User services under the local supervisor: their launch specs (through the keeper) and a health probe.
 import { dirname } from 'node:path';
+import { pgTlsOn } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
+import { localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 import type { Probe } from '../runtime/index.js';
 import type { ComponentSpec } from './supervised-process.js';
@@ -41,6 +43,7 @@ export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Reco
             `${host}:${spec.haproxy.replicaPort}`,
             '--needs',
             s.needs.join(','),
+            ...(pgTlsOn(spec) ? ['--ca', localPkiAt(layout.certsDir).caFile] : []),
             '--',
             ...s.command!,
           ],

@@ -10,6 +10,7 @@ import {
   type SupabaseSecrets,
 } from '../supabase/index.js';
 import type { Layout } from './layout.js';
+import { localPgSsl } from './server-clients.js';
 import { withPg } from '../runtime/index.js';
 import { writeAtomic } from '../runtime/index.js';
 
@@ -33,6 +34,6 @@ export function readSupabaseSecrets(layout: Layout): SupabaseSecrets | undefined
 /** Runs the idempotent bootstrap on the primary (through HAProxy's primary port) as the superuser. */
 export async function applyLocalSupabase(spec: Spec, layout: Layout, secrets: PlatformSecrets): Promise<string> {
   const supabase = await loadOrCreateSupabaseSecrets(layout);
-  await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => applyBootstrap(c, supabase.passwords));
+  await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => applyBootstrap(c, supabase.passwords), localPgSsl(spec));
   return `roles and schemas in place; keys in ${supabaseSecretsFile(layout)}`;
 }

@@ -7,6 +7,7 @@ import {
   archiveCommand,
   etcdPeerUrl,
   localTopology,
+  pgTlsOn,
   renderHaproxyConfig,
   renderPatroniConfig,
   type PlatformSecrets,
@@ -14,7 +15,7 @@ import {
 import type { Spec } from '../spec/index.js';
 import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
-import { ensureLocalPki, etcdTlsFiles } from './certs.js';
+import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, nodeTlsFiles } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from '../runtime/os-user.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
@@ -167,7 +168,7 @@ function writeConfigs(
 ): void {
   const { spec, layout } = platform;
   const topology = localTopology(spec);
-  if (spec.etcd.scheme === 'https') ensureLocalPki(spec, layout.certsDir, pgUser);
+  if (needsLocalPki(spec)) ensureLocalPki(spec, layout.certsDir, pgUser);
   const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'patroni') : undefined;
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
@@ -185,6 +186,7 @@ function writeConfigs(
       binDir: binaries.pgBinDir,
       runDir: layout.nodeRunDir(node.name),
       ...(etcdTls ? { etcdTls } : {}),
+      ...(pgTlsOn(spec) ? { serverTls: nodeTlsFiles(layout.certsDir, node.name) } : {}),
       ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
     });
     // It holds passwords: readable by the PostgreSQL user only.
@@ -193,7 +195,14 @@ function writeConfigs(
   mkdirSync(layout.haproxyDir, { recursive: true });
   writeAtomic(
     layout.haproxyConfig,
-    renderHaproxyConfig({ spec, topology, adminSocket: layout.adminSocket, host: spec.local.bindAddress }),
+    renderHaproxyConfig({
+      spec,
+      topology,
+      adminSocket: layout.adminSocket,
+      host: spec.local.bindAddress,
+      // Its health checks ask Patroni's REST API, over https unless postgres.tls is off.
+      ...(pgTlsOn(spec) ? { checkCaFile: localPkiAt(layout.certsDir).caFile } : {}),
+    }),
     0o644,
   );
 }

@@ -5,10 +5,10 @@
 import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import { fastEtcdClient, type EtcdTls } from '../dcs/index.js';
-import { etcdTlsFiles, layoutOf } from '../local/index.js';
+import { etcdTlsFiles, layoutOf, localServerCa } from '../local/index.js';
 import { withPg } from '../runtime/index.js';
 import type { TlsMaterial } from '../net/http.js';
-import { PatroniClient, PatroniClusterReader, type ClusterReader, type FetchCluster } from '../patroni/index.js';
+import { PatroniClient, PatroniClusterReader, type ClusterReader } from '../patroni/index.js';
 import {
   ROLE_NAMES,
   etcdClientUrls,
@@ -24,7 +24,7 @@ export interface PlatformAccess {
   readonly secrets: PlatformSecrets;
   /** Where the platform's clients write: HAProxy's primary port (on the first haproxy host across hosts). */
   readonly primaryEndpoint: PgAddress;
-  /** The CA file PostgreSQL's certificates are signed by, for clients such as psql (sslmode verify-full); none on one machine. */
+  /** The CA file PostgreSQL's certificates are signed by, for clients such as psql (sslmode verify-full); none when postgres.tls is off. */
   readonly caFile?: string;
   /** A node's Patroni REST API, authenticated for the calls that change something. */
   patroni(node: string, timeoutMs?: number): PatroniClient;
@@ -53,8 +53,6 @@ export function platformAccess(
   transport: AccessTransport = {},
 ): PlatformAccess {
   const auth = { username: ROLE_NAMES.restapi, password: secrets.restapiPassword };
-  const fetchCluster: FetchCluster = (apiUrl, timeoutMs) =>
-    new PatroniClient(apiUrl, undefined, timeoutMs, transport.http).cluster();
   return {
     spec,
     secrets,
@@ -62,21 +60,36 @@ export function platformAccess(
     ...(transport.caFile ? { caFile: transport.caFile } : {}),
     patroni: (node, timeoutMs = 10_000) =>
       new PatroniClient(patroniApiUrl(spec, node), auth, timeoutMs, transport.http),
-    clusterReader: (timeoutMs) => new PatroniClusterReader(patroniApis(spec), timeoutMs, fetchCluster),
+    clusterReader: (timeoutMs) =>
+      new PatroniClusterReader(patroniApis(spec), timeoutMs, (apiUrl, t) =>
+        new PatroniClient(apiUrl, undefined, t, transport.http).cluster(),
+      ),
     etcd: (timeoutMs) => fastEtcdClient(etcdClientUrls(spec), timeoutMs, transport.etcd),
     withPg: (at, fn) => withPg(spec, secrets, at, fn, transport.pgCa ? { ca: transport.pgCa } : {}),
   };
 }
 
-/** The local target: every member on the bind address; etcd with gardenos's client certificate when it asks for one. */
+/**
+ * The local target's transport: etcd with gardenos's client certificate when it asks for one;
+ * PostgreSQL and the REST APIs checked by the platform's CA when they serve TLS (postgres.tls).
+ */
+export function localTransport(spec: Spec): AccessTransport {
+  const certsDir = layoutOf(spec.local.stateDir).certsDir;
+  const etcd = spec.etcd.scheme === 'https' ? etcdTlsFiles(certsDir, 'gardenos') : undefined;
+  const server = localServerCa(spec, certsDir);
+  return {
+    ...(etcd ? { etcd } : {}),
+    ...(server ? { http: { ca: server.ca }, pgCa: server.ca, caFile: server.caFile } : {}),
+  };
+}
+
+/** The local target: every member on the bind address. */
 export function localAccess(spec: Spec, secrets: PlatformSecrets): PlatformAccess {
-  const etcd =
-    spec.etcd.scheme === 'https' ? etcdTlsFiles(layoutOf(spec.local.stateDir).certsDir, 'gardenos') : undefined;
   return platformAccess(
     spec,
     secrets,
     { host: spec.local.bindAddress, port: spec.haproxy.primaryPort },
-    etcd ? { etcd } : {},
+    localTransport(spec),
   );
 }
 

@@ -2,11 +2,11 @@
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
-import { etcdClientTls, readSecrets, type LocalPlatform } from '../local/index.js';
+import { etcdClientTls, localClusterReader, localPgSsl, readSecrets, type LocalPlatform } from '../local/index.js';
 import { withPg } from '../runtime/index.js';
-import { PatroniClusterReader, type ClusterView } from '../patroni/index.js';
+import { type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
-import { etcdClientEndpoints, patroniApis, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
+import { etcdClientEndpoints, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
 
 export interface PlatformStatus {
   name: string;
@@ -57,7 +57,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       : Promise.resolve(
           etcdClientEndpoints(spec).map((e): EtcdMemberStatus => ({ ...e, healthy: false, isLeader: false })),
         ),
-    anyRunning ? new PatroniClusterReader(patroniApis(spec), 1500).read() : Promise.resolve(undefined),
+    anyRunning ? localClusterReader(spec, 1500).read() : Promise.resolve(undefined),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
   ]);
@@ -112,12 +112,18 @@ async function replayLagFromLeader(platform: LocalPlatform, leader: string): Pro
   if (!platform.spec.nodes.some((n) => n.name === leader) || !existsSync(platform.layout.secretsFile)) return undefined;
   try {
     const secrets = readSecrets(platform.layout);
-    return await withPg(platform.spec, secrets, pgAddress(platform.spec, leader), async (c) => {
-      const r = await c.query<{ name: string; lag: string | null }>(
-        'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication',
-      );
-      return new Map(r.rows.filter((row) => row.lag !== null).map((row) => [row.name, Number(row.lag)]));
-    });
+    return await withPg(
+      platform.spec,
+      secrets,
+      pgAddress(platform.spec, leader),
+      async (c) => {
+        const r = await c.query<{ name: string; lag: string | null }>(
+          'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(replay_lsn, sent_lsn)) AS lag FROM pg_stat_replication',
+        );
+        return new Map(r.rows.filter((row) => row.lag !== null).map((row) => [row.name, Number(row.lag)]));
+      },
+      localPgSsl(platform.spec),
+    );
   } catch {
     return undefined;
   }

@@ -8,7 +8,7 @@ export interface HaproxyInput {
   /** Runtime API socket (admin level): status reads it, the router writes server states to it. */
   adminSocket: string;
   host: string;
-  /** Check Patroni over https, verifying its certificate against this CA (the hosts target). */
+  /** Check Patroni over https, verifying its certificate against this CA (across hosts, and on one machine unless postgres.tls is off). */
   checkCaFile?: string;
   /** Extra lines for the stats listener, e.g. `stats auth ...`. */
   statsLines?: readonly string[];

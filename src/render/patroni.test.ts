@@ -104,9 +104,41 @@ describe('renderPatroniConfig', () => {
         assert.match(line, / scram-sha-256$/);
         assert.doesNotMatch(line, /\btrust\b|\bmd5\b|\bpassword\b/);
       }
-      assert.ok(hba.includes('host all all 10.0.0.0/8 scram-sha-256'));
-      assert.ok(hba.includes(`host replication ${ROLE_NAMES.replication} 127.0.0.1/32 scram-sha-256`));
+      assert.ok(hba.includes('hostssl all all 10.0.0.0/8 scram-sha-256'));
+      assert.ok(hba.includes(`hostssl replication ${ROLE_NAMES.replication} 127.0.0.1/32 scram-sha-256`));
     }
+  });
+
+  test('postgres.tls required (the default): no TCP line admits plaintext; preferred and off use host lines', () => {
+    const tcpLines = (text: string) =>
+      (at(patroniView(specFrom(text)), 'postgresql', 'pg_hba') as string[]).filter((l) => !l.startsWith('local '));
+    const required = tcpLines('{}\n');
+    assert.ok(required.length > 0);
+    for (const line of required) assert.match(line, /^hostssl /);
+    for (const mode of ['preferred', 'off']) {
+      const lines = tcpLines(`postgres: { tls: ${mode} }\n`);
+      assert.ok(lines.length > 0);
+      for (const line of lines) assert.match(line, /^host /, mode);
+    }
+  });
+
+  test('with a server certificate: PostgreSQL and the REST API serve it, replication and pg_rewind check it (verify-full)', () => {
+    const spec = specFrom('{}\n');
+    const tls = { caFile: '/srv/garden/certs/ca.crt', certFile: '/srv/c/pg-pg1.crt', keyFile: '/srv/c/pg-pg1.key' };
+    const config = parse(renderPatroniConfig({ ...inputFor(spec), serverTls: tls }), { version: '1.1' }) as Tree;
+    assert.equal(at(config, 'postgresql', 'parameters', 'ssl'), 'on');
+    assert.equal(at(config, 'postgresql', 'parameters', 'ssl_cert_file'), tls.certFile);
+    assert.equal(at(config, 'postgresql', 'parameters', 'ssl_key_file'), tls.keyFile);
+    assert.equal(at(config, 'restapi', 'certfile'), tls.certFile);
+    assert.equal(at(config, 'restapi', 'keyfile'), tls.keyFile);
+    assert.equal(at(config, 'ctl', 'cacert'), tls.caFile);
+    for (const who of ['replication', 'rewind']) {
+      assert.equal(at(config, 'postgresql', 'authentication', who, 'sslmode'), 'verify-full');
+      assert.equal(at(config, 'postgresql', 'authentication', who, 'sslrootcert'), tls.caFile);
+    }
+    const plain = patroniView(spec);
+    assert.equal(at(plain, 'postgresql', 'parameters', 'ssl'), undefined);
+    assert.equal(at(plain, 'restapi', 'certfile'), undefined);
   });
 
   test('Patroni reaches its own PostgreSQL over the socket, so a client pg_hba mistake cannot cut it off', () => {

@@ -6,6 +6,7 @@ import {
   etcdClientAddress,
   patroniApiAddress,
   pgHostPort,
+  pgTls,
   type NodeAt,
   type Topology,
 } from './topology.js';
@@ -32,6 +33,11 @@ export interface PatroniNodeInput {
   /** Directory for the Unix socket and pgpass, writable by the PostgreSQL user. */
   runDir: string;
   etcdTls?: EtcdTlsFiles;
+  /**
+   * postgres.tls other than off (one machine): the node's certificate, served by PostgreSQL and by the
+   * REST API, and the CA that replication and pg_rewind check the primary's certificate by.
+   */
+  serverTls?: EtcdTlsFiles;
   /** backup.enabled: WAL archiving through this command (bootstrap.dcs, so every member archives alike). */
   archiveCommand?: string;
   /** Bootstrap this node from a pgBackRest backup instead of initdb (gardenos restore). */
@@ -57,6 +63,10 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
   const pg = spec.postgres;
   const api = patroniApiAddress(node);
   const pgAddress = pgHostPort(node);
+  const tls = input.serverTls;
+  // Replication and pg_rewind reach the primary over TCP: TLS, and its certificate must name the address.
+  const overTls = tls ? { sslmode: 'verify-full', sslrootcert: tls.caFile } : {};
+  const hba = renderPgHba(spec, topology);
   return {
     scope: spec.name,
     namespace: `${spec.etcd.namespace}/`,
@@ -66,7 +76,10 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
       connect_address: api,
       // Unsafe endpoints (switchover, restart, reinitialize...) need these credentials; health GETs do not.
       authentication: withPassword(ROLE_NAMES.restapi, secrets?.restapiPassword),
+      ...(tls ? { certfile: tls.certFile, keyfile: tls.keyFile, cafile: tls.caFile } : {}),
     },
+    // Patroni asks the other members' REST APIs (is anyone healthier before a failover?): over https, by our CA.
+    ...(tls ? { ctl: { insecure: false, cacert: tls.caFile } } : {}),
     etcd3: {
       hosts: topology.etcd.map(etcdClientAddress),
       protocol: spec.etcd.scheme,
@@ -102,7 +115,7 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
           }
         : {}),
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
-      pg_hba: renderPgHba(spec, topology),
+      pg_hba: [...hba],
     },
     postgresql: {
       listen: pgAddress,
@@ -112,11 +125,14 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
       pgpass: `${input.runDir}/pgpass`,
       authentication: {
         superuser: withPassword(pg.superuser, secrets?.superuserPassword),
-        replication: withPassword(ROLE_NAMES.replication, secrets?.replicationPassword),
-        rewind: withPassword(ROLE_NAMES.rewind, secrets?.rewindPassword),
+        replication: { ...withPassword(ROLE_NAMES.replication, secrets?.replicationPassword), ...overTls },
+        rewind: { ...withPassword(ROLE_NAMES.rewind, secrets?.rewindPassword), ...overTls },
       },
-      parameters: { unix_socket_directories: input.runDir },
-      pg_hba: renderPgHba(spec, topology),
+      parameters: {
+        unix_socket_directories: input.runDir,
+        ...(tls ? { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ssl_ca_file: tls.caFile } : {}),
+      },
+      pg_hba: hba,
       use_pg_rewind: true,
       ...OWN_CONNECTIONS_OVER_SOCKET,
     },
@@ -146,14 +162,16 @@ export const LOCAL_SOCKET_HBA = [
 /**
  * pg_hba lines: scram-sha-256 everywhere, never trust. Replication only from the members' own
  * addresses; clients from the allowed CIDRs and from the members (HAProxy connects from there).
+ * With postgres.tls required every TCP line is `hostssl`: a plaintext connection matches no line.
  */
 export function renderPgHba(spec: Spec, topology: Topology): string[] {
   const memberNets = [...new Set(topology.nodes.map((n) => `${n.host}/32`))].sort();
   const clientNets = [...new Set([...spec.postgres.allowedClientCidrs, ...memberNets])];
+  const type = pgTls(spec) === 'required' ? 'hostssl' : 'host';
   return [
     ...LOCAL_SOCKET_HBA,
-    ...memberNets.map((net) => `host replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
-    ...clientNets.map((net) => `host all all ${net} scram-sha-256`),
+    ...memberNets.map((net) => `${type} replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
+    ...clientNets.map((net) => `${type} all all ${net} scram-sha-256`),
   ];
 }
 

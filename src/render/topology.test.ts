@@ -1,4 +1,4 @@
-// Every member URL comes from the topology: the local target on the bind address over http, the hosts target on each host's address.
+// Every member URL comes from the topology: the local target on the bind address, the hosts target on each host's address.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GardenError } from '../errors.js';
@@ -24,12 +24,17 @@ const hosts = loadSpec(
 );
 
 describe('topology', () => {
-  test('local: every member on the bind address, Patroni over http, etcd over https (the default), each on its own ports', () => {
+  test('local: every member on the bind address, Patroni and etcd over https (the defaults), each on its own ports', () => {
     const [pg1, pg2] = local.nodes;
     assert.deepEqual(patroniApis(local), [
-      { name: 'pg1', apiUrl: `http://${local.local.bindAddress}:${pg1!.apiPort}` },
-      { name: 'pg2', apiUrl: `http://${local.local.bindAddress}:${pg2!.apiPort}` },
+      { name: 'pg1', apiUrl: `https://${local.local.bindAddress}:${pg1!.apiPort}` },
+      { name: 'pg2', apiUrl: `https://${local.local.bindAddress}:${pg2!.apiPort}` },
     ]);
+    const plain = loadSpec('nodes: 1\npostgres: { tls: off }\n', { source: 'test', defaultStateDir: () => '/s' });
+    assert.equal(patroniApiUrl(plain, 'pg1'), `http://${plain.local.bindAddress}:${plain.nodes[0]!.apiPort}`);
+    // A spec stored by a gardenos from before postgres.tls: that platform serves plain http.
+    const stored = { ...plain, postgres: { ...plain.postgres, tls: undefined } } as unknown as typeof plain;
+    assert.equal(patroniApiUrl(stored, 'pg1'), patroniApiUrl(plain, 'pg1'));
     assert.equal(patroniApiUrl(local, 'pg2'), patroniApiUrl(local, nodeAt(local, 'pg2')));
     assert.deepEqual(pgAddress(local, 'pg1'), { host: local.local.bindAddress, port: pg1!.pgPort });
     assert.deepEqual(etcdClientUrls(local), [

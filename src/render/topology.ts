@@ -19,7 +19,7 @@ export interface NodeAt {
 export interface Topology {
   etcd: EtcdMemberAt[];
   nodes: NodeAt[];
-  /** Scheme of every Patroni REST API: plain on one machine, TLS where the API crosses the network between hosts. */
+  /** Scheme of every Patroni REST API: https across hosts, and on one machine unless postgres.tls is off. */
   patroniScheme: 'http' | 'https';
 }
 
@@ -68,8 +68,23 @@ export function localTopology(spec: Spec): Topology {
       apiPort: n.apiPort,
       nofailover: n.nofailover,
     })),
-    patroniScheme: 'http',
+    patroniScheme: pgTlsOn(spec) ? 'https' : 'http',
   };
+}
+
+export type PgTlsMode = 'required' | 'preferred' | 'off';
+
+/**
+ * postgres.tls, also for a spec stored by a gardenos from before the field: that platform was set up
+ * without TLS, so a missing value means off (a spec read from a file always has one, required by default).
+ */
+export function pgTls(spec: Spec): PgTlsMode {
+  return (spec.postgres.tls as PgTlsMode | undefined) ?? 'off';
+}
+
+/** PostgreSQL serves TLS (and Patroni's REST API https): every client gardenos configures uses it. */
+export function pgTlsOn(spec: Spec): boolean {
+  return pgTls(spec) !== 'off';
 }
 
 /** A node by name, where the spec's target places it. */

@@ -2,7 +2,7 @@
 // PostgreSQL sessions, files written atomically, this machine's users and programs, progress
 // reporting, and where the gardenos installation's own files are.
 export { waitUntil, type Probe } from './wait.js';
-export { pgClient, withPg, type PgSsl } from './pg-session.js';
+export { acceptsPlaintext, pgClient, withPg, type PgSsl } from './pg-session.js';
 export { writeAtomic, ensureOwnedDir } from './files.js';
 export { findOnPath } from './find-on-path.js';
 export { isRoot, lookupUser, postgresRunAs, type OsUser } from './os-user.js';

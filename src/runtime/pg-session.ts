@@ -53,3 +53,20 @@ export async function withPg<T>(
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Whether a server lets the superuser in over plaintext TCP: true if the session opens, false if
+ * pg_hba refuses it (28000: with `hostssl` lines only, every plaintext connection), undefined when
+ * there is no answer or another error.
+ */
+export async function acceptsPlaintext(
+  spec: Spec,
+  secrets: PlatformSecrets,
+  at: PgAddress,
+): Promise<boolean | undefined> {
+  try {
+    return await withPg(spec, secrets, at, async () => true);
+  } catch (err) {
+    return (err as { code?: string }).code === '28000' ? false : undefined;
+  }
+}

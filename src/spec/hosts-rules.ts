@@ -45,6 +45,15 @@ export function checkHostsInput(raw: unknown): SpecProblem[] {
       hint: 'remove etcd.scheme: gardenos generates the CA and certificates and gives every client the same https URLs',
     });
   }
+  const postgres = isRecord(raw.postgres) ? raw.postgres : {};
+  if (postgres.tls !== undefined && postgres.tls !== 'required') {
+    problems.push({
+      path: ['postgres', 'tls'],
+      message:
+        'on the hosts target PostgreSQL and the Patroni REST API accept TCP connections only over TLS; plaintext between servers is refused',
+      hint: 'remove postgres.tls: gardenos generates the certificates and every client it configures connects with TLS',
+    });
+  }
   if (isRecord(raw.local) && raw.local.bindAddress !== undefined) {
     problems.push({
       path: ['local', 'bindAddress'],

@@ -113,6 +113,7 @@ describe('hosts spec', () => {
     refused(threeHosts('nodes: 3'), ['nodes'], /postgres role/);
     refused(threeHosts('etcd:\n  members: 3'), ['etcd', 'members'], /etcd role/);
     refused(threeHosts('etcd:\n  scheme: http'), ['etcd', 'scheme'], /TLS/);
+    refused(threeHosts('postgres:\n  tls: preferred'), ['postgres', 'tls'], /only over TLS/);
     refused(threeHosts('local:\n  bindAddress: 10.0.0.1'), ['local', 'bindAddress'], /hosts target/);
     refused(
       threeHosts('haproxy:\n  primaryPort: 5432'),

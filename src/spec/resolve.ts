@@ -152,6 +152,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       maximumLagOnFailover: parsed.postgres.maximumLagOnFailover,
       parameters: parsed.postgres.parameters,
       allowedClientCidrs: parsed.postgres.allowedClientCidrs,
+      tls: parsed.postgres.tls,
       superuser: parsed.postgres.superuser,
     },
     haproxy: {

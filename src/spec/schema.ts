@@ -87,6 +87,13 @@ const postgresSpec = z.strictObject({
     .min(1)
     .default(['127.0.0.1/32'])
     .describe('Client networks allowed in pg_hba (scram-sha-256)'),
+  tls: z
+    .enum(['required', 'preferred', 'off'])
+    .default('required')
+    .describe(
+      'TLS on PostgreSQL and on the Patroni REST API: required (the default) accepts TCP clients and replication only over TLS; ' +
+        'preferred serves TLS and still accepts plaintext; off serves plain TCP and plain http',
+    ),
   superuser: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,62}$/, {

@@ -13,6 +13,7 @@ import { renderK8s } from '../../src/render/k8s/index.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { applyBootstrap, psqlBootstrapScript, verifyApiKey, type SupabaseSecrets } from '../../src/supabase/index.js';
 import {
+  caFileOf,
   cli,
   eventually,
   makeStateParent,
@@ -20,6 +21,7 @@ import {
   processPid,
   query,
   requireStack,
+  sslFor,
   superuserPassword,
 } from './harness.js';
 
@@ -53,6 +55,8 @@ async function as<T>(user: string, pw: string, fn: (c: pg.Client) => Promise<T>)
     user,
     password: pw,
     database: 'postgres',
+    // The platform's CA, known by the superuser's password (read in the first test).
+    ssl: sslFor(password),
     connectionTimeoutMillis: 3000,
   });
   await c.connect();
@@ -204,6 +208,8 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
       PGDATABASE: 'postgres',
       PGUSER: 'postgres',
       PGPASSWORD: password,
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: caFileOf(stateDir),
       AUTHENTICATOR_PASSWORD: supabase.passwords.authenticator,
       AUTH_ADMIN_PASSWORD: supabase.passwords.supabase_auth_admin,
       STORAGE_ADMIN_PASSWORD: supabase.passwords.supabase_storage_admin,

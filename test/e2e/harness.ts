@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests on the real stack: run the CLI, make state dirs, talk to PostgreSQL.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -57,9 +57,30 @@ export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: strin
   });
 }
 
+/**
+ * The CA of each platform a test read the password of. Passwords are generated per platform, so the
+ * password names the platform, and the helpers below connect over TLS checked by that platform's CA
+ * (postgres.tls required is the default) without every call site passing it.
+ */
+const caByPassword = new Map<string, Buffer>();
+
 export function superuserPassword(stateDir: string): string {
-  return (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { superuserPassword: string })
+  const password = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { superuserPassword: string })
     .superuserPassword;
+  const caFile = join(stateDir, 'certs', 'ca.crt');
+  if (existsSync(caFile)) caByPassword.set(password, readFileSync(caFile));
+  return password;
+}
+
+/** node-postgres's ssl option for the platform this password belongs to: verify-full by its CA, or plaintext. */
+export function sslFor(password: string): pg.ClientConfig['ssl'] {
+  const ca = caByPassword.get(password);
+  return ca ? { ca } : false;
+}
+
+/** The platform's CA file, for clients configured by file (psql, DATABASE_URL). */
+export function caFileOf(stateDir: string): string {
+  return join(stateDir, 'certs', 'ca.crt');
 }
 
 export async function query<T extends pg.QueryResultRow>(
@@ -74,6 +95,7 @@ export async function query<T extends pg.QueryResultRow>(
     user: 'postgres',
     password,
     database: 'postgres',
+    ssl: sslFor(password),
     connectionTimeoutMillis: 3000,
   });
   client.on('error', () => undefined); // a dropped connection surfaces through the pending query

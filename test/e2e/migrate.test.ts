@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { MigrateReport } from '../../src/ops/migrate/index.js';
-import { cli, makeStateParent, query, requireStack, superuserPassword, watchCommandLines } from './harness.js';
+import { cli, makeStateParent, query, requireStack, sslFor, superuserPassword, watchCommandLines } from './harness.js';
 
 const BASE = 19200;
 const SOURCE_PORT = 19250;
@@ -142,7 +142,14 @@ describe('migrate from a plain PostgreSQL', { timeout: 180_000 }, () => {
       ],
     );
     const shop = async (sql: string) => {
-      const c = new pg.Client({ host: '127.0.0.1', port: BASE, user: 'postgres', password, database: 'shop' });
+      const c = new pg.Client({
+        host: '127.0.0.1',
+        port: BASE,
+        user: 'postgres',
+        password,
+        database: 'shop',
+        ssl: sslFor(password),
+      });
       await c.connect();
       try {
         return (await c.query(sql)).rows;

@@ -5,6 +5,7 @@ import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { fastEtcdClient } from '../../src/dcs/index.js';
 import { etcdTlsFiles } from '../../src/local/index.js';
 import { runtimeCommand } from '../../src/haproxy/index.js';
@@ -194,24 +195,36 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     await healthy();
   });
 
-  test('pg_hba that admits the client network only over SSL, and a pod network it rejects', async () => {
+  test('a plain host line in pg_hba lets plaintext in though TLS is required, and a pod network it rejects', async () => {
     const node = (await roles()).leader;
+    const pgPort = BASE + 30 + Number(node.slice(2)) - 1;
+    const password = superuserPassword(stateDir);
+    const plaintext = () =>
+      new pg.Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password, database: 'postgres', ssl: false });
+    // The default (postgres.tls required): a plaintext session is refused before any password is asked.
+    await assert.rejects(
+      async () => {
+        const c = plaintext();
+        try {
+          await c.connect();
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      },
+      (err: { code?: string; message: string }) => err.code === '28000' && /no encryption/.test(err.message),
+    );
     await withFileChanged(
       join(stateDir, 'pg', node, 'data', 'pg_hba.conf'),
-      (s) => s.replace(/^host all all/gm, 'hostssl all all'),
+      (s) => s.replace(/^hostssl all all/gm, 'host all all'),
       async () => {
-        await eventually(
+        const { report } = await eventually(
           () => doctor(['--client-cidr', '172.21.0.0/16']),
-          ({ report }) =>
-            report.findings.some((f) => f.id === 'patroni.pg-hba' && /rejects a plain connection/.test(f.title)),
+          ({ report }) => report.findings.some((f) => f.id === 'postgres.plaintext'),
         );
-        const titles = (await doctor(['--client-cidr', '172.21.0.0/16'])).report.findings
-          .filter((f) => f.id === 'patroni.pg-hba')
-          .map((f) => f.title);
-        assert.ok(
-          titles.includes(`pg_hba of ${node} allows clients from 127.0.0.1/32 only over SSL`),
-          titles.join('\n'),
-        );
+        const plain = report.findings.filter((f) => f.id === 'postgres.plaintext').map((f) => f.title);
+        assert.deepEqual(plain, [`PostgreSQL ${node} lets a plaintext client in, though postgres.tls is required`]);
+        assert.equal(report.findings.find((f) => f.id === 'postgres.plaintext')!.severity, 'error');
+        const titles = report.findings.filter((f) => f.id === 'patroni.pg-hba').map((f) => f.title);
         assert.ok(titles.includes(`pg_hba of ${node} rejects clients from 172.21.0.0/16`), titles.join('\n'));
       },
       () => reload(node),
@@ -228,7 +241,7 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
     const hba = join(stateDir, 'pg', leader, 'data', 'pg_hba.conf');
     await withFileChanged(
       hba,
-      (s) => s.replace(/^host (all|replication) (\S+) (\S+) scram-sha-256$/gm, 'host $1 $2 $3 reject'),
+      (s) => s.replace(/^hostssl (all|replication) (\S+) (\S+) scram-sha-256$/gm, 'host $1 $2 $3 reject'),
       async () => {
         await eventually(
           async () => {
@@ -341,7 +354,7 @@ describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
         assert.ok(ids.includes(id), `${id} missing: ${ids.join(', ')}`);
       assert.ok(
         report.findings.some(
-          (f) => f.title === `Patroni of ${replica} does not answer on http://127.0.0.1:${pgPort + 10}`,
+          (f) => f.title === `Patroni of ${replica} does not answer on https://127.0.0.1:${pgPort + 10}`,
         ),
       );
       assert.ok(

@@ -1,6 +1,7 @@
 // A writer that inserts a new id every few milliseconds and records which inserts were acknowledged,
 // through one endpoint (HAProxy's primary port) or, as the "ideal client", trying every node directly.
 import pg from 'pg';
+import { sslFor } from './harness.js';
 
 export interface Ack {
   id: number;
@@ -87,6 +88,7 @@ export class Writer {
         user: 'postgres',
         password: this.o.password,
         database: 'postgres',
+        ssl: sslFor(this.o.password),
         connectionTimeoutMillis: 1000,
         query_timeout: 2000,
         statement_timeout: 2000,

@@ -20,6 +20,7 @@ import {
   type RouteTarget,
   type RouterSettings,
 } from '../../router/index.js';
+import { PatroniClient, PatroniClusterReader } from '../../patroni/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 
 /**
@@ -106,14 +107,18 @@ ${PLATFORM_USAGE}
     const etcd = fastEtcdClient(settings.etcd, 2000, settings.etcdTls);
     const log = jsonLog((line) => ctx.out.write(line));
     const metrics = createRouterMetrics();
+    const patroniCa = settings.patroniCaFile ? readFileSync(settings.patroniCaFile) : undefined;
     const source: LeaderSource = settings.poll
-      ? new PatroniPollingLeaderSource(settings.poll.patroniApis, settings.poll.intervalMs)
+      ? new PatroniPollingLeaderSource(
+          new PatroniClusterReader(
+            settings.poll.patroniApis.map((url) => ({ name: url, apiUrl: url })),
+            1000,
+            (apiUrl, t) => new PatroniClient(apiUrl, undefined, t, patroniCa ? { ca: patroniCa } : undefined).cluster(),
+          ),
+          settings.poll.intervalMs,
+        )
       : new EtcdLeaderSource(etcd, `${settings.prefix}leader`);
-    const confirm = patroniConfirmer(
-      dcsApiUrls(etcd, settings.prefix),
-      500,
-      settings.patroniCaFile ? readFileSync(settings.patroniCaFile) : undefined,
-    );
+    const confirm = patroniConfirmer(dcsApiUrls(etcd, settings.prefix), 500, patroniCa);
     // Warm up the path a leader change takes (member URLs from the DCS, HTTP to each Patroni, the
     // code itself), so the first failover is routed as fast as the later ones.
     const members = await etcd

@@ -1,10 +1,10 @@
 // `gardenos backup` and `backup list`: pgBackRest against the current leader, stanza created on first use.
 // The same steps on both targets: BackupContext says where pgBackRest runs and how it finds the leader.
 import { GardenError } from '../../errors.js';
-import { pgbackrestPaths, type Layout } from '../../local/index.js';
+import { localClusterReader, pgbackrestPaths, type Layout } from '../../local/index.js';
 import type { OsUser } from '../../runtime/index.js';
-import { PatroniClusterReader, type ClusterReader } from '../../patroni/index.js';
-import { localTopology, nodePgOptions, patroniApis, stanzaOf } from '../../render/index.js';
+import { type ClusterReader } from '../../patroni/index.js';
+import { localTopology, nodePgOptions, stanzaOf } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { parseInfo, type BackupSet, type StanzaInfo } from './info.js';
 import { assertOk, type PgbackrestRunner } from './pgbackrest-runner.js';
@@ -65,7 +65,7 @@ export function assertBackupEnabled(spec: Spec): asserts spec is Spec & { backup
 /** The member holding the leader lock, asked of the first Patroni that answers and names one. */
 export async function currentLeader(
   spec: Spec,
-  reader: ClusterReader = new PatroniClusterReader(patroniApis(spec), 2000),
+  reader: ClusterReader = localClusterReader(spec, 2000),
 ): Promise<string> {
   const { leader } = await reader.read({ accept: (v) => v.leader !== null });
   if (leader) return leader;

@@ -15,14 +15,14 @@ import {
   primaryAndReplicasProbe,
   readSecrets,
   type LocalPlatform,
+  localClusterReader,
+  localPgSsl,
 } from '../../local/index.js';
 import { silentReporter, ensureOwnedDir, waitUntil, withPg, writeAtomic, type OsUser } from '../../runtime/index.js';
-import { PatroniClusterReader } from '../../patroni/index.js';
 import {
   archiveCommand,
   etcdClientUrls,
   localTopology,
-  patroniApis,
   pgAddress,
   renderPatroniConfig,
   restoreCommand,
@@ -154,10 +154,7 @@ export async function applyRestore(
     );
     const firstProcess = patronis.find((p) => p.spec.member === plan.first)!;
     await firstProcess.start();
-    const firstOnly = new PatroniClusterReader(
-      patroniApis(spec).filter((a) => a.name === plan.first),
-      2000,
-    );
+    const firstOnly = localClusterReader(spec, 2000, [plan.first]);
     const secrets = readSecrets(layout);
     await waitUntil(
       async () => {
@@ -176,10 +173,15 @@ export async function applyRestore(
         if (cluster.source === null) return `Patroni on ${plan.first} does not answer yet`;
         if (!cluster.members.some((m) => m.name === plan.first && m.role === 'leader' && m.state === 'running'))
           return `${plan.first} is not the running leader yet`;
-        return withPg(spec, secrets, pgAddress(spec, plan.first), async (c) =>
-          (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r
-            ? 'still in recovery'
-            : undefined,
+        return withPg(
+          spec,
+          secrets,
+          pgAddress(spec, plan.first),
+          async (c) =>
+            (await c.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r
+              ? 'still in recovery'
+              : undefined,
+          localPgSsl(spec),
         );
       },
       {

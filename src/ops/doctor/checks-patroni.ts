@@ -1,7 +1,7 @@
-// Checks of Patroni and PostgreSQL: REST API reachable, members running, pg_hba admits clients, replication lag.
+// Checks of Patroni and PostgreSQL: REST API reachable, members running, pg_hba admits clients, no plaintext, replication lag.
 import { describeCause } from '../../errors.js';
 import { lastReadError, type ClusterView } from '../../patroni/index.js';
-import { patroniApis, pgAddress } from '../../render/index.js';
+import { patroniApis, pgAddress, pgTls } from '../../render/index.js';
 import { evaluateHba, parseHba } from './pg-hba.js';
 import type { Check, DoctorContext, Maybe, Problem } from './types.js';
 
@@ -83,9 +83,10 @@ export const patroniMembers: Check = {
 export const pgHba: Check = {
   id: 'patroni.pg-hba',
   layer: 'patroni',
-  title: 'pg_hba admits plain (non-SSL) clients from every allowed client network',
+  title: 'pg_hba admits clients from every allowed client network, as postgres.tls says',
   async run(ctx) {
     const problems: Problem[] = [];
+    const tls = pgTls(ctx.spec);
     let seen = 0;
     for (const n of ctx.spec.nodes) {
       const path = `${ctx.layout.pgDataDir(n.name)}/pg_hba.conf`;
@@ -95,7 +96,9 @@ export const pgHba: Check = {
       const lines = parseHba(text);
       for (const cidr of ctx.clientCidrs) {
         const v = evaluateHba(lines, cidr, ctx.spec.postgres.superuser);
-        if (v.kind === 'allowed') continue;
+        // With TLS required clients connect over TLS, so a hostssl line admits them (a plain host line
+        // admits them too, and plaintext with them: postgres.plaintext reports that).
+        if (v.kind === 'allowed' || (v.kind === 'ssl-only' && tls === 'required')) continue;
         problems.push({
           severity: 'error',
           title: `pg_hba of ${n.name} ${v.kind === 'ssl-only' ? 'allows' : 'rejects'} clients from ${cidr}${v.kind === 'ssl-only' ? ' only over SSL' : ''}`,
@@ -105,7 +108,7 @@ export const pgHba: Check = {
               : `${path}:${v.line.lineNo}: ${v.line.text}`,
           cause:
             v.kind === 'ssl-only'
-              ? 'a hostssl line matches but clients connect without SSL, so PostgreSQL says "no pg_hba.conf entry ... no encryption"'
+              ? `a hostssl line matches, but postgres.tls is ${tls}, so plaintext clients are promised and PostgreSQL says "no pg_hba.conf entry ... no encryption"`
               : 'clients from this network (a pod or container network, say) are not in pg_hba: "no pg_hba.conf entry for host"',
           fix: ctx.spec.postgres.allowedClientCidrs.includes(cidr)
             ? `the spec allows ${cidr}, so pg_hba.conf was changed behind Patroni's back: never edit it by hand; restart ${n.name}'s Patroni (stop it, then \`gardenos up\`) and Patroni writes it again from postgresql.pg_hba`
@@ -116,17 +119,59 @@ export const pgHba: Check = {
       const at = pgAddress(ctx.spec, n.name);
       const probe = await ctx.env.pgProbe(at);
       if (!probe.ok && probe.error.code === '28000') {
+        const how = tls === 'off' ? 'a plaintext' : 'a TLS';
         problems.push({
           severity: 'error',
-          title: `PostgreSQL ${n.name} rejects a plain connection from ${ctx.spec.local.bindAddress}`,
-          evidence: `connecting to ${at.host}:${at.port} without SSL: ${probe.error.message}`,
-          cause:
-            'pg_hba.conf in the data dir has no matching non-SSL host line (edited by hand, or Patroni rendered an SSL-only rule)',
+          title: `PostgreSQL ${n.name} rejects ${how} connection from ${ctx.spec.local.bindAddress}`,
+          evidence: `connecting to ${at.host}:${at.port} as gardenos's clients do (postgres.tls ${tls}): ${probe.error.message}`,
+          cause: 'pg_hba.conf in the data dir has no line that admits it (edited by hand, or rendered by another spec)',
           fix: 'let Patroni own pg_hba: set postgres.allowedClientCidrs and run `gardenos up`; Patroni rewrites pg_hba.conf on restart',
         });
       }
     }
     return seen === 0 ? { skipped: 'no pg_hba.conf yet' } : problems;
+  },
+};
+
+/**
+ * PostgreSQL over plaintext TCP: with postgres.tls required, a plaintext session that logs in is an
+ * error (pg_hba or ssl was changed behind Patroni's back); with preferred or off, plaintext is what
+ * the spec asked for, and a warning says what it exposes.
+ */
+export const pgPlaintext: Check = {
+  id: 'postgres.plaintext',
+  layer: 'patroni',
+  title: 'PostgreSQL accepts TCP connections only over TLS (postgres.tls required)',
+  async run(ctx) {
+    const skip = skipWithout(ctx);
+    if (skip) return skip;
+    const tls = pgTls(ctx.spec);
+    if (tls !== 'required') {
+      return [
+        {
+          severity: 'warning',
+          title: `PostgreSQL and the Patroni REST API accept plaintext: postgres.tls is ${tls}`,
+          evidence: `the spec says postgres.tls: ${tls}; pg_hba has plain \`host\` lines${tls === 'off' ? ', and neither PostgreSQL nor the REST API serves TLS' : ''}`,
+          cause:
+            'passwords (scram-sha-256 protects them, not the session) and every query and row cross the network readable and changeable by anyone on the path, replication included',
+          fix: 'remove postgres.tls (required is the default) and run `gardenos up`: gardenos makes the certificates, and its own clients, the router and services connect with TLS',
+        },
+      ];
+    }
+    const problems: Problem[] = [];
+    for (const n of ctx.spec.nodes) {
+      const at = pgAddress(ctx.spec, n.name);
+      if ((await ctx.env.pgAcceptsPlaintext(at)) !== true) continue;
+      problems.push({
+        severity: 'error',
+        title: `PostgreSQL ${n.name} lets a plaintext client in, though postgres.tls is required`,
+        evidence: `a session without TLS to ${at.host}:${at.port} logged in as ${ctx.spec.postgres.superuser}`,
+        cause:
+          'pg_hba.conf has a plain `host` line (edited by hand, or the node was set up by an older spec): password-protected sessions then run unencrypted',
+        fix: `never edit pg_hba.conf by hand; restart ${n.name}'s Patroni (stop it, then \`gardenos up\`) and Patroni writes it again with hostssl lines only`,
+      });
+    }
+    return problems;
   },
 };
 

@@ -6,6 +6,7 @@ import {
   BACKUP_SPEC,
   fakeContext,
   HBA,
+  PLAINTEXT_SPEC,
   healthyWorld,
   HTTP_SPEC,
   LAYOUT,
@@ -178,12 +179,6 @@ const CASES: Record<string, Case[]> = {
   ],
   'patroni.pg-hba': [
     {
-      fault: (w) => {
-        w.files[`${LAYOUT.pgDataDir('pg1')}/pg_hba.conf`] = HBA.replace('host all all', 'hostssl all all');
-      },
-      expect: /pg1 allows clients from 127.0.0.1\/32 only over SSL/,
-    },
-    {
       fault: (_w, ctx) => {
         ctx.clientCidrs = ['127.0.0.1/32', '172.21.0.0/16'];
       },
@@ -193,7 +188,30 @@ const CASES: Record<string, Case[]> = {
       fault: (w) => {
         w.pg[pg1!.pgPort] = { code: '28000', message: 'no pg_hba.conf entry for host "127.0.0.1"' };
       },
-      expect: /pg1 rejects a plain connection/,
+      expect: /pg1 rejects a TLS connection/,
+    },
+    {
+      ctx: { spec: PLAINTEXT_SPEC },
+      fault: (w) => {
+        w.files[`${LAYOUT.pgDataDir('pg1')}/pg_hba.conf`] = HBA.replaceAll('hostssl', 'host').replace(
+          'host all all',
+          'hostssl all all',
+        );
+      },
+      expect: /pg1 allows clients from 127.0.0.1\/32 only over SSL/,
+    },
+  ],
+  'postgres.plaintext': [
+    {
+      fault: (w) => {
+        w.plaintextAccepted = [pg1!.pgPort];
+      },
+      expect: /pg1 lets a plaintext client in, though postgres.tls is required/,
+    },
+    {
+      ctx: { spec: PLAINTEXT_SPEC },
+      fault: () => undefined,
+      expect: /accept plaintext: postgres.tls is off/,
     },
   ],
   'replication.lag': [

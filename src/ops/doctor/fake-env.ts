@@ -27,7 +27,12 @@ export function patroniYml(section = 'etcd3', protocol = 'https'): string {
   return `scope: garden\n${section}:\n  hosts:\n  - ${HOST}:${SPEC.etcd.members[0]!.clientPort}\n  protocol: ${protocol}\npostgresql: {}\n`;
 }
 
-export const HBA = `local all all scram-sha-256\nhost replication replicator ${HOST}/32 scram-sha-256\nhost all all ${HOST}/32 scram-sha-256\n`;
+export const HBA = `local all all scram-sha-256\nhostssl replication replicator ${HOST}/32 scram-sha-256\nhostssl all all ${HOST}/32 scram-sha-256\n`;
+/** A platform created with postgres.tls off: plain host lines, which its clients rely on. */
+export const PLAINTEXT_SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\npostgres: { tls: off }\n', {
+  source: 'test',
+  defaultStateDir: () => '/state/garden',
+});
 
 export interface FakeWorld {
   files: Record<string, string>;
@@ -39,6 +44,8 @@ export interface FakeWorld {
   patroniAnswering: string[];
   haproxy: Maybe<{ backend: string; server: string; status: string }[]>;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
+  /** Ports whose server lets a plaintext session in. */
+  plaintextAccepted: number[];
   takenPorts: number[];
   archiver: Maybe<ArchiverStat>;
   running: string[];
@@ -86,6 +93,7 @@ export function healthyWorld(): FakeWorld {
       [pg2!.pgPort]: { inRecovery: true },
       [SPEC.haproxy.primaryPort]: { inRecovery: false },
     },
+    plaintextAccepted: [],
     takenPorts: [],
     archiver: {
       ok: true,
@@ -139,6 +147,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };
       return 'code' in r ? { ok: false, error: r } : { ok: true, value: r };
     },
+    pgAcceptsPlaintext: async (at) => w.plaintextAccepted.includes(at.port),
     pgArchiver: async () => w.archiver,
     portFree: async (port) => !w.takenPorts.includes(port),
     processRunning: (id) => w.running.includes(id),

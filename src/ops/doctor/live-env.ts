@@ -12,12 +12,14 @@ import {
   checkBinaries,
   etcdTlsFiles,
   isPortFree,
+  localClusterReader,
+  localServerCa,
   readStartTime,
   type Layout,
 } from '../../local/index.js';
-import { findOnPath } from '../../runtime/index.js';
-import { PatroniClusterReader } from '../../patroni/index.js';
-import { etcdClientUrls, patroniApis, type PlatformSecrets } from '../../render/index.js';
+import { acceptsPlaintext, findOnPath } from '../../runtime/index.js';
+import { request } from '../../net/http.js';
+import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
 import type { ArchiverStat, DockerFacts, DoctorEnv, Maybe } from './types.js';
@@ -120,6 +122,25 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
   const { spec, layout } = opts;
   // gardenos's own client certificate when etcd asks for one (etcd.scheme https).
   const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'gardenos') : undefined;
+  // The platform's CA when PostgreSQL and the REST APIs serve TLS (postgres.tls).
+  const serverCa = localServerCa(spec, layout.certsDir)?.ca;
+  const superuserSession = (at: number | PgAddress, ssl: pg.ClientConfig['ssl']): pg.Client => {
+    const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
+    const client = new pg.Client({
+      host,
+      port,
+      user: spec.postgres.superuser,
+      password: opts.secrets?.superuserPassword,
+      database: 'postgres',
+      ssl,
+      connectionTimeoutMillis: 2000,
+      query_timeout: 2000,
+      application_name: 'gardenos-doctor',
+    });
+    client.on('error', () => undefined);
+    return client;
+  };
+  const platformSsl = serverCa ? { ca: serverCa } : false;
   return {
     readText: (path) => {
       try {
@@ -147,11 +168,10 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
           client.close();
         }
       }),
-    readCluster: () => new PatroniClusterReader(patroniApis(spec), 1500).read(),
+    readCluster: () => localClusterReader(spec, 1500).read(),
     patroniAnswers: async (url) => {
       try {
-        const res = await fetch(`${url}/patroni`, { signal: AbortSignal.timeout(1500) });
-        await res.body?.cancel();
+        await request(`${url}/patroni`, { timeoutMs: 1500, ...(serverCa ? { tls: { ca: serverCa } } : {}) });
         return true;
       } catch {
         return false;
@@ -161,17 +181,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
     pgArchiver: (port) =>
       maybe(async () => {
         if (!opts.secrets) throw new Error('no secrets: the platform was never started');
-        const client = new pg.Client({
-          host: spec.local.bindAddress,
-          port,
-          user: spec.postgres.superuser,
-          password: opts.secrets.superuserPassword,
-          database: 'postgres',
-          connectionTimeoutMillis: 2000,
-          query_timeout: 2000,
-          application_name: 'gardenos-doctor',
-        });
-        client.on('error', () => undefined);
+        const client = superuserSession(port, platformSsl);
         try {
           await client.connect();
           return await readArchiver(client);
@@ -181,19 +191,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }),
     pgProbe: async (at) => {
       if (!opts.secrets) return { ok: false, error: { message: 'no secrets: the platform was never started' } };
-      const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
-      const client = new pg.Client({
-        host,
-        port,
-        user: spec.postgres.superuser,
-        password: opts.secrets.superuserPassword,
-        database: 'postgres',
-        ssl: false,
-        connectionTimeoutMillis: 2000,
-        query_timeout: 2000,
-        application_name: 'gardenos-doctor',
-      });
-      client.on('error', () => undefined);
+      const client = superuserSession(at, platformSsl);
       try {
         await client.connect();
         const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
@@ -205,6 +203,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
         await client.end().catch(() => undefined);
       }
     },
+    pgAcceptsPlaintext: async (at) => (opts.secrets ? acceptsPlaintext(spec, opts.secrets, at) : undefined),
     portFree: (port) => isPortFree(spec.local.bindAddress, port),
     processRunning: (id) => {
       try {

@@ -3,7 +3,7 @@ import { dockerGroup, docker0 } from './checks-docker.js';
 import { etcdHealth, etcdNoAuth, etcdScheme, staleDcsKeys } from './checks-etcd.js';
 import { binaries, dataDirs, patroniEtcdV2, portsInUse, secretFiles } from './checks-host.js';
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
-import { patroniApi, patroniMembers, pgHba, replicationLag, walArchiving } from './checks-patroni.js';
+import { patroniApi, patroniMembers, pgHba, pgPlaintext, replicationLag, walArchiving } from './checks-patroni.js';
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
 import { backendsDown, primaryRoute } from './checks-routing.js';
 import type { Check } from './types.js';
@@ -21,6 +21,7 @@ export const CHECKS: readonly Check[] = [
   patroniApi,
   patroniMembers,
   pgHba,
+  pgPlaintext,
   replicationLag,
   walArchiving,
   primaryRoute,
@@ -49,6 +50,7 @@ export const HOSTS_CHECKS: readonly Check[] = [
   staleDcsKeys,
   patroniApi,
   patroniMembers,
+  pgPlaintext,
   replicationLag,
   walArchiving,
   hostsPrimaryRoutes,

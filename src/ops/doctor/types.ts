@@ -100,8 +100,13 @@ export interface DoctorEnv {
   /** Any HTTP answer from GET /patroni. */
   patroniAnswers(apiUrl: string): Promise<boolean>;
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
-  /** Connects as the superuser without SSL and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy). */
+  /**
+   * Connects as the superuser as gardenos's clients do (TLS with the platform's CA when postgres.tls
+   * is on) and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy).
+   */
   pgProbe(at: number | PgAddress): Promise<{ ok: true; value: PgProbe } | { ok: false; error: PgProbeError }>;
+  /** A plaintext session as the superuser: true if it logs in, false if pg_hba refuses it, undefined if no answer. */
+  pgAcceptsPlaintext(at: PgAddress): Promise<boolean | undefined>;
   /** pg_stat_archiver on the server behind this port. */
   pgArchiver(port: number): Promise<Maybe<ArchiverStat>>;
   portFree(port: number): Promise<boolean>;

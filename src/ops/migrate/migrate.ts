@@ -5,6 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { GardenError, describeCause } from '../../errors.js';
+import { layoutOf, localServerCa } from '../../local/index.js';
 import type { PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { compareInventories, nonEmptyTargets, readInventory, type Comparison, type Inventory } from './inventory.js';
@@ -45,7 +46,16 @@ function run(bin: string, args: string[], env: Record<string, string>): Promise<
 }
 
 async function connect(e: PgEndpoint): Promise<pg.Client> {
-  const c = new pg.Client({ ...e, connectionTimeoutMillis: 5000, application_name: 'gardenos-migrate' });
+  const c = new pg.Client({
+    host: e.host,
+    port: e.port,
+    user: e.user,
+    password: e.password,
+    database: e.database,
+    ...(e.tls ? { ssl: { ca: e.tls.ca } } : {}),
+    connectionTimeoutMillis: 5000,
+    application_name: 'gardenos-migrate',
+  });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -60,12 +70,15 @@ async function connect(e: PgEndpoint): Promise<pg.Client> {
 
 export async function migrate(o: MigrateOptions): Promise<MigrateReport> {
   const t0 = Date.now();
+  // The platform's primary, over TLS with its CA when it serves TLS (postgres.tls).
+  const server = localServerCa(o.spec, layoutOf(o.spec.local.stateDir).certsDir);
   const target: PgEndpoint = {
     host: o.spec.local.bindAddress,
     port: o.spec.haproxy.primaryPort,
     user: o.spec.postgres.superuser,
     password: o.secrets.superuserPassword,
     database: o.source.database,
+    ...(server ? { tls: server } : {}),
   };
   o.onStep(`inventory of ${maskedUrl(o.source)}`);
   const src = await connect(o.source);

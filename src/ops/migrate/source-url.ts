@@ -7,6 +7,8 @@ export interface PgEndpoint {
   user: string;
   password: string;
   database: string;
+  /** The CA to check the server's certificate by (verify-full): the platform's own, for the target. */
+  tls?: { ca: Buffer; caFile: string };
 }
 
 /**
@@ -59,5 +61,6 @@ export function libpqEnv(e: PgEndpoint): Record<string, string> {
     PGPASSWORD: e.password,
     PGDATABASE: e.database,
     PGCONNECT_TIMEOUT: '5',
+    ...(e.tls ? { PGSSLMODE: 'verify-full', PGSSLROOTCERT: e.tls.caFile } : {}),
   };
 }

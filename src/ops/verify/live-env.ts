@@ -10,10 +10,11 @@ import {
   readSecrets,
   up,
   type LocalPlatform,
+  localClusterReader,
+  localPgSsl,
 } from '../../local/index.js';
 import { silentReporter } from '../../runtime/index.js';
-import { PatroniClusterReader } from '../../patroni/index.js';
-import { etcdClientEndpoints, patroniApis, type PlatformSecrets } from '../../render/index.js';
+import { etcdClientEndpoints, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { switchover } from '../leader-change.js';
 import { collectStatus } from '../status.js';
@@ -26,7 +27,7 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
   const runner = new NodeProcessRunner();
   const platform = openPlatform(spec, runner);
   const secrets = readSecrets(platform.layout);
-  const reader = new PatroniClusterReader(patroniApis(spec), 1500);
+  const reader = localClusterReader(spec, 1500);
   const handleOf = (id: string) => platform.processes.find((p) => p.id === id);
   return {
     spec,
@@ -60,7 +61,9 @@ export function openVerifyEnv(spec: Spec, signal: AbortSignal): VerifyEnv {
       return 'stopped';
     },
     switchover: () => switchover(localAccess(spec, secrets), { timeoutMs: 120_000 }),
-    ...verifyPgParts(verifyPg(spec, secrets, { host: spec.local.bindAddress, port: spec.haproxy.primaryPort })),
+    ...verifyPgParts(
+      verifyPg(spec, secrets, { host: spec.local.bindAddress, port: spec.haproxy.primaryPort }, localPgSsl(spec).ca),
+    ),
     close: async () => undefined,
   };
 }
