@@ -47,6 +47,11 @@ export function nodeTlsFiles(certsDir: string, node: string): EtcdTlsFiles {
   return { caFile: pki.caFile, ...pki.files({ node }) };
 }
 
+/** renderPatroniConfig's serverTls for a node: its certificate when postgres.tls is not off (up and restore). */
+export function patroniServerTls(spec: Spec, certsDir: string, node: string): { serverTls?: EtcdTlsFiles } {
+  return pgTlsOn(spec) ? { serverTls: nodeTlsFiles(certsDir, node) } : {};
+}
+
 /** Whether this platform has any certificate to make: etcd over https, or PostgreSQL with TLS. */
 export function needsLocalPki(spec: Spec): boolean {
   return spec.etcd.scheme === 'https' || pgTlsOn(spec);

@@ -17,7 +17,7 @@ export { readSupabaseSecrets, supabaseSecretsFile } from './supabase-local.js';
 export { postgresRunAs, type OsUser } from '../runtime/os-user.js';
 export { isPortFree } from './ports.js';
 export { pgbackrestPaths, writeBackupFiles } from './backup-files.js';
-export { etcdTlsFiles, localPkiAt, localServerCa, nodeTlsFiles } from './certs.js';
+export { etcdTlsFiles, localPkiAt, localServerCa, nodeTlsFiles, patroniServerTls } from './certs.js';
 export { haproxyRoutesProbe, patroniMembersProbe } from './readiness.js';
 export { routerFlags } from './router-flags.js';
 export { localClusterReader, localHttpTls, localPgSsl } from './server-clients.js';

@@ -15,7 +15,7 @@ import {
 import type { Spec } from '../spec/index.js';
 import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
-import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, nodeTlsFiles } from './certs.js';
+import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerTls } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, postgresRunAs, type OsUser } from '../runtime/os-user.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
@@ -186,7 +186,7 @@ function writeConfigs(
       binDir: binaries.pgBinDir,
       runDir: layout.nodeRunDir(node.name),
       ...(etcdTls ? { etcdTls } : {}),
-      ...(pgTlsOn(spec) ? { serverTls: nodeTlsFiles(layout.certsDir, node.name) } : {}),
+      ...patroniServerTls(spec, layout.certsDir, node.name),
       ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
     });
     // It holds passwords: readable by the PostgreSQL user only.

@@ -9,6 +9,7 @@ import {
   checkBinaries,
   etcdClientTls,
   etcdTlsFiles,
+  patroniServerTls,
   haproxyRoutesProbe,
   patroniMembersProbe,
   pgbackrestPaths,
@@ -109,6 +110,8 @@ function writePatroniYml(platform: LocalPlatform, node: string, pgUser: OsUser |
     binDir: checkBinaries(spec.postgres.version).pgBinDir,
     runDir: layout.nodeRunDir(node),
     ...(spec.etcd.scheme === 'https' ? { etcdTls: etcdTlsFiles(layout.certsDir, 'patroni') } : {}),
+    // The same certificate up gave it: without it the restored node would serve neither TLS nor https.
+    ...patroniServerTls(spec, layout.certsDir, node),
     archiveCommand: archiveCommand(spec, paths),
     ...(restore ? { restoreCommand: restore } : {}),
   });
