@@ -111,6 +111,7 @@ export function hostsFacts(o: HostsDoctorOptions): HostsFacts {
       ...(s.error !== undefined ? { error: s.error } : {}),
       services: s.expected.map((name) => ({ name, state: s.states?.get(name)?.state ?? 'missing' })),
       clockOffsetMs: s.facts?.clockOffsetMs ?? Number.NaN,
+      clockUncertaintyMs: s.facts?.clockUncertaintyMs ?? Number.NaN,
     })),
     haproxyServers: (host) =>
       maybe(async () => {

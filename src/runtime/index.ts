@@ -8,3 +8,4 @@ export { findOnPath } from './find-on-path.js';
 export { isRoot, lookupUser, postgresRunAs, type OsUser } from './os-user.js';
 export { silentReporter, type Reporter } from './reporter.js';
 export { primaryAndReplicasProblem } from './primary-check.js';
+export { clockList, leastClockSkew, type ClockReading } from './clock-skew.js';

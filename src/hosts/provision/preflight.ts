@@ -1,6 +1,7 @@
 // Before anything is changed on any host: Debian 12, how services run there, free disk, clocks that
 // agree, and no other program on the ports gardenos needs. One command per host gathers the facts.
 import { GardenError } from '../../errors.js';
+import { clockList, leastClockSkew } from '../../runtime/index.js';
 import type { HostShell } from '../ssh.js';
 
 /** Written by `gardenos lab up` on each lab host: never install systemd units there, whatever PID 1 is. */
@@ -14,8 +15,10 @@ export interface HostFacts {
   /** Why init is what it is, for the progress line. */
   readonly initWhy: string;
   readonly freeKiB: number;
-  /** Host clock minus ours, corrected by half the round trip. */
+  /** Host clock minus ours, at the middle of a round trip that read nothing but the clock. */
   readonly clockOffsetMs: number;
+  /** Half that round trip: the true offset lies within clockOffsetMs ± this. */
+  readonly clockUncertaintyMs: number;
   /** Listening TCP port -> the command line of the process holding it. */
   readonly listening: ReadonlyMap<number, string>;
 }
@@ -32,10 +35,12 @@ export const FACTS_SCRIPT = [
   // One line per listening socket: the port, then the holder's argv (spaces for NULs).
   `ss -Hltnp 2>/dev/null | while read -r _ _ _ local _ users; do pid=$(echo "$users" | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -1); ` +
     `echo "listen=\${local##*:} $( [ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null)"; done`,
-  'echo "clock=$(date +%s%3N)"',
 ].join('\n');
 
-export function parseFacts(host: string, stdout: string, sentAt: number, receivedAt: number): HostFacts {
+/** Read on its own: a clock sampled inside a long script sits anywhere in the round trip, not in its middle. */
+export const CLOCK_SCRIPT = 'echo "clock=$(date +%s%3N)"';
+
+export function parseFacts(host: string, stdout: string, clock: HostClock): HostFacts {
   const listening = new Map<number, string>();
   const kv = new Map<string, string>();
   for (const line of stdout.split('\n')) {
@@ -55,22 +60,32 @@ export function parseFacts(host: string, stdout: string, sentAt: number, receive
     : systemd
       ? 'systemd is PID 1'
       : `PID 1 is ${kv.get('pid1') || 'unknown'}, not systemd`;
-  const clock = Number(kv.get('clock'));
   return {
     host,
     os: kv.get('os') ?? 'unknown',
     init,
     initWhy,
     freeKiB: Number(kv.get('free') ?? 0),
-    clockOffsetMs: Number.isFinite(clock) ? clock - (sentAt + receivedAt) / 2 : Number.NaN,
+    clockOffsetMs: clock.offsetMs,
+    clockUncertaintyMs: clock.uncertaintyMs,
     listening,
   };
 }
 
+export interface HostClock {
+  readonly offsetMs: number;
+  readonly uncertaintyMs: number;
+}
+
+/** The clock line of CLOCK_SCRIPT, read between sentAt and receivedAt (this machine's clock). */
+export function parseClock(stdout: string, sentAt: number, receivedAt: number): HostClock {
+  const clock = Number(/^clock=(\d+)$/m.exec(stdout)?.[1] ?? Number.NaN);
+  if (!Number.isFinite(clock)) return { offsetMs: Number.NaN, uncertaintyMs: Number.NaN };
+  return { offsetMs: clock - (sentAt + receivedAt) / 2, uncertaintyMs: (receivedAt - sentAt) / 2 };
+}
+
 export async function gatherFacts(shell: HostShell, now: () => number = Date.now): Promise<HostFacts> {
-  const sentAt = now();
   const r = await shell.exec(FACTS_SCRIPT, { sudo: true, timeoutMs: 20_000 });
-  const receivedAt = now();
   if (r.code !== 0) {
     throw new GardenError(
       'HOST_COMMAND_FAILED',
@@ -80,7 +95,10 @@ export async function gatherFacts(shell: HostShell, now: () => number = Date.now
       },
     );
   }
-  return parseFacts(shell.target.name, r.stdout, sentAt, receivedAt);
+  const sentAt = now();
+  const c = await shell.exec(CLOCK_SCRIPT, { timeoutMs: 20_000 });
+  const receivedAt = now();
+  return parseFacts(shell.target.name, r.stdout, parseClock(c.stdout, sentAt, receivedAt));
 }
 
 export interface PreflightNeeds {
@@ -113,15 +131,12 @@ export function checkFacts(facts: readonly HostFacts[], needs: PreflightNeeds): 
       }
     }
   }
-  const offsets = facts.map((f) => f.clockOffsetMs).filter((x) => Number.isFinite(x));
-  if (offsets.length === facts.length && offsets.length > 1) {
-    const skew = Math.max(...offsets) - Math.min(...offsets);
+  const read = facts.filter((f) => Number.isFinite(f.clockOffsetMs) && Number.isFinite(f.clockUncertaintyMs));
+  if (read.length === facts.length && read.length > 1) {
+    const skew = leastClockSkew(read);
     if (skew > needs.maxClockSkewMs) {
-      const list = facts
-        .map((f) => `${f.host} ${f.clockOffsetMs >= 0 ? '+' : ''}${Math.round(f.clockOffsetMs)} ms`)
-        .join(', ');
       problems.push(
-        `the hosts' clocks differ by ${Math.round(skew)} ms (${list}), more than ${needs.maxClockSkewMs} ms: etcd leases and TLS certificates assume agreeing clocks; enable NTP on every host (apt-get install systemd-timesyncd, or chrony)`,
+        `the hosts' clocks differ by at least ${Math.round(skew)} ms (${clockList(read.map((f) => ({ ...f, label: f.host })))}), more than ${needs.maxClockSkewMs} ms: etcd leases and TLS certificates assume agreeing clocks; enable NTP on every host (apt-get install systemd-timesyncd, or chrony)`,
       );
     }
   }

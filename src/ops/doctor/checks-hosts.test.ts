@@ -15,6 +15,8 @@ interface HostsWorld {
   errors: Record<string, string>;
   states: Record<string, Record<string, string>>;
   clocks: Record<string, number>;
+  /** Half the round trip of every clock reading. */
+  clockUncertaintyMs: number;
   stats: Record<string, Maybe<Servers>>;
   recovery: Record<string, boolean>;
 }
@@ -28,6 +30,7 @@ function healthyHosts(): HostsWorld {
     errors: {},
     states: {},
     clocks: { s1: 3, s2: -40, s3: 120 },
+    clockUncertaintyMs: 5,
     stats: Object.fromEntries(NAMES.map((n) => [n, { ok: true, value: routes }])),
     recovery: { s1: false, s2: false, s3: false },
   };
@@ -43,6 +46,7 @@ function facts(h: HostsWorld): HostsFacts {
       ...(h.errors[x.name] ? { error: h.errors[x.name] } : {}),
       services: services.map((name) => ({ name, state: h.states[x.name]?.[name] ?? 'running' })),
       clockOffsetMs: h.clocks[x.name] ?? Number.NaN,
+      clockUncertaintyMs: h.clockUncertaintyMs,
     })),
     haproxyServers: async (host) => h.stats[host]!,
     primaryPortProbe: async (host): Promise<Maybe<PgProbe>> => ({ ok: true, value: { inRecovery: h.recovery[host]! } }),
@@ -111,7 +115,15 @@ describe('doctor on the hosts target', () => {
     h.clocks.s2 = 1500;
     const ps = await problems(hostsClock, h);
     assert.equal(ps[0]?.severity, 'warning');
-    assert.match(ps[0]!.title, /differ by 1497 ms/);
+    assert.match(ps[0]!.title, /differ by at least 1487 ms/);
+    assert.match(ps[0]!.evidence, /s2 \+1500 ms \(±5\)/);
+  });
+
+  it('does not call clocks skewed when slow round trips (a busy machine) explain the spread', async () => {
+    const h = healthyHosts();
+    h.clocks.s2 = 1500;
+    h.clockUncertaintyMs = 400;
+    assert.deepEqual(await problems(hostsClock, h), []);
   });
 
   it("names each host's HAProxy that routes wrong or does not answer, and a primary port in recovery", async () => {

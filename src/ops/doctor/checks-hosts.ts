@@ -2,6 +2,7 @@
 // services running on it, clocks that agree, and every host's HAProxy sending the primary port to the
 // leader alone. They read DoctorContext.hosts and skip on one machine.
 import { BACKENDS } from '../../render/index.js';
+import { clockList, leastClockSkew } from '../../runtime/index.js';
 import { clusterView } from './checks-patroni.js';
 import { routable } from './checks-routing.js';
 import type { Check, DoctorContext, HostsFacts, Problem } from './types.js';
@@ -63,18 +64,15 @@ export const hostsClock: Check = {
   async run(ctx) {
     const hosts = needsHosts(ctx);
     if ('skipped' in hosts) return hosts;
-    const known = hosts.hosts.filter((h) => Number.isFinite(h.clockOffsetMs));
+    const known = hosts.hosts.filter((h) => Number.isFinite(h.clockOffsetMs) && Number.isFinite(h.clockUncertaintyMs));
     if (known.length < 2) return { skipped: 'fewer than two clocks could be read' };
-    const offsets = known.map((h) => h.clockOffsetMs);
-    const skew = Math.max(...offsets) - Math.min(...offsets);
+    const skew = leastClockSkew(known);
     if (skew <= hosts.maxClockSkewMs) return [];
     return [
       {
         severity: 'warning',
-        title: `the hosts' clocks differ by ${Math.round(skew)} ms`,
-        evidence: known
-          .map((h) => `${h.name} ${h.clockOffsetMs >= 0 ? '+' : ''}${Math.round(h.clockOffsetMs)} ms from this machine`)
-          .join(', '),
+        title: `the hosts' clocks differ by at least ${Math.round(skew)} ms`,
+        evidence: `${clockList(known.map((h) => ({ ...h, label: h.name })))}, each from this machine, ± half the round trip of the reading`,
         cause: 'etcd leases, Patroni timestamps and TLS certificate validity assume clocks that agree',
         fix: 'enable NTP on every host (apt-get install systemd-timesyncd, or chrony)',
       },

@@ -144,6 +144,8 @@ export interface SurveyedHost {
   services: { name: string; state: string }[];
   /** The host's clock minus this machine's, NaN when unknown. */
   clockOffsetMs: number;
+  /** Half the round trip of that reading: the true offset is within clockOffsetMs ± this. */
+  clockUncertaintyMs: number;
 }
 
 /** What doctor knows of the hosts target, besides what any client sees over the network. */
