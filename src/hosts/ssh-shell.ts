@@ -80,6 +80,7 @@ export class Ssh2HostShell implements HostShell {
   readonly hostKeyFingerprint: string;
   private sudoChecked: Promise<void> | undefined;
   private closed = false;
+  private brokenBy: string | undefined;
 
   constructor(
     private readonly client: Client,
@@ -91,6 +92,10 @@ export class Ssh2HostShell implements HostShell {
     this.hostKeyFingerprint = fingerprintOf(key);
     client.once('close', () => {
       this.closed = true;
+    });
+    // Why it broke, for the error a later command gets (ECONNRESET, a timeout): the close alone says nothing.
+    client.on('error', (err: Error) => {
+      this.brokenBy ??= err.message;
     });
   }
 
@@ -196,7 +201,12 @@ export class Ssh2HostShell implements HostShell {
   }
 
   private runRaw(cmd: string, opts: ExecOptions = {}): Promise<RawResult> {
-    if (this.closed) return Promise.reject(unreachableError(this.target, 'the SSH connection is closed', undefined));
+    if (this.closed) {
+      const why = this.brokenBy
+        ? `the SSH connection broke (${this.brokenBy})`
+        : 'the server closed the SSH connection';
+      return Promise.reject(unreachableError(this.target, why, undefined));
+    }
     return new Promise((resolve, reject) => {
       this.client.exec(cmd, (err, stream: ClientChannel) => {
         if (err) {
