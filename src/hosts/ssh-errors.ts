@@ -33,7 +33,7 @@ export function unknownKeyError(target: SshTarget, seen: HostKey): HostKeyError 
   );
 }
 
-export function mismatchError(target: SshTarget, seen: HostKey, pinned: HostKey[]): HostKeyError {
+export function mismatchError(target: SshTarget, seen: HostKey, pinned: readonly HostKey[]): HostKeyError {
   const fp = fingerprintOf(seen);
   const pinnedFps = pinned.map(fingerprintOf);
   return new HostKeyError(

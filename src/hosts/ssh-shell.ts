@@ -38,6 +38,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Hand stdout to this as it arrives (a followed log) instead of collecting it: the result's stdout is then empty. */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * The command changes nothing on the host (it reads state), so running it twice is harmless: when the
+   * connection breaks under it, it runs once more on a new connection to the same host key.
+   */
+  readOnly?: boolean;
 }
 
 export interface WriteFileOptions {
@@ -68,6 +73,13 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The connection was gone before or while a command ran: its exit status is unknown. */
+class ConnectionLost extends Error {
+  constructor(readonly error: GardenError) {
+    super(error.message);
+  }
+}
+
 interface RawResult {
   code: number;
   signal?: string;
@@ -82,21 +94,49 @@ export class Ssh2HostShell implements HostShell {
   private closed = false;
   private brokenBy: string | undefined;
 
+  private reopening: Promise<void> | undefined;
+  private readonly retired: Client[] = [];
+
   constructor(
-    private readonly client: Client,
+    private client: Client,
     readonly target: SshTarget,
     key: HostKey,
     readonly hostKeyIsNew: boolean,
+    private readonly reopen?: () => Promise<Client>,
   ) {
     this.hostKey = hostKeyLine(key);
     this.hostKeyFingerprint = fingerprintOf(key);
+    this.watch(client);
+  }
+
+  private watch(client: Client): void {
     client.once('close', () => {
-      this.closed = true;
+      if (client === this.client) this.closed = true;
     });
     // Why it broke, for the error a later command gets (ECONNRESET, a timeout): the close alone says nothing.
     client.on('error', (err: Error) => {
-      this.brokenBy ??= err.message;
+      if (client === this.client) this.brokenBy ??= err.message;
     });
+  }
+
+  /** A new connection in place of a broken one (once for all the commands that wait on it). */
+  private async reconnect(broken: Client): Promise<void> {
+    if (this.client !== broken) return;
+    this.reopening ??= this.reopen!()
+      .then((client) => {
+        // A channel can close alone on a live connection: commands still running there finish, close() ends it.
+        if (this.closed) broken.end();
+        else this.retired.push(broken);
+        this.client = client;
+        this.sudoChecked = undefined;
+        this.closed = false;
+        this.brokenBy = undefined;
+        this.watch(client);
+      })
+      .finally(() => {
+        this.reopening = undefined;
+      });
+    return this.reopening;
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -112,6 +152,7 @@ export class Ssh2HostShell implements HostShell {
   async readFile(path: string): Promise<Buffer | undefined> {
     const r = await this.run(`if [ -e ${shellQuote(path)} ]; then exec cat -- ${shellQuote(path)}; else exit 3; fi`, {
       sudo: true,
+      readOnly: true,
     });
     if (r.code === 3) return undefined;
     if (r.code !== 0) throw this.commandFailed(`read ${path}`, r);
@@ -123,6 +164,7 @@ export class Ssh2HostShell implements HostShell {
     const p = shellQuote(path);
     const now = await this.run(`if [ -e ${p} ]; then stat -c '%a %U %G' -- ${p} && exec cat -- ${p}; else exit 3; fi`, {
       sudo: true,
+      readOnly: true,
     });
     if (now.code === 0) {
       const nl = now.stdout.indexOf(0x0a);
@@ -152,7 +194,12 @@ export class Ssh2HostShell implements HostShell {
     return true;
   }
 
+  private lostWhy(): string {
+    return this.brokenBy ? `the SSH connection broke: ${this.brokenBy}` : 'the server closed the SSH connection';
+  }
+
   async close(): Promise<void> {
+    for (const c of this.retired.splice(0)) c.end();
     if (this.closed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2000);
@@ -195,22 +242,38 @@ export class Ssh2HostShell implements HostShell {
   }
 
   private async run(cmd: string, opts: ExecOptions): Promise<RawResult> {
-    if (opts.sudo !== true || this.target.user === 'root') return this.runRaw(cmd, opts);
-    await this.checkSudo();
-    return this.runRaw(`sudo -n -- sh -c ${shellQuote(cmd)}`, opts);
+    const line = opts.sudo !== true || this.target.user === 'root' ? cmd : `sudo -n -- sh -c ${shellQuote(cmd)}`;
+    const once = async () => {
+      if (line !== cmd) await this.checkSudo();
+      return this.runRaw(line, opts);
+    };
+    const client = this.client;
+    try {
+      return await once();
+    } catch (err) {
+      if (!(err instanceof ConnectionLost)) throw err;
+      if (opts.readOnly !== true || !this.reopen) throw err.error;
+      try {
+        await this.reconnect(client);
+      } catch {
+        throw err.error;
+      }
+      try {
+        return await once();
+      } catch (again) {
+        throw again instanceof ConnectionLost ? again.error : again;
+      }
+    }
   }
 
   private runRaw(cmd: string, opts: ExecOptions = {}): Promise<RawResult> {
-    if (this.closed) {
-      const why = this.brokenBy
-        ? `the SSH connection broke (${this.brokenBy})`
-        : 'the server closed the SSH connection';
-      return Promise.reject(unreachableError(this.target, why, undefined));
-    }
+    if (this.closed)
+      return Promise.reject(new ConnectionLost(unreachableError(this.target, this.lostWhy(), undefined)));
     return new Promise((resolve, reject) => {
       this.client.exec(cmd, (err, stream: ClientChannel) => {
         if (err) {
-          reject(unreachableError(this.target, `cannot open a channel (${err.message})`, err));
+          // On a connection that just broke (its close not seen yet) or one the server limits: a new one may serve.
+          reject(new ConnectionLost(unreachableError(this.target, `cannot open a channel (${err.message})`, err)));
           return;
         }
         const out: Buffer[] = [];
@@ -244,10 +307,12 @@ export class Ssh2HostShell implements HostShell {
           if (exit) resolve({ ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
           else
             reject(
-              unreachableError(
-                this.target,
-                'the connection closed before the command reported its exit status',
-                undefined,
+              new ConnectionLost(
+                unreachableError(
+                  this.target,
+                  `the connection closed before the command reported its exit status (${this.lostWhy()})`,
+                  undefined,
+                ),
               ),
             );
         });

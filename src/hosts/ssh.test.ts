@@ -1,7 +1,7 @@
 // connectHost against a real OpenSSH server on loopback: host key pins, auth, exec, files, sudo.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startChild, waitFor } from '../../test/support/processes.js';
@@ -112,6 +112,27 @@ describe('connectHost on a real sshd', () => {
       assert.equal((await shell.exec('cat', { stdin: 'secret\n' })).stdout, 'secret\n');
       assert.equal((await shell.exec('kill -TERM $$')).code, 128 + 15);
       assert.equal((await shell.exec('id -u', { sudo: true })).stdout, '0\n');
+    } finally {
+      await shell.close();
+    }
+  });
+
+  it('a connection killed under a command: a read-only command runs once more on a new connection, any other fails HOST_UNREACHABLE', async () => {
+    const marker = join(sshd.dir, 'killed-once');
+    // The command's parent is sshd's process for this connection: killing it drops the connection mid-command.
+    const killOnce = `if [ -e ${marker} ]; then echo again; else touch ${marker}; kill -9 $PPID; sleep 5; fi`;
+    const shell = await connectHost(target);
+    try {
+      const r = await shell.exec(killOnce, { readOnly: true });
+      assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'again\n' });
+      assert.equal((await shell.exec('echo still here')).stdout, 'still here\n');
+      rmSync(marker);
+      await assert.rejects(
+        shell.exec(killOnce),
+        (err: unknown) =>
+          isCode('HOST_UNREACHABLE')(err) && /before the command reported its exit status/.test((err as Error).message),
+      );
+      assert.equal((await shell.exec('echo read', { readOnly: true })).stdout, 'read\n');
     } finally {
       await shell.close();
     }

@@ -93,6 +93,17 @@ function authConfig(target: SshTarget, opts: ConnectOptions): Pick<ConnectConfig
 /** Opens an SSH connection whose host key is always verified against the pins (or accepted as new only when asked). */
 export async function connectHost(target: SshTarget, opts: ConnectOptions = {}): Promise<HostShell> {
   const pinned = pinnedKeys(target);
+  const { client, seen } = await openClient(target, opts, pinned);
+  // A connection that breaks is opened again for commands that change nothing, to the same key only.
+  const reopen = async () => (await openClient(target, { ...opts, acceptNewHostKey: false }, [seen])).client;
+  return new Ssh2HostShell(client, target, seen, pinned.length === 0, reopen);
+}
+
+async function openClient(
+  target: SshTarget,
+  opts: ConnectOptions,
+  pinned: readonly HostKey[],
+): Promise<{ client: Client; seen: HostKey }> {
   const auth = authConfig(target, opts);
   const timeoutMs = opts.readyTimeoutMs ?? 10_000;
   let seen: HostKey | undefined;
@@ -145,5 +156,5 @@ export async function connectHost(target: SshTarget, opts: ConnectOptions = {}):
   });
   // After ready, an error means the connection broke: pending commands fail through their channels.
   client.on('error', () => undefined);
-  return new Ssh2HostShell(client, target, seen!, pinned.length === 0);
+  return { client, seen: seen! };
 }

@@ -71,7 +71,7 @@ export function describeChange(c: FileChange): string {
 
 export async function readFileStates(shell: HostShell, paths: readonly string[]): Promise<FileState[]> {
   if (paths.length === 0) return [];
-  const r = await shell.exec(stateScript(paths), { sudo: true });
+  const r = await shell.exec(stateScript(paths), { sudo: true, readOnly: true });
   if (r.code !== 0) {
     throw new GardenError(
       'HOST_COMMAND_FAILED',

@@ -65,7 +65,7 @@ export async function ensurePackages(
 ): Promise<PackageResult> {
   if (dryRun) {
     const check = `for p in ${packages.map(shellQuote).join(' ')}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf ' %s' "$p"; done; echo`;
-    const r = await shell.exec(`printf missing=; ${check}`, { timeoutMs: 20_000 });
+    const r = await shell.exec(`printf missing=; ${check}`, { timeoutMs: 20_000, readOnly: true });
     return { missing: parsePackageOutput(r.stdout).missing, installed: [] };
   }
   const r = await shell.exec(installScript(packages, init), { sudo: true, timeoutMs: 900_000 });

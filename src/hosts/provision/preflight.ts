@@ -85,7 +85,7 @@ export function parseClock(stdout: string, sentAt: number, receivedAt: number): 
 }
 
 export async function gatherFacts(shell: HostShell, now: () => number = Date.now): Promise<HostFacts> {
-  const r = await shell.exec(FACTS_SCRIPT, { sudo: true, timeoutMs: 20_000 });
+  const r = await shell.exec(FACTS_SCRIPT, { sudo: true, timeoutMs: 20_000, readOnly: true });
   if (r.code !== 0) {
     throw new GardenError(
       'HOST_COMMAND_FAILED',
@@ -96,7 +96,7 @@ export async function gatherFacts(shell: HostShell, now: () => number = Date.now
     );
   }
   const sentAt = now();
-  const c = await shell.exec(CLOCK_SCRIPT, { timeoutMs: 20_000 });
+  const c = await shell.exec(CLOCK_SCRIPT, { timeoutMs: 20_000, readOnly: true });
   const receivedAt = now();
   return parseFacts(shell.target.name, r.stdout, parseClock(c.stdout, sentAt, receivedAt));
 }

@@ -76,7 +76,7 @@ export class SupervisorControl implements ServiceControl {
   }
 
   async states(): Promise<Map<string, ServiceState>> {
-    const r = await this.shell.exec(`cat ${SUPERVISOR_STATUS} 2>/dev/null || true`, { sudo: true });
+    const r = await this.shell.exec(`cat ${SUPERVISOR_STATUS} 2>/dev/null || true`, { sudo: true, readOnly: true });
     const states = new Map<string, ServiceState>();
     if (!r.stdout.trim()) return states;
     try {
@@ -93,7 +93,7 @@ export class SupervisorControl implements ServiceControl {
     const r = await this.shell.exec(
       `pid=$(sed -n 's/^ *"pid": \\([0-9]*\\),*$/\\1/p' ${SUPERVISOR_STATUS} 2>/dev/null | head -1); ` +
         `[ -n "$pid" ] && tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q ${shellQuote(SUPERVISOR_PROGRAM)} && echo "$pid" || true`,
-      { sudo: true },
+      { sudo: true, readOnly: true },
     );
     const pid = Number(r.stdout.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -144,7 +144,7 @@ export class SystemdControl implements ServiceControl {
   async states(): Promise<Map<string, ServiceState>> {
     const r = await this.shell.exec(
       "systemctl list-units --type=service --all --plain --no-legend 'gardenos-*' 'k3s.service' 2>/dev/null || true",
-      { sudo: true },
+      { sudo: true, readOnly: true },
     );
     const states = new Map<string, ServiceState>();
     for (const line of r.stdout.split('\n')) {
