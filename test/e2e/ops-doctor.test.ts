@@ -113,7 +113,7 @@ async function healthy(): Promise<void> {
   );
 }
 
-describe('doctor and dcs on a real platform', { timeout: 240_000 }, () => {
+describe('doctor and dcs on a real platform', { timeout: 480_000 }, () => {
   before(async () => {
     requireStack();
     // Without the router: it would heal the misrouting injected below before doctor could see it.
