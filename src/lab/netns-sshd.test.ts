@@ -57,13 +57,14 @@ describe('lab sshd', () => {
     }
   });
 
-  it('binds the host dirs, gives it a private /run and its hostname, and starts only sshd', () => {
+  it("binds the host dirs and root's home, gives it a private /run and its hostname, and starts only sshd", () => {
     const script = renderHostScript(host);
     for (const [dir, mountPoint] of [
       ['etc', '/etc/gardenos'],
       ['lib', '/var/lib/gardenos'],
       ['log', '/var/log/gardenos'],
       ['tmp', '/tmp'],
+      ['home', '/root'],
     ]) {
       assert.ok(script.includes(`mount --bind '${host.root}/${dir}' ${mountPoint}`), mountPoint);
     }

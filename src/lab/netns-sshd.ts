@@ -30,7 +30,10 @@ export function renderSshdConfig(host: LabHostPlan, plan: LabPlan): string {
 /**
  * What runs inside the host's new mount and UTS namespaces before sshd (pure). Everything sshd
  * spawns inherits them: that is how each host has its own /etc/gardenos, /var/lib/gardenos,
- * /var/log/gardenos, /tmp and /run. The private /run (a tmpfs, as on a booted server) also keeps
+ * /var/log/gardenos, /tmp, /run and root's home. Its own /root (empty, as on a new server) also keeps
+ * the machine's root shell start-up files out of every command over SSH: a ~/.bashrc that prints or
+ * waits (here, a pyenv rehash behind a stale lock made every login wait 60 s) is the machine's, not
+ * the host's. The private /run (a tmpfs, as on a booted server) also keeps
  * sshd's /run/sshd and the sockets of what provisioning starts (PostgreSQL's /run/postgresql) apart
  * per host; the machine's /run is never written. No init, no systemd: only sshd.
  */
@@ -43,6 +46,7 @@ export function renderHostScript(host: LabHostPlan): string {
     'if id -u postgres >/dev/null 2>&1; then install -d -m 2775 -o postgres -g postgres /run/postgresql; fi',
     ...HOST_BINDS.map((b) => `mount --bind ${q(`${host.root}/${b.dir}`)} ${b.mountPoint}`),
     `mount --bind ${q(`${host.root}/tmp`)} /tmp`,
+    `mount --bind ${q(`${host.root}/home`)} /root`,
     `hostname ${q(host.name)}`,
     `${SSHD} -t -f ${q(host.sshdConfig)}`,
     `exec ${SSHD} -D -e -f ${q(host.sshdConfig)}`,

@@ -27,7 +27,7 @@ export interface LabHostPlan {
   namespace: string;
   veth: string;
   address: string;
-  /** The host's own files: etc/, lib/, log/, tmp/, its host key, sshd config, pid file and log. */
+  /** The host's own files: etc/, lib/, log/, tmp/, home/ (root's), its host key, sshd config, pid file and log. */
   root: string;
   hostKeyFile: string;
   sshdConfig: string;

@@ -177,6 +177,8 @@ async function ensureFiles(plan: LabPlan, journal: LabJournal, stateRoot: string
     for (const sub of [...HOST_BINDS.map((b) => b.dir), 'tmp'])
       mkdirSync(join(h.root, sub), { recursive: true, mode: 0o755 });
     chmodSync(join(h.root, 'tmp'), 0o1777);
+    // Root's home on the host (bound over /root): root's alone.
+    mkdirSync(join(h.root, 'home'), { recursive: true, mode: 0o700 });
     // Provisioning reads this to run services under its own supervisor: never install systemd units here.
     writeIfChanged(join(h.root, 'etc', 'lab-host'), `gardenos lab "${plan.name}" host ${h.name}\n`, 0o644);
     if (!existsSync(h.hostKeyFile)) await keygen(h.hostKeyFile, `gardenos-lab-${plan.name}-${h.name}`);

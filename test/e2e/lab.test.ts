@@ -103,7 +103,7 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
     }
   });
 
-  it('each host has its own hostname and its own /etc/gardenos', async () => {
+  it("each host has its own hostname, its own /etc/gardenos and its own (empty) root's home", async () => {
     const names = await Promise.all(hosts.map(async (h) => (await shell(h.name).exec('hostname')).stdout.trim()));
     assert.deepEqual(names, ['h1', 'h2', 'h3']);
     assert.equal(await shell('h1').writeFile('/etc/gardenos/only-on-h1.conf', 'h1\n', { mode: 0o600 }), true);
@@ -111,6 +111,8 @@ describe('gardenos lab (network namespaces with their own sshd)', { timeout: 240
     assert.equal(await shell('h2').readFile('/etc/gardenos/only-on-h1.conf'), undefined);
     assert.equal(existsSync('/etc/gardenos/only-on-h1.conf'), false, "the machine must not see a lab host's file");
     assert.equal((await shell('h2').exec('ls -A /var/lib/gardenos /var/log/gardenos /run/gardenos')).code, 0);
+    // The machine's /root (and its shell start-up files) is not the host's.
+    assert.deepEqual(await shell('h3').exec('ls -A /root; stat -c %a /root'), { code: 0, stdout: '700\n', stderr: '' });
   });
 
   it('hosts reach each other', async () => {
