@@ -48,6 +48,8 @@ export async function loadOrCreateK8sSecrets(
         rewindPassword: password(),
         restapiPassword: password(),
       }),
+    // Files from before the services had their own role get its password added.
+    appPassword: stored.appPassword ?? ((changed = true), password()),
     ...(stored.supabase ? { supabase: await assertSupabaseSecrets(stored.supabase, file) } : {}),
   };
   if (opts.supabase && !secrets.supabase) {

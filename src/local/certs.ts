@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdTlsFiles } from '../render/index.js';
 import type { OsUser } from '../runtime/os-user.js';
+import type { RunAs } from './run-as.js';
 import { ensurePki, type LeafRequest, type PkiFiles, type PkiResult } from '../runtime/pki.js';
 import type { Spec } from '../spec/index.js';
 import { pgTlsOn } from '../render/index.js';
@@ -58,10 +59,13 @@ export function needsLocalPki(spec: Spec): boolean {
 }
 
 /**
- * Creates what is missing or no longer fits. Patroni's key belongs to the PostgreSQL user (when we
- * are root and PostgreSQL runs as postgres); every other key, and the CA's, to the invoking user.
+ * Creates what is missing or no longer fits. As root, each key belongs to the user that presents it:
+ * Patroni's and the nodes' to postgres, the etcd members' and the router's to gardenos; gardenos's own
+ * key and the CA's stay root's, readable by no component.
  */
-export function ensureLocalPki(spec: Spec, certsDir: string, pgUser?: OsUser): PkiResult {
+export function ensureLocalPki(spec: Spec, certsDir: string, runAs?: RunAs): PkiResult {
+  const pgUser = runAs?.postgres;
+  const infra = runAs?.infra;
   const pki = localPkiAt(certsDir);
   const address = spec.local.bindAddress;
   const sans = [`IP:${address}`, 'IP:127.0.0.1', 'DNS:localhost'];
@@ -89,9 +93,10 @@ export function ensureLocalPki(spec: Spec, certsDir: string, pgUser?: OsUser): P
               cn: `gardenos-etcd-${m.name}`,
               sans,
               usage: 'serverAuth,clientAuth',
+              ...(infra ? { owner: infra } : {}),
             })),
             client('patroni', pgUser),
-            client('router'),
+            client('router', infra),
             client('gardenos'),
           ]
         : []),

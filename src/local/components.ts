@@ -16,7 +16,13 @@ export interface ComponentContext {
   binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
+  /** As root: the user etcd, HAProxy and the router run as. */
+  infraUser?: OsUser;
+  /** As root: the user the services (and their keepers) run as. */
+  serviceUser?: OsUser;
 }
+
+const asUser = (user: OsUser | undefined) => (user ? { user: { uid: user.uid, gid: user.gid } } : {});
 
 const BASE_ENV = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -48,6 +54,7 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
         env: { ...BASE_ENV, HOME: layout.root },
         cwd: layout.root,
         logFile: layout.logFile(id),
+        ...asUser(ctx.infraUser),
       },
     };
   });
@@ -70,7 +77,7 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
         env: { ...BASE_ENV, HOME: layout.nodeDir(node.name), PGPASSFILE: `${layout.nodeRunDir(node.name)}/pgpass` },
         cwd: layout.nodeDir(node.name),
         logFile: layout.logFile(id),
-        ...(ctx.pgUser ? { user: { uid: ctx.pgUser.uid, gid: ctx.pgUser.gid } } : {}),
+        ...asUser(ctx.pgUser),
       },
     };
   });
@@ -88,6 +95,7 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
       env: { ...BASE_ENV, HOME: layout.haproxyDir },
       cwd: layout.haproxyDir,
       logFile: layout.logFile('haproxy'),
+      ...asUser(ctx.infraUser),
     },
   };
 
@@ -114,10 +122,11 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
             env: { ...BASE_ENV, HOME: layout.root },
             cwd: layout.root,
             logFile: layout.logFile('router'),
+            ...asUser(ctx.infraUser),
           },
         },
       ]
     : [];
 
-  return [...etcd, ...patroni, haproxy, ...router, ...buildServiceComponents(spec, layout, BASE_ENV)];
+  return [...etcd, ...patroni, haproxy, ...router, ...buildServiceComponents(spec, layout, BASE_ENV, ctx.serviceUser)];
 }

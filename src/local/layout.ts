@@ -12,6 +12,10 @@ export interface Layout {
   runDir: string;
   certsDir: string;
   haproxyDir: string;
+  /** The services' home (owned by their user): the app role's password file lives here. */
+  servicesDir: string;
+  /** The app role's password, readable by the services' user only (0600). */
+  appPasswordFile: string;
   haproxyConfig: string;
   adminSocket: string;
   etcdDataDir(member: string): string;
@@ -37,6 +41,8 @@ export function layoutOf(stateDir: string): Layout {
     runDir: join(root, 'run'),
     certsDir: join(root, 'certs'),
     haproxyDir: join(root, 'haproxy'),
+    servicesDir: join(root, 'services'),
+    appPasswordFile: join(root, 'services', 'app-password'),
     haproxyConfig: join(root, 'haproxy', 'haproxy.cfg'),
     adminSocket: join(root, 'haproxy', 'admin.sock'),
     etcdDataDir: (member) => join(root, 'etcd', member),

@@ -4,6 +4,7 @@ import type { Binaries } from './binaries.js';
 import { buildComponents } from './components.js';
 import { layoutOf, type Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
+import type { RunAs } from './run-as.js';
 import type { ProcessRunner } from './process-runner.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { etcdTlsFiles } from './certs.js';
@@ -26,6 +27,8 @@ export function openPlatform(
   opts: {
     binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
     pgUser?: OsUser;
+    /** Who each component runs as (as root); only `up` needs it, the others only stop and read. */
+    runAs?: RunAs;
   } = {},
 ): LocalPlatform {
   const layout = layoutOf(spec.local.stateDir);
@@ -34,6 +37,9 @@ export function openPlatform(
     layout,
     binaries: opts.binaries ?? NO_BINARIES,
     ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
+    ...(opts.runAs
+      ? { pgUser: opts.runAs.postgres, infraUser: opts.runAs.infra, serviceUser: opts.runAs.service }
+      : {}),
   });
   return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)), runner };
 }

@@ -2,10 +2,13 @@
 // Keeps one user service running: injects DATABASE_URL / DATABASE_READ_URL, restarts it when it exits.
 // Plain JS (no tsx) because it is the long-lived process the supervisor's pid file points at.
 //
-// argv: --name N --secrets FILE --user U --primary HOST:PORT --replicas HOST:PORT --needs primary,replicas [--ca FILE] -- CMD ARGS...
+// argv: --name N --password-file FILE --user ROLE --database DB --primary HOST:PORT --replicas HOST:PORT
+//       --needs primary,replicas [--ca FILE] -- CMD ARGS...
+// ROLE is the services' own role (no superuser); FILE holds its password only, readable by the user the
+// keeper and its service run as (gardenos-app when gardenos is root), never the superuser's secrets.
 // With --ca (postgres.tls on) the URLs ask for TLS checked by that CA: sslmode=verify-full&sslrootcert=FILE,
 // which libpq and node-postgres both read.
-// The password is read from the 0600 secrets file on each start, so it never appears in any argv.
+// The password is read from its 0600 file on each start, so it never appears in any argv.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -27,10 +30,10 @@ let stopping = false;
 const log = (text) => process.stdout.write(`${new Date().toISOString()} [gardenos keeper ${opts.name}] ${text}\n`);
 
 function databaseEnv() {
-  const { superuserPassword } = JSON.parse(readFileSync(opts.secrets, 'utf8'));
+  const password = readFileSync(opts['password-file'], 'utf8').trim();
   const tls = opts.ca ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(opts.ca)}` : '';
   const url = (hostPort) =>
-    `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(superuserPassword)}@${hostPort}/postgres${tls}`;
+    `postgresql://${encodeURIComponent(opts.user)}:${encodeURIComponent(password)}@${hostPort}/${encodeURIComponent(opts.database)}${tls}`;
   return {
     ...(needs.has('primary') ? { DATABASE_URL: url(opts.primary) } : {}),
     ...(needs.has('replicas') ? { DATABASE_READ_URL: url(opts.replicas) } : {}),
@@ -38,10 +41,11 @@ function databaseEnv() {
 }
 
 // If the keeper is killed (-9), the service must not live on as an orphan holding its port:
-// setpriv (util-linux) asks the kernel to send it SIGTERM when its parent dies.
+// setpriv (util-linux) asks the kernel to send it SIGTERM when its parent dies, and sets no_new_privs,
+// so no setuid program the service runs can gain a privilege.
 const SETPRIV = '/usr/bin/setpriv';
 const [file, argv2] = existsSync(SETPRIV)
-  ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]]
+  ? [SETPRIV, ['--pdeathsig', 'TERM', '--no-new-privs', '--', command, ...args]]
   : [command, args];
 
 function start() {

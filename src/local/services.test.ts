@@ -29,10 +29,16 @@ describe('buildServiceComponents', () => {
     assert.match(args[0]!, /service-keeper\.mjs$/);
     assert.deepEqual(args.slice(args.indexOf('--') + 1), ['node', 'server.js']);
     assert.equal(
-      args[args.indexOf('--secrets') + 1],
-      layout.secretsFile,
-      'the keeper reads the password from the 0600 file',
+      args[args.indexOf('--password-file') + 1],
+      layout.appPasswordFile,
+      "the keeper reads the app role's password from its 0600 file",
     );
+    assert.equal(args[args.indexOf('--user') + 1], 'app', "the services' own role, not the superuser");
+    assert.equal(args[args.indexOf('--database') + 1], 'app');
+    assert.ok(!args.includes(layout.secretsFile), "the superuser's secrets are not handed to the keeper");
+    assert.equal(api!.launch.user, undefined, 'no user given: runs as the invoking user');
+    const asApp = buildServiceComponents(spec, layout, {}, { name: 'gardenos-app', uid: 995, gid: 994 });
+    assert.deepEqual(asApp[0]!.launch.user, { uid: 995, gid: 994 }, 'as root: keeper and service as the service user');
     assert.equal(args[args.indexOf('--needs') + 1], 'replicas');
     assert.equal(args[args.indexOf('--primary') + 1], '127.0.0.1:15400');
     assert.ok(!JSON.stringify(api!.launch).includes('DATABASE_URL'), 'no URL (and so no password) in argv or env');

@@ -6,6 +6,8 @@ import { localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 import type { Probe } from '../runtime/index.js';
 import type { ComponentSpec } from './supervised-process.js';
+import type { OsUser } from '../runtime/os-user.js';
+import { appRole } from '../render/index.js';
 
 import { SERVICE_KEEPER as KEEPER } from '../runtime/install-paths.js';
 
@@ -13,7 +15,12 @@ import { SERVICE_KEEPER as KEEPER } from '../runtime/install-paths.js';
  * One 'service' component per services[] entry with a command. The pid file holds the keeper, which
  * restarts the service when it exits and stops it on SIGTERM; `gardenos logs <name>` shows both.
  */
-export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Record<string, string>): ComponentSpec[] {
+export function buildServiceComponents(
+  spec: Spec,
+  layout: Layout,
+  baseEnv: Record<string, string>,
+  user?: OsUser,
+): ComponentSpec[] {
   const host = spec.local.bindAddress;
   // A spec stored by a gardenos from before the app layer has no services key (status/down read it).
   const services = (spec.services as Spec['services'] | undefined) ?? [];
@@ -33,10 +40,12 @@ export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Reco
             KEEPER,
             '--name',
             s.name,
-            '--secrets',
-            layout.secretsFile,
+            '--password-file',
+            layout.appPasswordFile,
             '--user',
-            spec.postgres.superuser,
+            appRole(spec).role,
+            '--database',
+            appRole(spec).database,
             '--primary',
             `${host}:${spec.haproxy.primaryPort}`,
             '--replicas',
@@ -51,13 +60,15 @@ export function buildServiceComponents(spec: Spec, layout: Layout, baseEnv: Reco
           env: {
             ...baseEnv,
             PATH: `${dirname(process.execPath)}:${baseEnv.PATH ?? ''}`,
-            HOME: layout.root,
+            HOME: layout.servicesDir,
             ...s.env,
             PORT: String(s.port),
             HOST: host,
           },
-          cwd: s.cwd ?? layout.root,
+          cwd: s.cwd ?? layout.servicesDir,
           logFile: layout.logFile(id),
+          // The keeper too: it reads only the app role's password, never the superuser's.
+          ...(user ? { user: { uid: user.uid, gid: user.gid } } : {}),
         },
       };
     });

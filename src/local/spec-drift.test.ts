@@ -24,6 +24,14 @@ describe('relevantDifferences', () => {
     assert.deepEqual(relevantDifferences(old, load('')), []);
     assert.deepEqual(relevantDifferences(old, load('supabase: { enabled: true }\n')), ['supabase']);
   });
+  test("a spec stored before the services' own role and user equals their defaults", () => {
+    const old = stored('');
+    delete (old.postgres as Record<string, unknown>).app;
+    delete (old.local as Record<string, unknown>).serviceUser;
+    assert.deepEqual(relevantDifferences(old, load('')), []);
+    assert.deepEqual(relevantDifferences(old, load('postgres: { app: { role: svc } }\n')), ['postgres.app.role']);
+    assert.deepEqual(relevantDifferences(old, load('local: { serviceUser: nobody }\n')), ['local.serviceUser']);
+  });
   test('changing services, Supabase or the database still counts', () => {
     assert.deepEqual(
       relevantDifferences(stored(''), load('services:\n  - { name: api, command: [x], port: 18080 }\n')),

@@ -1,6 +1,9 @@
 // Which spec changes matter to an existing local platform (the app-layer sections mostly do not).
-import type { Spec } from '../spec/index.js';
+import { loadSpec, type Spec } from '../spec/index.js';
 import { specDifferences } from './state-dir.js';
+
+/** The built-in spec's values, for keys an older stored spec lacks. */
+const DEFAULTS = loadSpec('', { source: 'defaults', defaultStateDir: () => '/' });
 
 /** Sections the local platform never reads: changing them needs no recreate. */
 const KUBERNETES_ONLY = /^(k8s|routing)(\.|\[|$)/;
@@ -11,10 +14,17 @@ const KUBERNETES_ONLY = /^(k8s|routing)(\.|\[|$)/;
  */
 export function relevantDifferences(stored: unknown, spec: Spec): string[] {
   const old = (stored ?? {}) as Record<string, unknown>;
+  const oldPostgres = old.postgres as Record<string, unknown> | undefined;
+  const oldLocal = old.local as Record<string, unknown> | undefined;
   const filled = {
     ...old,
     supabase: old.supabase ?? (spec.supabase.enabled ? undefined : spec.supabase),
     services: old.services ?? (spec.services.length === 0 ? spec.services : undefined),
+    // From before the services had their own role and user: those are the defaults now.
+    ...(oldPostgres && !('app' in oldPostgres) ? { postgres: { ...oldPostgres, app: DEFAULTS.postgres.app } } : {}),
+    ...(oldLocal && !('serviceUser' in oldLocal)
+      ? { local: { ...oldLocal, serviceUser: DEFAULTS.local.serviceUser } }
+      : {}),
   };
   return specDifferences(filled, spec).filter((path) => !KUBERNETES_ONLY.test(path));
 }

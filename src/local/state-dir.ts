@@ -163,16 +163,25 @@ function newPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** The local platform's passwords: Patroni's, and the services' role's. */
+export type LocalSecrets = PlatformSecrets & { appPassword: string };
+
 /** Generated once per platform, stored 0600, never printed. */
-export function loadOrCreateSecrets(layout: Layout): PlatformSecrets {
+export function loadOrCreateSecrets(layout: Layout): LocalSecrets {
   if (existsSync(layout.secretsFile)) {
-    return JSON.parse(readFileSync(layout.secretsFile, 'utf8')) as PlatformSecrets;
+    const stored = JSON.parse(readFileSync(layout.secretsFile, 'utf8')) as PlatformSecrets & { appPassword?: string };
+    if (stored.appPassword) return stored as LocalSecrets;
+    // Made by a gardenos from before the services' own role: that password is added, the others kept.
+    const added = { ...stored, appPassword: newPassword() };
+    writeAtomic(layout.secretsFile, JSON.stringify(added, null, 2) + '\n', 0o600);
+    return added;
   }
-  const secrets: PlatformSecrets = {
+  const secrets: LocalSecrets = {
     superuserPassword: newPassword(),
     replicationPassword: newPassword(),
     rewindPassword: newPassword(),
     restapiPassword: newPassword(),
+    appPassword: newPassword(),
   };
   writeAtomic(layout.secretsFile, JSON.stringify(secrets, null, 2) + '\n', 0o600);
   return secrets;

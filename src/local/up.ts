@@ -1,5 +1,5 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PATRONI_LAUNCHER } from '../runtime/install-paths.js';
 import { dirname } from 'node:path';
 import { GardenError } from '../errors.js';
@@ -17,7 +17,9 @@ import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
 import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerTls } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
-import { assertReachableBy, postgresRunAs, type OsUser } from '../runtime/os-user.js';
+import { assertReachableBy } from '../runtime/os-user.js';
+import { ensureAppRole } from './app-role.js';
+import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
@@ -41,7 +43,7 @@ import {
   readStateMarker,
   readStoredSpec,
 } from './state-dir.js';
-import { ensureOwnedDir, writeAtomic } from '../runtime/index.js';
+import { ensureOwnedDir, ensureOwnedTree, writeAtomic } from '../runtime/index.js';
 import type { SupervisedProcess } from './supervised-process.js';
 import { rollBack } from './up-rollback.js';
 
@@ -64,10 +66,10 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   const t0 = Date.now();
   const done = reporter.step('preflight: binaries, state dir, ports');
   const binaries = checkBinaries(spec.postgres.version);
-  const pgUser = postgresRunAs();
-  const platform = openPlatform(spec, runner, { binaries, ...(pgUser ? { pgUser } : {}) });
+  const runAs = localRunAs(spec);
+  const platform = openPlatform(spec, runner, { binaries, ...(runAs ? { runAs } : {}) });
   const { layout } = platform;
-  const fresh = preflightStateDir(platform, pgUser);
+  const fresh = preflightStateDir(platform, runAs);
   // What a rollback of a new platform may delete: the dirs this run creates, or the contents of the empty dir it was given.
   const createdDir = fresh ? firstMissingDir(layout.root) : undefined;
   const missing = platform.processes.filter((p) => !p.running());
@@ -93,7 +95,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   try {
     if (fresh) createStateDir(layout, spec);
     const secrets = loadOrCreateSecrets(layout);
-    writeConfigs(platform, binaries, secrets, pgUser);
+    writeConfigs(platform, binaries, secrets, runAs);
     await startKind(platform, 'etcd', started, reporter);
     await wait('etcd quorum', etcdHealthyProbe(spec, etcdClientTls(platform)), 'etcd');
     await startKind(platform, 'patroni', started, reporter);
@@ -107,6 +109,8 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await wait('HAProxy routes converged', haproxyRoutesProbe(spec, layout), 'haproxy');
     await wait('Patroni reports every member running', patroniMembersProbe(spec), 'patroni');
     if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
+    const doneApp = reporter.step("the services' role and database");
+    doneApp(await ensureAppRole(spec, layout, secrets, runAs?.service));
     if (spec.supabase.enabled) {
       const doneSupabase = reporter.step('apply the Supabase DB bootstrap');
       doneSupabase(await applyLocalSupabase(spec, layout, secrets));
@@ -126,7 +130,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
 }
 
 /** Returns whether the state dir is new. Refuses foreign dirs, other formats and a changed spec. */
-function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined): boolean {
+function preflightStateDir(platform: LocalPlatform, runAs: RunAs | undefined): boolean {
   const { layout, spec } = platform;
   assertUsableStateDir(layout);
   const marker = readStateMarker(layout);
@@ -143,7 +147,7 @@ function preflightStateDir(platform: LocalPlatform, pgUser: OsUser | undefined):
       );
     }
   }
-  if (pgUser) assertReachableBy(layout.root, pgUser);
+  for (const user of runAs ? [runAs.postgres, runAs.infra, runAs.service] : []) assertReachableBy(layout.root, user);
   const longest = [
     layout.adminSocket,
     ...spec.nodes.map((n) => `${layout.nodeRunDir(n.name)}/.s.PGSQL.${n.pgPort}`),
@@ -164,11 +168,15 @@ function writeConfigs(
   platform: LocalPlatform,
   binaries: Binaries,
   secrets: PlatformSecrets,
-  pgUser: OsUser | undefined,
+  runAs: RunAs | undefined,
 ): void {
   const { spec, layout } = platform;
   const topology = localTopology(spec);
-  if (needsLocalPki(spec)) ensureLocalPki(spec, layout.certsDir, pgUser);
+  const pgUser = runAs?.postgres;
+  if (needsLocalPki(spec)) ensureLocalPki(spec, layout.certsDir, runAs);
+  // etcd's data: its user's alone. A platform started by an older gardenos, as root, is handed over.
+  ensureOwnedDir(dirname(layout.etcdDataDir('x')), 0o755);
+  for (const member of topology.etcd) ensureOwnedTree(layout.etcdDataDir(member.name), 0o700, runAs?.infra);
   const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'patroni') : undefined;
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
@@ -192,7 +200,8 @@ function writeConfigs(
     // It holds passwords: readable by the PostgreSQL user only.
     writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);
   }
-  mkdirSync(layout.haproxyDir, { recursive: true });
+  // HAProxy (as its user) creates its admin socket in here.
+  ensureOwnedDir(layout.haproxyDir, 0o755, runAs?.infra);
   writeAtomic(
     layout.haproxyConfig,
     renderHaproxyConfig({

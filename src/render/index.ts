@@ -17,6 +17,7 @@ export {
   scopePrefix,
   pgTls,
   pgTlsOn,
+  appRole,
   GENERATED_HEADER,
   type PgTlsMode,
   type Topology,
@@ -44,3 +45,13 @@ export {
   type PgbackrestPaths,
   type RestoreTarget,
 } from './pgbackrest.js';
+export {
+  APP_ROLE_COMMENT,
+  APP_PASSWORD_ENV,
+  APP_PASSWORD_SETTING,
+  appRoleSql,
+  appDatabaseExistsSql,
+  createAppDatabaseSql,
+  appDatabaseGrantsSql,
+  psqlAppRoleScript,
+} from './app-role-sql.js';

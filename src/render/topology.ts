@@ -87,6 +87,12 @@ export function pgTlsOn(spec: Spec): boolean {
   return pgTls(spec) !== 'off';
 }
 
+/** The services' role and database (a spec stored before they existed has none: the defaults). */
+export function appRole(spec: Spec): { role: string; database: string } {
+  const app = spec.postgres.app as Spec['postgres']['app'] | undefined;
+  return { role: app?.role ?? 'app', database: app?.database ?? 'app' };
+}
+
 /** A node by name, where the spec's target places it. */
 export function nodeAt(spec: Spec, name: string): NodeAt {
   const node = topologyOf(spec).nodes.find((n) => n.name === name);

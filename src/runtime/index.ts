@@ -3,7 +3,7 @@
 // reporting, and where the gardenos installation's own files are.
 export { waitUntil, type Probe } from './wait.js';
 export { acceptsPlaintext, pgClient, withPg, type PgSsl } from './pg-session.js';
-export { writeAtomic, ensureOwnedDir } from './files.js';
+export { writeAtomic, ensureOwnedDir, ensureOwnedTree } from './files.js';
 export { findOnPath } from './find-on-path.js';
 export { isRoot, lookupUser, postgresRunAs, type OsUser } from './os-user.js';
 export { silentReporter, type Reporter } from './reporter.js';

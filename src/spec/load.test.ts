@@ -305,7 +305,13 @@ describe('loadSpec resolves valid specs', () => {
         [15400, 15401, 15402],
       );
       assert.deepEqual(spec.etcd, { ...spec.etcd, scheme: 'https', namespace: '/service' });
-      assert.deepEqual(spec.local, { stateDir: '/var/lib/gardenos/garden', basePort: 15400, bindAddress: '127.0.0.1' });
+      assert.deepEqual(spec.local, {
+        stateDir: '/var/lib/gardenos/garden',
+        basePort: 15400,
+        bindAddress: '127.0.0.1',
+        serviceUser: 'gardenos-app',
+      });
+      assert.deepEqual(spec.postgres.app, { role: 'app', database: 'app' });
       assert.equal(spec.postgres.version, 15);
       assert.deepEqual([spec.postgres.ttl, spec.postgres.loopWait, spec.postgres.retryTimeout], [20, 2, 5]);
       assert.deepEqual(spec.postgres.allowedClientCidrs, ['127.0.0.1/32']);

@@ -45,7 +45,7 @@ const REMOVED: Record<string, string> = {
 const param = (key: string) => ['postgres', 'parameters', key];
 
 export function checkPostgresRules(spec: Spec): SpecProblem[] {
-  return [...parameterProblems(spec), ...superuserProblems(spec)];
+  return [...parameterProblems(spec), ...superuserProblems(spec), ...appRoleProblems(spec)];
 }
 
 function parameterProblems(spec: Spec): SpecProblem[] {
@@ -199,4 +199,41 @@ function superuserProblems(spec: Spec): SpecProblem[] {
     ];
   }
   return [];
+}
+
+/** The services' role must be a role of its own, and their database not one PostgreSQL or gardenos uses. */
+function appRoleProblems(spec: Spec): SpecProblem[] {
+  const { role, database } = spec.postgres.app;
+  const problems: SpecProblem[] = [];
+  const rolePath = ['postgres', 'app', 'role'];
+  const hint = 'choose another name, such as app or api';
+  if (role === spec.postgres.superuser) {
+    problems.push({
+      path: rolePath,
+      message: `"${role}" is the superuser; the services get a role without its rights`,
+      hint,
+    });
+  } else if ((Object.values(ROLE_NAMES) as string[]).includes(role)) {
+    problems.push({
+      path: rolePath,
+      message: `"${role}" is a role gardenos creates for itself (replication, pg_rewind, Patroni REST API)`,
+      hint,
+    });
+  } else if ((SUPABASE_ROLE_NAMES as readonly string[]).includes(role)) {
+    problems.push({
+      path: rolePath,
+      message: `"${role}" is a role the Supabase bootstrap creates with rights of its own`,
+      hint,
+    });
+  } else if (role.startsWith('pg_') || (POSTGRES_RESERVED_ROLE_NAMES as readonly string[]).includes(role)) {
+    problems.push({ path: rolePath, message: `"${role}" is reserved by PostgreSQL; CREATE ROLE refuses it`, hint });
+  }
+  if (['postgres', 'template0', 'template1'].includes(database)) {
+    problems.push({
+      path: ['postgres', 'app', 'database'],
+      message: `"${database}" is a database PostgreSQL makes for itself; the services' database must be owned by their role`,
+      hint: 'choose another name, such as app',
+    });
+  }
+  return problems;
 }

@@ -50,6 +50,7 @@ export interface Spec {
     readonly stateDir: string;
     readonly basePort: number;
     readonly bindAddress: string;
+    readonly serviceUser: string;
   };
   readonly k8s: K8sSettings;
   readonly supabase: SupabaseSettings;
@@ -154,6 +155,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       allowedClientCidrs: parsed.postgres.allowedClientCidrs,
       tls: parsed.postgres.tls,
       superuser: parsed.postgres.superuser,
+      app: parsed.postgres.app,
     },
     haproxy: {
       primaryPort: parsed.haproxy.primaryPort ?? base,
@@ -173,6 +175,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
       basePort: base,
       bindAddress: parsed.local.bindAddress,
+      serviceUser: parsed.local.serviceUser,
     },
     k8s: parsed.k8s,
     supabase: parsed.supabase,

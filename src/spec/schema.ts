@@ -52,6 +52,11 @@ const etcdSpec = z.strictObject({
     .describe('Patroni DCS namespace: keys live under <namespace>/<name>/'),
 });
 
+/** A PostgreSQL role or database name gardenos creates (quoted as an identifier, but kept plain). */
+const roleName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, {
+  error: 'must be 1-63 characters of lowercase letters, digits and "_", starting with a letter',
+});
+
 const postgresSpec = z.strictObject({
   version: z.number().int().min(13).max(17).default(15).describe('PostgreSQL major version (13-17)'),
   ttl: seconds(20, 3600).default(20).describe('Patroni leader lock TTL in seconds'),
@@ -101,6 +106,15 @@ const postgresSpec = z.strictObject({
     })
     .default('postgres')
     .describe('Name of the PostgreSQL superuser (not a role gardenos, Supabase or PostgreSQL reserve)'),
+  app: z
+    .strictObject({
+      role: roleName.default('app').describe("The services' login role: no superuser, owner of the app database"),
+      database: roleName
+        .default('app')
+        .describe('The database the services get in DATABASE_URL, owned by the app role'),
+    })
+    .prefault({})
+    .describe("The services' own role and database: services never get the superuser's password"),
 });
 
 const haproxySpec = z.strictObject({
@@ -162,6 +176,14 @@ const localSpec = z.strictObject({
   stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
   basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
   bindAddress: z.ipv4({ error: 'must be an IPv4 address such as 127.0.0.1' }).default('127.0.0.1'),
+  serviceUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'must be a Linux user name such as gardenos-app' })
+    .refine((name) => name !== 'root', { error: 'must not be root: services run without privileges' })
+    .default('gardenos-app')
+    .describe(
+      'When gardenos runs as root: the unprivileged user the services run as (`gardenos setup` creates gardenos-app)',
+    ),
 });
 
 export const specSchema = z

@@ -2,7 +2,7 @@
 // and the example service under the supervisor: restart on crash, logs, answering across a switchover.
 import { FAKE_ETCD_TLS } from '../../src/render/k8s/fixtures.js';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -98,6 +98,75 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     }
   });
 
+  test('as root, no component runs as root or holds a capability; the service connects as its own role', async () => {
+    const status = (pid: number) => {
+      const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const field = (name: string) => text.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))![1]!.trim();
+      return { uids: field('Uid').split(/\s+/).map(Number), capEff: field('CapEff'), capPrm: field('CapPrm') };
+    };
+    const userOf = (uid: number) =>
+      readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((l) => l.split(':')[2] === String(uid))
+        ?.split(':')[0];
+    const runDir = join(stateDir, 'run');
+    const seen: Record<string, string> = {};
+    for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
+      const { pid } = JSON.parse(readFileSync(join(runDir, file), 'utf8')) as { pid: number };
+      // The service itself too: the keeper's child (setpriv, which execs the command).
+      const children = readdirSync('/proc')
+        .filter((e) => /^\d+$/.test(e))
+        .filter((e) => {
+          try {
+            return readFileSync(`/proc/${e}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+      for (const p of [pid, ...children]) {
+        const st = status(p);
+        assert.ok(
+          st.uids.every((u) => u !== 0),
+          `${file} (pid ${p}) runs as uid ${st.uids.join('/')}`,
+        );
+        assert.equal(st.capEff, '0000000000000000', `${file} (pid ${p}) has effective capabilities`);
+        assert.equal(st.capPrm, '0000000000000000', `${file} (pid ${p}) has permitted capabilities`);
+      }
+      seen[file.replace(/\.pid$/, '')] = userOf(status(pid).uids[0]!) ?? '?';
+    }
+    if (process.getuid?.() === 0) {
+      assert.deepEqual(seen, {
+        'etcd-etcd1': 'gardenos',
+        'etcd-etcd2': 'gardenos',
+        'etcd-etcd3': 'gardenos',
+        haproxy: 'gardenos',
+        'patroni-pg1': 'postgres',
+        'patroni-pg2': 'postgres',
+        'patroni-pg3': 'postgres',
+        router: 'gardenos',
+        'service-notes': 'gardenos-app',
+      });
+    }
+    // The CA's key is readable by none of them.
+    assert.equal(statSync(join(stateDir, 'certs', 'ca.key')).uid, process.getuid?.());
+    assert.equal(statSync(join(stateDir, 'certs', 'ca.key')).mode & 0o077, 0);
+    const post = await api('/notes', { method: 'POST', body: JSON.stringify({ body: 'whoami' }) });
+    assert.equal(post.status, 201);
+    const sessions = await query<{ usename: string; datname: string; rolsuper: boolean }>(
+      PRIMARY,
+      password,
+      "SELECT a.usename, a.datname, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename WHERE a.application_name = 'notes-api' LIMIT 1",
+    );
+    assert.deepEqual(sessions, [{ usename: 'app', datname: 'app', rolsuper: false }]);
+    const owner = await query<{ owner: string }>(
+      PRIMARY,
+      password,
+      "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'app'",
+    );
+    assert.deepEqual(owner, [{ owner: 'app' }]);
+  });
+
   test('the anon and service_role keys are HS256 JWTs signed with the JWT secret', async () => {
     assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.anonKey)).role, 'anon');
     assert.equal((await verifyApiKey(supabase.jwtSecret, supabase.serviceRoleKey)).role, 'service_role');
@@ -188,6 +257,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
       spec,
       secrets: {
         postgres: { superuserPassword: password, replicationPassword: '', rewindPassword: '', restapiPassword: '' },
+        appPassword: '',
         supabase,
       },
       etcdTls: FAKE_ETCD_TLS,
@@ -229,12 +299,104 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     assert.deepEqual(await snap(), before);
   });
 
+  test("the Kubernetes app-role Job's script creates a role and database of its own, twice the same, and refuses a role it did not create", async () => {
+    const psqlRun = (sql: string, appPassword: string) => {
+      const script = join(mkdtempSync(join(tmpdir(), 'gardenos-app-role-')), 'app-role.sql');
+      writeFileSync(script, sql);
+      return new Promise<{ code: number; output: string }>((resolve) =>
+        execFile(
+          '/usr/lib/postgresql/15/bin/psql',
+          ['-f', script],
+          {
+            env: {
+              PGHOST: '127.0.0.1',
+              PGPORT: String(PRIMARY),
+              PGDATABASE: 'postgres',
+              PGUSER: 'postgres',
+              PGPASSWORD: password,
+              PGSSLMODE: 'verify-full',
+              PGSSLROOTCERT: caFileOf(stateDir),
+              GARDENOS_APP_PASSWORD: appPassword,
+            },
+            timeout: 60_000,
+          },
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
+        ),
+      );
+    };
+    const specWith = (app: string) =>
+      loadSpec(
+        `k8s: { etcdEndpoints: [etcd:2379] }\npostgres: { app: ${app} }\nservices: [{ name: x, image: registry.example.com/x:1.0.0, port: 8080 }]\n`,
+        {
+          source: 'test',
+          defaultStateDir: () => '/x',
+        },
+      );
+    const spec = specWith('{ role: k8sapp, database: k8sapp }');
+    const sqlOf = (s: typeof spec, appPassword: string) =>
+      (
+        renderK8s({
+          spec: s,
+          secrets: {
+            postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
+            appPassword,
+          },
+          etcdTls: FAKE_ETCD_TLS,
+        })
+          .flatMap((c) => c.objects)
+          .find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'garden-app-role') as unknown as {
+          data: Record<string, string>;
+        }
+      ).data['app-role.sql']!;
+    const appPw = 'k8s-app-role-pw-Zx9';
+    for (let i = 0; i < 2; i++) {
+      const run = await psqlRun(sqlOf(spec, ''), appPw);
+      assert.equal(run.code, 0, run.output);
+    }
+    const role = await query<{ rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; owner: string }>(
+      PRIMARY,
+      password,
+      "SELECT r.rolsuper, r.rolcreatedb, r.rolcreaterole, pg_get_userbyid(d.datdba) AS owner FROM pg_roles r, pg_database d WHERE r.rolname = 'k8sapp' AND d.datname = 'k8sapp'",
+    );
+    assert.deepEqual(role, [{ rolsuper: false, rolcreatedb: false, rolcreaterole: false, owner: 'k8sapp' }]);
+    // The role logs in with the password from the environment, into its own database.
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port: PRIMARY,
+      user: 'k8sapp',
+      password: appPw,
+      database: 'k8sapp',
+      ssl: sslFor(password),
+      connectionTimeoutMillis: 3000,
+    });
+    await c.connect();
+    await c.end();
+    // A role someone else made (no gardenos comment on it): refused, and nothing about it changes.
+    await query(PRIMARY, password, 'DROP ROLE IF EXISTS notours');
+    await query(PRIMARY, password, 'CREATE ROLE notours NOLOGIN');
+    const foreign = await psqlRun(sqlOf(specWith('{ role: notours, database: k8sapp }'), ''), appPw);
+    assert.equal(foreign.code, 1);
+    assert.match(foreign.output, /the role notours \(postgres.app.role\) exists and gardenos did not create it/);
+    const after = await query<{ rolcanlogin: boolean }>(
+      PRIMARY,
+      password,
+      "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'notours'",
+    );
+    assert.deepEqual(after, [{ rolcanlogin: false }]);
+  });
+
   test('the service writes through the primary and reads through the replicas; logs show it', async () => {
+    const before = (
+      await eventually(
+        async () => (await (await api('/notes')).json()) as { count: number },
+        (v) => typeof v.count === 'number',
+      )
+    ).count;
     const post = await api('/notes', { method: 'POST', body: JSON.stringify({ body: 'first' }) });
     assert.equal(post.status, 201);
     await eventually(
       async () => (await (await api('/notes')).json()) as { count: number },
-      (v) => v.count === 1,
+      (v) => v.count === before + 1,
     );
     const logs = await cli(['logs', 'notes', ...flags]);
     assert.equal(logs.code, 0, logs.stderr);
@@ -304,9 +466,14 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     assert.equal(sw.code, 0, sw.stderr);
     assert.deepEqual(failures, [], 'every request was answered with 201');
     assert.ok(acked.length > 20, `only ${acked.length} writes`);
-    const ids = await query<{ id: string }>(PRIMARY, password, 'SELECT id FROM notes WHERE id = ANY($1::bigint[])', [
-      acked,
-    ]);
+    // The service's own database (postgres.app), where its role created the table.
+    const ids = await query<{ id: string }>(
+      PRIMARY,
+      password,
+      'SELECT id FROM notes WHERE id = ANY($1::bigint[])',
+      [acked],
+      'app',
+    );
     assert.equal(ids.length, new Set(acked).size, 'every acknowledged id is on the new primary');
     console.log(
       `# switchover: ${acked.length} writes acknowledged through the service, 0 failed; ${sw.stdout.trim().split('\n')[0]}`,

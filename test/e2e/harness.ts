@@ -88,13 +88,14 @@ export async function query<T extends pg.QueryResultRow>(
   password: string,
   sql: string,
   params: unknown[] = [],
+  database = 'postgres',
 ): Promise<T[]> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port,
     user: 'postgres',
     password,
-    database: 'postgres',
+    database,
     ssl: sslFor(password),
     connectionTimeoutMillis: 3000,
   });

@@ -2,7 +2,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { GardenError } from '../../errors.js';
 import { checkBinaries } from '../../local/index.js';
-import { findOnPath, isRoot } from '../../runtime/index.js';
+import { findOnPath, isRoot, lookupUser } from '../../runtime/index.js';
+import { SYSTEM_USERS } from '../../local/run-as.js';
 import type { Command } from '../command.js';
 
 const PACKAGES = [
@@ -40,8 +41,15 @@ without a password prompt). Does nothing when they are already there. Otherwise 
         return true;
       }
     };
+    // As root the components run as users of their own: made here, once (postgres comes with PostgreSQL).
+    const users = isRoot() && !ctx.values.check ? missingSystemUsers() : [];
     if (!missing()) {
-      ctx.out.write('✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables are installed; nothing to do.\n');
+      createSystemUsers(users, ctx.err);
+      ctx.out.write(
+        users.length > 0
+          ? `✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables were installed; created the system user${users.length === 1 ? '' : 's'} ${users.join(', ')}.\n`
+          : '✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables are installed; nothing to do.\n',
+      );
       return 0;
     }
     const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${PACKAGES.join(' ')}`;
@@ -77,9 +85,41 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       });
     }
     checkBinaries(15, ctx.env);
+    createSystemUsers(users, ctx.err);
     ctx.out.write('✓ installed; run `gardenos up`.\n');
     return 0;
   },
 };
+
+function missingSystemUsers(): string[] {
+  return SYSTEM_USERS.filter((name) => !lookupUser(name));
+}
+
+/** System users with no login, no home and a group of their own (useradd from Debian's passwd package). */
+function createSystemUsers(names: string[], err: NodeJS.WritableStream): void {
+  for (const name of names) {
+    const args = [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ];
+    err.write(`creating the system user ${name} (useradd ${args.join(' ')})\n`);
+    const run = spawnSync('useradd', args, { encoding: 'utf8' });
+    if (run.status !== 0) {
+      throw new GardenError(
+        'SETUP_FAILED',
+        `useradd could not create the system user ${name}: ${(run.stderr || run.error?.message || '').trim()}.`,
+        {
+          hint: `run it yourself to see why: useradd ${args.join(' ')}`,
+        },
+      );
+    }
+  }
+}
 
 export default command;

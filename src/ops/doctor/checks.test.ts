@@ -117,6 +117,20 @@ const CASES: Record<string, Case[]> = {
       expect: /patroni\.key is readable by its group \(mode 0640\)/,
     },
   ],
+  'host.root-processes': [
+    {
+      healthy: (w) => {
+        // The router as gardenos (uid 999): a running component, not root.
+        w.files[LAYOUT.pidFile('router')] = JSON.stringify({ pid: 4242, startTime: '777' });
+        w.files['/proc/4242/stat'] = `4242 (node) S ${'0 '.repeat(18)}777 0`;
+        w.files['/proc/4242/status'] = 'Name:\tnode\nUid:\t999\t999\t999\t999\n';
+      },
+      fault: (w) => {
+        w.files['/proc/4242/status'] = 'Name:\tnode\nUid:\t0\t0\t0\t0\n';
+      },
+      expect: /router \(pid 4242\) runs as root/,
+    },
+  ],
   'etcd.no-auth': [
     {
       fault: (w, ctx) => {

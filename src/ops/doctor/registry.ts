@@ -6,6 +6,7 @@ import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, se
 import { patroniApi, patroniMembers, pgHba, pgPlaintext, replicationLag, walArchiving } from './checks-patroni.js';
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
 import { backendsDown, primaryRoute } from './checks-routing.js';
+import { rootProcesses } from './checks-processes.js';
 import type { Check } from './types.js';
 
 export const CHECKS: readonly Check[] = [
@@ -13,6 +14,7 @@ export const CHECKS: readonly Check[] = [
   binaries,
   dataDirs,
   secretFiles,
+  rootProcesses,
   portsInUse,
   etcdScheme,
   etcdNoAuth,

@@ -11,6 +11,8 @@ import {
   type K8sInput,
   type K8sObject,
 } from './meta.js';
+import { appRole } from '../topology.js';
+import { APP_PASSWORD_KEY } from './app-role.js';
 import { etcdTlsVolume, routerEtcdTlsArgs, usesEtcdTls } from './etcd-tls.js';
 import { containerSecurityContext, imageProfiles, podSecurityContext } from './image-profiles.js';
 import { renderNetworkPolicies } from './network-policies.js';
@@ -216,10 +218,16 @@ export function renderSecrets({ spec, secrets, etcdTls }: K8sInput): K8sObject[]
     }),
   ];
   if (spec.services.length > 0) {
+    // The services' own role (created by the app-role Job), never the superuser.
+    const { role, database } = appRole(spec);
     const url = (host: string) =>
-      `postgresql://${encodeURIComponent(spec.postgres.superuser)}:${encodeURIComponent(pg.superuserPassword)}@${host}:${PG_PORT}/postgres`;
+      `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(secrets.appPassword)}@${host}:${PG_PORT}/${encodeURIComponent(database)}`;
     out.push(
-      secret(spec, n.appDbSecret, 'services', { 'database-url': url(n.primary), 'database-read-url': url(n.replicas) }),
+      secret(spec, n.appDbSecret, 'services', {
+        'database-url': url(n.primary),
+        'database-read-url': url(n.replicas),
+        [APP_PASSWORD_KEY]: secrets.appPassword,
+      }),
     );
   }
   if (spec.supabase.enabled) {

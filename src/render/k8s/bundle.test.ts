@@ -17,6 +17,7 @@ import {
 } from './fixtures.js';
 import { allObjects, renderK8s, renderK8sFiles, type K8sObject } from './index.js';
 import { validateObject } from './validate-models.js';
+import { appRoleSql } from '../app-role-sql.js';
 
 const render = renderFixture;
 const find = findObject;
@@ -171,11 +172,33 @@ describe('render --target k8s', () => {
     assert.ok(!agents.some((e) => e.name === 'DATABASE_URL'));
     assert.ok(agents.some((e) => e.name === 'DATABASE_READ_URL'));
     const secret = find(objs, 'Secret', 'garden-app-db');
-    assert.match(Buffer.from(secret.data['database-url'], 'base64').toString(), /@garden-primary:5432\/postgres$/);
-    assert.match(
-      Buffer.from(secret.data['database-read-url'], 'base64').toString(),
-      /@garden-replicas:5432\/postgres$/,
+    // The services' own role and database, never the superuser.
+    assert.equal(
+      Buffer.from(secret.data['database-url'], 'base64').toString(),
+      'postgresql://app:fake-app-pw-0020@garden-primary:5432/app',
     );
+    assert.equal(
+      Buffer.from(secret.data['database-read-url'], 'base64').toString(),
+      'postgresql://app:fake-app-pw-0020@garden-replicas:5432/app',
+    );
+    // The Job that creates that role reads both passwords from Secrets; its SQL is the local one.
+    const job = find(objs, 'Job', 'garden-app-role');
+    const c = job.spec.template.spec.containers[0];
+    assert.deepEqual(c.command, ['psql', '-f', '/app-role/app-role.sql']);
+    assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'GARDENOS_APP_PASSWORD')?.valueFrom, {
+      secretKeyRef: { name: 'garden-app-db', key: 'password' },
+    });
+    assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'PGPASSWORD')?.valueFrom, {
+      secretKeyRef: { name: 'garden-postgres', key: 'superuser-password' },
+    });
+    const sql = find(objs, 'ConfigMap', 'garden-app-role').data['app-role.sql'] as string;
+    assert.ok(sql.includes(appRoleSql(specFrom(FULL_YAML))));
+    assert.ok(!sql.includes('fake-app-pw'));
+  });
+
+  test('no services: no app role Job and no app Secret', () => {
+    const objs = allObjects(render(MINIMAL_YAML));
+    assert.ok(!objs.some((o) => o.metadata.name === 'garden-app-role' || o.metadata.name === 'garden-app-db'));
   });
 
   test('Supabase services point at the primary Service; the bootstrap Job reads passwords from Secrets', () => {
@@ -246,7 +269,11 @@ describe('render --target k8s', () => {
       isRenderInput,
     );
     assert.throws(
-      () => renderK8s({ spec: specFrom(FULL_YAML), secrets: { postgres: FAKE_SECRETS.postgres } }),
+      () =>
+        renderK8s({
+          spec: specFrom(FULL_YAML),
+          secrets: { postgres: FAKE_SECRETS.postgres, appPassword: FAKE_SECRETS.appPassword },
+        }),
       isRenderInput,
     );
   });

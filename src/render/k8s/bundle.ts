@@ -9,6 +9,7 @@ import { renderHostsPostgres } from './hosts-postgres.js';
 import { renderPostgres } from './postgres.js';
 import { renderRouting } from './routing.js';
 import { renderService } from './services.js';
+import { renderAppRoleJob } from './app-role.js';
 import { renderSupabaseBootstrap, renderSupabaseServices } from './supabase.js';
 
 /** Throws the user error render would throw, before anything (a secrets file) is generated for it. */
@@ -19,6 +20,7 @@ export function assertRenderable(spec: Spec): void {
     ...(spec.k8s.etcdClientTls ? { etcdTls: { ca: '', cert: '', key: '' } } : {}),
     secrets: {
       postgres: { superuserPassword: '', replicationPassword: '', rewindPassword: '', restapiPassword: '' },
+      appPassword: '',
       supabase: PLACEHOLDER_SUPABASE,
     },
   });
@@ -43,6 +45,7 @@ export function renderK8s(input: K8sInput): K8sComponent[] {
     { name: 'postgres', objects: spec.hosts ? renderHostsPostgres(spec) : renderPostgres(spec) },
     { name: 'router', objects: spec.hosts ? [] : renderRouter(spec) },
     { name: 'supabase-bootstrap', objects: renderSupabaseBootstrap(spec) },
+    { name: 'app-role', objects: renderAppRoleJob(spec) },
     ...renderSupabaseServices(spec),
     ...spec.services.map((svc, i) => ({ name: `service-${svc.name}`, objects: renderService(spec, svc, i) })),
     { name: 'routing', objects: renderRouting(spec) },

@@ -65,6 +65,7 @@ export const FAKE_ETCD_TLS = {
 
 /** Fake but recognisable values: a test finds any of them outside a Secret. */
 export const FAKE_SECRETS: K8sSecrets = {
+  appPassword: 'fake-app-pw-0020',
   postgres: {
     superuserPassword: 'fake-superuser-pw-0001',
     replicationPassword: 'fake-replication-pw-0002',

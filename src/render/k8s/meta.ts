@@ -20,6 +20,8 @@ export interface K8sComponent {
 /** Everything secret the manifests carry; generated once and stored 0600 by the caller, never printed. */
 export interface K8sSecrets {
   postgres: PlatformSecrets;
+  /** The services' role (postgres.app.role): its URL is what services get. */
+  appPassword: string;
   supabase?: {
     jwtSecret: string;
     anonKey: string;
@@ -74,6 +76,7 @@ export function namesOf(spec: Spec) {
     appDbSecret: `${n}-app-db`,
     etcdClientSecret: `${n}-etcd-client`,
     bootstrap: `${n}-supabase-bootstrap`,
+    appBootstrap: `${n}-app-role`,
     supabase: (s: string) => `${n}-${s}`,
     gateway: n,
   };

@@ -45,11 +45,12 @@ function policy(spec: Spec, name: string, component: string, ingress: unknown[])
   };
 }
 
-/** Who connects to PostgreSQL: the user's services, Supabase and its bootstrap Job, and the other members. */
+/** Who connects to PostgreSQL: the user's services and their role's Job, Supabase and its bootstrap Job, and the other members. */
 export function postgresClients(spec: Spec): string[] {
   return [
     'postgres',
     ...spec.services.map((s) => `service-${s.name}`),
+    ...(spec.services.length > 0 ? ['app-role'] : []),
     ...(spec.supabase.enabled ? ['supabase-bootstrap', ...spec.supabase.services.map((s) => `supabase-${s}`)] : []),
   ];
 }
