@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GardenError } from '../errors.js';
-import { isRoot } from '../runtime/index.js';
 import { loadSpec } from '../spec/index.js';
 import { localRunAs } from './run-as.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gardenos-runas-'));
+const POSTGRES = 'postgres:x:105:111:PostgreSQL administrator:/var/lib/postgresql:/bin/bash';
 const passwd = (lines: string[]) => {
   const file = join(dir, `passwd-${lines.length}-${Math.random()}`);
-  writeFileSync(file, ['root:x:0:0:root:/root:/bin/bash', ...lines].join('\n') + '\n');
+  writeFileSync(file, ['root:x:0:0:root:/root:/bin/bash', POSTGRES, ...lines].join('\n') + '\n');
   return file;
 };
 const spec = (serviceUser?: string) =>
@@ -20,29 +20,26 @@ const spec = (serviceUser?: string) =>
     defaultStateDir: (n) => `/srv/${n}`,
   });
 
-// These run as root in CI (the platform tests need it); as an ordinary user nothing switches users.
-test('as an ordinary user every component runs as that user', { skip: isRoot() }, () => {
-  assert.equal(localRunAs(spec()), undefined);
+// Whoever runs the tests (root in CI), both cases run: who gardenos is and the passwd file are given.
+test('as an ordinary user every component runs as that user', () => {
+  assert.equal(localRunAs(spec(), passwd([]), false), undefined);
 });
 
-test('as root: postgres, gardenos and gardenos-app, each found in the passwd file', { skip: !isRoot() }, () => {
+test('as root: postgres, gardenos and gardenos-app, each found in the passwd file', () => {
   const file = passwd([
-    readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('postgres:'))!,
     'gardenos:x:999:995::/nonexistent:/usr/sbin/nologin',
     'gardenos-app:x:995:994::/nonexistent:/usr/sbin/nologin',
   ]);
-  const runAs = localRunAs(spec(), file)!;
+  const runAs = localRunAs(spec(), file, true)!;
   assert.deepEqual(runAs.infra, { name: 'gardenos', uid: 999, gid: 995 });
   assert.deepEqual(runAs.service, { name: 'gardenos-app', uid: 995, gid: 994 });
-  assert.equal(runAs.postgres.name, 'postgres');
+  assert.deepEqual(runAs.postgres, { name: 'postgres', uid: 105, gid: 111 });
 });
 
-test('as root: a missing user is a user error naming setup and useradd', { skip: !isRoot() }, () => {
+test('as root: a missing user is a user error naming setup and useradd', () => {
   const file = passwd(['gardenos:x:999:995::/nonexistent:/usr/sbin/nologin']);
   assert.throws(
-    () => localRunAs(spec(), file),
+    () => localRunAs(spec(), file, true),
     (err: GardenError) =>
       err.code === 'NOT_ROOT' &&
       /gardenos-app/.test(err.message) &&
@@ -51,14 +48,14 @@ test('as root: a missing user is a user error naming setup and useradd', { skip:
   );
 });
 
-test('as root: a service user with uid 0, or the infrastructure user, is refused', { skip: !isRoot() }, () => {
+test('as root: a service user with uid 0, or the infrastructure user, is refused', () => {
   const file = passwd(['gardenos:x:999:995::/nonexistent:/usr/sbin/nologin', 'toor:x:0:0::/root:/bin/sh']);
   assert.throws(
-    () => localRunAs(spec('toor'), file),
+    () => localRunAs(spec('toor'), file, true),
     (err: GardenError) => err.code === 'SPEC_INVALID' && /uid 0/.test(err.message),
   );
   assert.throws(
-    () => localRunAs(spec('gardenos'), file),
+    () => localRunAs(spec('gardenos'), file, true),
     (err: GardenError) => err.code === 'SPEC_INVALID' && /keys/.test(err.message),
   );
 });

@@ -22,9 +22,9 @@ export interface RunAs {
 }
 
 /** undefined: gardenos is not root, and every component runs as the invoking user. */
-export function localRunAs(spec: Spec, passwd = '/etc/passwd'): RunAs | undefined {
-  if (!isRoot()) return undefined;
-  const postgres = postgresRunAs()!;
+export function localRunAs(spec: Spec, passwd = '/etc/passwd', root = isRoot()): RunAs | undefined {
+  if (!root) return undefined;
+  const postgres = postgresRunAs(passwd, root)!;
   const infra = systemUser(INFRA_USER, 'etcd, HAProxy and the router', passwd);
   // A spec stored before local.serviceUser existed has none: the default.
   const service = systemUser(spec.local.serviceUser ?? DEFAULT_SERVICE_USER, 'the services', passwd);

@@ -22,9 +22,9 @@ export function isRoot(): boolean {
 }
 
 /** The user PostgreSQL runs as: undefined means "as we are". */
-export function postgresRunAs(): OsUser | undefined {
-  if (!isRoot()) return undefined;
-  const user = lookupUser('postgres');
+export function postgresRunAs(passwd = '/etc/passwd', root = isRoot()): OsUser | undefined {
+  if (!root) return undefined;
+  const user = lookupUser('postgres', passwd);
   if (!user) {
     throw new GardenError(
       'NOT_ROOT',
