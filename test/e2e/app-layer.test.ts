@@ -80,6 +80,19 @@ const SNAPSHOT_SQL = `SELECT json_build_object(
   'settings', (SELECT json_agg(json_build_array(setrole::regrole::text, setconfig) ORDER BY 1) FROM pg_db_role_setting)
 ) AS s`;
 
+/** What a Job's psql gets from its Secret-backed environment: the superuser on the primary, over verify-full TLS. */
+function superuserPsqlEnv(): Record<string, string> {
+  return {
+    PGHOST: '127.0.0.1',
+    PGPORT: String(PRIMARY),
+    PGDATABASE: 'postgres',
+    PGUSER: 'postgres',
+    PGPASSWORD: password,
+    PGSSLMODE: 'verify-full',
+    PGSSLROOTCERT: caFileOf(stateDir),
+  };
+}
+
 describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_000 }, () => {
   before(() => requireStack());
   after(async () => {
@@ -273,13 +286,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     assert.ok(!args.some((a) => /PASSWORD|\$/.test(a)), `no password on the command line: ${args.join(' ')}`);
     const env = {
       PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH ?? ''}`,
-      PGHOST: '127.0.0.1',
-      PGPORT: String(PRIMARY),
-      PGDATABASE: 'postgres',
-      PGUSER: 'postgres',
-      PGPASSWORD: password,
-      PGSSLMODE: 'verify-full',
-      PGSSLROOTCERT: caFileOf(stateDir),
+      ...superuserPsqlEnv(),
       AUTHENTICATOR_PASSWORD: supabase.passwords.authenticator,
       AUTH_ADMIN_PASSWORD: supabase.passwords.supabase_auth_admin,
       STORAGE_ADMIN_PASSWORD: supabase.passwords.supabase_storage_admin,
@@ -308,16 +315,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
           '/usr/lib/postgresql/15/bin/psql',
           ['-f', script],
           {
-            env: {
-              PGHOST: '127.0.0.1',
-              PGPORT: String(PRIMARY),
-              PGDATABASE: 'postgres',
-              PGUSER: 'postgres',
-              PGPASSWORD: password,
-              PGSSLMODE: 'verify-full',
-              PGSSLROOTCERT: caFileOf(stateDir),
-              GARDENOS_APP_PASSWORD: appPassword,
-            },
+            env: { ...superuserPsqlEnv(), GARDENOS_APP_PASSWORD: appPassword },
             timeout: 60_000,
           },
           (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),

@@ -5,7 +5,6 @@ import {
   labelsOf,
   metadata,
   namesOf,
-  PG_PORT,
   scrapeAnnotations,
   secretEnv,
   selectorOf,
@@ -20,6 +19,7 @@ import {
   type ImageProfile,
 } from './image-profiles.js';
 import { containerResources } from './resources.js';
+import { renderPsqlJob } from './psql-job.js';
 
 export const SUPABASE_PORTS = { auth: 9999, rest: 3000, storage: 5000 } as const;
 const REST_ADMIN_PORT = 3001;
@@ -27,53 +27,19 @@ const REST_ADMIN_PORT = 3001;
 export function renderSupabaseBootstrap(spec: Spec): K8sObject[] {
   if (!spec.supabase.enabled) return [];
   const n = namesOf(spec);
-  const profile = imageProfiles(spec).bootstrap;
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
-      data: { 'bootstrap.sql': psqlBootstrapScript() },
-    },
-    {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: metadata(spec, n.bootstrap, 'supabase-bootstrap'),
-      spec: {
-        backoffLimit: 10,
-        template: {
-          metadata: { labels: labelsOf(spec, 'supabase-bootstrap') },
-          spec: {
-            restartPolicy: 'OnFailure',
-            securityContext: podSecurityContext(profile),
-            containers: [
-              {
-                name: 'bootstrap',
-                image: spec.k8s.images.psql,
-                // psql reads the passwords from its Secret-backed environment itself (\getenv in the script):
-                // none is on its command line, and the SQL text holds none.
-                command: ['psql', '-f', '/bootstrap/bootstrap.sql'],
-                env: [
-                  { name: 'PGHOST', value: n.primary },
-                  { name: 'PGPORT', value: String(PG_PORT) },
-                  { name: 'PGDATABASE', value: 'postgres' },
-                  { name: 'PGUSER', value: spec.postgres.superuser },
-                  secretEnv('PGPASSWORD', n.postgresSecret, 'superuser-password'),
-                  secretEnv(BOOTSTRAP_PASSWORD_ENV.authenticator, n.supabaseSecret, 'authenticator-password'),
-                  secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_auth_admin, n.supabaseSecret, 'auth-admin-password'),
-                  secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_storage_admin, n.supabaseSecret, 'storage-admin-password'),
-                ],
-                resources: containerResources(spec, 'bootstrap'),
-                securityContext: containerSecurityContext(profile),
-                volumeMounts: [{ name: 'sql', mountPath: '/bootstrap', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'sql', configMap: { name: n.bootstrap } }],
-          },
-        },
-      },
-    },
-  ];
+  return renderPsqlJob(spec, {
+    name: n.bootstrap,
+    component: 'supabase-bootstrap',
+    container: 'bootstrap',
+    mountPath: '/bootstrap',
+    file: 'bootstrap.sql',
+    script: psqlBootstrapScript(),
+    env: [
+      secretEnv(BOOTSTRAP_PASSWORD_ENV.authenticator, n.supabaseSecret, 'authenticator-password'),
+      secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_auth_admin, n.supabaseSecret, 'auth-admin-password'),
+      secretEnv(BOOTSTRAP_PASSWORD_ENV.supabase_storage_admin, n.supabaseSecret, 'storage-admin-password'),
+    ],
+  });
 }
 
 interface AppContainer {
