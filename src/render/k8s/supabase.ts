@@ -1,15 +1,7 @@
 // Supabase on Kubernetes: the DB bootstrap Job, and GoTrue, PostgREST and Storage wired to the primary Service.
 import type { Spec } from '../../spec/index.js';
 import { BOOTSTRAP_PASSWORD_ENV, psqlBootstrapScript } from '../../supabase/index.js';
-import {
-  labelsOf,
-  metadata,
-  namesOf,
-  scrapeAnnotations,
-  secretEnv,
-  selectorOf,
-  type K8sObject,
-} from './meta.js';
+import { labelsOf, metadata, namesOf, scrapeAnnotations, secretEnv, selectorOf, type K8sObject } from './meta.js';
 import {
   containerSecurityContext,
   imageProfiles,
