@@ -33,17 +33,17 @@ const MODES: Mode[] = [
   {
     key: 'template',
     name: 'HAProxy checks, Patroni template (inter 3s fall 3 rise 2)',
-    spec: `${sync}router:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 3000\n  fastIntervalMs: 3000\n  fall: 3\n  rise: 2\n`,
+    spec: `${sync}router:\n  enabled: false\npooler:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 3000\n  fastIntervalMs: 3000\n  fall: 3\n  rise: 2\n`,
   },
   {
     key: 'fast',
     name: 'HAProxy checks (inter 1s fall 2 rise 1)',
-    spec: `${sync}router:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 1000\n  fastIntervalMs: 1000\n  fall: 2\n  rise: 1\n`,
+    spec: `${sync}router:\n  enabled: false\npooler:\n  enabled: false\nhaproxy:\n  checkIntervalMs: 1000\n  fastIntervalMs: 1000\n  fall: 2\n  rise: 1\n`,
   },
   {
     key: 'sidecar',
     name: "journal's sidecar (poll Patroni every 10 s, then switch)",
-    spec: `${sync}router:\n  enabled: false\n`,
+    spec: `${sync}router:\n  enabled: false\npooler:\n  enabled: false\n`,
     sidecarPollMs: 10000,
   },
 ];

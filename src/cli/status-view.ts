@@ -68,9 +68,31 @@ export function renderStatus(
             : `  ${c.red('not answering')}`,
         ]
       : []),
+    ...(s.pooler
+      ? [
+          '',
+          c.bold('PgBouncer') + c.dim(`  :${s.pooler.port}, ${s.pooler.mode} pooling`),
+          s.pooler.reachable
+            ? table([
+                ['routes to', s.pooler.routedTo ?? c.red('nobody')],
+                [
+                  'clients waiting',
+                  s.pooler.clientsWaiting === 0
+                    ? '0'
+                    : c.red(`${s.pooler.clientsWaiting} (longest ${s.pooler.longestWaitS} s)`),
+                ],
+                [
+                  'server connections',
+                  s.pooler.serverConnections.map((x) => `${x.member} ${x.count}`).join(', ') || '0',
+                ],
+              ])
+            : `  ${c.red('not answering')}`,
+        ]
+      : []),
     '',
     c.bold('Endpoints'),
     table([
+      ...(s.pooler ? [['pooled primary (read/write)', `${s.endpoints.primary.host}:${s.pooler.port}`]] : []),
       ['primary (read/write)', `${s.endpoints.primary.host}:${s.endpoints.primary.port}`],
       ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
     ]),

@@ -90,6 +90,8 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
       replicas: { host: first?.address ?? '', port: spec.haproxy.replicaPort },
     },
     router,
+    // The hosts target runs no PgBouncer yet.
+    pooler: null,
   };
   status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];
   const nothing = processes.list.length > 0 && processes.list.every((p) => !p.running) && etcd.every((e) => !e.healthy);

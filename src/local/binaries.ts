@@ -14,16 +14,17 @@ export interface Binaries {
    */
   patroniPython?: string;
   haproxy: string;
+  pgbouncer: string;
   /** PostgreSQL's bin dir (pg_ctl, initdb, postgres, pg_basebackup, pg_rewind...). */
   pgBinDir: string;
-  versions: Record<'etcd' | 'patroni' | 'haproxy' | 'postgres', string>;
+  versions: Record<'etcd' | 'patroni' | 'haproxy' | 'pgbouncer' | 'postgres', string>;
 }
 
 export const INSTALL_COMMAND =
-  'sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy postgresql-15 pgbackrest';
+  'sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy pgbouncer postgresql-15 pgbackrest';
 
 interface Requirement {
-  name: 'etcd' | 'patroni' | 'haproxy';
+  name: 'etcd' | 'patroni' | 'haproxy' | 'pgbouncer';
   package: string;
   min: [number, number];
   versionArgs: string[];
@@ -51,6 +52,14 @@ const REQUIREMENTS: Requirement[] = [
     min: [2, 4],
     versionArgs: ['-v'],
     pattern: /HA-?Proxy version (\d+)\.(\d+)\.(\d+)/,
+  },
+  {
+    // 1.14 brought SCRAM pass-through with auth_query secrets; 1.17 peer auth in auth_type = hba files.
+    name: 'pgbouncer',
+    package: 'pgbouncer',
+    min: [1, 17],
+    versionArgs: ['--version'],
+    pattern: /PgBouncer (\d+)\.(\d+)\.(\d+)/,
   },
 ];
 
@@ -131,6 +140,7 @@ export function checkBinaries(pgMajor: number, env: NodeJS.ProcessEnv = process.
     patroni: found.patroni!,
     ...(patroniPython ? { patroniPython } : {}),
     haproxy: found.haproxy!,
+    pgbouncer: found.pgbouncer!,
     pgBinDir,
     versions: versions as Binaries['versions'],
   };

@@ -17,7 +17,7 @@ import { pgTlsOn } from '../render/index.js';
 /** Who presents a certificate to etcd: a member (server and peer), or one kind of client. */
 export type EtcdIdentity = { member: string } | 'patroni' | 'router' | 'gardenos';
 /** Who presents a certificate: one of etcd's identities, or a node's PostgreSQL and REST API. */
-export type CertIdentity = EtcdIdentity | { node: string };
+export type CertIdentity = EtcdIdentity | { node: string } | 'pgbouncer';
 
 export interface LocalPki {
   dir: string;
@@ -110,6 +110,19 @@ export function ensureLocalPki(spec: Spec, certsDir: string, runAs?: RunAs): Pki
             usage: 'serverAuth',
             ...(pgUser ? { owner: pgUser } : {}),
           }))
+        : []),
+      // PgBouncer (the infrastructure user) terminates its clients' TLS on the pooled endpoint.
+      ...(pgTlsOn(spec) && spec.pooler.enabled
+        ? [
+            {
+              id: 'pgbouncer',
+              files: pki.files('pgbouncer'),
+              cn: 'gardenos-pgbouncer',
+              sans,
+              usage: 'serverAuth',
+              ...(infra ? { owner: infra } : {}),
+            },
+          ]
         : []),
     ],
   });

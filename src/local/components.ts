@@ -1,4 +1,4 @@
-// The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy.
+// The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy, PgBouncer, the router, services.
 import type { Spec } from '../spec/index.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import { localTopology, renderEtcdArgs } from '../render/index.js';
@@ -8,12 +8,13 @@ import type { Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
 import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
+import { buildPoolerComponent } from './pooler.js';
 import type { ComponentSpec } from './supervised-process.js';
 
 export interface ComponentContext {
   spec: Spec;
   layout: Layout;
-  binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
+  binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgbouncer' | 'pgBinDir'>;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
   /** As root: the user etcd, HAProxy and the router run as. */
@@ -128,5 +129,14 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
       ]
     : [];
 
-  return [...etcd, ...patroni, haproxy, ...router, ...buildServiceComponents(spec, layout, BASE_ENV, ctx.serviceUser)];
+  const pooler = buildPoolerComponent(spec, layout, binaries.pgbouncer, BASE_ENV, ctx.infraUser);
+
+  return [
+    ...etcd,
+    ...patroni,
+    haproxy,
+    ...pooler,
+    ...router,
+    ...buildServiceComponents(spec, layout, BASE_ENV, ctx.serviceUser),
+  ];
 }

@@ -21,7 +21,7 @@ export interface DownResult {
 }
 
 /** Grace periods: Patroni needs time for a fast shutdown and a checkpoint. */
-const GRACE_MS = { service: 10000, router: 3000, haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
+const GRACE_MS = { service: 10000, router: 3000, pgbouncer: 5000, haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
 const ORPHAN_GRACE_MS = 5000;
 /** Ports are released when their process exits; this covers the kernel catching up, not a process stopping. */
 const PORT_RELEASE_MS = 5000;
@@ -43,6 +43,7 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   // Services first (they hold database sessions), then the router: it would otherwise react to the members going away.
   await stopAll(of('service'), 'services');
   await stopAll(of('router'), 'router');
+  await stopAll(of('pgbouncer'), 'PgBouncer');
   await stopAll(of('haproxy'), 'HAProxy');
   const leader = await currentLeader(platform);
   const patroni = of('patroni');

@@ -21,3 +21,4 @@ export { etcdTlsFiles, localPkiAt, localServerCa, nodeTlsFiles, patroniServerTls
 export { haproxyRoutesProbe, patroniMembersProbe } from './readiness.js';
 export { routerFlags } from './router-flags.js';
 export { localClusterReader, localHttpTls, localPgSsl } from './server-clients.js';
+export { localPoolerControl, localPoolerAdmin } from './pooler.js';

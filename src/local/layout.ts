@@ -18,6 +18,12 @@ export interface Layout {
   appPasswordFile: string;
   haproxyConfig: string;
   adminSocket: string;
+  /** PgBouncer's files and its admin socket: the infrastructure user's alone (0700). */
+  pgbouncerDir: string;
+  /** Every node's second Unix socket, where PgBouncer (the infrastructure user) may reach it (0750). */
+  pgSocketDir: string;
+  pgbouncerConfig: string;
+  pgbouncerRouteFile: string;
   etcdDataDir(member: string): string;
   nodeDir(node: string): string;
   pgDataDir(node: string): string;
@@ -45,6 +51,10 @@ export function layoutOf(stateDir: string): Layout {
     appPasswordFile: join(root, 'services', 'app-password'),
     haproxyConfig: join(root, 'haproxy', 'haproxy.cfg'),
     adminSocket: join(root, 'haproxy', 'admin.sock'),
+    pgbouncerDir: join(root, 'pgbouncer'),
+    pgSocketDir: join(root, 'pg', 'sockets'),
+    pgbouncerConfig: join(root, 'pgbouncer', 'pgbouncer.ini'),
+    pgbouncerRouteFile: join(root, 'pgbouncer', 'route.ini'),
     etcdDataDir: (member) => join(root, 'etcd', member),
     nodeDir,
     pgDataDir: (node) => join(nodeDir(node), 'data'),

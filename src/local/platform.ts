@@ -19,13 +19,13 @@ export interface LocalPlatform {
 }
 
 /** Binaries are only needed to start things; stop and status work from pid files. */
-const NO_BINARIES = { etcd: 'etcd', patroni: 'patroni', haproxy: 'haproxy', pgBinDir: '' };
+const NO_BINARIES = { etcd: 'etcd', patroni: 'patroni', haproxy: 'haproxy', pgbouncer: 'pgbouncer', pgBinDir: '' };
 
 export function openPlatform(
   spec: Spec,
   runner: ProcessRunner,
   opts: {
-    binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgBinDir'>;
+    binaries?: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgbouncer' | 'pgBinDir'>;
     pgUser?: OsUser;
     /** Who each component runs as (as root); only `up` needs it, the others only stop and read. */
     runAs?: RunAs;

@@ -25,6 +25,18 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
       .map((a) => a.apiUrl)
       .join(','),
   ];
+  if (spec.pooler.enabled) {
+    flags.push(
+      '--pgbouncer-socket-dir',
+      layout.pgbouncerDir,
+      '--pgbouncer-port',
+      String(spec.pooler.port),
+      '--pgbouncer-route-file',
+      layout.pgbouncerRouteFile,
+      '--pgbouncer-members',
+      spec.nodes.map((n) => `${n.name}=${layout.pgSocketDir}:${n.pgPort}`).join(','),
+    );
+  }
   if (spec.etcd.scheme === 'https') {
     const tls = etcdTlsFiles(layout.certsDir, 'router');
     flags.push('--etcd-ca', tls.caFile, '--etcd-cert', tls.certFile, '--etcd-key', tls.keyFile);

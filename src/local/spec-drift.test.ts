@@ -32,6 +32,12 @@ describe('relevantDifferences', () => {
     assert.deepEqual(relevantDifferences(old, load('postgres: { app: { role: svc } }\n')), ['postgres.app.role']);
     assert.deepEqual(relevantDifferences(old, load('local: { serviceUser: nobody }\n')), ['local.serviceUser']);
   });
+  test('a spec stored before the pooler runs none: the default (pooler on) is a change, pooler off is not', () => {
+    const old = stored('local: { basePort: 16000 }\n');
+    delete old.pooler;
+    assert.deepEqual(relevantDifferences(old, load('local: { basePort: 16000 }\n')), ['pooler.enabled']);
+    assert.deepEqual(relevantDifferences(old, load('local: { basePort: 16000 }\npooler: { enabled: false }\n')), []);
+  });
   test('changing services, Supabase or the database still counts', () => {
     assert.deepEqual(
       relevantDifferences(stored(''), load('services:\n  - { name: api, command: [x], port: 18080 }\n')),

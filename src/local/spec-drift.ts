@@ -22,6 +22,8 @@ export function relevantDifferences(stored: unknown, spec: Spec): string[] {
     services: old.services ?? (spec.services.length === 0 ? spec.services : undefined),
     // From before the services had their own role and user: those are the defaults now.
     ...(oldPostgres && !('app' in oldPostgres) ? { postgres: { ...oldPostgres, app: DEFAULTS.postgres.app } } : {}),
+    // From before the pooler: that platform runs none (turn pooler.enabled off to keep it, or recreate it).
+    ...(old.pooler === undefined && Object.keys(old).length > 0 ? { pooler: { ...spec.pooler, enabled: false } } : {}),
     ...(oldLocal && !('serviceUser' in oldLocal)
       ? { local: { ...oldLocal, serviceUser: DEFAULTS.local.serviceUser } }
       : {}),

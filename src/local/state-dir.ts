@@ -126,10 +126,11 @@ function readdirSafe(dir: string): string[] {
  */
 export function readStoredSpec(layout: Layout): Spec | undefined {
   if (!existsSync(layout.specFile)) return undefined;
-  return loadSpec(readFileSync(layout.specFile, 'utf8'), {
-    source: layout.specFile,
-    defaultStateDir: () => layout.root,
-  });
+  const text = readFileSync(layout.specFile, 'utf8');
+  const spec = loadSpec(text, { source: layout.specFile, defaultStateDir: () => layout.root });
+  // A platform made before the pooler existed runs none: its stored spec has no pooler key.
+  const stored = JSON.parse(text) as { pooler?: unknown };
+  return stored.pooler === undefined ? { ...spec, pooler: { ...spec.pooler, enabled: false } } : spec;
 }
 
 /** Paths whose values differ between two specs (for "the spec changed since the platform was created"). */

@@ -19,6 +19,8 @@ import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerT
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy } from '../runtime/os-user.js';
 import { ensureAppRole } from './app-role.js';
+import { appRole } from '../render/index.js';
+import { ensurePoolerAuth, pooledLoginProbe, poolerOsUser, writePoolerConfigs } from './pooler.js';
 import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
@@ -100,6 +102,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await wait('etcd quorum', etcdHealthyProbe(spec, etcdClientTls(platform)), 'etcd');
     await startKind(platform, 'patroni', started, reporter);
     await startKind(platform, 'haproxy', started, reporter);
+    await startKind(platform, 'pgbouncer', started, reporter);
     await startKind(platform, 'router', started, reporter);
     await wait(
       `primary writable through :${spec.haproxy.primaryPort}, ${spec.nodes.length - 1} replicas streaming`,
@@ -111,6 +114,16 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
     const doneApp = reporter.step("the services' role and database");
     doneApp(await ensureAppRole(spec, layout, secrets, runAs?.service));
+    if (spec.pooler.enabled) {
+      const donePooler = reporter.step("PgBouncer's auth_query role");
+      donePooler(await ensurePoolerAuth(spec, secrets));
+      const { role, database } = appRole(spec);
+      await wait(
+        `a pooled login through :${spec.pooler.port}`,
+        pooledLoginProbe(spec, secrets, role, database),
+        'pgbouncer',
+      );
+    }
     if (spec.supabase.enabled) {
       const doneSupabase = reporter.step('apply the Supabase DB bootstrap');
       doneSupabase(await applyLocalSupabase(spec, layout, secrets));
@@ -151,6 +164,12 @@ function preflightStateDir(platform: LocalPlatform, runAs: RunAs | undefined): b
   const longest = [
     layout.adminSocket,
     ...spec.nodes.map((n) => `${layout.nodeRunDir(n.name)}/.s.PGSQL.${n.pgPort}`),
+    ...(spec.pooler.enabled
+      ? [
+          `${layout.pgbouncerDir}/.s.PGSQL.${spec.pooler.port}`,
+          ...spec.nodes.map((n) => `${layout.pgSocketDir}/.s.PGSQL.${n.pgPort}`),
+        ]
+      : []),
   ].reduce((a, b) => (b.length > a.length ? b : a));
   if (longest.length > MAX_SOCKET_PATH) {
     throw new GardenError(
@@ -181,6 +200,18 @@ function writeConfigs(
   // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
   const backup = writeBackupFiles(spec, layout, pgUser);
+  // PgBouncer's way to the servers: PostgreSQL's socket there, reachable by PgBouncer's group only.
+  const pooler = spec.pooler.enabled
+    ? { poolerOsUser: poolerOsUser(runAs), poolerSocketDir: layout.pgSocketDir }
+    : undefined;
+  if (pooler) {
+    ensureOwnedDir(
+      layout.pgSocketDir,
+      runAs ? 0o750 : 0o700,
+      runAs ? { ...runAs.postgres, gid: runAs.infra.gid } : undefined,
+    );
+    writePoolerConfigs(spec, layout, runAs);
+  }
   if (binaries.patroniPython) writeAtomic(layout.patroniLauncher, readFileSync(PATRONI_LAUNCHER, 'utf8'), 0o644);
   for (const node of topology.nodes) {
     ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
@@ -196,6 +227,7 @@ function writeConfigs(
       ...(etcdTls ? { etcdTls } : {}),
       ...patroniServerTls(spec, layout.certsDir, node.name),
       ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
+      ...pooler,
     });
     // It holds passwords: readable by the PostgreSQL user only.
     writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);

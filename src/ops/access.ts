@@ -5,7 +5,8 @@
 import type { Etcd3 } from 'etcd3';
 import type pg from 'pg';
 import { fastEtcdClient, type EtcdTls } from '../dcs/index.js';
-import { etcdTlsFiles, layoutOf, localServerCa } from '../local/index.js';
+import { etcdTlsFiles, layoutOf, localPoolerControl, localServerCa } from '../local/index.js';
+import type { PoolerControl } from '../pooler/index.js';
 import { withPg } from '../runtime/index.js';
 import type { TlsMaterial } from '../net/http.js';
 import { PatroniClient, PatroniClusterReader, type ClusterReader } from '../patroni/index.js';
@@ -34,6 +35,8 @@ export interface PlatformAccess {
   etcd(timeoutMs: number): Etcd3;
   /** A superuser session on a PostgreSQL server or endpoint, closed after fn. */
   withPg<T>(at: PgAddress, fn: (c: pg.Client) => Promise<T>): Promise<T>;
+  /** The pooler in front of the leader (pooler.enabled): paused around planned switchovers. */
+  readonly pooler?: PoolerControl;
 }
 
 export interface AccessTransport {
@@ -85,12 +88,14 @@ export function localTransport(spec: Spec): AccessTransport {
 
 /** The local target: every member on the bind address. */
 export function localAccess(spec: Spec, secrets: PlatformSecrets): PlatformAccess {
-  return platformAccess(
+  const access = platformAccess(
     spec,
     secrets,
     { host: spec.local.bindAddress, port: spec.haproxy.primaryPort },
     localTransport(spec),
   );
+  const pooler = localPoolerControl(spec);
+  return pooler ? { ...access, pooler } : access;
 }
 
 /** host:port of the primary endpoint, for messages. */

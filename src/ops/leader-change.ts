@@ -5,11 +5,14 @@ import { PatroniApiError, type ClusterMember, type ClusterView } from '../patron
 import { pgAddress, topologyOf } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import type { PlatformAccess } from './access.js';
+import { PoolerAdminError, withPoolerPaused, type PoolerControl } from '../pooler/index.js';
 
 export interface LeaderChange {
   from: string | null;
   to: string;
   elapsedMs: number;
+  /** With a pooler: whether it paused in time (clients waited) or the pause timed out (it went ahead). */
+  pooler?: { pause: 'paused' | 'timed-out'; resumeError?: string };
 }
 
 async function readCluster(access: PlatformAccess): Promise<ClusterView> {
@@ -77,11 +80,90 @@ export async function switchover(
     );
   }
   const t0 = Date.now();
-  await retryDcsUnavailable(() =>
-    access.patroni(leader.name).switchover({ leader: leader.name, candidate: candidate.name }),
-  );
-  await waitForWritableLeader(access, candidate.name, opts.timeoutMs ?? 60000);
-  return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0 };
+  const timeoutMs = opts.timeoutMs ?? 60000;
+  const change = () =>
+    retryDcsUnavailable(() =>
+      access.patroni(leader.name).switchover({ leader: leader.name, candidate: candidate.name }),
+    );
+  if (!access.pooler) {
+    await change();
+    await waitForWritableLeader(access, candidate.name, timeoutMs);
+    return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0 };
+  }
+  const pooled = await switchPooled(access, access.pooler, candidate.name, change, timeoutMs);
+  // The pooled clients are going again; the HAProxy endpoint is checked after them.
+  await waitForWritableLeader(access, candidate.name, timeoutMs);
+  return { from: leader.name, to: candidate.name, elapsedMs: Date.now() - t0, pooler: pooled };
+}
+
+/**
+ * The pooler is paused (queued clients see latency, not errors), Patroni switches, and the pooler is
+ * resumed once the router has pointed it at the new leader (the router routes only a leader that
+ * answers /primary). A pooler that cannot pause refuses the switchover before anything changed.
+ */
+async function switchPooled(
+  access: PlatformAccess,
+  pooler: PoolerControl,
+  candidate: string,
+  change: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<NonNullable<LeaderChange['pooler']>> {
+  let resumeError: string | undefined;
+  let pause: 'paused' | 'timed-out';
+  // Patroni's POST /switchover answers only after the new leader has taken over; the pooler is resumed
+  // as soon as the router has moved it, without waiting for that answer (it is awaited after).
+  let request: Promise<unknown> | undefined;
+  let failed: { err: unknown } | undefined;
+  try {
+    pause = await withPoolerPaused(
+      pooler,
+      access.spec.pooler.pauseTimeoutMs,
+      async (p) => {
+        request = change().catch((err: unknown) => {
+          failed = { err };
+        });
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          if (failed) throw failed.err;
+          // Routed, and out of recovery: Patroni answers /primary (so the router routes) while the
+          // promotion is still finishing, and a write released then would meet a read-only server.
+          if ((await pooler.routedTo().catch(() => null)) === candidate && (await writable(access, candidate)))
+            return p;
+          if (Date.now() > deadline) {
+            throw new GardenError('TIMEOUT', `PgBouncer was not routed to ${candidate} within ${timeoutMs} ms.`, {
+              hint: 'check `gardenos logs router`: the router points PgBouncer at the leader once it answers /primary; the switchover may still complete',
+            });
+          }
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      (err) => (resumeError = err.message),
+    );
+  } catch (err) {
+    if (err instanceof PoolerAdminError && !request) {
+      throw new GardenError(
+        'CLUSTER_STATE',
+        `PgBouncer could not be paused for the switchover (${err.message}), so nothing was changed.`,
+        {
+          hint: 'check `gardenos status` and `gardenos logs pgbouncer`; `gardenos up` restarts a PgBouncer that is down',
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+  await request;
+  if (failed) throw failed.err;
+  return { pause, ...(resumeError ? { resumeError } : {}) };
+}
+
+async function writable(access: PlatformAccess, node: string): Promise<boolean> {
+  return access
+    .withPg(pgAddress(access.spec, node), async (c) => {
+      const r = await c.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+      return r.rows[0]?.recovery === false;
+    })
+    .catch(() => false);
 }
 
 export async function failover(

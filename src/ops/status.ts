@@ -2,7 +2,16 @@
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
 import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
-import { etcdClientTls, localClusterReader, localPgSsl, readSecrets, type LocalPlatform } from '../local/index.js';
+import {
+  etcdClientTls,
+  localClusterReader,
+  localPgSsl,
+  localPoolerAdmin,
+  localPoolerControl,
+  readSecrets,
+  type LocalPlatform,
+} from '../local/index.js';
+import { poolerProblems, poolerStatus, type PoolerStatus } from './pooler-status.js';
 import { withPg } from '../runtime/index.js';
 import { type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
@@ -40,6 +49,8 @@ export interface PlatformStatus {
     lastDecision: string | null;
     watchErrors: number;
   } | null;
+  /** PgBouncer in front of the leader, null when pooler.enabled is off. */
+  pooler: PoolerStatus | null;
 }
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
@@ -51,7 +62,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   });
   const anyRunning = processes.some((p) => p.running);
 
-  const [etcd, cluster, servers, router] = await Promise.all([
+  const [etcd, cluster, servers, router, pooler] = await Promise.all([
     anyRunning
       ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
       : Promise.resolve(
@@ -60,6 +71,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     anyRunning ? localClusterReader(spec, 1500).read() : Promise.resolve(undefined),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
+    localPoolerStatus(spec, layout, anyRunning),
   ]);
 
   const leaderName = cluster?.leader;
@@ -86,6 +98,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       replicas: { host, port: spec.haproxy.replicaPort },
     },
     router,
+    pooler,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
   if (
@@ -212,5 +225,34 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
       `the router routes the primary to ${s.router.routedTo ?? 'nobody'}, but the leader is ${s.postgres.leader}`,
     );
   }
+  if (s.pooler) problems.push(...poolerProblems(s.pooler, s.postgres.leader));
   return problems;
+}
+
+async function localPoolerStatus(
+  spec: Spec,
+  layout: LocalPlatform['layout'],
+  anyRunning: boolean,
+): Promise<PoolerStatus | null> {
+  const control = localPoolerControl(spec);
+  if (!control) return null;
+  const src = {
+    admin: localPoolerAdmin(spec, layout, 1500),
+    control,
+    port: spec.pooler.port,
+    mode: spec.pooler.mode,
+    memberAt: (port: number) => spec.nodes.find((n) => n.pgPort === port)?.name,
+  };
+  if (!anyRunning) {
+    return {
+      port: src.port,
+      mode: src.mode,
+      reachable: false,
+      routedTo: null,
+      clientsWaiting: 0,
+      longestWaitS: 0,
+      serverConnections: [],
+    };
+  }
+  return poolerStatus(src);
 }

@@ -42,6 +42,10 @@ export interface PatroniNodeInput {
   archiveCommand?: string;
   /** Bootstrap this node from a pgBackRest backup instead of initdb (gardenos restore). */
   restoreCommand?: string;
+  /** pooler.enabled: the OS user PgBouncer runs as, the only one that may log in as its auth role. */
+  poolerOsUser?: string;
+  /** A second socket directory, where PgBouncer reaches the server (runDir stays the PostgreSQL user's alone). */
+  poolerSocketDir?: string;
 }
 
 /** Parameters Patroni needs for streaming replication and pg_rewind, before the user's own. */
@@ -66,7 +70,7 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
   const tls = input.serverTls;
   // Replication and pg_rewind reach the primary over TCP: TLS, and its certificate must name the address.
   const overTls = tls ? { sslmode: 'verify-full', sslrootcert: tls.caFile } : {};
-  const hba = renderPgHba(spec, topology);
+  const hba = [...poolerHba(input.poolerOsUser), ...renderPgHba(spec, topology)];
   return {
     scope: spec.name,
     namespace: `${spec.etcd.namespace}/`,
@@ -129,10 +133,12 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
         rewind: { ...withPassword(ROLE_NAMES.rewind, secrets?.rewindPassword), ...overTls },
       },
       parameters: {
-        unix_socket_directories: input.runDir,
+        // Patroni connects through the first directory.
+        unix_socket_directories: input.poolerSocketDir ? `${input.runDir},${input.poolerSocketDir}` : input.runDir,
         ...(tls ? { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ssl_ca_file: tls.caFile } : {}),
       },
       pg_hba: hba,
+      ...(input.poolerOsUser ? { pg_ident: [`${POOLER_IDENT_MAP} ${input.poolerOsUser} ${ROLE_NAMES.pooler}`] } : {}),
       use_pg_rewind: true,
       ...OWN_CONNECTIONS_OVER_SOCKET,
     },
@@ -158,6 +164,16 @@ export const LOCAL_SOCKET_HBA = [
   'local all all scram-sha-256',
   `local replication ${ROLE_NAMES.replication} scram-sha-256`,
 ] as const;
+
+const POOLER_IDENT_MAP = 'gardenos_pooler';
+
+/**
+ * PgBouncer's auth role logs in over the socket, by peer auth mapped from PgBouncer's OS user alone:
+ * no password exists for it anywhere. The line comes first, so `local all all` never matches it.
+ */
+function poolerHba(osUser: string | undefined): string[] {
+  return osUser ? [`local all ${ROLE_NAMES.pooler} peer map=${POOLER_IDENT_MAP}`] : [];
+}
 
 /**
  * pg_hba lines: scram-sha-256 everywhere, never trust. Replication only from the members' own

@@ -25,6 +25,41 @@ function usageError(values: Record<string, string>, mentions: RegExp): void {
 }
 
 describe('router settings from flags', () => {
+  test('the PgBouncer flags add a PgBouncer route with each member at its socket directory and port', () => {
+    const s = routerSettingsFromFlags({
+      ...local,
+      'pgbouncer-route-file': '/srv/garden/pgbouncer/route.ini',
+      'pgbouncer-socket-dir': '/srv/garden/pgbouncer',
+      'pgbouncer-port': '15404',
+      'pgbouncer-members': 'pg1=/srv/garden/pg/sockets:15430,pg2=/srv/garden/pg/sockets:15431',
+    });
+    assert.deepEqual(s.pgbouncer, {
+      socketDir: '/srv/garden/pgbouncer',
+      port: 15404,
+      routeFile: '/srv/garden/pgbouncer/route.ini',
+      members: [
+        { name: 'pg1', host: '/srv/garden/pg/sockets', port: 15430 },
+        { name: 'pg2', host: '/srv/garden/pg/sockets', port: 15431 },
+      ],
+    });
+    assert.equal(routerSettingsFromFlags(local).pgbouncer, undefined);
+  });
+
+  test('PgBouncer flags: a member that is not NAME=HOST:PORT, a bad port, a missing socket dir', () => {
+    const base = {
+      ...local,
+      'pgbouncer-route-file': '/r.ini',
+      'pgbouncer-socket-dir': '/d',
+      'pgbouncer-port': '15404',
+      'pgbouncer-members': 'pg1=/d:15430',
+    };
+    usageError({ ...base, 'pgbouncer-members': 'pg1:/d' }, /--pgbouncer-members has "pg1:\/d"/);
+    usageError({ ...base, 'pgbouncer-port': 'x' }, /--pgbouncer-port/);
+    const noDir: Record<string, string> = { ...base };
+    delete noDir['pgbouncer-socket-dir'];
+    usageError(noDir, /--pgbouncer-socket-dir/);
+  });
+
   test('the HAProxy target with defaults', () => {
     assert.deepEqual(routerSettingsFromFlags(local), {
       target: 'haproxy',

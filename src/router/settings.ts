@@ -18,7 +18,17 @@ export interface RouterSettings {
   /** --poll-ms: poll these Patroni REST APIs instead of watching etcd (the journal's sidecar). */
   poll?: { intervalMs: number; patroniApis: string[] };
   haproxySocket?: string;
+  /** --pgbouncer-*: also keep PgBouncer's route file on the leader (after HAProxy, through its admin console). */
+  pgbouncer?: PgbouncerSettings;
   k8s?: { namespace: string; selector: string; kubeconfig?: string };
+}
+
+export interface PgbouncerSettings {
+  socketDir: string;
+  port: number;
+  routeFile: string;
+  /** Where each member takes PgBouncer's connections: its socket directory (or address) and port. */
+  members: { name: string; host: string; port: number }[];
 }
 
 /** Flag values as node:util parseArgs gives them. */
@@ -98,6 +108,7 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
   }
   if (target === 'haproxy') {
     settings.haproxySocket = need('haproxy-socket', '/var/lib/gardenos/garden/haproxy/admin.sock');
+    if (str('pgbouncer-route-file')) settings.pgbouncer = pgbouncerSettings(need);
   } else {
     const kubeconfig = str('kubeconfig');
     settings.k8s = {
@@ -107,4 +118,28 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
     };
   }
   return settings;
+}
+
+const MEMBER_AT = /^([^=,]+)=(.+):(\d+)$/;
+
+function pgbouncerSettings(need: (name: string, example: string) => string): PgbouncerSettings {
+  const port = Number(need('pgbouncer-port', '15404'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw usage('--pgbouncer-port must be a port number.', 'e.g. --pgbouncer-port 15404');
+  const members = list(need('pgbouncer-members', 'pg1=/var/lib/gardenos/garden/pg/pg1/run:15430')).map((entry) => {
+    const m = MEMBER_AT.exec(entry);
+    if (!m) {
+      throw usage(
+        `--pgbouncer-members has "${entry}", which is not NAME=HOST:PORT.`,
+        'give each member as its name, its socket directory (or address) and its port, e.g. pg1=/srv/pg1/run:5432',
+      );
+    }
+    return { name: m[1]!, host: m[2]!, port: Number(m[3]) };
+  });
+  return {
+    socketDir: need('pgbouncer-socket-dir', '/var/lib/gardenos/garden/pgbouncer'),
+    port,
+    routeFile: need('pgbouncer-route-file', '/var/lib/gardenos/garden/pgbouncer/route.ini'),
+    members,
+  };
 }

@@ -12,7 +12,7 @@ export async function pgClient(
   secrets: PlatformSecrets,
   at: number | PgAddress,
   timeoutMs = 2000,
-  ssl: PgSsl = {},
+  ssl: PgSsl & { database?: string } = {},
 ): Promise<pg.Client> {
   const { default: driver } = await import('pg');
   const { host, port } = typeof at === 'number' ? { host: spec.local.bindAddress, port: at } : at;
@@ -21,7 +21,7 @@ export async function pgClient(
     port,
     user: spec.postgres.superuser,
     password: secrets.superuserPassword,
-    database: 'postgres',
+    database: ssl.database ?? 'postgres',
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     application_name: 'gardenos',

@@ -445,6 +445,7 @@ describe('presenting the spec', () => {
       'local',
       'name',
       'nodes',
+      'pooler',
       'postgres',
       'router',
       'routing',

@@ -46,6 +46,7 @@ export interface Spec {
     readonly reconcileIntervalMs: number;
     readonly port: number;
   };
+  readonly pooler: Readonly<ParsedSpec['pooler']> & { readonly port: number };
   readonly local: {
     readonly stateDir: string;
     readonly basePort: number;
@@ -90,6 +91,7 @@ export const HOST_PORTS = {
   haproxyReplica: 5001,
   haproxyStats: 7000,
   router: 8010,
+  pooler: 6432,
   /** pgBackRest's TLS server: archive-push to the repository host, backups from it to each PostgreSQL host. */
   pgbackrest: 8432,
 } as const;
@@ -171,6 +173,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       reconcileIntervalMs: parsed.router.reconcileIntervalMs,
       port: parsed.router.port ?? base + 3,
     },
+    pooler: { ...parsed.pooler, port: parsed.pooler.port ?? base + 4 },
     local: {
       stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
       basePort: base,
@@ -242,6 +245,7 @@ function resolveHostsSpec(
       statsPort: parsed.haproxy.statsPort ?? HOST_PORTS.haproxyStats,
     },
     router: { ...local.router, port: parsed.router.port ?? HOST_PORTS.router },
+    pooler: { ...local.pooler, port: parsed.pooler.port ?? HOST_PORTS.pooler },
     ...(local.backup
       ? {
           backup: {
@@ -309,6 +313,7 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
     { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
     { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
     ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
+    ...(spec.pooler.enabled ? [{ path: ['pooler', 'port'], port: spec.pooler.port, owner: 'PgBouncer' }] : []),
     ...spec.etcd.members.flatMap((m, i) => [
       { path: ['etcd', 'members', i, 'clientPort'], port: m.clientPort, owner: `etcd ${m.name} client` },
       { path: ['etcd', 'members', i, 'peerPort'], port: m.peerPort, owner: `etcd ${m.name} peer` },

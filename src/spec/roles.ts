@@ -1,7 +1,13 @@
 // PostgreSQL role names that gardenos, Supabase and PostgreSQL itself reserve: one list, read by the rules and renderers.
 
 /** Fixed role and user names gardenos creates through Patroni; only their passwords are secret. */
-export const ROLE_NAMES = { replication: 'replicator', rewind: 'rewind_user', restapi: 'gardenos' } as const;
+export const ROLE_NAMES = {
+  replication: 'replicator',
+  rewind: 'rewind_user',
+  restapi: 'gardenos',
+  // PgBouncer's auth_user: it may only call the lookup function, and logs in over the socket by peer auth.
+  pooler: 'gardenos_pooler',
+} as const;
 
 /** Roles the Supabase bootstrap creates (supabase_admin is upstream's own superuser name). */
 export const SUPABASE_ROLE_NAMES = [

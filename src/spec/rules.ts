@@ -38,6 +38,19 @@ export function checkRules(spec: Spec): SpecProblem[] {
     ...checkPostgresRules(spec),
     ...stateDir(spec),
     ...checkAppRules(spec),
+    ...poolerNeedsRouter(spec),
+  ];
+}
+
+/** The router is what points PgBouncer at a new leader: without it the pooler would stay on the old one. */
+function poolerNeedsRouter(spec: Spec): SpecProblem[] {
+  if (!spec.pooler.enabled || spec.router.enabled || spec.hosts) return [];
+  return [
+    {
+      path: ['pooler', 'enabled'],
+      message: 'PgBouncer follows the leader through the router, and router.enabled is false',
+      hint: 'turn the router on (router.enabled: true), or the pooler off (pooler.enabled: false)',
+    },
   ];
 }
 

@@ -147,6 +147,31 @@ const routerSpec = z.strictObject({
   port: port.optional().describe('Router /metrics and /status port (default: local.basePort + 3)'),
 });
 
+const poolerSpec = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Run PgBouncer in front of the leader: pooled connections, and a planned switchover paused instead of failed',
+    ),
+  mode: z
+    .enum(['transaction', 'session'])
+    .default('transaction')
+    .describe(
+      'transaction: a server connection per transaction (session state such as SET does not last); session: per client connection',
+    ),
+  port: port.optional().describe('PgBouncer port, the pooled primary endpoint (default: local.basePort + 4)'),
+  poolSize: z.number().int().min(1).max(1000).default(20).describe('Server connections per database and user'),
+  maxClientConn: z.number().int().min(1).max(100000).default(1000).describe('Client connections PgBouncer accepts'),
+  pauseTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(600000)
+    .default(10000)
+    .describe('How long a planned switchover waits for in-flight transactions before it goes ahead without them'),
+});
+
 const backupSpec = z.strictObject({
   enabled: z
     .boolean()
@@ -197,6 +222,7 @@ export const specSchema = z
     postgres: postgresSpec.prefault({}),
     haproxy: haproxySpec.prefault({}),
     router: routerSpec.prefault({}),
+    pooler: poolerSpec.prefault({}),
     local: localSpec.prefault({}),
     k8s: k8sSpec.prefault({}),
     supabase: supabaseSpec.prefault({}),

@@ -157,6 +157,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
         'patroni-pg1': 'postgres',
         'patroni-pg2': 'postgres',
         'patroni-pg3': 'postgres',
+        pgbouncer: 'gardenos',
         router: 'gardenos',
         'service-notes': 'gardenos-app',
       });
@@ -482,7 +483,7 @@ describe('app layer end to end (Supabase bootstrap, services)', { timeout: 300_0
     const { pid } = (await (await api('/health')).json()) as { pid: number };
     const r = await cli(['down', ...flags]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /9 processes stopped/);
+    assert.match(r.stdout, /10 processes stopped/);
     await eventually(
       async () => pidAlive(pid),
       (alive) => !alive,

@@ -117,7 +117,7 @@ describe('doctor and dcs on a real platform', { timeout: 480_000 }, () => {
   before(async () => {
     requireStack();
     // Without the router: it would heal the misrouting injected below before doctor could see it.
-    writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\nrouter: { enabled: false }\n');
+    writeFileSync(specFile, 'nodes: 2\netcd: { members: 1 }\nrouter: { enabled: false }\npooler: { enabled: false }\n');
     const r = await cli(['up', ...flags]);
     assert.equal(r.code, 0, r.stderr);
   });

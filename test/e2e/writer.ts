@@ -11,6 +11,8 @@ export interface Ack {
 export interface WriterResult {
   acked: Ack[];
   errors: number;
+  /** The first few errors, with when they happened (ms, performance.now()), for failure messages. */
+  errorSamples: string[];
   /** Longest time (ms) between two consecutive acknowledged writes. */
   longestGapMs: number;
 }
@@ -24,11 +26,22 @@ export interface WriterOptions {
   host?: string;
   /** Ids are unique across writers when each has its own offset. */
   idOffset?: number;
+  /** The role and database to write as (default the superuser into postgres; a pooler takes only ordinary roles). */
+  user?: string;
+  database?: string;
+  /** The CA to check the server by, when the password is not a platform superuser's (sslFor knows only those). */
+  ssl?: pg.ClientConfig['ssl'];
+  /**
+   * Through PgBouncer in transaction mode: no statement_timeout startup parameter (PgBouncer refuses
+   * parameters it cannot keep per transaction); the client-side query timeout still bounds each write.
+   */
+  pooled?: boolean;
 }
 
 export class Writer {
   private readonly acked: Ack[] = [];
   private errors = 0;
+  private readonly errorSamples: string[] = [];
   private nextId: number;
   private stopped = false;
   private client: pg.Client | undefined;
@@ -49,7 +62,7 @@ export class Writer {
     await this.client?.end().catch(() => undefined);
     let gap = 0;
     for (let i = 1; i < this.acked.length; i++) gap = Math.max(gap, this.acked[i]!.at - this.acked[i - 1]!.at);
-    return { acked: this.acked, errors: this.errors, longestGapMs: gap };
+    return { acked: this.acked, errors: this.errors, errorSamples: this.errorSamples, longestGapMs: gap };
   }
 
   /** Acknowledged writes so far (for waiting until writes resume). */
@@ -65,8 +78,10 @@ export class Writer {
         const client = await this.connected();
         await client.query(`INSERT INTO ${this.o.table} (id) VALUES ($1)`, [id]);
         this.acked.push({ id, at: performance.now() });
-      } catch {
+      } catch (err) {
         this.errors++;
+        if (this.errorSamples.length < 3)
+          this.errorSamples.push(`${performance.now().toFixed(0)} ms: ${(err as Error).message}`);
         const broken = this.client;
         this.client = undefined;
         this.port = undefined;
@@ -85,13 +100,14 @@ export class Writer {
       const client = new pg.Client({
         host: this.o.host ?? '127.0.0.1',
         port,
-        user: 'postgres',
+        user: this.o.user ?? 'postgres',
         password: this.o.password,
-        database: 'postgres',
-        ssl: sslFor(this.o.password),
+        database: this.o.database ?? 'postgres',
+        ssl: this.o.ssl ?? sslFor(this.o.password),
         connectionTimeoutMillis: 1000,
-        query_timeout: 2000,
-        statement_timeout: 2000,
+        // A pooled client waits through the pooler's pause (that wait is what is measured), so it allows 10 s.
+        query_timeout: this.o.pooled ? 10_000 : 2000,
+        ...(this.o.pooled ? {} : { statement_timeout: 2000 }),
       });
       client.on('error', () => undefined);
       try {

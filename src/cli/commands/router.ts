@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GardenError } from '../../errors.js';
 import { fastEtcdClient } from '../../dcs/index.js';
 import {
+  ChainedRouteTarget,
   createRouterMetrics,
   dcsApiUrls,
   EtcdLeaderSource,
@@ -12,6 +13,7 @@ import {
   K8sLabelRouteTarget,
   PatroniPollingLeaderSource,
   patroniConfirmer,
+  PgbouncerRouteTarget,
   Router,
   routerSettingsFromFlags,
   startRouterServer,
@@ -21,6 +23,7 @@ import {
   type RouterSettings,
 } from '../../router/index.js';
 import { PatroniClient, PatroniClusterReader } from '../../patroni/index.js';
+import { PoolerAdmin } from '../../pooler/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
 
 /**
@@ -46,7 +49,15 @@ async function settingsOf(ctx: CommandContext): Promise<RouterSettings> {
 }
 
 async function targetOf(s: RouterSettings): Promise<RouteTarget> {
-  if (s.target === 'haproxy') return new HaproxyRouteTarget(s.haproxySocket!);
+  if (s.target === 'haproxy') {
+    const haproxy = new HaproxyRouteTarget(s.haproxySocket!);
+    if (!s.pgbouncer) return haproxy;
+    const admin = new PoolerAdmin({ socketDir: s.pgbouncer.socketDir, port: s.pgbouncer.port });
+    return new ChainedRouteTarget([
+      haproxy,
+      new PgbouncerRouteTarget(admin, s.pgbouncer.routeFile, s.pgbouncer.members),
+    ]);
+  }
   // The Kubernetes client is loaded only here: it would double the router's memory on the local target.
   const { clientPodApi } = await import('../../router/k8s-pod-api.js');
   return new K8sLabelRouteTarget(clientPodApi(s.k8s!));
@@ -77,6 +88,9 @@ ${PLATFORM_USAGE}
       --patroni-apis URLS Patroni REST APIs for --poll-ms
   haproxy target:
       --haproxy-socket P  HAProxy admin socket (runtime API)
+      --pgbouncer-route-file F, --pgbouncer-socket-dir D, --pgbouncer-port N,
+      --pgbouncer-members NAME=HOST:PORT,...   also route PgBouncer (after HAProxy): rewrite F,
+                          RELOAD and RECONNECT through the admin console at D:N
   k8s target:
       --namespace NS      namespace of the Patroni pods
       --pod-selector SEL  label selector of the Patroni pods
@@ -98,6 +112,10 @@ ${PLATFORM_USAGE}
     'etcd-key': { type: 'string' },
     'patroni-ca': { type: 'string' },
     'haproxy-socket': { type: 'string' },
+    'pgbouncer-route-file': { type: 'string' },
+    'pgbouncer-socket-dir': { type: 'string' },
+    'pgbouncer-port': { type: 'string' },
+    'pgbouncer-members': { type: 'string' },
     'reconcile-ms': { type: 'string' },
     'patroni-apis': { type: 'string' },
   },
@@ -158,9 +176,11 @@ ${PLATFORM_USAGE}
       process.once('SIGINT', resolve);
     });
     await router.stop();
-    if (target instanceof HaproxyRouteTarget) {
+    const haproxy = target instanceof ChainedRouteTarget ? target.first(HaproxyRouteTarget) : target;
+    if (haproxy instanceof HaproxyRouteTarget) {
       // Hand over to HAProxy's /primary checks: a leader change while we are away still gets routed.
-      await target
+      // PgBouncer keeps the last confirmed leader: one destination, never two (see docs on the pooler).
+      await haproxy
         .release()
         .catch((err: Error) => log.warn(`could not hand the backend back to the health checks: ${err.message}`));
       log.decision('router stopped: primary backend handed back to HAProxy health checks');

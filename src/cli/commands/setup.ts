@@ -11,6 +11,7 @@ const PACKAGES = [
   'etcd-client',
   'patroni',
   'haproxy',
+  'pgbouncer',
   'postgresql-15',
   'postgresql-client-15',
   'pgbackrest',

@@ -30,6 +30,18 @@ ${PLATFORM_USAGE}
     ctx.out.write(
       `switched over from ${r.from} to ${r.to}: writes through ${endpoint(access)} reach ${r.to} after ${(r.elapsedMs / 1000).toFixed(2)} s\n`,
     );
+    if (r.pooler?.pause === 'paused') {
+      ctx.out.write(`PgBouncer (:${spec.pooler.port}) was paused across it: its clients waited instead of failing\n`);
+    } else if (r.pooler) {
+      ctx.err.write(
+        `warning: PgBouncer's in-flight transactions did not finish within pooler.pauseTimeoutMs (${spec.pooler.pauseTimeoutMs} ms), so the switchover went ahead without the pause; those transactions may have failed\n`,
+      );
+    }
+    if (r.pooler?.resumeError) {
+      ctx.err.write(
+        `warning: PgBouncer could not be resumed (${r.pooler.resumeError}); run \`gardenos up\` to restart it\n`,
+      );
+    }
     return 0;
   },
 };

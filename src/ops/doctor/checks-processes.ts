@@ -10,6 +10,8 @@ function componentIds(spec: Spec): string[] {
     ...spec.etcd.members.map((m) => `etcd-${m.name}`),
     ...spec.nodes.map((n) => `patroni-${n.name}`),
     'haproxy',
+    // A spec stored before the pooler existed has no pooler key.
+    ...((spec.pooler as Spec['pooler'] | undefined)?.enabled ? ['pgbouncer'] : []),
     ...(spec.router.enabled ? ['router'] : []),
     ...services.filter((s) => s.command).map((s) => `service-${s.name}`),
   ];
@@ -27,7 +29,7 @@ export const rootProcesses: Check = {
   id: 'host.root-processes',
   layer: 'host',
   title:
-    'no component runs as root (PostgreSQL as postgres, etcd, HAProxy and the router as gardenos, services as local.serviceUser)',
+    'no component runs as root (PostgreSQL as postgres, etcd, HAProxy, PgBouncer and the router as gardenos, services as local.serviceUser)',
   async run(ctx) {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
     const problems: Problem[] = [];

@@ -1,0 +1,195 @@
+// Benchmark: the primary endpoint's paths side by side on one platform, in the same run: direct to the
+// leader, HAProxy's primary port, PgBouncer. pgbench select-only and TPC-B at 4 clients, select-only at
+// 100 clients with a new connection per transaction (-C); then a planned switchover under 16 writers
+// per path (failed writes, longest wait). Every client is the services' role over TLS (verify-full).
+// Usage: npm run bench:endpoint [-- --runs 3 --seconds 10]
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { cli, makeStateParent } from '../test/e2e/harness.js';
+import { Writer } from '../test/e2e/writer.js';
+
+const arg = (name: string, fallback: number) =>
+  Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || fallback) || fallback;
+const runs = arg('runs', 3);
+const seconds = arg('seconds', 10);
+const BASE = 19800;
+const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
+const parent = makeStateParent('bench-endpoint');
+const stateDir = join(parent, 'garden');
+const specFile = join(parent, 'gardenos.yaml');
+const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function must(args: string[]): Promise<string> {
+  const r = await cli(args);
+  if (r.code !== 0) throw new Error(`gardenos ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+let password = '';
+let caFile = '';
+
+/** pgbench as the services' role, the password in the environment, never on the command line. */
+function pgbench(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PGBENCH, ['-h', '127.0.0.1', '-p', String(port), '-U', 'app', ...args, 'app'], {
+      env: { ...process.env, PGPASSWORD: password, PGSSLMODE: 'verify-full', PGSSLROOTCERT: caFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pgbench ${args.join(' ')} on :${port} exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+const tpsOf = (out: string) => {
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`no tps in pgbench output:\n${out}`);
+  return Number(m[1]);
+};
+
+interface Leader {
+  name: string;
+  port: number;
+}
+async function leader(): Promise<Leader> {
+  const s = JSON.parse(await must(['status', '--json', ...flags])) as {
+    postgres: { members: { name: string; role: string; port: number }[] };
+  };
+  const l = s.postgres.members.find((m) => m.role === 'leader')!;
+  return { name: l.name, port: l.port };
+}
+
+const WORKLOADS = [
+  { name: 'select-only, 4 clients', args: () => ['-S', '-c', '4', '-j', '2', '-T', String(seconds)] },
+  { name: 'TPC-B, 4 clients', args: () => ['-c', '4', '-j', '2', '-T', String(seconds)] },
+  {
+    name: 'select-only, 100 clients, new connection per transaction (-C)',
+    args: () => ['-S', '-C', '-c', '100', '-j', '2', '-T', String(seconds)],
+  },
+];
+
+async function main(): Promise<void> {
+  // 100 direct clients need room beside Patroni's own connections.
+  writeFileSync(specFile, 'postgres:\n  parameters:\n    max_connections: 200\n');
+  await must(['up', ...flags]);
+  try {
+    password = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { appPassword: string })
+      .appPassword;
+    caFile = join(stateDir, 'certs', 'ca.crt');
+    const paths = async () => [
+      { name: 'direct to the leader', port: (await leader()).port },
+      { name: 'HAProxy (primary port)', port: BASE },
+      { name: 'PgBouncer (transaction pooling)', port: BASE + 4 },
+    ];
+    await pgbench((await leader()).port, ['-i', '-s', '10', '-q']);
+    const tps = new Map<string, number[]>();
+    for (let run = 0; run < runs; run++) {
+      for (const w of WORKLOADS) {
+        // Alternate the paths inside each workload so drift in machine load hits every path alike.
+        for (const p of await paths()) {
+          const key = `${w.name}|${p.name}`;
+          const t = tpsOf(await pgbench(p.port, w.args()));
+          tps.set(key, [...(tps.get(key) ?? []), t]);
+          console.error(`run ${run + 1}/${runs} ${w.name} via ${p.name}: ${t.toFixed(0)} tps`);
+        }
+      }
+    }
+    const switchovers = [];
+    for (const p of await paths()) {
+      // The direct path is the ideal client: it tries every node and keeps the one not in recovery.
+      const ports = p.name.startsWith('direct') ? await allNodePorts() : [p.port];
+      switchovers.push({ path: p.name, ...(await switchoverUnderLoad(ports)) });
+    }
+    report(tps, await paths(), switchovers);
+  } finally {
+    await cli(['down', '--purge', '--yes', ...flags]);
+  }
+}
+
+async function allNodePorts(): Promise<number[]> {
+  const s = JSON.parse(await must(['status', '--json', ...flags])) as { postgres: { members: { port: number }[] } };
+  return s.postgres.members.map((m) => m.port);
+}
+
+async function switchoverUnderLoad(ports: number[]): Promise<{ errors: number; acked: number; longestGapMs: number }> {
+  const ca = readFileSync(caFile);
+  const table = `sw_${Date.now()}`;
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ host: '127.0.0.1', port: BASE, user: 'app', password, database: 'app', ssl: { ca } });
+  await c.connect();
+  await c.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY)`);
+  await c.end();
+  const writers = Array.from(
+    { length: 16 },
+    (_, i) =>
+      new Writer({
+        ports,
+        password,
+        user: 'app',
+        database: 'app',
+        ssl: { ca },
+        table,
+        intervalMs: 10,
+        idOffset: i * 10_000_000 + 1,
+      }),
+  );
+  // In synchronous mode only a named sync standby may take over: after the previous switchover, wait for one.
+  for (let i = 0; i < 600; i++) {
+    const s = JSON.parse(await must(['status', '--json', ...flags])) as { postgres: { members: { role: string }[] } };
+    if (s.postgres.members.some((m) => m.role === 'sync_standby')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const w of writers) w.start();
+  await new Promise((r) => setTimeout(r, 2000));
+  await must(['switchover', '--yes', ...flags]);
+  await new Promise((r) => setTimeout(r, 2000));
+  const results = await Promise.all(writers.map((w) => w.stop()));
+  return {
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    acked: results.reduce((n, r) => n + r.acked.length, 0),
+    longestGapMs: Math.max(...results.map((r) => r.longestGapMs)),
+  };
+}
+
+function report(
+  tps: Map<string, number[]>,
+  paths: { name: string }[],
+  switchovers: { path: string; errors: number; acked: number; longestGapMs: number }[],
+): void {
+  const lines = [
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`,
+    `runs: ${runs} per workload and path (paths alternated), ${seconds} s each; pgbench scale 10; TLS verify-full on every path`,
+    '',
+    '| workload | path | median tps | ratio to direct | all runs |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const w of WORKLOADS) {
+    const direct = median(tps.get(`${w.name}|${paths[0]!.name}`)!);
+    for (const p of paths) {
+      const xs = tps.get(`${w.name}|${p.name}`)!;
+      lines.push(
+        `| ${w.name} | ${p.name} | ${median(xs).toFixed(0)} | ${(median(xs) / direct).toFixed(2)} | ${xs.map((x) => x.toFixed(0)).join(', ')} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '| planned switchover, 16 writers every 10 ms | failed writes | acknowledged | longest wait ms |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const s of switchovers) lines.push(`| ${s.path} | ${s.errors} | ${s.acked} | ${s.longestGapMs.toFixed(0)} |`);
+  console.log(lines.join('\n'));
+}
+
+await main();

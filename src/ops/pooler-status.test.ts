@@ -1,0 +1,37 @@
+// The pooler's problems as sentences: unreachable, routed elsewhere, connections on a non-leader, left paused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { poolerProblems, type PoolerStatus } from './pooler-status.js';
+
+const healthy: PoolerStatus = {
+  port: 15404,
+  mode: 'transaction',
+  reachable: true,
+  routedTo: 'pg1',
+  clientsWaiting: 0,
+  longestWaitS: 0,
+  serverConnections: [{ member: 'pg1', count: 3 }],
+};
+
+test('a pooler routed to the leader, with its connections there and nobody waiting, has no problem', () => {
+  assert.deepEqual(poolerProblems(healthy, 'pg1'), []);
+  // A short wait is a switchover's pause, not a problem.
+  assert.deepEqual(poolerProblems({ ...healthy, clientsWaiting: 4, longestWaitS: 2 }, 'pg1'), []);
+});
+
+test('each way a pooler can be wrong is named', () => {
+  assert.deepEqual(poolerProblems({ ...healthy, reachable: false }, 'pg1'), [
+    'PgBouncer (:15404) does not answer on its admin console',
+  ]);
+  assert.deepEqual(
+    poolerProblems({ ...healthy, routedTo: 'pg2', serverConnections: [{ member: 'pg2', count: 1 }] }, 'pg1'),
+    [
+      'PgBouncer routes to pg2, but the leader is pg1',
+      'PgBouncer holds server connections to pg2 (1), which is not the leader',
+    ],
+  );
+  assert.match(
+    poolerProblems({ ...healthy, clientsWaiting: 3, longestWaitS: 12 }, 'pg1')[0]!,
+    /3 clients waiting, the longest 12 s: it is paused/,
+  );
+});

@@ -1,0 +1,178 @@
+// End to end: PgBouncer in front of the leader. Pooled logins by auth_query (scram, TLS), the admin
+// console for gardenos only, a planned switchover paused instead of failed, no connection left on the
+// demoted primary, and an idle client that writes after the switch.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { cli, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
+import { missingAcked, Writer } from './writer.js';
+import { PoolerAdmin } from '../../src/pooler/index.js';
+
+const BASE = 19700;
+const PRIMARY = BASE;
+const POOLER = BASE + 4;
+const stateDir = join(makeStateParent('pooler'), 'garden');
+const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
+const admin = new PoolerAdmin({ socketDir: join(stateDir, 'pgbouncer'), port: POOLER });
+let superPw = '';
+let appPw = '';
+let ca: Buffer;
+
+function appClient(opts: Partial<pg.ClientConfig> = {}): pg.Client {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: POOLER,
+    user: 'app',
+    password: appPw,
+    database: 'app',
+    ssl: { ca },
+    connectionTimeoutMillis: 5000,
+    ...opts,
+  });
+  c.on('error', () => undefined);
+  return c;
+}
+
+async function loginError(opts: Partial<pg.ClientConfig>): Promise<string> {
+  const c = appClient(opts);
+  try {
+    await c.connect();
+    await c.end();
+    return 'connected';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+async function leader(): Promise<string> {
+  const r = await cli(['status', '--json', ...flags]);
+  const s = JSON.parse(r.stdout) as { postgres: { leader: string | null } };
+  assert.ok(s.postgres.leader, `no leader in status: ${r.stdout}`);
+  return s.postgres.leader;
+}
+
+describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
+  before(() => requireStack());
+  after(async () => {
+    await cli(['down', '--purge', '--yes', ...flags]);
+  });
+
+  test('up starts PgBouncer; the services role logs in through it over TLS, to the leader', async () => {
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    superPw = superuserPassword(stateDir);
+    const secrets = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { appPassword: string };
+    appPw = secrets.appPassword;
+    ca = readFileSync(join(stateDir, 'certs', 'ca.crt'));
+    const c = appClient();
+    await c.connect();
+    const row = (
+      await c.query<{ ro: string; user: string }>('SELECT current_setting($1) AS ro, current_user AS user', [
+        'transaction_read_only',
+      ])
+    ).rows[0];
+    await c.end();
+    assert.deepEqual(row, { ro: 'off', user: 'app' });
+  });
+
+  test('refused: a wrong password, plaintext, the superuser (never handed out by auth_query), the console over TCP', async () => {
+    assert.match(await loginError({ password: 'wrong' }), /SASL|password authentication failed/);
+    assert.match(await loginError({ ssl: false }), /SSL required|no pg_hba|hba/i);
+    assert.notEqual(await loginError({ user: 'postgres', password: superPw, database: 'postgres' }), 'connected');
+    assert.notEqual(await loginError({ user: 'root', password: '', database: 'pgbouncer' }), 'connected');
+    // Over its socket, as gardenos's own user (peer auth), the console answers.
+    const dbs = await admin.show('DATABASES');
+    assert.ok(
+      dbs.some((d) => d.name === 'gardenos_route'),
+      JSON.stringify(dbs),
+    );
+  });
+
+  test('a switchover under 16 pooled writers: no failed write, none lost, no server connection left on the old leader; an idle client writes after it', async () => {
+    const owner = appClient();
+    const idle = appClient();
+    try {
+      await switchoverUnderWriters(owner, idle);
+    } finally {
+      await Promise.all([owner.end(), idle.end()].map((p) => p.catch(() => undefined)));
+    }
+  });
+
+  test('down stops PgBouncer with the rest', async () => {
+    const r = await cli(['down', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    await assert.rejects(admin.show('DATABASES'));
+  });
+});
+
+async function switchoverUnderWriters(owner: pg.Client, idle: pg.Client): Promise<void> {
+  {
+    await owner.connect();
+    await owner.query('CREATE TABLE IF NOT EXISTS pooled_writes (id bigint PRIMARY KEY)');
+    await idle.connect();
+    await idle.query('SELECT 1');
+    const from = await leader();
+    const writers = Array.from(
+      { length: 16 },
+      (_, i) =>
+        new Writer({
+          ports: [POOLER],
+          password: appPw,
+          user: 'app',
+          database: 'app',
+          ssl: { ca },
+          pooled: true,
+          table: 'pooled_writes',
+          intervalMs: 20,
+          idOffset: i * 1_000_000 + 1,
+        }),
+    );
+    for (const w of writers) w.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    const swAt = performance.now();
+    const sw = await cli(['switchover', '--yes', ...flags]);
+    const swDone = performance.now();
+    assert.equal(sw.code, 0, sw.stderr);
+    assert.match(sw.stdout, /PgBouncer .* was paused across it/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const results = await Promise.all(writers.map((w) => w.stop()));
+    const to = await leader();
+    assert.notEqual(to, from);
+    const errors = results.reduce((n, r) => n + r.errors, 0);
+    const acked = results.flatMap((r) => r.acked);
+    const longest = Math.max(...results.map((r) => r.longestGapMs));
+    console.log(
+      `# pooled switchover ${from} -> ${to}: ${acked.length} writes acknowledged, ${errors} failed, longest wait ${longest.toFixed(0)} ms`,
+    );
+    const samples = results.flatMap((r) => r.errorSamples).slice(0, 6);
+    assert.equal(
+      errors,
+      0,
+      `writes failed through the pooler during the switchover (switchover from ${swAt.toFixed(0)} to ${swDone.toFixed(0)} ms): ${samples.join(' | ')}`,
+    );
+    const lost = await missingAcked(
+      async (sql) => (await owner.query<{ id: string }>(sql)).rows,
+      'pooled_writes',
+      acked,
+    );
+    assert.deepEqual(lost, []);
+    // Every server connection PgBouncer holds is to the new leader.
+    const leaderPort = Number(
+      (await query<{ port: string }>(PRIMARY, superPw, "SELECT current_setting('port') AS port"))[0]!.port,
+    );
+    const servers = await admin.show('SERVERS');
+    const ports = new Set(servers.map((s) => Number(s.port)));
+    assert.ok(
+      ports.size <= 1 && (ports.size === 0 || ports.has(leaderPort)),
+      `server connections on ports ${[...ports].join(', ')}; the leader is on ${leaderPort}`,
+    );
+    // The client that sat idle across the switchover writes on the new leader.
+    await idle.query('INSERT INTO pooled_writes (id) VALUES (-1)');
+    assert.equal(
+      (await idle.query<{ ro: string }>("SELECT current_setting('transaction_read_only') AS ro")).rows[0]!.ro,
+      'off',
+    );
+  }
+}
