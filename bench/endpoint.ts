@@ -146,7 +146,10 @@ async function switchoverUnderLoad(ports: number[]): Promise<{ errors: number; a
   );
   // In synchronous mode only a named sync standby may take over: after the previous switchover, wait for one.
   for (let i = 0; i < 600; i++) {
-    const s = JSON.parse(await must(['status', '--json', ...flags])) as { postgres: { members: { role: string }[] } };
+    // status exits 1 while degraded (no sync standby is one such state): read its JSON whatever the code.
+    const s = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as {
+      postgres: { members: { role: string }[] };
+    };
     if (s.postgres.members.some((m) => m.role === 'sync_standby')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
