@@ -58,14 +58,17 @@ const tpsOf = (out: string) => {
   return Number(m[1]);
 };
 
+/** status --json exits 1 while degraded (right after a switchover, before a sync standby): its JSON still says it all. */
+async function statusJson<T>(): Promise<T> {
+  return JSON.parse((await cli(['status', '--json', ...flags])).stdout) as T;
+}
+
 interface Leader {
   name: string;
   port: number;
 }
 async function leader(): Promise<Leader> {
-  const s = JSON.parse(await must(['status', '--json', ...flags])) as {
-    postgres: { members: { name: string; role: string; port: number }[] };
-  };
+  const s = await statusJson<{ postgres: { members: { name: string; role: string; port: number }[] } }>();
   const l = s.postgres.members.find((m) => m.role === 'leader')!;
   return { name: l.name, port: l.port };
 }
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
 }
 
 async function allNodePorts(): Promise<number[]> {
-  const s = JSON.parse(await must(['status', '--json', ...flags])) as { postgres: { members: { port: number }[] } };
+  const s = await statusJson<{ postgres: { members: { port: number }[] } }>();
   return s.postgres.members.map((m) => m.port);
 }
 
@@ -147,9 +150,7 @@ async function switchoverUnderLoad(ports: number[]): Promise<{ errors: number; a
   // In synchronous mode only a named sync standby may take over: after the previous switchover, wait for one.
   for (let i = 0; i < 600; i++) {
     // status exits 1 while degraded (no sync standby is one such state): read its JSON whatever the code.
-    const s = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as {
-      postgres: { members: { role: string }[] };
-    };
+    const s = await statusJson<{ postgres: { members: { role: string }[] } }>();
     if (s.postgres.members.some((m) => m.role === 'sync_standby')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
