@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { median, must } from './support.js';
 import { cli, makeStateParent } from '../test/e2e/harness.js';
 import { Writer } from '../test/e2e/writer.js';
 
@@ -20,18 +21,6 @@ const parent = makeStateParent('bench-endpoint');
 const stateDir = join(parent, 'garden');
 const specFile = join(parent, 'gardenos.yaml');
 const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-async function must(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`gardenos ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout;
-}
 
 let password = '';
 let caFile = '';

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { median, must } from './support.js';
 import { cli, eventually, makeStateParent, query, superuserPassword } from '../test/e2e/harness.js';
 
 const arg = (name: string, fallback: number) =>
@@ -17,18 +18,6 @@ const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const parent = makeStateParent('bench-tpcb');
 const stateDir = join(parent, 'garden');
 const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-async function must(args: string[]): Promise<string> {
-  const r = await cli(args);
-  if (r.code !== 0) throw new Error(`gardenos ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** pgbench with the password in the environment, never on the command line. */
 function pgbench(args: string[], password: string): Promise<string> {
