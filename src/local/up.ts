@@ -4,6 +4,7 @@ import { PATRONI_LAUNCHER } from '../runtime/install-paths.js';
 import { dirname } from 'node:path';
 import { GardenError } from '../errors.js';
 import {
+  appRole,
   archiveCommand,
   etcdPeerUrl,
   localTopology,
@@ -19,7 +20,6 @@ import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerT
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy } from '../runtime/os-user.js';
 import { ensureAppRole } from './app-role.js';
-import { appRole } from '../render/index.js';
 import { ensurePoolerAuth, pooledLoginProbe, poolerOsUser, writePoolerConfigs } from './pooler.js';
 import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';

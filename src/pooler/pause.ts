@@ -2,6 +2,7 @@
 // pooler routes to the new leader, RESUME. Whatever fails in between, the pooler is resumed.
 import { PoolerAdminError, type PoolerAdmin } from './admin-console.js';
 import { ROUTE_PROBE_DATABASE } from '../render/pgbouncer.js';
+import { memberOfRow, type PoolerMember } from './routes.js';
 
 /** What a planned leader change needs of the pooler on its target. */
 export interface PoolerControl {
@@ -13,12 +14,6 @@ export interface PoolerControl {
   resume(): Promise<void>;
   /** The member the pooler's loaded route names (null: none); from the route probe database. */
   routedTo(): Promise<string | null>;
-}
-
-export interface PoolerMember {
-  name: string;
-  host: string;
-  port: number;
 }
 
 export class PgbouncerControl implements PoolerControl {
@@ -60,8 +55,7 @@ export class PgbouncerControl implements PoolerControl {
   async routedTo(): Promise<string | null> {
     const rows = await this.admin.show('DATABASES');
     const probe = rows.find((r) => r.name === ROUTE_PROBE_DATABASE);
-    const member = this.members.find((m) => m.host === probe?.host && m.port === Number(probe?.port));
-    return member?.name ?? null;
+    return (probe && memberOfRow(probe, this.members)) ?? null;
   }
 }
 

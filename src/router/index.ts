@@ -4,7 +4,7 @@ export { Router, type RouterOptions, type RouterView } from './router.js';
 export { EtcdLeaderSource } from './etcd-leader-source.js';
 export { PatroniPollingLeaderSource } from './patroni-polling-leader-source.js';
 export { HaproxyRouteTarget, parseServersState } from './haproxy-route-target.js';
-export { PgbouncerRouteTarget, type PoolerMemberAt } from './pgbouncer-route-target.js';
+export { PgbouncerRouteTarget } from './pgbouncer-route-target.js';
 export { ChainedRouteTarget } from './chained-route-target.js';
 export { K8sLabelRouteTarget, type PodApi, type PodSummary } from './k8s-label-route-target.js';
 export { patroniConfirmer, dcsApiUrls } from './patroni-confirmer.js';

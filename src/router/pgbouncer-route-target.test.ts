@@ -1,13 +1,14 @@
 // PgbouncerRouteTarget against a real PgBouncer, and the chained target against it plus the in-memory fake.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PgbouncerRouteTarget, type PoolerMemberAt } from './pgbouncer-route-target.js';
+import { PgbouncerRouteTarget } from './pgbouncer-route-target.js';
+import type { PoolerMember } from '../pooler/index.js';
 import { ChainedRouteTarget } from './chained-route-target.js';
 import { runRouteTargetConformance } from './route-target.conformance.js';
 import { startPgbouncer } from '../pooler/test-support/pgbouncer-harness.js';
 
 /** Members are socket directories that need not exist: PgBouncer only connects when a client asks. */
-const MEMBERS: PoolerMemberAt[] = ['pg1', 'pg2', 'pg3'].map((name, i) => ({
+const MEMBERS: PoolerMember[] = ['pg1', 'pg2', 'pg3'].map((name, i) => ({
   name,
   host: `/nonexistent/${name}`,
   port: 5432 + i,

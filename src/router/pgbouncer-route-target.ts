@@ -3,15 +3,8 @@
 // (idle ones at once), so no transaction starts on the old leader once the route has moved.
 import { renameSync, writeFileSync } from 'node:fs';
 import { renderPgbouncerRoute, type PoolerRoute } from '../render/pgbouncer.js';
-import type { PoolerAdmin } from '../pooler/index.js';
+import { memberOfRow, type PoolerAdmin, type PoolerMember } from '../pooler/index.js';
 import type { ActualRoutes, PrimaryRoute, RouteTarget } from './types.js';
-
-/** Where a member's PostgreSQL takes PgBouncer's connections (locally its socket directory). */
-export interface PoolerMemberAt {
-  name: string;
-  host: string;
-  port: number;
-}
 
 export class PgbouncerRouteTarget implements RouteTarget {
   readonly name = 'pgbouncer';
@@ -19,7 +12,7 @@ export class PgbouncerRouteTarget implements RouteTarget {
   constructor(
     private readonly admin: PoolerAdmin,
     private readonly routeFile: string,
-    private readonly at: readonly PoolerMemberAt[],
+    private readonly at: readonly PoolerMember[],
   ) {}
 
   /** Every database PgBouncer has loaded, mapped back to members: one member once a route is loaded. */
@@ -28,8 +21,8 @@ export class PgbouncerRouteTarget implements RouteTarget {
     const routed = new Set<string>();
     for (const row of rows) {
       if (row.name === 'pgbouncer') continue;
-      const member = this.at.find((m) => m.host === row.host && m.port === Number(row.port));
-      if (member) routed.add(member.name);
+      const member = memberOfRow(row, this.at);
+      if (member) routed.add(member);
     }
     const ready = [...routed].sort();
     // PgBouncer has no health checks of its own: what it routes to is what it reaches.

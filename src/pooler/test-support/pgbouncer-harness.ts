@@ -26,7 +26,7 @@ export interface PgbouncerHarness {
 }
 
 /** PgBouncer refuses to run as root: as root the harness runs it as nobody, and stays its admin user. */
-export async function startPgbouncer(extra: Partial<PgbouncerInput> = {}): Promise<PgbouncerHarness> {
+export async function startPgbouncer(): Promise<PgbouncerHarness> {
   const bin = requireBinary('pgbouncer', PGBOUNCER_INSTALL);
   const dir = await mkdtemp(join(tmpdir(), 'gardenos-pgbouncer-'));
   const port = await freePort();
@@ -43,7 +43,6 @@ export async function startPgbouncer(extra: Partial<PgbouncerInput> = {}): Promi
       usersFile: join(dir, 'users.txt'),
       socketDir: dir,
     },
-    ...extra,
   };
   await writeFile(join(dir, 'pgbouncer.ini'), renderPgbouncerIni(input));
   await writeFile(input.files.hbaFile, renderPgbouncerHba(input));
