@@ -39,6 +39,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'promote a named node when there is no healthy leader',
     load: async () => (await import('./commands/failover.js')).default,
   },
+  pooler: {
+    summary: 'resume a PgBouncer left paused (`pooler resume`)',
+    load: async () => (await import('./commands/pooler.js')).default,
+  },
   psql: {
     summary: 'open psql on the primary (or --replica) endpoint',
     load: async () => (await import('./commands/psql.js')).default,

@@ -35,6 +35,8 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
       layout.pgbouncerRouteFile,
       '--pgbouncer-members',
       spec.nodes.map((n) => `${n.name}=${layout.pgSocketDir}:${n.pgPort}`).join(','),
+      '--pgbouncer-pause-timeout-ms',
+      String(spec.pooler.pauseTimeoutMs),
     );
   }
   if (spec.etcd.scheme === 'https') {

@@ -54,24 +54,61 @@ export async function poolerStatus(src: PoolerSource): Promise<PoolerStatus> {
   }
 }
 
-/** Sentences for the problems a pooler can have, given the leader. */
-export function poolerProblems(p: PoolerStatus, leader: string | null): string[] {
-  if (!p.reachable) return [`PgBouncer (:${p.port}) does not answer on its admin console`];
-  const problems: string[] = [];
+/** One thing wrong with the pooler, in doctor's terms (status prints the title alone). */
+export interface PoolerFinding {
+  title: string;
+  evidence: string;
+  cause: string;
+  fix: string;
+}
+
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+/** What is wrong with a pooler, given the leader; [] when it is fine. */
+export function poolerFindings(p: PoolerStatus, leader: string | null): PoolerFinding[] {
+  if (!p.reachable) {
+    return [
+      {
+        title: `PgBouncer (:${p.port}) does not answer on its admin console`,
+        evidence: `SHOW POOLS on the pgbouncer admin database over its unix socket failed`,
+        cause: 'PgBouncer is stopped or hung: the pooled primary endpoint accepts no connections',
+        fix: '`gardenos up` starts it again; `gardenos logs pgbouncer` shows why it stopped',
+      },
+    ];
+  }
+  const findings: PoolerFinding[] = [];
   if (leader && p.routedTo !== leader) {
-    problems.push(`PgBouncer routes to ${p.routedTo ?? 'nobody'}, but the leader is ${leader}`);
+    findings.push({
+      title: `PgBouncer routes to ${p.routedTo ?? 'nobody'}, but the leader is ${leader}`,
+      evidence: `the route probe database names ${p.routedTo ?? 'no member'}; the Patroni leader is ${leader}`,
+      cause: p.routedTo
+        ? 'the router has not applied the leader change to PgBouncer (router stopped, or it cannot reach the admin console); pooled writes fail with "read-only transaction"'
+        : 'the router un-routed PgBouncer and has not routed the new leader yet (it waits for /primary); pooled clients get errors',
+      fix: '`gardenos status` shows the router; `gardenos logs router` says why it did not route; `gardenos up` restarts a stopped router',
+    });
   }
   const elsewhere = p.serverConnections.filter((s) => s.member !== leader);
   if (leader && elsewhere.length > 0) {
-    problems.push(
-      `PgBouncer holds server connections to ${elsewhere.map((s) => `${s.member} (${s.count})`).join(', ')}, which ${elsewhere.length === 1 ? 'is' : 'are'} not the leader`,
-    );
+    findings.push({
+      title: `PgBouncer holds server connections to ${elsewhere.map((s) => `${s.member} (${s.count})`).join(', ')}, which ${plural(elsewhere.length, 'is', 'are')} not the leader`,
+      evidence: `SHOW SERVERS: ${p.serverConnections.map((s) => `${s.member} ${s.count}`).join(', ')}; leader ${leader}`,
+      cause: 'connections opened before a leader change were not closed: work sent on them reaches a demoted primary',
+      fix: 'the router closes them when it re-routes; if it keeps happening, restart the router with `gardenos up`',
+    });
   }
   // A few seconds of waiting is a switchover's pause; longer means it was left paused or the pool is full.
   if (p.clientsWaiting > 0 && p.longestWaitS >= 5) {
-    problems.push(
-      `PgBouncer has ${p.clientsWaiting} client${p.clientsWaiting === 1 ? '' : 's'} waiting, the longest ${p.longestWaitS} s: it is paused, or its pool (pooler.poolSize) is full`,
-    );
+    findings.push({
+      title: `PgBouncer has ${p.clientsWaiting} ${plural(p.clientsWaiting, 'client', 'clients')} waiting, the longest ${p.longestWaitS} s: it is paused, or its pool (pooler.poolSize) is full`,
+      evidence: `SHOW POOLS: cl_waiting ${p.clientsWaiting}, maxwait ${p.longestWaitS} s`,
+      cause: 'a pause that was never resumed, or more concurrent transactions than pooler.poolSize server connections',
+      fix: '`gardenos pooler resume` ends a pause that was left behind; a full pool needs a larger pooler.poolSize (within max_connections)',
+    });
   }
-  return problems;
+  return findings;
+}
+
+/** The titles alone, for `status`. */
+export function poolerProblems(p: PoolerStatus, leader: string | null): string[] {
+  return poolerFindings(p, leader).map((f) => f.title);
 }

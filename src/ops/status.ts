@@ -9,6 +9,7 @@ import {
   localPoolerAdmin,
   localPoolerControl,
   readSecrets,
+  type Layout,
   type LocalPlatform,
 } from '../local/index.js';
 import { poolerProblems, poolerStatus, type PoolerStatus } from './pooler-status.js';
@@ -229,11 +230,7 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
   return problems;
 }
 
-async function localPoolerStatus(
-  spec: Spec,
-  layout: LocalPlatform['layout'],
-  anyRunning: boolean,
-): Promise<PoolerStatus | null> {
+export async function localPoolerStatus(spec: Spec, layout: Layout, anyRunning: boolean): Promise<PoolerStatus | null> {
   const control = localPoolerControl(spec);
   if (!control) return null;
   const src = {

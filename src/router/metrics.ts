@@ -6,6 +6,10 @@ export interface RouterMetrics {
   routeChanges: Counter<'target'>;
   leaderToRoute: Histogram;
   watchErrors: Counter;
+  /** 1 while the router holds PgBouncer paused for a switchover requested in the DCS. */
+  poolerPaused: Gauge;
+  poolerPauses: Counter<'outcome'>;
+  poolerPauseSeconds: Histogram;
   /** null clears it: the leader key is gone. */
   setLeader(name: string | null): void;
 }
@@ -35,11 +39,31 @@ export function createRouterMetrics(): RouterMetrics {
     labelNames: ['member'],
     registers: [registry],
   });
+  const poolerPaused = new Gauge({
+    name: 'gardenos_router_pooler_paused',
+    help: '1 while the router holds PgBouncer paused for a switchover requested in the DCS',
+    registers: [registry],
+  });
+  const poolerPauses = new Counter({
+    name: 'gardenos_router_pooler_pauses_total',
+    help: 'Pauses for DCS switchover requests, by outcome (paused, timed-out, held-elsewhere, failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const poolerPauseSeconds = new Histogram({
+    name: 'gardenos_router_pooler_pause_seconds',
+    help: 'How long PgBouncer was held paused, from PAUSE to RESUME',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60],
+    registers: [registry],
+  });
   return {
     registry,
     routeChanges,
     leaderToRoute,
     watchErrors,
+    poolerPaused,
+    poolerPauses,
+    poolerPauseSeconds,
     setLeader(name) {
       leader.reset();
       if (name !== null) leader.set({ member: name }, 1);

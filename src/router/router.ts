@@ -19,6 +19,8 @@ export interface RouterOptions {
   reconcileIntervalMs: number;
   /** How long to keep asking a new leader for /primary before giving up until the next event. */
   confirmTimeoutMs?: number;
+  /** Told each time the target is found or made routed to a member (the pooler pause resumes on it). */
+  onRouted?: (member: string) => void;
 }
 
 export interface RouterView {
@@ -29,6 +31,8 @@ export interface RouterView {
   lastDecisionAt: string | null;
   watchErrors: number;
   target: string;
+  /** Since when the router holds PgBouncer paused for a switchover requested in the DCS. */
+  poolerPausedSince?: string | null;
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
@@ -144,6 +148,7 @@ export class Router {
       abandon.now = true;
       this.confirming = undefined;
       this.view.routedTo = obs.leader;
+      this.o.onRouted?.(obs.leader);
       return;
     }
     const wanted = obs.leader && (await (early ?? this.confirmed(obs, abandon))) ? obs.leader : null;
@@ -151,8 +156,12 @@ export class Router {
     if (!this.isCurrent(obs)) return; // a newer observation arrived while confirming
     // `before` is still the target's state: only routers change it, and apply() works from the wanted state anyway.
     this.view.routedTo = wanted;
-    if (wanted ? sameRoute(before, wanted) : before.ready.length === 0) return;
+    if (wanted ? sameRoute(before, wanted) : before.ready.length === 0) {
+      if (wanted) this.o.onRouted?.(wanted);
+      return;
+    }
     await this.o.target.apply({ primary: wanted });
+    if (wanted) this.o.onRouted?.(wanted);
     const latencyMs = performance.now() - obs.observedAt;
     this.o.metrics.routeChanges.inc({ target: this.o.target.name });
     if (obs.event) this.o.metrics.leaderToRoute.observe(latencyMs / 1000);

@@ -41,6 +41,8 @@ describe('router settings from flags', () => {
         { name: 'pg1', host: '/srv/garden/pg/sockets', port: 15430 },
         { name: 'pg2', host: '/srv/garden/pg/sockets', port: 15431 },
       ],
+      pauseTimeoutMs: 10_000,
+      holdLimitMs: 30_000,
     });
     assert.equal(routerSettingsFromFlags(local).pgbouncer, undefined);
   });
@@ -55,6 +57,7 @@ describe('router settings from flags', () => {
     };
     usageError({ ...base, 'pgbouncer-members': 'pg1:/d' }, /--pgbouncer-members has "pg1:\/d"/);
     usageError({ ...base, 'pgbouncer-port': 'x' }, /--pgbouncer-port/);
+    usageError({ ...base, 'pgbouncer-pause-timeout-ms': '0' }, /--pgbouncer-pause-timeout-ms must be a positive/);
     const noDir: Record<string, string> = { ...base };
     delete noDir['pgbouncer-socket-dir'];
     usageError(noDir, /--pgbouncer-socket-dir/);

@@ -29,6 +29,10 @@ export interface PgbouncerSettings {
   routeFile: string;
   /** Where each member takes PgBouncer's connections: its socket directory (or address) and port. */
   members: { name: string; host: string; port: number }[];
+  /** PAUSE's bound for a switchover requested in the DCS (pooler.pauseTimeoutMs). */
+  pauseTimeoutMs: number;
+  /** The longest a pause is held waiting for the new leader. */
+  holdLimitMs: number;
 }
 
 /** Flag values as node:util parseArgs gives them. */
@@ -108,7 +112,7 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
   }
   if (target === 'haproxy') {
     settings.haproxySocket = need('haproxy-socket', '/var/lib/gardenos/garden/haproxy/admin.sock');
-    if (str('pgbouncer-route-file')) settings.pgbouncer = pgbouncerSettings(need);
+    if (str('pgbouncer-route-file')) settings.pgbouncer = pgbouncerSettings(values, need);
   } else {
     const kubeconfig = str('kubeconfig');
     settings.k8s = {
@@ -122,7 +126,7 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
 
 const MEMBER_AT = /^([^=,]+)=(.+):(\d+)$/;
 
-function pgbouncerSettings(need: (name: string, example: string) => string): PgbouncerSettings {
+function pgbouncerSettings(values: FlagValues, need: (name: string, example: string) => string): PgbouncerSettings {
   const port = Number(need('pgbouncer-port', '15404'));
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw usage('--pgbouncer-port must be a port number.', 'e.g. --pgbouncer-port 15404');
@@ -141,5 +145,7 @@ function pgbouncerSettings(need: (name: string, example: string) => string): Pgb
     port,
     routeFile: need('pgbouncer-route-file', '/var/lib/gardenos/garden/pgbouncer/route.ini'),
     members,
+    pauseTimeoutMs: positiveInt(values, 'pgbouncer-pause-timeout-ms', 10_000),
+    holdLimitMs: positiveInt(values, 'pgbouncer-hold-limit-ms', 30_000),
   };
 }

@@ -9,6 +9,8 @@ import pg from 'pg';
 import { cli, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
 import { missingAcked, Writer } from './writer.js';
 import { PoolerAdmin } from '../../src/pooler/index.js';
+import { layoutOf, readSecrets, readStoredSpec } from '../../src/local/index.js';
+import { localAccess } from '../../src/ops/access.js';
 
 const BASE = 19700;
 const PRIMARY = BASE;
@@ -91,13 +93,24 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
   });
 
   test('a switchover under 16 pooled writers: no failed write, none lost, no server connection left on the old leader; an idle client writes after it', async () => {
-    const owner = appClient();
-    const idle = appClient();
-    try {
-      await switchoverUnderWriters(owner, idle);
-    } finally {
-      await Promise.all([owner.end(), idle.end()].map((p) => p.catch(() => undefined)));
-    }
+    await switchoverUnderWriters(1, async () => {
+      const sw = await cli(['switchover', '--yes', ...flags]);
+      assert.equal(sw.code, 0, sw.stderr);
+      assert.match(sw.stdout, /PgBouncer .* was paused across it/);
+    });
+  });
+
+  test('a switchover asked of Patroni directly (as patronictl does): the router pauses PgBouncer, no write fails', async () => {
+    const layout = layoutOf(stateDir);
+    const access = localAccess(readStoredSpec(layout)!, readSecrets(layout));
+    await switchoverUnderWriters(2, async (from) => {
+      // POST /switchover answers once the new leader holds the key, as patronictl waits for it.
+      await access.patroni(from, 60_000).switchover({ leader: from });
+    });
+    const metrics = await fetch(`http://127.0.0.1:${BASE + 3}/metrics`).then((r) => r.text());
+    assert.match(metrics, /gardenos_router_pooler_pauses_total\{outcome="paused"\} 1/, metrics);
+    assert.match(metrics, /gardenos_router_pooler_paused 0/);
+    assert.match(metrics, /gardenos_pooler_up 1/);
   });
 
   test('down stops PgBouncer with the rest', async () => {
@@ -107,8 +120,11 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
   });
 });
 
-async function switchoverUnderWriters(owner: pg.Client, idle: pg.Client): Promise<void> {
-  {
+/** 16 pooled writers and one idle client across `change`; round picks the ids, so rounds never collide. */
+async function switchoverUnderWriters(round: number, change: (from: string) => Promise<void>): Promise<void> {
+  const owner = appClient();
+  const idle = appClient();
+  try {
     await owner.connect();
     await owner.query('CREATE TABLE IF NOT EXISTS pooled_writes (id bigint PRIMARY KEY)');
     await idle.connect();
@@ -126,16 +142,14 @@ async function switchoverUnderWriters(owner: pg.Client, idle: pg.Client): Promis
           pooled: true,
           table: 'pooled_writes',
           intervalMs: 20,
-          idOffset: i * 1_000_000 + 1,
+          idOffset: round * 100_000_000 + i * 1_000_000 + 1,
         }),
     );
     for (const w of writers) w.start();
     await new Promise((r) => setTimeout(r, 1000));
     const swAt = performance.now();
-    const sw = await cli(['switchover', '--yes', ...flags]);
+    await change(from);
     const swDone = performance.now();
-    assert.equal(sw.code, 0, sw.stderr);
-    assert.match(sw.stdout, /PgBouncer .* was paused across it/);
     await new Promise((r) => setTimeout(r, 1000));
     const results = await Promise.all(writers.map((w) => w.stop()));
     const to = await leader();
@@ -144,7 +158,7 @@ async function switchoverUnderWriters(owner: pg.Client, idle: pg.Client): Promis
     const acked = results.flatMap((r) => r.acked);
     const longest = Math.max(...results.map((r) => r.longestGapMs));
     console.log(
-      `# pooled switchover ${from} -> ${to}: ${acked.length} writes acknowledged, ${errors} failed, longest wait ${longest.toFixed(0)} ms`,
+      `# pooled switchover (round ${round}) ${from} -> ${to}: ${acked.length} writes acknowledged, ${errors} failed, longest wait ${longest.toFixed(0)} ms`,
     );
     const samples = results.flatMap((r) => r.errorSamples).slice(0, 6);
     assert.equal(
@@ -169,10 +183,12 @@ async function switchoverUnderWriters(owner: pg.Client, idle: pg.Client): Promis
       `server connections on ports ${[...ports].join(', ')}; the leader is on ${leaderPort}`,
     );
     // The client that sat idle across the switchover writes on the new leader.
-    await idle.query('INSERT INTO pooled_writes (id) VALUES (-1)');
+    await idle.query('INSERT INTO pooled_writes (id) VALUES ($1)', [-round]);
     assert.equal(
       (await idle.query<{ ro: string }>("SELECT current_setting('transaction_read_only') AS ro")).rows[0]!.ro,
       'off',
     );
+  } finally {
+    await Promise.all([owner.end(), idle.end()].map((p) => p.catch(() => undefined)));
   }
 }

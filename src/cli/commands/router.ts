@@ -7,6 +7,7 @@ import {
   ChainedRouteTarget,
   createRouterMetrics,
   dcsApiUrls,
+  DcsSwitchoverWatch,
   EtcdLeaderSource,
   HaproxyRouteTarget,
   jsonLog,
@@ -90,7 +91,10 @@ ${PLATFORM_USAGE}
       --haproxy-socket P  HAProxy admin socket (runtime API)
       --pgbouncer-route-file F, --pgbouncer-socket-dir D, --pgbouncer-port N,
       --pgbouncer-members NAME=HOST:PORT,...   also route PgBouncer (after HAProxy): rewrite F,
-                          RELOAD and RECONNECT through the admin console at D:N
+                          and RELOAD through the admin console at D:N; a switchover requested in
+                          the DCS (patronictl) pauses PgBouncer until it routes to the new leader
+      --pgbouncer-pause-timeout-ms N   PAUSE's wait for in-flight transactions (default 10000)
+      --pgbouncer-hold-limit-ms N      longest pause while waiting for the new leader (default 30000)
   k8s target:
       --namespace NS      namespace of the Patroni pods
       --pod-selector SEL  label selector of the Patroni pods
@@ -116,6 +120,8 @@ ${PLATFORM_USAGE}
     'pgbouncer-socket-dir': { type: 'string' },
     'pgbouncer-port': { type: 'string' },
     'pgbouncer-members': { type: 'string' },
+    'pgbouncer-pause-timeout-ms': { type: 'string' },
+    'pgbouncer-hold-limit-ms': { type: 'string' },
     'reconcile-ms': { type: 'string' },
     'patroni-apis': { type: 'string' },
   },
@@ -145,17 +151,34 @@ ${PLATFORM_USAGE}
       .keys()
       .catch(() => [] as string[]);
     await Promise.all(members.map((k) => confirm(k.slice(`${settings.prefix}members/`.length)).catch(() => false)));
-    const router = new Router({
+    // With PgBouncer: a switchover asked of Patroni directly (patronictl) pauses it too.
+    const switchovers = settings.pgbouncer
+      ? new DcsSwitchoverWatch({
+          etcd,
+          prefix: settings.prefix,
+          pgbouncer: settings.pgbouncer,
+          admin: new PoolerAdmin({ socketDir: settings.pgbouncer.socketDir, port: settings.pgbouncer.port }),
+          log,
+          metrics,
+          confirm,
+          view: () => router.view,
+        })
+      : undefined;
+    const router: Router = new Router({
       source,
       target,
       log,
       metrics,
       confirm,
       reconcileIntervalMs: settings.poll?.intervalMs ?? settings.reconcileIntervalMs,
+      ...(switchovers ? { onRouted: (member: string) => switchovers.pause.routed(member) } : {}),
     });
     let server;
     try {
-      server = await startRouterServer(settings.listen.host, settings.listen.port, metrics, () => router.view);
+      server = await startRouterServer(settings.listen.host, settings.listen.port, metrics, () => ({
+        ...router.view,
+        ...(switchovers ? { poolerPausedSince: switchovers.pause.pausedSince } : {}),
+      }));
     } catch (cause) {
       etcd.close();
       throw new GardenError(
@@ -171,10 +194,12 @@ ${PLATFORM_USAGE}
       `router started: ${settings.poll ? `polling Patroni every ${settings.poll.intervalMs} ms` : `watching ${settings.prefix}leader`}, target ${target.name}`,
     );
     await router.start();
+    await switchovers?.start();
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    await switchovers?.stop();
     await router.stop();
     const haproxy = target instanceof ChainedRouteTarget ? target.first(HaproxyRouteTarget) : target;
     if (haproxy instanceof HaproxyRouteTarget) {

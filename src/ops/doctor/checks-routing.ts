@@ -1,5 +1,7 @@
-// Checks of routing: HAProxy answers, its primary port reaches the leader, backends are up where they should be.
+// Checks of routing: HAProxy answers, its primary port reaches the leader, backends are up where they
+// should be, and PgBouncer points at the leader.
 import { BACKENDS } from '../../render/index.js';
+import { poolerFindings } from '../pooler-status.js';
 import { clusterView } from './checks-patroni.js';
 import type { Check, Problem } from './types.js';
 
@@ -99,5 +101,19 @@ export const backendsDown: Check = {
       });
     }
     return problems;
+  },
+};
+
+export const poolerRoute: Check = {
+  id: 'routing.pooler',
+  layer: 'routing',
+  title: 'PgBouncer answers, routes to the leader only, and is not left paused',
+  async run(ctx) {
+    if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
+    const pooler = await ctx.env.poolerStatus();
+    if (!pooler) return { skipped: 'pooler.enabled is off' };
+    const view = await clusterView(ctx);
+    const leader = view.ok ? (view.value.members.find((m) => m.role === 'leader')?.name ?? null) : null;
+    return poolerFindings(pooler, leader).map((f) => ({ severity: 'error' as const, ...f }));
   },
 };

@@ -290,6 +290,26 @@ const CASES: Record<string, Case[]> = {
       expect: /no server is UP in the primary backend/,
     },
   ],
+  'routing.pooler': [
+    {
+      fault: (w) => {
+        w.pooler = { ...w.pooler!, routedTo: 'pg2', serverConnections: [{ member: 'pg2', count: 3 }] };
+      },
+      expect: /PgBouncer routes to pg2, but the leader is pg1/,
+    },
+    {
+      fault: (w) => {
+        w.pooler = { ...w.pooler!, clientsWaiting: 5, longestWaitS: 40 };
+      },
+      expect: /5 clients waiting, the longest 40 s: it is paused/,
+    },
+    {
+      fault: (w) => {
+        w.pooler = { ...w.pooler!, reachable: false };
+      },
+      expect: /PgBouncer \(:\d+\) does not answer/,
+    },
+  ],
   'k8s.pvc-no-storageclass': [
     {
       healthy: (w) => {

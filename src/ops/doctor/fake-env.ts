@@ -5,6 +5,7 @@ import { GardenError } from '../../errors.js';
 import { PatroniClusterReader } from '../../patroni/index.js';
 import { patroniApis } from '../../render/index.js';
 import { loadSpec } from '../../spec/index.js';
+import type { PoolerStatus } from '../pooler-status.js';
 import type { ArchiverStat, DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
 
 export const SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\n', {
@@ -43,6 +44,7 @@ export interface FakeWorld {
   members: { name: string; role: string; state: string; lag?: number | string }[];
   patroniAnswering: string[];
   haproxy: Maybe<{ backend: string; server: string; status: string }[]>;
+  pooler: PoolerStatus | null;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
   /** Ports whose server lets a plaintext session in. */
   plaintextAccepted: number[];
@@ -87,6 +89,15 @@ export function healthyWorld(): FakeWorld {
         { backend: 'replicas', server: 'pg1', status: 'DOWN' },
         { backend: 'replicas', server: 'pg2', status: 'UP' },
       ],
+    },
+    pooler: {
+      port: SPEC.pooler.port,
+      mode: 'transaction',
+      reachable: true,
+      routedTo: 'pg1',
+      clientsWaiting: 0,
+      longestWaitS: 0,
+      serverConnections: [{ member: 'pg1', count: 2 }],
     },
     pg: {
       [pg1!.pgPort]: { inRecovery: false },
@@ -142,6 +153,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
       }).read(),
     patroniAnswers: async (url) => w.patroniAnswering.includes(nameOfApi(url)),
     haproxyServers: async () => w.haproxy,
+    poolerStatus: async () => w.pooler,
     pgProbe: async (at) => {
       const r = w.pg[typeof at === 'number' ? at : at.port];
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };

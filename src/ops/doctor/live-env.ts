@@ -22,6 +22,7 @@ import { request } from '../../net/http.js';
 import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
+import { localPoolerStatus } from '../status.js';
 import type { ArchiverStat, DockerFacts, DoctorEnv, Maybe } from './types.js';
 
 export interface LiveEnvOptions {
@@ -178,6 +179,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }
     },
     haproxyServers: (socket) => maybe(() => showServers(socket)),
+    poolerStatus: () => localPoolerStatus(spec, opts.layout, true),
     pgArchiver: (port) =>
       maybe(async () => {
         if (!opts.secrets) throw new Error('no secrets: the platform was never started');

@@ -4,6 +4,7 @@ import type { ServerStat } from '../../haproxy/index.js';
 import type { Layout } from '../../local/index.js';
 import type { ClusterView } from '../../patroni/index.js';
 import type { PgAddress } from '../../render/index.js';
+import type { PoolerStatus } from '../pooler-status.js';
 import type { Spec } from '../../spec/index.js';
 
 export const LAYERS = [
@@ -100,6 +101,8 @@ export interface DoctorEnv {
   /** Any HTTP answer from GET /patroni. */
   patroniAnswers(apiUrl: string): Promise<boolean>;
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
+  /** PgBouncer's state from its admin console; null when pooler.enabled is off. */
+  poolerStatus(): Promise<PoolerStatus | null>;
   /**
    * Connects as the superuser as gardenos's clients do (TLS with the platform's CA when postgres.tls
    * is on) and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy).

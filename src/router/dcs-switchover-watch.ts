@@ -1,0 +1,96 @@
+// Wires the pooler pause to Patroni's failover key: a watch on <prefix>failover feeds SwitchoverPause.
+import type { Etcd3 } from 'etcd3';
+import pg from 'pg';
+import { ROLE_NAMES } from '../render/index.js';
+import { PgbouncerControl, type PoolerAdmin } from '../pooler/index.js';
+import { EtcdLeaderSource } from './etcd-leader-source.js';
+import { parseFailoverRequest } from './failover-request.js';
+import type { RouterMetrics } from './metrics.js';
+import { registerPoolerGauges } from './pooler-metrics.js';
+import type { RouterView } from './router.js';
+import type { PgbouncerSettings } from './settings.js';
+import { SwitchoverPause } from './switchover-pause.js';
+import type { DecisionLog, LeaderConfirmer } from './types.js';
+
+export interface DcsSwitchoverWatchOptions {
+  etcd: Etcd3;
+  /** The scope's key prefix, e.g. /service/garden/. */
+  prefix: string;
+  pgbouncer: PgbouncerSettings;
+  admin: PoolerAdmin;
+  log: DecisionLog;
+  metrics: RouterMetrics;
+  confirm: LeaderConfirmer;
+  view: () => RouterView;
+}
+
+export class DcsSwitchoverWatch {
+  readonly pause: SwitchoverPause;
+  private readonly key: EtcdLeaderSource;
+
+  constructor(private readonly o: DcsSwitchoverWatchOptions) {
+    const control = new PgbouncerControl(o.admin, o.pgbouncer.members);
+    registerPoolerGauges(o.metrics.registry, {
+      admin: o.admin,
+      control,
+      port: o.pgbouncer.port,
+      // The admin console does not say; only the count by member and the waits are read from it.
+      mode: 'transaction',
+      memberAt: (port) => o.pgbouncer.members.find((m) => m.port === port)?.name,
+    });
+    this.pause = new SwitchoverPause({
+      control,
+      pauseTimeoutMs: o.pgbouncer.pauseTimeoutMs,
+      holdLimitMs: o.pgbouncer.holdLimitMs,
+      log: o.log,
+      metrics: o.metrics,
+      routedTo: () => o.view().routedTo,
+      leader: () => o.view().leader,
+      confirm: o.confirm,
+      writable: (member) => outOfRecovery(o.pgbouncer, member),
+    });
+    // One key, watched as the leader key is (fresh read, then a watch from the next revision).
+    this.key = new EtcdLeaderSource(o.etcd, `${o.prefix}failover`);
+  }
+
+  async start(): Promise<void> {
+    await this.key.start(
+      (obs) => {
+        const req = parseFailoverRequest(obs.leader);
+        // Only a change is a new request: a read after a rebuild may show one already handled.
+        if (obs.event || req === null) this.pause.request(req);
+      },
+      (err) => this.o.log.warn(`watch on the failover key failed, rebuilding: ${err.message}`),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.key.stop();
+    await this.pause.stop();
+  }
+}
+
+/**
+ * Asks the member itself, over its socket as PgBouncer's auth role (peer auth for the OS user both
+ * run as, which pg_hba admits for that role only), whether it is out of recovery.
+ */
+async function outOfRecovery(settings: PgbouncerSettings, member: string): Promise<boolean> {
+  const at = settings.members.find((m) => m.name === member);
+  if (!at) return false;
+  const client = new pg.Client({
+    host: at.host,
+    port: at.port,
+    user: ROLE_NAMES.pooler,
+    database: 'postgres',
+    connectionTimeoutMillis: 1000,
+    query_timeout: 1000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+    return r.rows[0]?.r === false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
