@@ -9,6 +9,7 @@ import type { OsUser } from '../runtime/os-user.js';
 import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
 import { buildPoolerComponent } from './pooler.js';
+import { withNetAdmin } from './kernel-route.js';
 import type { ComponentSpec } from './supervised-process.js';
 
 export interface ComponentContext {
@@ -30,6 +31,22 @@ const BASE_ENV = {
   LANG: 'C.UTF-8',
   LC_ALL: 'C.UTF-8',
 };
+
+/** node running `gardenos router`; with the kernel route as root, through setpriv (CAP_NET_ADMIN only). */
+function routerLaunch(ctx: ComponentContext) {
+  // A small heap: the router uses about 10 MB of it. V8's default 16 MB semi-spaces and lazily
+  // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
+  // Explicit flags instead of the spec: the router never loads zod, yaml or the renderers.
+  const args = [
+    '--max-semi-space-size=1',
+    '--max-old-space-size=32',
+    GARDENOS_BIN,
+    'router',
+    ...routerFlags(ctx.spec, ctx.layout),
+  ];
+  if (ctx.spec.router.kernelRoute.enabled && ctx.infraUser) return withNetAdmin(process.execPath, args, ctx.infraUser);
+  return { command: process.execPath, args, ...asUser(ctx.infraUser) };
+}
 
 export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
   const { spec, layout, binaries } = ctx;
@@ -109,21 +126,10 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
           pidFile: layout.pidFile('router'),
           ports: [spec.router.port],
           launch: {
-            command: process.execPath,
-            // A small heap: the router uses about 10 MB of it. V8's default 16 MB semi-spaces and lazily
-            // collected old space would otherwise let its memory drift towards 100 MB over many failovers.
-            // Explicit flags instead of the spec: the router never loads zod, yaml or the renderers.
-            args: [
-              '--max-semi-space-size=1',
-              '--max-old-space-size=32',
-              GARDENOS_BIN,
-              'router',
-              ...routerFlags(spec, layout),
-            ],
+            ...routerLaunch(ctx),
             env: { ...BASE_ENV, HOME: layout.root },
             cwd: layout.root,
             logFile: layout.logFile('router'),
-            ...asUser(ctx.infraUser),
           },
         },
       ]

@@ -9,6 +9,7 @@ import { isPortFree } from './ports.js';
 import { stopOrphanedPostmasters } from './postmasters.js';
 import type { FoundProcess, ProcessRunner } from './process-runner.js';
 import type { Reporter } from '../runtime/reporter.js';
+import { removeKernelRoute } from './kernel-route.js';
 import type { SupervisedProcess } from './supervised-process.js';
 
 export interface DownResult {
@@ -43,6 +44,7 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   // Services first (they hold database sessions), then the router: it would otherwise react to the members going away.
   await stopAll(of('service'), 'services');
   await stopAll(of('router'), 'router');
+  if (await removeKernelRoute(platform.spec)) opts.reporter.step('delete the kernel route (nftables table)')('done');
   await stopAll(of('pgbouncer'), 'PgBouncer');
   await stopAll(of('haproxy'), 'HAProxy');
   const leader = await currentLeader(platform);

@@ -39,6 +39,16 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
       String(spec.pooler.pauseTimeoutMs),
     );
   }
+  if (spec.router.kernelRoute.enabled) {
+    flags.push(
+      '--kernel-route',
+      `${spec.local.bindAddress}:${spec.router.kernelRoute.port}`,
+      '--kernel-route-members',
+      spec.nodes.map((n) => `${n.name}=${spec.local.bindAddress}:${n.pgPort}`).join(','),
+      '--kernel-route-table',
+      kernelRouteTable(spec),
+    );
+  }
   if (spec.etcd.scheme === 'https') {
     const tls = etcdTlsFiles(layout.certsDir, 'router');
     flags.push('--etcd-ca', tls.caFile, '--etcd-cert', tls.certFile, '--etcd-key', tls.keyFile);
@@ -46,4 +56,9 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
   // Made by the same `up`, before the router starts (the flags are built before the CA exists).
   if (pgTlsOn(spec)) flags.push('--patroni-ca', localPkiAt(layout.certsDir).caFile);
   return flags;
+}
+
+/** The nftables table of one platform: its name and base port, unique on the machine. */
+export function kernelRouteTable(spec: Spec): string {
+  return `gardenos_${spec.name.replace(/[^A-Za-z0-9]/g, '_')}_${spec.local.basePort}`;
 }

@@ -18,7 +18,8 @@ import { writeBackupFiles } from './backup-files.js';
 import { checkBinaries, type Binaries } from './binaries.js';
 import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerTls } from './certs.js';
 import { MAX_SOCKET_PATH } from './layout.js';
-import { assertReachableBy } from '../runtime/os-user.js';
+import { assertReachableBy, isRoot } from '../runtime/os-user.js';
+import { assertKernelRoutePossible } from './kernel-route.js';
 import { ensureAppRole } from './app-role.js';
 import { ensurePoolerAuth, pooledLoginProbe, poolerOsUser, writePoolerConfigs } from './pooler.js';
 import { localRunAs, type RunAs } from './run-as.js';
@@ -69,6 +70,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   const done = reporter.step('preflight: binaries, state dir, ports');
   const binaries = checkBinaries(spec.postgres.version);
   const runAs = localRunAs(spec);
+  assertKernelRoutePossible(spec, isRoot());
   const platform = openPlatform(spec, runner, { binaries, ...(runAs ? { runAs } : {}) });
   const { layout } = platform;
   const fresh = preflightStateDir(platform, runAs);

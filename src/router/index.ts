@@ -6,6 +6,7 @@ export { PatroniPollingLeaderSource } from './patroni-polling-leader-source.js';
 export { HaproxyRouteTarget, parseServersState } from './haproxy-route-target.js';
 export { PgbouncerRouteTarget } from './pgbouncer-route-target.js';
 export { ChainedRouteTarget } from './chained-route-target.js';
+export { NftablesRouteTarget, nftRunner, type KernelRouteSettings } from './nftables-route-target.js';
 export { DcsSwitchoverWatch } from './dcs-switchover-watch.js';
 export { K8sLabelRouteTarget, type PodApi, type PodSummary } from './k8s-label-route-target.js';
 export { patroniConfirmer, dcsApiUrls } from './patroni-confirmer.js';

@@ -55,7 +55,9 @@ runRouteTargetConformance('nftables DNAT (in a network namespace)', async () => 
     target: make(),
     peer: make,
     members: MEMBERS.map((m) => m.name),
-    teardown: async () => execFileSync('ip', ['netns', 'del', ns]),
+    teardown: async () => {
+      execFileSync('ip', ['netns', 'del', ns]);
+    },
   };
 });
 

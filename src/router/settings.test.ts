@@ -47,6 +47,26 @@ describe('router settings from flags', () => {
     assert.equal(routerSettingsFromFlags(local).pgbouncer, undefined);
   });
 
+  test('the kernel route flags: the port, each member at its address, the table; bad ones are named', () => {
+    const kernel = {
+      ...local,
+      'kernel-route': '127.0.0.1:15405',
+      'kernel-route-members': 'pg1=127.0.0.1:15430,pg2=127.0.0.1:15431',
+      'kernel-route-table': 'gardenos_garden_15400',
+    };
+    assert.deepEqual(routerSettingsFromFlags(kernel).kernelRoute, {
+      table: 'gardenos_garden_15400',
+      listen: { host: '127.0.0.1', port: 15405 },
+      members: [
+        { name: 'pg1', host: '127.0.0.1', port: 15430 },
+        { name: 'pg2', host: '127.0.0.1', port: 15431 },
+      ],
+    });
+    usageError({ ...kernel, 'kernel-route': 'localhost:15405' }, /--kernel-route must be IPV4:PORT/);
+    usageError({ ...kernel, 'kernel-route-members': 'pg1=/run/pg:15430' }, /not NAME=IPV4:PORT/);
+    usageError({ ...kernel, 'kernel-route-table': 'drop table' }, /not an nftables table name/);
+  });
+
   test('PgBouncer flags: a member that is not NAME=HOST:PORT, a bad port, a missing socket dir', () => {
     const base = {
       ...local,

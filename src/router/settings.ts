@@ -1,6 +1,7 @@
 // The router's settings as command-line flags: the one contract between `gardenos up` (which starts
 // the router with explicit flags, so the router never loads the spec, zod or yaml) and `gardenos router`.
 import { GardenError } from '../errors.js';
+import type { KernelRouteSettings } from './nftables-route-target.js';
 
 export type RouterTargetName = 'haproxy' | 'k8s';
 
@@ -20,6 +21,8 @@ export interface RouterSettings {
   haproxySocket?: string;
   /** --pgbouncer-*: also keep PgBouncer's route file on the leader (after HAProxy, through its admin console). */
   pgbouncer?: PgbouncerSettings;
+  /** --kernel-route-*: also keep an nftables DNAT rule from a port to the leader. */
+  kernelRoute?: KernelRouteSettings;
   k8s?: { namespace: string; selector: string; kubeconfig?: string };
 }
 
@@ -113,6 +116,7 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
   if (target === 'haproxy') {
     settings.haproxySocket = need('haproxy-socket', '/var/lib/gardenos/garden/haproxy/admin.sock');
     if (str('pgbouncer-route-file')) settings.pgbouncer = pgbouncerSettings(values, need);
+    if (str('kernel-route')) settings.kernelRoute = kernelRouteSettings(need);
   } else {
     const kubeconfig = str('kubeconfig');
     settings.k8s = {
@@ -125,6 +129,30 @@ export function routerSettingsFromFlags(values: FlagValues): RouterSettings {
 }
 
 const MEMBER_AT = /^([^=,]+)=(.+):(\d+)$/;
+const IPV4_AT = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/;
+
+function kernelRouteSettings(need: (name: string, example: string) => string): KernelRouteSettings {
+  const listen = IPV4_AT.exec(need('kernel-route', '127.0.0.1:15405'));
+  if (!listen || Number(listen[2]) < 1 || Number(listen[2]) > 65535)
+    throw usage('--kernel-route must be IPV4:PORT.', 'e.g. --kernel-route 127.0.0.1:15405');
+  const members = list(need('kernel-route-members', 'pg1=127.0.0.1:15430')).map((entry) => {
+    const m = MEMBER_AT.exec(entry);
+    if (!m || !IPV4_AT.test(`${m[2]}:${m[3]}`)) {
+      throw usage(
+        `--kernel-route-members has "${entry}", which is not NAME=IPV4:PORT.`,
+        'give each member as its name, the IPv4 address and the port its PostgreSQL listens on, e.g. pg1=127.0.0.1:15430',
+      );
+    }
+    return { name: m[1]!, host: m[2]!, port: Number(m[3]) };
+  });
+  const table = need('kernel-route-table', 'gardenos_garden_15400');
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(table))
+    throw usage(
+      `--kernel-route-table "${table}" is not an nftables table name.`,
+      'letters, digits and _, e.g. gardenos_garden_15400',
+    );
+  return { table, listen: { host: listen[1]!, port: Number(listen[2]) }, members };
+}
 
 function pgbouncerSettings(values: FlagValues, need: (name: string, example: string) => string): PgbouncerSettings {
   const port = Number(need('pgbouncer-port', '15404'));

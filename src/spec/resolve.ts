@@ -45,6 +45,8 @@ export interface Spec {
     readonly enabled: boolean;
     readonly reconcileIntervalMs: number;
     readonly port: number;
+    /** An nftables DNAT rule from this port to the leader, kept by the router (local target). */
+    readonly kernelRoute: { readonly enabled: boolean; readonly port: number };
   };
   readonly pooler: Readonly<ParsedSpec['pooler']> & { readonly port: number };
   readonly local: {
@@ -172,6 +174,10 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       enabled: parsed.router.enabled,
       reconcileIntervalMs: parsed.router.reconcileIntervalMs,
       port: parsed.router.port ?? base + 3,
+      kernelRoute: {
+        enabled: parsed.router.kernelRoute.enabled,
+        port: parsed.router.kernelRoute.port ?? base + 5,
+      },
     },
     pooler: { ...parsed.pooler, port: parsed.pooler.port ?? base + 4 },
     local: {
@@ -314,6 +320,10 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
     { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
     ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
     ...(spec.pooler.enabled ? [{ path: ['pooler', 'port'], port: spec.pooler.port, owner: 'PgBouncer' }] : []),
+    // Nothing listens there: the DNAT rule takes every local connection to it, so nothing else may use it.
+    ...(spec.router.enabled && spec.router.kernelRoute.enabled
+      ? [{ path: ['router', 'kernelRoute', 'port'], port: spec.router.kernelRoute.port, owner: 'kernel route' }]
+      : []),
     ...spec.etcd.members.flatMap((m, i) => [
       { path: ['etcd', 'members', i, 'clientPort'], port: m.clientPort, owner: `etcd ${m.name} client` },
       { path: ['etcd', 'members', i, 'peerPort'], port: m.peerPort, owner: `etcd ${m.name} peer` },

@@ -39,7 +39,33 @@ export function checkRules(spec: Spec): SpecProblem[] {
     ...stateDir(spec),
     ...checkAppRules(spec),
     ...poolerNeedsRouter(spec),
+    ...kernelRouteRules(spec),
   ];
+}
+
+/** The DNAT rule is the router's to keep, on this machine's loopback or bind address. */
+function kernelRouteRules(spec: Spec): SpecProblem[] {
+  if (!spec.router.kernelRoute.enabled) return [];
+  const path = ['router', 'kernelRoute', 'enabled'];
+  if (spec.hosts) {
+    return [
+      {
+        path,
+        message: 'the kernel route is built for the local target only',
+        hint: 'remove router.kernelRoute from a hosts spec; its primary endpoint is HAProxy (and PgBouncer)',
+      },
+    ];
+  }
+  if (!spec.router.enabled) {
+    return [
+      {
+        path,
+        message: 'the kernel route is kept on the leader by the router, and router.enabled is false',
+        hint: 'turn the router on (router.enabled: true), or the kernel route off',
+      },
+    ];
+  }
+  return [];
 }
 
 /** The router is what points PgBouncer at a new leader: without it the pooler would stay on the old one. */

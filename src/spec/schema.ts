@@ -145,6 +145,18 @@ const routerSpec = z.strictObject({
     .default(5000)
     .describe('Re-read the leader and compare routes this often'),
   port: port.optional().describe('Router /metrics and /status port (default: local.basePort + 3)'),
+  kernelRoute: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Also steer a port to the leader with an nftables DNAT rule the router keeps (no proxy in the path; local target, run as root)',
+        ),
+      port: port.optional().describe('The kernel-routed primary port (default: local.basePort + 5)'),
+    })
+    .prefault({})
+    .describe('The lowest-overhead primary endpoint: a DNAT rule in the kernel, no pooling, no health checks of its own'),
 });
 
 const poolerSpec = z.strictObject({

@@ -12,6 +12,7 @@ import {
   HaproxyRouteTarget,
   jsonLog,
   K8sLabelRouteTarget,
+  NftablesRouteTarget,
   PatroniPollingLeaderSource,
   patroniConfirmer,
   PgbouncerRouteTarget,
@@ -51,13 +52,13 @@ async function settingsOf(ctx: CommandContext): Promise<RouterSettings> {
 
 async function targetOf(s: RouterSettings): Promise<RouteTarget> {
   if (s.target === 'haproxy') {
-    const haproxy = new HaproxyRouteTarget(s.haproxySocket!);
-    if (!s.pgbouncer) return haproxy;
-    const admin = new PoolerAdmin({ socketDir: s.pgbouncer.socketDir, port: s.pgbouncer.port });
-    return new ChainedRouteTarget([
-      haproxy,
-      new PgbouncerRouteTarget(admin, s.pgbouncer.routeFile, s.pgbouncer.members),
-    ]);
+    const targets: RouteTarget[] = [new HaproxyRouteTarget(s.haproxySocket!)];
+    if (s.pgbouncer) {
+      const admin = new PoolerAdmin({ socketDir: s.pgbouncer.socketDir, port: s.pgbouncer.port });
+      targets.push(new PgbouncerRouteTarget(admin, s.pgbouncer.routeFile, s.pgbouncer.members));
+    }
+    if (s.kernelRoute) targets.push(new NftablesRouteTarget(s.kernelRoute));
+    return targets.length === 1 ? targets[0]! : new ChainedRouteTarget(targets);
   }
   // The Kubernetes client is loaded only here: it would double the router's memory on the local target.
   const { clientPodApi } = await import('../../router/k8s-pod-api.js');
@@ -93,6 +94,9 @@ ${PLATFORM_USAGE}
       --pgbouncer-members NAME=HOST:PORT,...   also route PgBouncer (after HAProxy): rewrite F,
                           and RELOAD through the admin console at D:N; a switchover requested in
                           the DCS (patronictl) pauses PgBouncer until it routes to the new leader
+      --kernel-route IPV4:PORT, --kernel-route-members NAME=IPV4:PORT,...,
+      --kernel-route-table T   also keep an nftables DNAT rule from IPV4:PORT to the leader
+                          (table ip T, gardenos's own; needs CAP_NET_ADMIN)
       --pgbouncer-pause-timeout-ms N   PAUSE's wait for in-flight transactions (default 10000)
       --pgbouncer-hold-limit-ms N      longest pause while waiting for the new leader (default 30000)
   k8s target:
@@ -122,6 +126,9 @@ ${PLATFORM_USAGE}
     'pgbouncer-members': { type: 'string' },
     'pgbouncer-pause-timeout-ms': { type: 'string' },
     'pgbouncer-hold-limit-ms': { type: 'string' },
+    'kernel-route': { type: 'string' },
+    'kernel-route-members': { type: 'string' },
+    'kernel-route-table': { type: 'string' },
     'reconcile-ms': { type: 'string' },
     'patroni-apis': { type: 'string' },
   },
