@@ -1,7 +1,8 @@
 // Benchmark: the primary endpoint's paths side by side on one platform, in the same run: direct to the
-// leader, HAProxy's primary port, PgBouncer. pgbench select-only and TPC-B at 4 clients, select-only at
-// 100 clients with a new connection per transaction (-C); then a planned switchover under 16 writers
-// per path (failed writes, longest wait). Every client is the services' role over TLS (verify-full).
+// leader, HAProxy's primary port, PgBouncer, the kernel route (nftables DNAT). pgbench select-only and
+// TPC-B at 4 and 100 clients, and at 100 with a new connection per transaction (-C); then a planned
+// switchover under 16 writers per path (failed writes, longest wait). Every client is the services'
+// role over TLS (verify-full). Needs root (the kernel route).
 // Usage: npm run bench:endpoint [-- --runs 3 --seconds 10]
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -65,15 +66,24 @@ async function leader(): Promise<Leader> {
 const WORKLOADS = [
   { name: 'select-only, 4 clients', args: () => ['-S', '-c', '4', '-j', '2', '-T', String(seconds)] },
   { name: 'TPC-B, 4 clients', args: () => ['-c', '4', '-j', '2', '-T', String(seconds)] },
+  { name: 'select-only, 100 clients', args: () => ['-S', '-c', '100', '-j', '2', '-T', String(seconds)] },
+  { name: 'TPC-B, 100 clients', args: () => ['-c', '100', '-j', '2', '-T', String(seconds)] },
   {
     name: 'select-only, 100 clients, new connection per transaction (-C)',
     args: () => ['-S', '-C', '-c', '100', '-j', '2', '-T', String(seconds)],
+  },
+  {
+    name: 'TPC-B, 100 clients, new connection per transaction (-C)',
+    args: () => ['-C', '-c', '100', '-j', '2', '-T', String(seconds)],
   },
 ];
 
 async function main(): Promise<void> {
   // 100 direct clients need room beside Patroni's own connections.
-  writeFileSync(specFile, 'postgres:\n  parameters:\n    max_connections: 200\n');
+  writeFileSync(
+    specFile,
+    'postgres:\n  parameters:\n    max_connections: 200\nrouter:\n  kernelRoute:\n    enabled: true\n',
+  );
   await must(['up', ...flags]);
   try {
     password = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { appPassword: string })
@@ -83,6 +93,7 @@ async function main(): Promise<void> {
       { name: 'direct to the leader', port: (await leader()).port },
       { name: 'HAProxy (primary port)', port: BASE },
       { name: 'PgBouncer (transaction pooling)', port: BASE + 4 },
+      { name: 'kernel route (nftables DNAT)', port: BASE + 5 },
     ];
     await pgbench((await leader()).port, ['-i', '-s', '10', '-q']);
     const tps = new Map<string, number[]>();
@@ -101,7 +112,11 @@ async function main(): Promise<void> {
     for (const p of await paths()) {
       // The direct path is the ideal client: it tries every node and keeps the one not in recovery.
       const ports = p.name.startsWith('direct') ? await allNodePorts() : [p.port];
-      switchovers.push({ path: p.name, ...(await switchoverUnderLoad(ports)) });
+      const r = await switchoverUnderLoad(ports, p.port === BASE + 4);
+      console.error(
+        `switchover via ${p.name}: ${r.errors} failed, ${r.acked} acknowledged, longest wait ${r.longestGapMs.toFixed(0)} ms`,
+      );
+      switchovers.push({ path: p.name, ...r });
     }
     report(tps, await paths(), switchovers);
   } finally {
@@ -114,7 +129,10 @@ async function allNodePorts(): Promise<number[]> {
   return s.postgres.members.map((m) => m.port);
 }
 
-async function switchoverUnderLoad(ports: number[]): Promise<{ errors: number; acked: number; longestGapMs: number }> {
+async function switchoverUnderLoad(
+  ports: number[],
+  pooled: boolean,
+): Promise<{ errors: number; acked: number; longestGapMs: number }> {
   const ca = readFileSync(caFile);
   const table = `sw_${Date.now()}`;
   const { default: pg } = await import('pg');
@@ -131,6 +149,7 @@ async function switchoverUnderLoad(ports: number[]): Promise<{ errors: number; a
         user: 'app',
         database: 'app',
         ssl: { ca },
+        pooled,
         table,
         intervalMs: 10,
         idOffset: i * 10_000_000 + 1,
