@@ -93,6 +93,14 @@ export function renderStatus(
     c.bold('Endpoints'),
     table([
       ...(s.pooler ? [['pooled primary (read/write)', `${s.endpoints.primary.host}:${s.pooler.port}`]] : []),
+      ...(s.kernelRoute
+        ? [
+            [
+              'kernel route (read/write)',
+              `${s.endpoints.primary.host}:${s.kernelRoute.port} -> ${s.kernelRoute.routedTo ?? (s.kernelRoute.readError ? '?' : c.red('nobody'))}`,
+            ],
+          ]
+        : []),
       ['primary (read/write)', `${s.endpoints.primary.host}:${s.endpoints.primary.port}`],
       ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
     ]),

@@ -81,6 +81,7 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
     haproxyServers: async () => ({ ok: false, error: 'the hosts target has no local admin socket' }),
     // The hosts target runs no pooler yet.
     poolerStatus: async () => null,
+    kernelRoute: async () => null,
     pgProbe: async (at) => {
       try {
         return { ok: true, value: await inRecovery(access, typeof at === 'number' ? access.primaryEndpoint : at) };

@@ -92,6 +92,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
     router,
     // The hosts target runs no PgBouncer yet.
     pooler: null,
+    kernelRoute: null,
   };
   status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];
   const nothing = processes.list.length > 0 && processes.list.every((p) => !p.running) && etcd.every((e) => !e.healthy);

@@ -22,3 +22,4 @@ export { haproxyRoutesProbe, patroniMembersProbe } from './readiness.js';
 export { routerFlags } from './router-flags.js';
 export { localClusterReader, localHttpTls, localPgSsl } from './server-clients.js';
 export { localPoolerControl, localPoolerAdmin } from './pooler.js';
+export { kernelRouteState } from './kernel-route.js';

@@ -53,6 +53,29 @@ export function withNetAdmin(command: string, args: string[], user: OsUser): { c
   };
 }
 
+/** The platform's kernel route as a route target (for reading it: status, doctor). */
+export function localKernelRoute(spec: Spec): NftablesRouteTarget {
+  return new NftablesRouteTarget({
+    table: kernelRouteTable(spec),
+    listen: { host: spec.local.bindAddress, port: spec.router.kernelRoute.port },
+    members: spec.nodes.map((n) => ({ name: n.name, host: spec.local.bindAddress, port: n.pgPort })),
+  });
+}
+
+/** Where the kernel route sends writes (null: nowhere), or why it cannot be read; null when it is off. */
+export async function kernelRouteState(
+  spec: Spec,
+): Promise<{ port: number; routedTo: string | null; readError?: string } | null> {
+  if (!spec.router.enabled || !spec.router.kernelRoute.enabled) return null;
+  const port = spec.router.kernelRoute.port;
+  try {
+    const { ready } = await localKernelRoute(spec).actual();
+    return { port, routedTo: ready[0] ?? null };
+  } catch (err) {
+    return { port, routedTo: null, readError: (err as Error).message };
+  }
+}
+
 /** `down` deletes the table once the router is stopped: gardenos made it, nothing else uses it. */
 export async function removeKernelRoute(spec: Spec): Promise<boolean> {
   if (!spec.router.kernelRoute.enabled || !findOnPath('nft', `${process.env.PATH ?? ''}:/usr/sbin:/sbin`)) return false;

@@ -7,6 +7,7 @@ import {
   localClusterReader,
   localPgSsl,
   localPoolerAdmin,
+  kernelRouteState,
   localPoolerControl,
   readSecrets,
   type Layout,
@@ -52,6 +53,15 @@ export interface PlatformStatus {
   } | null;
   /** PgBouncer in front of the leader, null when pooler.enabled is off. */
   pooler: PoolerStatus | null;
+  /** The nftables DNAT rule the router keeps (router.kernelRoute), null when it is off. */
+  kernelRoute: KernelRouteStatus | null;
+}
+
+export interface KernelRouteStatus {
+  port: number;
+  routedTo: string | null;
+  /** Why the table could not be read (nft needs root). */
+  readError?: string;
 }
 
 export async function collectStatus(platform: LocalPlatform): Promise<PlatformStatus> {
@@ -63,7 +73,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   });
   const anyRunning = processes.some((p) => p.running);
 
-  const [etcd, cluster, servers, router, pooler] = await Promise.all([
+  const [etcd, cluster, servers, router, pooler, kernelRoute] = await Promise.all([
     anyRunning
       ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
       : Promise.resolve(
@@ -73,6 +83,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
     localPoolerStatus(spec, layout, anyRunning),
+    kernelRouteState(spec),
   ]);
 
   const leaderName = cluster?.leader;
@@ -100,6 +111,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     },
     router,
     pooler,
+    kernelRoute,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
   if (
@@ -227,6 +239,7 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
     );
   }
   if (s.pooler) problems.push(...poolerProblems(s.pooler, s.postgres.leader));
+  if (s.kernelRoute) problems.push(...kernelRouteProblems(s.kernelRoute, s.postgres.leader));
   return problems;
 }
 
@@ -252,4 +265,12 @@ export async function localPoolerStatus(spec: Spec, layout: Layout, anyRunning: 
     };
   }
   return poolerStatus(src);
+}
+
+/** What is wrong with the kernel route, given the leader. */
+export function kernelRouteProblems(k: KernelRouteStatus, leader: string | null): string[] {
+  if (k.readError) return [`the kernel route (:${k.port}) cannot be read: ${k.readError}`];
+  if (leader && k.routedTo !== leader)
+    return [`the kernel route (:${k.port}) sends writes to ${k.routedTo ?? 'nobody'}, but the leader is ${leader}`];
+  return [];
 }

@@ -117,3 +117,40 @@ export const poolerRoute: Check = {
     return poolerFindings(pooler, leader).map((f) => ({ severity: 'error' as const, ...f }));
   },
 };
+
+export const kernelRoute: Check = {
+  id: 'routing.kernel-route',
+  layer: 'routing',
+  title: 'the kernel route (nftables DNAT) sends the port to the leader',
+  async run(ctx) {
+    if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
+    const k = await ctx.env.kernelRoute();
+    if (!k) return { skipped: 'router.kernelRoute is off' };
+    const table = `the nftables table of this platform (\`nft list tables\`, gardenos_*)`;
+    if (k.readError) {
+      return [
+        {
+          severity: 'warning',
+          title: `the kernel route (:${k.port}) cannot be read`,
+          evidence: k.readError,
+          cause: 'nft needs CAP_NET_ADMIN to list rules: doctor runs without root, or nftables is missing',
+          fix: 'run `sudo gardenos doctor`; `sudo apt-get install -y nftables` if nft is missing',
+        },
+      ];
+    }
+    const view = await clusterView(ctx);
+    const leader = view.ok ? (view.value.members.find((m) => m.role === 'leader')?.name ?? null) : null;
+    if (!leader || k.routedTo === leader) return [];
+    return [
+      {
+        severity: 'error',
+        title: `the kernel route (:${k.port}) sends writes to ${k.routedTo ?? 'nobody'}, but the leader is ${leader}`,
+        evidence: `${table}: the DNAT rule names ${k.routedTo ?? 'no member'}; the Patroni leader is ${leader}`,
+        cause: k.routedTo
+          ? 'the router is stopped or cannot run nft (it keeps the last leader it confirmed): writes there fail with "read-only transaction"'
+          : 'the router un-routed the port and has not confirmed the new leader yet: connections are refused',
+        fix: '`gardenos logs router` says why; `gardenos up` restarts a stopped router, which rewrites the rule',
+      },
+    ];
+  },
+};

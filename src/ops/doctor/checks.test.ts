@@ -310,6 +310,26 @@ const CASES: Record<string, Case[]> = {
       expect: /PgBouncer \(:\d+\) does not answer/,
     },
   ],
+  'routing.kernel-route': [
+    {
+      healthy: (w) => {
+        w.kernelRoute = { port: 15405, routedTo: 'pg1' };
+      },
+      fault: (w) => {
+        w.kernelRoute = { port: 15405, routedTo: 'pg2' };
+      },
+      expect: /the kernel route \(:15405\) sends writes to pg2, but the leader is pg1/,
+    },
+    {
+      healthy: (w) => {
+        w.kernelRoute = { port: 15405, routedTo: 'pg1' };
+      },
+      fault: (w) => {
+        w.kernelRoute = { port: 15405, routedTo: null, readError: 'Operation not permitted' };
+      },
+      expect: /the kernel route \(:15405\) cannot be read/,
+    },
+  ],
   'k8s.pvc-no-storageclass': [
     {
       healthy: (w) => {

@@ -6,6 +6,7 @@ import { PatroniClusterReader } from '../../patroni/index.js';
 import { patroniApis } from '../../render/index.js';
 import { loadSpec } from '../../spec/index.js';
 import type { PoolerStatus } from '../pooler-status.js';
+import type { KernelRouteStatus } from '../status.js';
 import type { ArchiverStat, DoctorContext, DoctorEnv, KubeObject, Maybe } from './types.js';
 
 export const SPEC = loadSpec('nodes: 2\netcd: { members: 1 }\n', {
@@ -45,6 +46,7 @@ export interface FakeWorld {
   patroniAnswering: string[];
   haproxy: Maybe<{ backend: string; server: string; status: string }[]>;
   pooler: PoolerStatus | null;
+  kernelRoute: KernelRouteStatus | null;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
   /** Ports whose server lets a plaintext session in. */
   plaintextAccepted: number[];
@@ -99,6 +101,7 @@ export function healthyWorld(): FakeWorld {
       longestWaitS: 0,
       serverConnections: [{ member: 'pg1', count: 2 }],
     },
+    kernelRoute: null,
     pg: {
       [pg1!.pgPort]: { inRecovery: false },
       [pg2!.pgPort]: { inRecovery: true },
@@ -154,6 +157,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
     patroniAnswers: async (url) => w.patroniAnswering.includes(nameOfApi(url)),
     haproxyServers: async () => w.haproxy,
     poolerStatus: async () => w.pooler,
+    kernelRoute: async () => w.kernelRoute,
     pgProbe: async (at) => {
       const r = w.pg[typeof at === 'number' ? at : at.port];
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };

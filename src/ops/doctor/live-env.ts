@@ -12,6 +12,7 @@ import {
   checkBinaries,
   etcdTlsFiles,
   isPortFree,
+  kernelRouteState,
   localClusterReader,
   localServerCa,
   readStartTime,
@@ -180,6 +181,7 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
     },
     haproxyServers: (socket) => maybe(() => showServers(socket)),
     poolerStatus: () => localPoolerStatus(spec, opts.layout, true),
+    kernelRoute: () => kernelRouteState(spec),
     pgArchiver: (port) =>
       maybe(async () => {
         if (!opts.secrets) throw new Error('no secrets: the platform was never started');

@@ -5,7 +5,7 @@ import { binaries, dataDirs, patroniEtcdV2, portsInUse, secretFiles } from './ch
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
 import { patroniApi, patroniMembers, pgHba, pgPlaintext, replicationLag, walArchiving } from './checks-patroni.js';
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
-import { backendsDown, poolerRoute, primaryRoute } from './checks-routing.js';
+import { backendsDown, kernelRoute, poolerRoute, primaryRoute } from './checks-routing.js';
 import { rootProcesses } from './checks-processes.js';
 import type { Check } from './types.js';
 
@@ -29,6 +29,7 @@ export const CHECKS: readonly Check[] = [
   primaryRoute,
   backendsDown,
   poolerRoute,
+  kernelRoute,
   pvcStorageClass,
   noScheduleTaints,
   serviceEndpoints,

@@ -5,6 +5,7 @@ import type { Layout } from '../../local/index.js';
 import type { ClusterView } from '../../patroni/index.js';
 import type { PgAddress } from '../../render/index.js';
 import type { PoolerStatus } from '../pooler-status.js';
+import type { KernelRouteStatus } from '../status.js';
 import type { Spec } from '../../spec/index.js';
 
 export const LAYERS = [
@@ -103,6 +104,8 @@ export interface DoctorEnv {
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
   /** PgBouncer's state from its admin console; null when pooler.enabled is off. */
   poolerStatus(): Promise<PoolerStatus | null>;
+  /** Where the nftables kernel route sends writes; null when router.kernelRoute is off. */
+  kernelRoute(): Promise<KernelRouteStatus | null>;
   /**
    * Connects as the superuser as gardenos's clients do (TLS with the platform's CA when postgres.tls
    * is on) and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy).
