@@ -156,7 +156,9 @@ const routerSpec = z.strictObject({
       port: port.optional().describe('The kernel-routed primary port (default: local.basePort + 5)'),
     })
     .prefault({})
-    .describe('The lowest-overhead primary endpoint: a DNAT rule in the kernel, no pooling, no health checks of its own'),
+    .describe(
+      'The lowest-overhead primary endpoint: a DNAT rule in the kernel, no pooling, no health checks of its own',
+    ),
 });
 
 const poolerSpec = z.strictObject({
