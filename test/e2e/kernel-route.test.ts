@@ -82,6 +82,7 @@ describe('the kernel route: an nftables DNAT rule kept on the leader', { timeout
 
   test('doctor finds the kernel route on the leader; down deletes its table', async () => {
     const d = await cli(['doctor', '--json', ...flags]);
+    assert.ok(d.stdout.trim().startsWith('{'), `doctor --json exited ${d.code}: ${d.stderr}`);
     const report = JSON.parse(d.stdout) as { checks: { id: string; status: string }[] };
     const check = report.checks.find((c) => c.id === 'routing.kernel-route');
     assert.equal(check?.status, 'ok', `doctor's kernel route check: ${JSON.stringify(check)}`);
