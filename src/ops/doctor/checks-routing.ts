@@ -104,6 +104,12 @@ export const backendsDown: Check = {
   },
 };
 
+/** The Patroni leader's name, null when there is none or nobody answers. */
+async function leaderName(ctx: Parameters<Check['run']>[0]): Promise<string | null> {
+  const view = await clusterView(ctx);
+  return view.ok ? (view.value.members.find((m) => m.role === 'leader')?.name ?? null) : null;
+}
+
 export const poolerRoute: Check = {
   id: 'routing.pooler',
   layer: 'routing',
@@ -112,8 +118,7 @@ export const poolerRoute: Check = {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
     const pooler = await ctx.env.poolerStatus();
     if (!pooler) return { skipped: 'pooler.enabled is off' };
-    const view = await clusterView(ctx);
-    const leader = view.ok ? (view.value.members.find((m) => m.role === 'leader')?.name ?? null) : null;
+    const leader = await leaderName(ctx);
     return poolerFindings(pooler, leader).map((f) => ({ severity: 'error' as const, ...f }));
   },
 };
@@ -138,8 +143,7 @@ export const kernelRoute: Check = {
         },
       ];
     }
-    const view = await clusterView(ctx);
-    const leader = view.ok ? (view.value.members.find((m) => m.role === 'leader')?.name ?? null) : null;
+    const leader = await leaderName(ctx);
     if (!leader || k.routedTo === leader) return [];
     return [
       {
