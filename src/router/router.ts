@@ -42,6 +42,7 @@ function sameRoute(actual: ActualRoutes, member: string): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const RETRY_MS = [200, 200, 500, 1000, 2000];
 
 export class Router {
   private latest: LeaderObservation | undefined;
@@ -49,6 +50,8 @@ export class Router {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Failed reconciles in a row, for the retry interval. */
+  private failures = 0;
   private confirming: { leader: string; deadline: number } | undefined;
   readonly view: RouterView;
 
@@ -121,9 +124,14 @@ export class Router {
       const obs = this.latest!;
       try {
         await this.reconcile(obs);
+        this.failures = 0;
       } catch (err) {
-        this.o.log.warn(`could not apply routes for revision ${obs.revision}: ${(err as Error).message}; retrying`);
-        await sleep(200);
+        // A target that stays down (PgBouncer stopped) is retried at a growing interval, not 5 times a second.
+        const waitMs = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)]!;
+        this.o.log.warn(
+          `could not apply routes for revision ${obs.revision}: ${(err as Error).message}; retrying in ${waitMs} ms`,
+        );
+        await sleep(waitMs);
         if (!this.again && !this.stopped) this.again = true;
       }
     } while (this.again && !this.stopped);
