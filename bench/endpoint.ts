@@ -1,9 +1,10 @@
 // Benchmark: the primary endpoint's paths side by side on one platform, in the same run: direct to the
 // leader, HAProxy's primary port, PgBouncer, the kernel route (nftables DNAT). pgbench select-only and
 // TPC-B at 4 and 100 clients, and at 100 with a new connection per transaction (-C); then a planned
-// switchover under 16 writers per path (failed writes, longest wait). Every client is the services'
-// role over TLS (verify-full). Needs root (the kernel route).
-// Usage: npm run bench:endpoint [-- --runs 3 --seconds 10]
+// switchover under 16 writers per path (failed writes, longest wait, the dip in acknowledged writes per
+// second), --switchovers times per path. Every client is the services' role over TLS (verify-full).
+// Needs root (the kernel route).
+// Usage: npm run bench:endpoint [-- --runs 3 --seconds 10 --switchovers 3]
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -16,6 +17,7 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || fallback) || fallback;
 const runs = arg('runs', 3);
 const seconds = arg('seconds', 10);
+const switchoverRounds = arg('switchovers', 1);
 const BASE = 19800;
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const parent = makeStateParent('bench-endpoint');
@@ -108,16 +110,19 @@ async function main(): Promise<void> {
         }
       }
     }
-    const switchovers = [];
-    for (const p of await paths()) {
-      // The direct path is the ideal client: it tries every node and keeps the one not in recovery.
-      const ports = p.name.startsWith('direct') ? await allNodePorts() : [p.port];
-      const r = await switchoverUnderLoad(ports, p.port === BASE + 4);
-      console.error(
-        `switchover via ${p.name}: ${r.errors} failed, ${r.acked} acknowledged, longest wait ${r.longestGapMs.toFixed(0)} ms`,
-      );
-      switchovers.push({ path: p.name, ...r });
+    const rounds = new Map<string, SwitchoverRound[]>();
+    for (let round = 0; round < switchoverRounds; round++) {
+      for (const p of await paths()) {
+        // The direct path is the ideal client: it tries every node and keeps the one not in recovery.
+        const ports = p.name.startsWith('direct') ? await allNodePorts() : [p.port];
+        const r = await switchoverUnderLoad(ports, p.port === BASE + 4);
+        console.error(
+          `switchover ${round + 1}/${switchoverRounds} via ${p.name}: ${r.errors} failed, ${r.acked} acknowledged, longest wait ${r.longestGapMs.toFixed(0)} ms, ${r.beforePerS.toFixed(0)} writes/s before, lowest 0.5 s window ${r.lowestPerS.toFixed(0)}/s`,
+        );
+        rounds.set(p.name, [...(rounds.get(p.name) ?? []), r]);
+      }
     }
+    const switchovers = [...rounds].map(([path, rs]) => ({ path, rounds: rs }));
     report(tps, await paths(), switchovers);
   } finally {
     await cli(['down', '--purge', '--yes', ...flags]);
@@ -129,10 +134,32 @@ async function allNodePorts(): Promise<number[]> {
   return s.postgres.members.map((m) => m.port);
 }
 
-async function switchoverUnderLoad(
-  ports: number[],
-  pooled: boolean,
-): Promise<{ errors: number; acked: number; longestGapMs: number }> {
+interface SwitchoverRound {
+  errors: number;
+  acked: number;
+  longestGapMs: number;
+  /** Acknowledged writes per second over the 2 s before the switchover was asked for. */
+  beforePerS: number;
+  /** The fewest acknowledged writes per second in any 0.5 s window from the request to 2 s after it returned. */
+  lowestPerS: number;
+}
+
+/** The writes' throughput before a switchover and its lowest 0.5 s window during it (ack times in ms). */
+function throughputDip(
+  ackTimes: number[],
+  askedAt: number,
+  doneAt: number,
+): { beforePerS: number; lowestPerS: number } {
+  const before = ackTimes.filter((t) => t >= askedAt - 2000 && t < askedAt).length / 2;
+  let lowest = Number.POSITIVE_INFINITY;
+  for (let from = askedAt; from + 500 <= doneAt; from += 100) {
+    const n = ackTimes.filter((t) => t >= from && t < from + 500).length;
+    lowest = Math.min(lowest, n * 2);
+  }
+  return { beforePerS: before, lowestPerS: Number.isFinite(lowest) ? lowest : before };
+}
+
+async function switchoverUnderLoad(ports: number[], pooled: boolean): Promise<SwitchoverRound> {
   const ca = readFileSync(caFile);
   const table = `sw_${Date.now()}`;
   const { default: pg } = await import('pg');
@@ -163,21 +190,25 @@ async function switchoverUnderLoad(
     await new Promise((r) => setTimeout(r, 100));
   }
   for (const w of writers) w.start();
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 3000));
+  const askedAt = performance.now();
   await must(['switchover', '--yes', ...flags]);
   await new Promise((r) => setTimeout(r, 2000));
+  const doneAt = performance.now();
   const results = await Promise.all(writers.map((w) => w.stop()));
+  const ackTimes = results.flatMap((r) => r.acked.map((a) => a.at));
   return {
     errors: results.reduce((n, r) => n + r.errors, 0),
     acked: results.reduce((n, r) => n + r.acked.length, 0),
     longestGapMs: Math.max(...results.map((r) => r.longestGapMs)),
+    ...throughputDip(ackTimes, askedAt, doneAt),
   };
 }
 
 function report(
   tps: Map<string, number[]>,
   paths: { name: string }[],
-  switchovers: { path: string; errors: number; acked: number; longestGapMs: number }[],
+  switchovers: { path: string; rounds: SwitchoverRound[] }[],
 ): void {
   const lines = [
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`,
@@ -195,12 +226,23 @@ function report(
       );
     }
   }
+  const ideal = median(switchovers[0]!.rounds.map((r) => r.longestGapMs));
   lines.push(
     '',
-    '| planned switchover, 16 writers every 10 ms | failed writes | acknowledged | longest wait ms |',
-    '| --- | --- | --- | --- |',
+    `planned switchovers: ${switchoverRounds} per path (paths alternated), 16 writers every 10 ms; medians, all rounds in brackets`,
+    '',
+    '| path | failed writes | longest wait ms | vs ideal (direct) | writes/s before | lowest 0.5 s window, writes/s | dip |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   );
-  for (const s of switchovers) lines.push(`| ${s.path} | ${s.errors} | ${s.acked} | ${s.longestGapMs.toFixed(0)} |`);
+  for (const s of switchovers) {
+    const col = (f: (r: SwitchoverRound) => number) =>
+      `${median(s.rounds.map(f)).toFixed(0)} (${s.rounds.map((r) => f(r).toFixed(0)).join(', ')})`;
+    const gap = median(s.rounds.map((r) => r.longestGapMs));
+    const dip = median(s.rounds.map((r) => 1 - r.lowestPerS / r.beforePerS));
+    lines.push(
+      `| ${s.path} | ${col((r) => r.errors)} | ${col((r) => r.longestGapMs)} | ${(gap / ideal).toFixed(2)} | ${col((r) => r.beforePerS)} | ${col((r) => r.lowestPerS)} | ${(dip * 100).toFixed(0)} % |`,
+    );
+  }
   console.log(lines.join('\n'));
 }
 

@@ -68,31 +68,24 @@ export function renderStatus(
             : `  ${c.red('not answering')}`,
         ]
       : []),
-    ...(s.pooler
-      ? [
-          '',
-          c.bold('PgBouncer') + c.dim(`  :${s.pooler.port}, ${s.pooler.mode} pooling`),
-          s.pooler.reachable
-            ? table([
-                ['routes to', s.pooler.routedTo ?? c.red('nobody')],
-                [
-                  'clients waiting',
-                  s.pooler.clientsWaiting === 0
-                    ? '0'
-                    : c.red(`${s.pooler.clientsWaiting} (longest ${s.pooler.longestWaitS} s)`),
-                ],
-                [
-                  'server connections',
-                  s.pooler.serverConnections.map((x) => `${x.member} ${x.count}`).join(', ') || '0',
-                ],
-              ])
-            : `  ${c.red('not answering')}`,
-        ]
-      : []),
+    ...s.poolers.flatMap((p) => [
+      '',
+      c.bold(p.host ? `PgBouncer on ${p.host}` : 'PgBouncer') + c.dim(`  :${p.port}, ${p.mode} pooling`),
+      p.reachable
+        ? table([
+            ['routes to', p.routedTo ?? c.red('nobody')],
+            [
+              'clients waiting',
+              p.clientsWaiting === 0 ? '0' : c.red(`${p.clientsWaiting} (longest ${p.longestWaitS} s)`),
+            ],
+            ['server connections', p.serverConnections.map((x) => `${x.member} ${x.count}`).join(', ') || '0'],
+          ])
+        : `  ${c.red('not answering')}`,
+    ]),
     '',
     c.bold('Endpoints'),
     table([
-      ...(s.pooler ? [['pooled primary (read/write)', `${s.endpoints.primary.host}:${s.pooler.port}`]] : []),
+      ...(s.poolers[0] ? [['pooled primary (read/write)', `${s.endpoints.primary.host}:${s.poolers[0].port}`]] : []),
       ...(s.kernelRoute
         ? [
             [

@@ -1,5 +1,7 @@
 // doctor on the hosts target: the DoctorEnv over the network (etcd, Patroni and PostgreSQL with the
 // platform's CA and the operator's certificate) and the facts one SSH round gathered from each host.
+import { readPoolerAuth } from '../pooler/index.js';
+import { hostsPoolerHosts, hostsPoolers } from './poolers.js';
 import { etcdMembersStatus, readScope, type EtcdTls } from '../dcs/index.js';
 import { describeCause } from '../errors.js';
 import type { PlatformAccess } from '../ops/access.js';
@@ -79,8 +81,11 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
       }
     },
     haproxyServers: async () => ({ ok: false, error: 'the hosts target has no local admin socket' }),
-    // The hosts target runs no pooler yet.
-    poolerStatus: async () => null,
+    poolers: () => hostsPoolers(spec),
+    poolerAuth: async () =>
+      hostsPoolerHosts(spec).length === 0
+        ? null
+        : maybe(() => readPoolerAuth((database, fn) => access.withPg(access.primaryEndpoint, fn, database))),
     kernelRoute: async () => null,
     pgProbe: async (at) => {
       try {

@@ -38,7 +38,7 @@ describe('ensureHostsPki', () => {
   test("makes a CA and a certificate per host with the host's SANs, for server and client auth; keys 0600", () => {
     const dir = tempDir();
     const { pki, issued } = ensureHostsPki(spec, dir);
-    assert.deepEqual(issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint']);
+    assert.deepEqual(issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint', 'pgbouncer-client']);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     const ca = new X509Certificate(readFileSync(pki.caFile));
     assert.ok(ca.ca);
@@ -107,7 +107,15 @@ describe('ensureHostsPki', () => {
     rmSync(join(dir, 's3.key'));
     assert.deepEqual(ensureHostsPki(spec, dir).issued, ['s3']);
     rmSync(join(dir, 'ca.key'));
-    assert.deepEqual(ensureHostsPki(spec, dir).issued, ['ca', 's1', 's2', 's3', 'operator', 'postgres-endpoint']);
+    assert.deepEqual(ensureHostsPki(spec, dir).issued, [
+      'ca',
+      's1',
+      's2',
+      's3',
+      'operator',
+      'postgres-endpoint',
+      'pgbouncer-client',
+    ]);
     writeFileSync(join(dir, 's1.crt'), 'not a certificate');
     assert.deepEqual(ensureHostsPki(spec, dir).issued, ['s1']);
   });
@@ -119,7 +127,7 @@ describe('ensureHostsPki', () => {
     const { issued } = ensureHostsPki(spec, dir, runOpenssl, inTwoYears);
     assert.deepEqual(
       issued,
-      ['s1', 's2', 's3', 'operator', 'postgres-endpoint'],
+      ['s1', 's2', 's3', 'operator', 'postgres-endpoint', 'pgbouncer-client'],
       'leaves last 825 days; the CA 10 years',
     );
   });

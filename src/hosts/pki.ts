@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostTlsMaterial } from '../render/hosts/index.js';
 import { ensurePki, runOpenssl, type LeafRequest, type OpensslRunner, type PkiFiles } from '../runtime/pki.js';
-import type { HostConfig, Spec } from '../spec/index.js';
+import { ROLE_NAMES, type HostConfig, type Spec } from '../spec/index.js';
 
 export { CA_DAYS, CERT_DAYS, runOpenssl, type OpensslRunner, type PkiFiles } from '../runtime/pki.js';
 
@@ -17,6 +17,8 @@ export interface HostsPki {
   operator: PkiFiles;
   /** PostgreSQL's server certificate on every postgres host (clients come through any HAProxy). */
   endpoint: PkiFiles;
+  /** PgBouncer's client certificate (CN gardenos_pooler): its auth role logs in by it. */
+  pooler: PkiFiles;
 }
 
 export function hostsPkiDir(stateDir: string): string {
@@ -30,6 +32,7 @@ export function hostsPkiAt(dir: string): HostsPki {
     host: (name) => ({ certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) }),
     operator: { certFile: join(dir, 'operator.crt'), keyFile: join(dir, 'operator.key') },
     endpoint: { certFile: join(dir, 'postgres-endpoint.crt'), keyFile: join(dir, 'postgres-endpoint.key') },
+    pooler: { certFile: join(dir, 'pgbouncer-client.crt'), keyFile: join(dir, 'pgbouncer-client.key') },
   };
 }
 
@@ -55,7 +58,14 @@ export function endpointSans(spec: Spec): string[] {
   const addresses = (spec.hosts ?? [])
     .filter((h) => h.roles.includes('haproxy'))
     .flatMap((h) => [h.address, ...(h.publicAddress ? [h.publicAddress] : [])]);
-  return [...addresses.map((a) => `IP:${a}`), 'IP:127.0.0.1', `DNS:${spec.name}-primary`, `DNS:${spec.name}-replicas`];
+  // PgBouncer connects to the leader's own address and checks the certificate names it (verify-full).
+  const servers = (spec.hosts ?? []).filter((h) => h.roles.includes('postgres')).map((h) => h.address);
+  return [
+    ...[...new Set([...addresses, ...servers])].map((a) => `IP:${a}`),
+    'IP:127.0.0.1',
+    `DNS:${spec.name}-primary`,
+    `DNS:${spec.name}-replicas`,
+  ];
 }
 
 export interface EnsureResult {
@@ -88,6 +98,7 @@ export function ensureHostsPki(
       sans: endpointSans(spec),
       usage: 'serverAuth',
     },
+    { id: 'pgbouncer-client', files: pki.pooler, cn: ROLE_NAMES.pooler, sans: [], usage: 'clientAuth' },
   ];
   const r = ensurePki(
     { dir, caFile: pki.caFile, caName: `gardenos ${spec.name} CA`, leaves, what: "the hosts' TLS certificates" },
@@ -106,5 +117,7 @@ export function readHostTls(pki: HostsPki, host: string): HostTlsMaterial {
     key: readFileSync(files.keyFile, 'utf8'),
     endpointCert: readFileSync(pki.endpoint.certFile, 'utf8'),
     endpointKey: readFileSync(pki.endpoint.keyFile, 'utf8'),
+    poolerCert: readFileSync(pki.pooler.certFile, 'utf8'),
+    poolerKey: readFileSync(pki.pooler.keyFile, 'utf8'),
   };
 }

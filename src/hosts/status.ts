@@ -18,6 +18,7 @@ import { STATS_USER } from '../render/hosts/haproxy.js';
 import { etcdClientEndpoints, patroniApis } from '../render/topology.js';
 import { hostsWithRole, type Spec } from '../spec/index.js';
 import { getJson, type TlsMaterial } from '../net/http.js';
+import { hostsPoolers } from './poolers.js';
 import { hostsPkiAt, hostsPkiDir } from './pki.js';
 import type { ConnectAllOptions } from './provision/connect.js';
 import { surveyHosts } from './survey.js';
@@ -33,6 +34,7 @@ const KINDS: Record<string, string> = {
   [SERVICE_NAMES.etcd]: 'etcd',
   [SERVICE_NAMES.patroni]: 'patroni',
   [SERVICE_NAMES.haproxy]: 'haproxy',
+  [SERVICE_NAMES.pgbouncer]: 'pgbouncer',
   [SERVICE_NAMES.router]: 'router',
   [SERVICE_NAMES.pgbackrest]: 'pgbackrest',
 };
@@ -51,7 +53,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
   const haproxyHosts = hostsWithRole(spec, 'haproxy');
   const first = haproxyHosts[0];
 
-  const [etcd, cluster, processes, stats, router] = await Promise.all([
+  const [etcd, cluster, processes, stats, router, poolers] = await Promise.all([
     etcdMembersStatus(etcdClientEndpoints(spec), 2000, { caFile: pki.caFile, ...pki.operator }),
     new PatroniClusterReader(patroniApis(spec), 2000, fetchCluster).read(),
     hostProcesses(spec, o, stateDir),
@@ -65,6 +67,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
     spec.router.enabled && first
       ? routerView(`http://${first.address}:${spec.router.port}`, true)
       : Promise.resolve(null),
+    hostsPoolers(spec),
   ]);
   const members = statusMembers(spec, cluster);
   const servers = parseStatsCsv(stats);
@@ -90,8 +93,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
       replicas: { host: first?.address ?? '', port: spec.haproxy.replicaPort },
     },
     router,
-    // The hosts target runs no PgBouncer yet.
-    pooler: null,
+    poolers: poolers ?? [],
     kernelRoute: null,
   };
   status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];

@@ -26,6 +26,7 @@ export function expectedServices(spec: Spec, host: HostConfig): string[] {
     ...(c.etcd ? [SERVICE_NAMES.etcd] : []),
     ...(c.patroni ? [SERVICE_NAMES.patroni] : []),
     ...(c.haproxy ? [SERVICE_NAMES.haproxy] : []),
+    ...(c.pgbouncer ? [SERVICE_NAMES.pgbouncer] : []),
     ...(c.router ? [SERVICE_NAMES.router] : []),
     ...(c.pgbackrest ? [SERVICE_NAMES.pgbackrest] : []),
   ];

@@ -10,10 +10,16 @@ import {
   renderPgbouncerUsers,
   type PgbouncerInput,
 } from '../render/pgbouncer.js';
-import { POOLER_DATABASES_SQL, poolerLookupSql, poolerRoleSql } from '../render/pooler-auth-sql.js';
 import type { PlatformSecrets } from '../render/index.js';
-import { ensureOwnedDir, pgClient, writeAtomic, type OsUser, type Probe } from '../runtime/index.js';
-import { PgbouncerControl, PoolerAdmin, type PoolerControl } from '../pooler/index.js';
+import { ensureOwnedDir, pgClient, withPg, writeAtomic, type OsUser, type Probe } from '../runtime/index.js';
+import type { Reporter } from '../runtime/reporter.js';
+import {
+  ensurePoolerAuth,
+  PgbouncerControl,
+  PoolerAdmin,
+  readPoolerAuth,
+  type PoolerControl,
+} from '../pooler/index.js';
 import type { Spec } from '../spec/index.js';
 import { localPkiAt } from './certs.js';
 import { layoutOf, type Layout } from './layout.js';
@@ -95,29 +101,27 @@ export function buildPoolerComponent(
 }
 
 /** The auth role, and the lookup function in every database (idempotent; through the primary). */
-export async function ensurePoolerAuth(spec: Spec, secrets: PlatformSecrets): Promise<string> {
+export async function ensureLocalPoolerAuth(spec: Spec, secrets: PlatformSecrets): Promise<string> {
   const ssl = localPgSsl(spec);
-  const c = await pgClient(spec, secrets, spec.haproxy.primaryPort, 30_000, ssl);
-  c.on('error', () => undefined);
-  await c.connect();
-  let databases: string[];
-  try {
-    await c.query(poolerRoleSql());
-    databases = (await c.query<{ datname: string }>(POOLER_DATABASES_SQL)).rows.map((r) => r.datname);
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-  for (const database of databases) {
-    const d = await pgClient(spec, secrets, spec.haproxy.primaryPort, 30_000, { ...ssl, database });
-    d.on('error', () => undefined);
-    await d.connect();
-    try {
-      for (const sql of poolerLookupSql(database)) await d.query(sql);
-    } finally {
-      await d.end().catch(() => undefined);
-    }
-  }
-  return `auth_query through ${databases.length} databases`;
+  return ensurePoolerAuth((database) =>
+    pgClient(spec, secrets, spec.haproxy.primaryPort, 30_000, { ...ssl, database }),
+  );
+}
+
+/** Recreates PgBouncer's auth role and function only where they are missing; says what it did, if anything. */
+export async function repairPoolerAuth(spec: Spec, secrets: PlatformSecrets, reporter: Reporter): Promise<void> {
+  const ssl = localPgSsl(spec);
+  const state = await readPoolerAuth((database, fn) =>
+    withPg(spec, secrets, spec.haproxy.primaryPort, fn, { ...ssl, database }),
+  );
+  if (state.role === 'ok' && state.databasesWithout.length === 0) return;
+  const done = reporter.step("PgBouncer's auth_query role");
+  const what = [
+    ...(state.role === 'ok' ? [] : [`the role (${state.role})`]),
+    ...(state.databasesWithout.length > 0 ? [`the lookup in ${state.databasesWithout.join(', ')}`] : []),
+  ];
+  await ensureLocalPoolerAuth(spec, secrets);
+  done(`recreated ${what.join(' and ')}`);
 }
 
 /** A pooled login as the services' role works: PgBouncer routed, auth_query answered, TLS if required. */

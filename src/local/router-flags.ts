@@ -37,6 +37,8 @@ export function routerFlags(spec: Spec, layout: Layout): string[] {
       spec.nodes.map((n) => `${n.name}=${layout.pgSocketDir}:${n.pgPort}`).join(','),
       '--pgbouncer-pause-timeout-ms',
       String(spec.pooler.pauseTimeoutMs),
+      '--pgbouncer-mode',
+      spec.pooler.mode,
     );
   }
   if (spec.router.kernelRoute.enabled) {

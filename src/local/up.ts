@@ -21,7 +21,13 @@ import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, isRoot } from '../runtime/os-user.js';
 import { assertKernelRoutePossible } from './kernel-route.js';
 import { ensureAppRole } from './app-role.js';
-import { ensurePoolerAuth, pooledLoginProbe, poolerOsUser, writePoolerConfigs } from './pooler.js';
+import {
+  ensureLocalPoolerAuth,
+  pooledLoginProbe,
+  repairPoolerAuth,
+  poolerOsUser,
+  writePoolerConfigs,
+} from './pooler.js';
 import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
@@ -88,6 +94,8 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   );
 
   if (missing.length === 0 && (await isReadyNow(platform))) {
+    // Running and healthy, but a database made since (from template0, say) may lack PgBouncer's lookup.
+    if (spec.pooler.enabled) await repairPoolerAuth(spec, loadOrCreateSecrets(layout), reporter);
     return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
   }
 
@@ -118,7 +126,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     doneApp(await ensureAppRole(spec, layout, secrets, runAs?.service));
     if (spec.pooler.enabled) {
       const donePooler = reporter.step("PgBouncer's auth_query role");
-      donePooler(await ensurePoolerAuth(spec, secrets));
+      donePooler(await ensureLocalPoolerAuth(spec, secrets));
       const { role, database } = appRole(spec);
       await wait(
         `a pooled login through :${spec.pooler.port}`,

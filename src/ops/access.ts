@@ -33,8 +33,8 @@ export interface PlatformAccess {
   clusterReader(timeoutMs: number): ClusterReader;
   /** An etcd client of every member; the caller closes it. */
   etcd(timeoutMs: number): Etcd3;
-  /** A superuser session on a PostgreSQL server or endpoint, closed after fn. */
-  withPg<T>(at: PgAddress, fn: (c: pg.Client) => Promise<T>): Promise<T>;
+  /** A superuser session on a PostgreSQL server or endpoint (in `database`, default postgres), closed after fn. */
+  withPg<T>(at: PgAddress, fn: (c: pg.Client) => Promise<T>, database?: string): Promise<T>;
   /** The pooler in front of the leader (pooler.enabled): paused around planned switchovers. */
   readonly pooler?: PoolerControl;
 }
@@ -68,7 +68,11 @@ export function platformAccess(
         new PatroniClient(apiUrl, undefined, t, transport.http).cluster(),
       ),
     etcd: (timeoutMs) => fastEtcdClient(etcdClientUrls(spec), timeoutMs, transport.etcd),
-    withPg: (at, fn) => withPg(spec, secrets, at, fn, transport.pgCa ? { ca: transport.pgCa } : {}),
+    withPg: (at, fn, database) =>
+      withPg(spec, secrets, at, fn, {
+        ...(transport.pgCa ? { ca: transport.pgCa } : {}),
+        ...(database ? { database } : {}),
+      }),
   };
 }
 

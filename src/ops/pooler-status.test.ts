@@ -1,7 +1,7 @@
 // The pooler's problems as sentences: unreachable, routed elsewhere, connections on a non-leader, left paused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poolerProblems, type PoolerStatus } from './pooler-status.js';
+import { poolerFindings, poolerProblems, type PoolerStatus } from './pooler-status.js';
 
 const healthy: PoolerStatus = {
   port: 15404,
@@ -34,4 +34,28 @@ test('each way a pooler can be wrong is named', () => {
     poolerProblems({ ...healthy, clientsWaiting: 3, longestWaitS: 12 }, 'pg1')[0]!,
     /3 clients waiting, the longest 12 s: it is paused/,
   );
+});
+
+test('across hosts a finding names the host and its fix the host’s services, not `gardenos up`', () => {
+  const onH2: PoolerStatus = {
+    host: 'h2',
+    port: 6432,
+    mode: 'transaction',
+    reachable: false,
+    routedTo: null,
+    clientsWaiting: 0,
+    longestWaitS: 0,
+    serverConnections: [],
+  };
+  const [down] = poolerFindings(onH2, 'h1');
+  assert.match(down!.title, /^PgBouncer on h2 \(:6432\) does not answer/);
+  assert.match(down!.fix, /gardenos provision.*gardenos logs h2\/pgbouncer/);
+  assert.doesNotMatch(down!.fix, /gardenos up/);
+  const [stale] = poolerFindings({ ...onH2, reachable: true, routedTo: 'h3' }, 'h1');
+  assert.equal(stale!.title, 'PgBouncer on h2 routes to h3, but the leader is h1');
+  const [paused] = poolerFindings(
+    { ...onH2, reachable: true, routedTo: 'h1', clientsWaiting: 2, longestWaitS: 9 },
+    'h1',
+  );
+  assert.match(paused!.fix, /restart gardenos-pgbouncer on h2/);
 });

@@ -3,6 +3,8 @@
 import type { AdminRow, PoolerAdmin, PoolerControl } from '../pooler/index.js';
 
 export interface PoolerStatus {
+  /** The host it runs on (the hosts target, one PgBouncer per haproxy host); absent on one machine. */
+  host?: string;
   port: number;
   mode: 'transaction' | 'session';
   reachable: boolean;
@@ -66,43 +68,63 @@ const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** What is wrong with a pooler, given the leader; [] when it is fine. */
 export function poolerFindings(p: PoolerStatus, leader: string | null): PoolerFinding[] {
+  const name = p.host ? `PgBouncer on ${p.host}` : 'PgBouncer';
+  // One machine: gardenos's own commands; across hosts, the host's service and the router's view of it.
+  const fixes = p.host
+    ? {
+        start: `\`gardenos provision\` starts it again; \`gardenos logs ${p.host}/pgbouncer\` and \`gardenos logs ${p.host}/router\` show why it stopped`,
+        router: `\`gardenos logs ${p.host}/router\` says why it did not route; \`gardenos provision\` restarts a stopped router`,
+        restart: `the router closes them when it re-routes; if it keeps happening, restart gardenos-router on ${p.host}`,
+        resume: `restart gardenos-pgbouncer on ${p.host} to end a pause left behind (\`gardenos pooler resume\` works on one machine only)`,
+        evidence: `the router on ${p.host} read SHOW POOLS from the pgbouncer admin database`,
+      }
+    : {
+        start: '`gardenos up` starts it again; `gardenos logs pgbouncer` shows why it stopped',
+        router:
+          '`gardenos status` shows the router; `gardenos logs router` says why it did not route; `gardenos up` restarts a stopped router',
+        restart:
+          'the router closes them when it re-routes; if it keeps happening, restart the router with `gardenos up`',
+        resume: '`gardenos pooler resume` ends a pause that was left behind',
+        evidence: 'SHOW POOLS on the pgbouncer admin database over its unix socket',
+      };
   if (!p.reachable) {
     return [
       {
-        title: `PgBouncer (:${p.port}) does not answer on its admin console`,
-        evidence: `SHOW POOLS on the pgbouncer admin database over its unix socket failed`,
-        cause: 'PgBouncer is stopped or hung: the pooled primary endpoint accepts no connections',
-        fix: '`gardenos up` starts it again; `gardenos logs pgbouncer` shows why it stopped',
+        title: `${name} (:${p.port}) does not answer on its admin console`,
+        evidence: `${fixes.evidence} failed`,
+        cause:
+          'PgBouncer is stopped or hung (or, across hosts, the router that reads it does not answer): the pooled primary endpoint accepts no connections',
+        fix: fixes.start,
       },
     ];
   }
   const findings: PoolerFinding[] = [];
   if (leader && p.routedTo !== leader) {
     findings.push({
-      title: `PgBouncer routes to ${p.routedTo ?? 'nobody'}, but the leader is ${leader}`,
+      title: `${name} routes to ${p.routedTo ?? 'nobody'}, but the leader is ${leader}`,
       evidence: `the route probe database names ${p.routedTo ?? 'no member'}; the Patroni leader is ${leader}`,
       cause: p.routedTo
         ? 'the router has not applied the leader change to PgBouncer (router stopped, or it cannot reach the admin console); pooled writes fail with "read-only transaction"'
         : 'the router un-routed PgBouncer and has not routed the new leader yet (it waits for /primary); pooled clients get errors',
-      fix: '`gardenos status` shows the router; `gardenos logs router` says why it did not route; `gardenos up` restarts a stopped router',
+      fix: fixes.router,
     });
   }
   const elsewhere = p.serverConnections.filter((s) => s.member !== leader);
   if (leader && elsewhere.length > 0) {
     findings.push({
-      title: `PgBouncer holds server connections to ${elsewhere.map((s) => `${s.member} (${s.count})`).join(', ')}, which ${plural(elsewhere.length, 'is', 'are')} not the leader`,
+      title: `${name} holds server connections to ${elsewhere.map((s) => `${s.member} (${s.count})`).join(', ')}, which ${plural(elsewhere.length, 'is', 'are')} not the leader`,
       evidence: `SHOW SERVERS: ${p.serverConnections.map((s) => `${s.member} ${s.count}`).join(', ')}; leader ${leader}`,
       cause: 'connections opened before a leader change were not closed: work sent on them reaches a demoted primary',
-      fix: 'the router closes them when it re-routes; if it keeps happening, restart the router with `gardenos up`',
+      fix: fixes.restart,
     });
   }
   // A few seconds of waiting is a switchover's pause; longer means it was left paused or the pool is full.
   if (p.clientsWaiting > 0 && p.longestWaitS >= 5) {
     findings.push({
-      title: `PgBouncer has ${p.clientsWaiting} ${plural(p.clientsWaiting, 'client', 'clients')} waiting, the longest ${p.longestWaitS} s: it is paused, or its pool (pooler.poolSize) is full`,
+      title: `${name} has ${p.clientsWaiting} ${plural(p.clientsWaiting, 'client', 'clients')} waiting, the longest ${p.longestWaitS} s: it is paused, or its pool (pooler.poolSize) is full`,
       evidence: `SHOW POOLS: cl_waiting ${p.clientsWaiting}, maxwait ${p.longestWaitS} s`,
       cause: 'a pause that was never resumed, or more concurrent transactions than pooler.poolSize server connections',
-      fix: '`gardenos pooler resume` ends a pause that was left behind; a full pool needs a larger pooler.poolSize (within max_connections)',
+      fix: `${fixes.resume}; a full pool needs a larger pooler.poolSize (within max_connections)`,
     });
   }
   return findings;

@@ -51,8 +51,8 @@ export interface PlatformStatus {
     lastDecision: string | null;
     watchErrors: number;
   } | null;
-  /** PgBouncer in front of the leader, null when pooler.enabled is off. */
-  pooler: PoolerStatus | null;
+  /** PgBouncer in front of the leader: one on one machine, one per haproxy host; none when pooler.enabled is off. */
+  poolers: PoolerStatus[];
   /** The nftables DNAT rule the router keeps (router.kernelRoute), null when it is off. */
   kernelRoute: KernelRouteStatus | null;
 }
@@ -110,7 +110,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
       replicas: { host, port: spec.haproxy.replicaPort },
     },
     router,
-    pooler,
+    poolers: pooler ? [pooler] : [],
     kernelRoute,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
@@ -238,7 +238,7 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
       `the router routes the primary to ${s.router.routedTo ?? 'nobody'}, but the leader is ${s.postgres.leader}`,
     );
   }
-  if (s.pooler) problems.push(...poolerProblems(s.pooler, s.postgres.leader));
+  for (const p of s.poolers) problems.push(...poolerProblems(p, s.postgres.leader));
   if (s.kernelRoute) problems.push(...kernelRouteProblems(s.kernelRoute, s.postgres.leader));
   return problems;
 }

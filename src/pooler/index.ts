@@ -2,3 +2,10 @@
 export { PoolerAdmin, PoolerAdminError, type AdminRow, type PoolerAdminAt } from './admin-console.js';
 export { PgbouncerControl, withPoolerPaused, type PoolerControl } from './pause.js';
 export { memberOfRow, type PoolerMember } from './routes.js';
+export {
+  ensurePoolerAuth,
+  readPoolerAuth,
+  type DatabaseSession,
+  type PoolerAuthState,
+  type PrimarySession,
+} from './auth.js';

@@ -13,6 +13,11 @@ export interface PgbouncerFiles {
   socketDir: string;
   /** postgres.tls required: clients must use TLS (hostssl only); preferred: offered, plaintext still accepted. */
   tls?: { certFile: string; keyFile: string; mode: 'require' | 'prefer' };
+  /**
+   * TLS to the servers (the hosts target, where they are across the network): the server's certificate
+   * checked by the CA and the address, and PgBouncer's own certificate, by which its auth role logs in.
+   */
+  serverTls?: { caFile: string; certFile: string; keyFile: string };
 }
 
 export interface PgbouncerInput {
@@ -21,6 +26,8 @@ export interface PgbouncerInput {
   files: PgbouncerFiles;
   /** OS users allowed on the admin console (peer auth over the socket): gardenos and the router's user. */
   adminUsers: readonly string[];
+  /** Networks clients may come from (PostgreSQL's own client networks); every IPv4 address when absent. */
+  clientNets?: readonly string[];
 }
 
 /** The lookup function PgBouncer's auth_query calls (see pooler-auth-sql.ts). */
@@ -68,6 +75,14 @@ export function renderPgbouncerIni(input: PgbouncerInput): string {
           `client_tls_key_file = ${files.tls.keyFile}`,
         ]
       : []),
+    ...(files.serverTls
+      ? [
+          'server_tls_sslmode = verify-full',
+          `server_tls_ca_file = ${files.serverTls.caFile}`,
+          `server_tls_cert_file = ${files.serverTls.certFile}`,
+          `server_tls_key_file = ${files.serverTls.keyFile}`,
+        ]
+      : []),
     // In the foreground (supervised): the log goes to stderr, which the supervisor keeps in the log file.
     'log_connections = 0',
     'log_disconnections = 0',
@@ -90,7 +105,7 @@ export function renderPgbouncerHba(input: PgbouncerInput): string {
     `local pgbouncer ${admins} peer`,
     'local all all reject',
     `host all ${admins} 0.0.0.0/0 reject`,
-    `${type} all all 0.0.0.0/0 scram-sha-256`,
+    ...(input.clientNets ?? ['0.0.0.0/0']).map((net) => `${type} all all ${net} scram-sha-256`),
     '',
   ].join('\n');
 }

@@ -1,11 +1,13 @@
 // Wires the pooler pause to Patroni's failover key: a watch on <prefix>failover feeds SwitchoverPause.
 import type { Etcd3 } from 'etcd3';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { ROLE_NAMES } from '../render/index.js';
 import { PgbouncerControl, type PoolerAdmin } from '../pooler/index.js';
 import { EtcdLeaderSource } from './etcd-leader-source.js';
 import { parseFailoverRequest } from './failover-request.js';
 import type { RouterMetrics } from './metrics.js';
+import type { PoolerStatus } from '../ops/pooler-status.js';
 import { registerPoolerGauges } from './pooler-metrics.js';
 import type { RouterView } from './router.js';
 import type { PgbouncerSettings } from './settings.js';
@@ -26,16 +28,17 @@ export interface DcsSwitchoverWatchOptions {
 
 export class DcsSwitchoverWatch {
   readonly pause: SwitchoverPause;
+  /** PgBouncer's state from its admin console, read at most once a second. */
+  readonly poolerStatus: () => Promise<PoolerStatus>;
   private readonly key: EtcdLeaderSource;
 
   constructor(private readonly o: DcsSwitchoverWatchOptions) {
     const control = new PgbouncerControl(o.admin, o.pgbouncer.members);
-    registerPoolerGauges(o.metrics.registry, {
+    this.poolerStatus = registerPoolerGauges(o.metrics.registry, {
       admin: o.admin,
       control,
       port: o.pgbouncer.port,
-      // The admin console does not say; only the count by member and the waits are read from it.
-      mode: 'transaction',
+      mode: o.pgbouncer.mode,
       memberAt: (port) => o.pgbouncer.members.find((m) => m.port === port)?.name,
     });
     this.pause = new SwitchoverPause({
@@ -71,12 +74,13 @@ export class DcsSwitchoverWatch {
 }
 
 /**
- * Asks the member itself, over its socket as PgBouncer's auth role (peer auth for the OS user both
- * run as, which pg_hba admits for that role only), whether it is out of recovery.
+ * Asks the member itself, as PgBouncer's auth role, whether it is out of recovery: over its socket by
+ * peer auth for the OS user both run as (one machine), or over TLS by PgBouncer's client certificate.
  */
 async function outOfRecovery(settings: PgbouncerSettings, member: string): Promise<boolean> {
   const at = settings.members.find((m) => m.name === member);
   if (!at) return false;
+  const tls = settings.serverTls;
   const client = new pg.Client({
     host: at.host,
     port: at.port,
@@ -84,6 +88,16 @@ async function outOfRecovery(settings: PgbouncerSettings, member: string): Promi
     database: 'postgres',
     connectionTimeoutMillis: 1000,
     query_timeout: 1000,
+    // Across hosts: by PgBouncer's client certificate, as PgBouncer's auth role logs in (pg_hba `cert`).
+    ...(tls
+      ? {
+          ssl: {
+            ca: readFileSync(tls.caFile),
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+          },
+        }
+      : {}),
   });
   client.on('error', () => undefined);
   try {

@@ -3,7 +3,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import { poolerStatus, type PoolerSource, type PoolerStatus } from '../ops/pooler-status.js';
 
-export function registerPoolerGauges(registry: Registry, source: PoolerSource): void {
+/** Registers the gauges; returns the cached reader they share (the router's /pooler answers from it too). */
+export function registerPoolerGauges(registry: Registry, source: PoolerSource): () => Promise<PoolerStatus> {
   let cached: { at: number; status: Promise<PoolerStatus> } | undefined;
   const status = () => {
     if (!cached || performance.now() - cached.at > 1000)
@@ -56,4 +57,5 @@ export function registerPoolerGauges(registry: Registry, source: PoolerSource): 
       for (const c of s.serverConnections) this.set({ member: c.member }, c.count);
     },
   });
+  return status;
 }

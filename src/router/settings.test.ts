@@ -36,6 +36,7 @@ describe('router settings from flags', () => {
     assert.deepEqual(s.pgbouncer, {
       socketDir: '/srv/garden/pgbouncer',
       port: 15404,
+      mode: 'transaction',
       routeFile: '/srv/garden/pgbouncer/route.ini',
       members: [
         { name: 'pg1', host: '/srv/garden/pg/sockets', port: 15430 },
@@ -45,6 +46,34 @@ describe('router settings from flags', () => {
       holdLimitMs: 30_000,
     });
     assert.equal(routerSettingsFromFlags(local).pgbouncer, undefined);
+  });
+
+  test('members across the network: the server TLS trio is all or nothing; the mode is transaction or session', () => {
+    const pooled = {
+      ...local,
+      'pgbouncer-route-file': '/var/lib/gardenos/pgbouncer/route.ini',
+      'pgbouncer-socket-dir': '/run/gardenos/pgbouncer',
+      'pgbouncer-port': '6432',
+      'pgbouncer-members': 'h1=10.0.0.1:5432,h2=10.0.0.2:5432',
+      'pgbouncer-mode': 'session',
+    };
+    const tls = {
+      'pgbouncer-server-ca': '/t/ca.crt',
+      'pgbouncer-server-cert': '/t/c.crt',
+      'pgbouncer-server-key': '/t/c.key',
+    };
+    const s = routerSettingsFromFlags({ ...pooled, ...tls }).pgbouncer!;
+    assert.equal(s.mode, 'session');
+    assert.deepEqual(s.serverTls, { caFile: '/t/ca.crt', certFile: '/t/c.crt', keyFile: '/t/c.key' });
+    assert.equal(routerSettingsFromFlags(pooled).pgbouncer!.serverTls, undefined);
+    assert.throws(
+      () => routerSettingsFromFlags({ ...pooled, 'pgbouncer-server-ca': '/t/ca.crt' }),
+      /needs all of --pgbouncer-server-ca, --pgbouncer-server-cert and --pgbouncer-server-key/,
+    );
+    assert.throws(
+      () => routerSettingsFromFlags({ ...pooled, 'pgbouncer-mode': 'statement' }),
+      /--pgbouncer-mode must be/,
+    );
   });
 
   test('the kernel route flags: the port, each member at its address, the table; bad ones are named', () => {

@@ -29,6 +29,8 @@ export interface RouterSettings {
 export interface PgbouncerSettings {
   socketDir: string;
   port: number;
+  /** pooler.mode, as the router reports it (the admin console does not say). */
+  mode: 'transaction' | 'session';
   routeFile: string;
   /** Where each member takes PgBouncer's connections: its socket directory (or address) and port. */
   members: { name: string; host: string; port: number }[];
@@ -36,6 +38,8 @@ export interface PgbouncerSettings {
   pauseTimeoutMs: number;
   /** The longest a pause is held waiting for the new leader. */
   holdLimitMs: number;
+  /** Members across the network (the hosts target): TLS, the server checked by this CA, and PgBouncer's client certificate. */
+  serverTls?: { caFile: string; certFile: string; keyFile: string };
 }
 
 /** Flag values as node:util parseArgs gives them. */
@@ -168,12 +172,25 @@ function pgbouncerSettings(values: FlagValues, need: (name: string, example: str
     }
     return { name: m[1]!, host: m[2]!, port: Number(m[3]) };
   });
+  const tls = ['pgbouncer-server-ca', 'pgbouncer-server-cert', 'pgbouncer-server-key'].map(
+    (name) => values[name] as string | undefined,
+  );
+  if (tls.some(Boolean) && !tls.every(Boolean))
+    throw usage(
+      'TLS to the members needs all of --pgbouncer-server-ca, --pgbouncer-server-cert and --pgbouncer-server-key.',
+      'pass the three files (the hosts target), or none for members on Unix sockets',
+    );
+  const mode = (values['pgbouncer-mode'] as string | undefined) ?? 'transaction';
+  if (mode !== 'transaction' && mode !== 'session')
+    throw usage(`--pgbouncer-mode must be transaction or session, not "${mode}".`, 'e.g. --pgbouncer-mode transaction');
   return {
     socketDir: need('pgbouncer-socket-dir', '/var/lib/gardenos/garden/pgbouncer'),
     port,
+    mode,
     routeFile: need('pgbouncer-route-file', '/var/lib/gardenos/garden/pgbouncer/route.ini'),
     members,
     pauseTimeoutMs: positiveInt(values, 'pgbouncer-pause-timeout-ms', 10_000),
     holdLimitMs: positiveInt(values, 'pgbouncer-hold-limit-ms', 30_000),
+    ...(tls.every(Boolean) ? { serverTls: { caFile: tls[0]!, certFile: tls[1]!, keyFile: tls[2]! } } : {}),
   };
 }

@@ -40,7 +40,7 @@ export async function withPg<T>(
   secrets: PlatformSecrets,
   at: number | PgAddress,
   fn: (c: pg.Client) => Promise<T>,
-  ssl: PgSsl = {},
+  ssl: PgSsl & { database?: string } = {},
 ): Promise<T> {
   const client = await pgClient(spec, secrets, at, 2000, ssl);
   client.on('error', () => {

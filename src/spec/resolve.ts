@@ -300,6 +300,9 @@ export function hostPorts(spec: Spec, host: HostConfig): { path: (string | numbe
           { path: ['haproxy', 'replicaPort'], port: spec.haproxy.replicaPort, owner: 'HAProxy replicas' },
           { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
           ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
+          ...(spec.router.enabled && spec.pooler.enabled
+            ? [{ path: ['pooler', 'port'], port: spec.pooler.port, owner: 'PgBouncer' }]
+            : []),
           ...(k3s?.enabled ? [{ path: ['k3s', 'apiPort'], port: k3s.apiPort, owner: 'HAProxy K3s API' }] : []),
         ]
       : []),

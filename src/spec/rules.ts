@@ -70,7 +70,7 @@ function kernelRouteRules(spec: Spec): SpecProblem[] {
 
 /** The router is what points PgBouncer at a new leader: without it the pooler would stay on the old one. */
 function poolerNeedsRouter(spec: Spec): SpecProblem[] {
-  if (!spec.pooler.enabled || spec.router.enabled || spec.hosts) return [];
+  if (!spec.pooler.enabled || spec.router.enabled) return [];
   return [
     {
       path: ['pooler', 'enabled'],

@@ -25,8 +25,11 @@ const LAB = 'p1';
 const SUBNET = '10.213.60.0/24';
 const LAB_DIR = `/var/lib/gardenos-lab/${LAB}`;
 const INSTALL =
-  'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy postgresql-15 pgbackrest (or `npx gardenos setup`)';
+  'apt-get update && apt-get install -y openssh-server nftables iproute2 etcd-server patroni haproxy pgbouncer postgresql-15 pgbackrest (or `npx gardenos setup`)';
 const TTL_S = 20;
+/** An ordinary login role for the pooled endpoint (PgBouncer never admits a superuser). */
+const POOLED_ROLE = 'lab_app';
+const POOLED_PASSWORD = 'lab-app-password-0123';
 const run = promisify(execFile);
 
 /** Like waitFor, but asks every `intervalMs`: for checks that start a process. */
@@ -73,6 +76,28 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
       connectionTimeoutMillis: 2000,
       query_timeout: 2000,
     });
+  const pooledClient = (h: LabHost) =>
+    new pg.Client({
+      host: h.address,
+      port: 6432,
+      user: POOLED_ROLE,
+      password: POOLED_PASSWORD,
+      database: 'postgres',
+      ssl: { ca },
+      connectionTimeoutMillis: 5000,
+      // A paused pooler queues: the bound is PgBouncer's query_wait_timeout, not ours.
+      query_timeout: 60_000,
+    });
+  async function pooledQuery<T extends pg.QueryResultRow>(h: LabHost, sql: string): Promise<T[]> {
+    const c = pooledClient(h);
+    c.on('error', () => undefined);
+    try {
+      await c.connect();
+      return (await c.query<T>(sql)).rows;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
   async function query<T extends pg.QueryResultRow>(
     h: LabHost,
     port: number,
@@ -275,6 +300,7 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
     assert.match(first.stderr, /etcd: 3 members healthy over TLS/);
     assert.match(first.stderr, /patroni: leader h\d, streaming h\d, h\d/);
     assert.match(first.stderr, /routers: every HAProxy sends the primary port to h\d/);
+    assert.match(first.stderr, /pooler: auth_query through \d+ databases/);
     assert.match(first.stderr, /backup: stanza p1 in the repository on h1, WAL archiving from h\d checked/);
     assert.match(first.stderr, /k3s: skipped on h1, h2, h3: K3s is installed only where systemd is PID 1/);
     const again = await cli(['provision', ...flags]);
@@ -298,8 +324,8 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
     assert.ok(status.etcd.members.every((m) => m.clientURL.startsWith('https://')));
     assert.equal(
       status.processes.filter((p) => p.running).length,
-      15,
-      "etcd, Patroni, HAProxy, the router and pgBackRest's TLS server on 3 hosts",
+      18,
+      "etcd, Patroni, HAProxy, PgBouncer, the router and pgBackRest's TLS server on 3 hosts",
     );
   });
 
@@ -369,6 +395,135 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
         100,
       );
       assert.equal(rep!.r, true);
+    }
+  });
+
+  it("every host's PgBouncer: a pooled role logs in by scram over TLS and reaches the leader; the superuser, plaintext and the wrong password are refused", async () => {
+    const leader = await leaderOf(hosts);
+    assert.ok(leader);
+    const leaderAddress = hosts.find((h) => h.name === leader)!.address;
+    await query(hosts[0]!, 5000, `CREATE ROLE ${POOLED_ROLE} LOGIN PASSWORD '${POOLED_PASSWORD}'`);
+    await query(hosts[0]!, 5000, 'CREATE TABLE lab_pooled (id bigint PRIMARY KEY, at timestamptz DEFAULT now())');
+    await query(hosts[0]!, 5000, `GRANT INSERT, SELECT ON lab_pooled TO ${POOLED_ROLE}`);
+    for (const h of hosts) {
+      const [row] = await pooledQuery<{ addr: string; r: boolean; ssl: boolean }>(
+        h,
+        'SELECT host(inet_server_addr()) AS addr, pg_is_in_recovery() AS r, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl',
+      );
+      assert.deepEqual(
+        row,
+        { addr: leaderAddress, r: false, ssl: true },
+        `PgBouncer on ${h.name}, to the leader over TLS`,
+      );
+    }
+    const refused = async (config: pg.ClientConfig) => {
+      const c = new pg.Client({ connectionTimeoutMillis: 3000, query_timeout: 3000, ...config });
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        await c.query('SELECT 1');
+        return 'accepted';
+      } catch (err) {
+        return (err as Error).message;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    const h = hosts[1]!;
+    const base = { host: h.address, port: 6432, database: 'postgres', ssl: { ca } };
+    assert.notEqual(
+      await refused({ ...base, user: 'postgres', password }),
+      'accepted',
+      'a superuser through PgBouncer',
+    );
+    assert.notEqual(
+      await refused({ ...base, user: POOLED_ROLE, password: 'not-the-password' }),
+      'accepted',
+      'a wrong password',
+    );
+    assert.notEqual(
+      await refused({ ...base, ssl: false, user: POOLED_ROLE, password: POOLED_PASSWORD }),
+      'accepted',
+      'plaintext',
+    );
+  });
+
+  it('a switchover with 16 writers through the PgBouncers fails no transaction; an idle pooled client held across it then writes', async () => {
+    await waitWhole('a leader and a synchronous standby before the pooled switchover');
+    const first = (await agreedLeader(hosts))!;
+    const idle = pooledClient(hosts[2]!);
+    idle.on('error', () => undefined);
+    await idle.connect();
+    await idle.query('SELECT 1');
+    let running = true;
+    let next = 1;
+    const acked: number[] = [];
+    const failures: string[] = [];
+    let longestMs = 0;
+    const writers = Array.from({ length: 16 }, async (_, i) => {
+      const c = pooledClient(hosts[i % hosts.length]!);
+      c.on('error', () => undefined);
+      await c.connect();
+      try {
+        while (running) {
+          const id = next++;
+          const t0 = Date.now();
+          try {
+            await c.query('INSERT INTO lab_pooled (id) VALUES ($1)', [id]);
+            acked.push(id);
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
+          longestMs = Math.max(longestMs, Date.now() - t0);
+          await sleep(10);
+        }
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    });
+    let second = '';
+    try {
+      await waitFor('the pooled writers to get going', () => acked.length >= 200, 30_000);
+      const sw = await cli(['switchover', '--yes', ...flags]);
+      assert.equal(sw.code, 0, sw.stdout + sw.stderr);
+      second = /switched over from h\d to (h\d)/.exec(sw.stdout)?.[1] ?? '';
+      assert.ok(second && second !== first, sw.stdout);
+      const n = acked.length;
+      await waitFor('pooled writes to go on after the switchover', () => acked.length > n + 200, 60_000);
+    } finally {
+      running = false;
+      await Promise.allSettled(writers);
+    }
+    // The idle client's server connection to the old leader was closed by the route change: it writes to the new one.
+    const [w] = (
+      await idle.query<{ addr: string; r: boolean }>(
+        'INSERT INTO lab_pooled (id) VALUES (-1) RETURNING host(inet_server_addr()) AS addr, pg_is_in_recovery() AS r',
+      )
+    ).rows;
+    await idle.end().catch(() => undefined);
+    assert.deepEqual(w, { addr: hosts.find((x) => x.name === second)!.address, r: false });
+    const rows = await query<{ id: string }>(hosts[0]!, 5000, 'SELECT id::text FROM lab_pooled WHERE id > 0');
+    const have = new Set(rows.map((r) => Number(r.id)));
+    const lost = acked.filter((id) => !have.has(id));
+    console.log(
+      `pooled switchover ${first} -> ${second}: ${acked.length} acked, ${failures.length} failed, ${lost.length} lost, longest transaction ${longestMs} ms`,
+    );
+    assert.deepEqual(failures, [], 'a pooled client saw an error across a planned switchover');
+    assert.deepEqual(lost, []);
+    // status reads every host's PgBouncer through its router: each routes to the new leader, nobody waits.
+    const st = await cli(['status', '--json', ...flags]);
+    const poolers = (JSON.parse(st.stdout) as { poolers: { host: string; routedTo: string; clientsWaiting: number }[] })
+      .poolers;
+    assert.deepEqual(
+      poolers.map((p) => [p.host, p.routedTo, p.clientsWaiting]),
+      hosts.map((h) => [h.name, second, 0]),
+      st.stdout,
+    );
+    // Every router paused its PgBouncer and resumed it: none is left paused.
+    for (const h of hosts) {
+      const metrics = await (await fetch(`http://${h.address}:8010/metrics`)).text();
+      assert.match(metrics, /^gardenos_router_pooler_paused 0$/m, `${h.name}: ${hostLogs(h)}`);
+      assert.match(metrics, /^gardenos_router_pooler_pauses_total\{outcome="paused"\} [1-9]/m, `${h.name} paused once`);
     }
   });
 
@@ -487,7 +642,14 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
     const ran = (id: string) => report.checks.find((c) => c.id === id)?.status;
     for (const id of ['host.ssh', 'host.services', 'host.clock-skew', 'etcd.scheme-mismatch', 'etcd.health'])
       assert.equal(ran(id), 'ok', id);
-    for (const id of ['patroni.members', 'replication.lag', 'routing.hosts-primary']) assert.equal(ran(id), 'ok', id);
+    for (const id of [
+      'patroni.members',
+      'replication.lag',
+      'routing.hosts-primary',
+      'routing.pooler',
+      'routing.pooler-auth',
+    ])
+      assert.equal(ran(id), 'ok', id);
   });
 
   it('verify on the hosts: every fault, each round with no acknowledged write lost and never two primaries', async (t) => {

@@ -113,6 +113,25 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
     assert.match(metrics, /gardenos_pooler_up 1/);
   });
 
+  test("a database without PgBouncer's lookup function (made from template0): pooled logins to it fail, doctor names it, up repairs it", async () => {
+    await query(PRIMARY, superPw, 'CREATE DATABASE fresh TEMPLATE template0 OWNER app');
+    const refused = await loginError({ database: 'fresh' });
+    assert.notEqual(refused, 'connected', 'auth_query cannot work in a database without the function');
+    const doc = await cli(['doctor', '--json', ...flags]);
+    const report = JSON.parse(doc.stdout) as { findings: { id: string; title: string; fix: string }[] };
+    const finding = report.findings.find((f) => f.id === 'routing.pooler-auth');
+    assert.ok(finding, doc.stdout);
+    assert.match(finding.title, /lookup function is missing .* in fresh: pooled logins to it fail/);
+    assert.match(finding.fix, /gardenos up/);
+    assert.equal(doc.code, 1, 'doctor exits 1 on an error finding');
+    const up = await cli(['up', ...flags]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(await loginError({ database: 'fresh' }), 'connected');
+    const again = await cli(['doctor', '--json', ...flags]);
+    const ids = (JSON.parse(again.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id);
+    assert.ok(!ids.includes('routing.pooler-auth'), again.stdout);
+  });
+
   test('down stops PgBouncer with the rest', async () => {
     const r = await cli(['down', ...flags]);
     assert.equal(r.code, 0, r.stderr);

@@ -99,6 +99,10 @@ ${PLATFORM_USAGE}
                           (table ip T, gardenos's own; needs CAP_NET_ADMIN)
       --pgbouncer-pause-timeout-ms N   PAUSE's wait for in-flight transactions (default 10000)
       --pgbouncer-hold-limit-ms N      longest pause while waiting for the new leader (default 30000)
+      --pgbouncer-mode M               transaction or session, as reported on /pooler (default transaction)
+      --pgbouncer-server-ca F, --pgbouncer-server-cert F, --pgbouncer-server-key F
+                                       members across the network: TLS, and log in as PgBouncer's
+                                       auth role by this client certificate (the hosts target)
   k8s target:
       --namespace NS      namespace of the Patroni pods
       --pod-selector SEL  label selector of the Patroni pods
@@ -126,6 +130,10 @@ ${PLATFORM_USAGE}
     'pgbouncer-members': { type: 'string' },
     'pgbouncer-pause-timeout-ms': { type: 'string' },
     'pgbouncer-hold-limit-ms': { type: 'string' },
+    'pgbouncer-mode': { type: 'string' },
+    'pgbouncer-server-ca': { type: 'string' },
+    'pgbouncer-server-cert': { type: 'string' },
+    'pgbouncer-server-key': { type: 'string' },
     'kernel-route': { type: 'string' },
     'kernel-route-members': { type: 'string' },
     'kernel-route-table': { type: 'string' },
@@ -182,10 +190,16 @@ ${PLATFORM_USAGE}
     });
     let server;
     try {
-      server = await startRouterServer(settings.listen.host, settings.listen.port, metrics, () => ({
-        ...router.view,
-        ...(switchovers ? { poolerPausedSince: switchovers.pause.pausedSince } : {}),
-      }));
+      server = await startRouterServer(
+        settings.listen.host,
+        settings.listen.port,
+        metrics,
+        () => ({
+          ...router.view,
+          ...(switchovers ? { poolerPausedSince: switchovers.pause.pausedSince } : {}),
+        }),
+        switchovers?.poolerStatus,
+      );
     } catch (cause) {
       etcd.close();
       throw new GardenError(

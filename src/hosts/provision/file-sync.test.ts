@@ -63,4 +63,14 @@ describe('file sync', () => {
     assert.equal(describeChange(changes[1]!), 'mode     /etc/gardenos/secrets/patroni.env (0600 root:root, secret)');
     assert.deepEqual(planFiles(files.slice(1, 2), [{ path: files[1]!.path, present: present('same') }]), []);
   });
+
+  test('a create-only file is written when missing and never again, whatever it holds and whoever owns it', () => {
+    const route = file('/var/lib/gardenos/pgbouncer/route.ini', 'nobody', { createOnly: true, owner: 'haproxy' });
+    assert.deepEqual(
+      planFiles([route], [{ path: route.path }]).map((c) => c.kinds),
+      [['create']],
+    );
+    const rewritten = { sha256: sha256('the leader'), mode: 0o600, owner: 'haproxy', group: 'haproxy' };
+    assert.deepEqual(planFiles([route], [{ path: route.path, present: rewritten }]), []);
+  });
 });

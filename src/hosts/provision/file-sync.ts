@@ -48,6 +48,8 @@ export function planFiles(files: readonly HostFile[], states: readonly FileState
   return files.flatMap((file) => {
     const now = byPath.get(file.path)?.present;
     if (!now) return [{ file, kinds: ['create'] as FileChangeKind[] }];
+    // Its service owns it once it exists (and may rewrite it as another user, e.g. by rename).
+    if (file.createOnly) return [];
     const kinds: FileChangeKind[] = [];
     if (now.sha256 !== sha256(file.content)) kinds.push('content');
     if (now.mode !== file.mode) kinds.push('mode');

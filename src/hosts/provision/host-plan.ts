@@ -22,7 +22,7 @@ export const PHASES: readonly (readonly string[])[] = [
   // pgBackRest's TLS server first, so WAL archiving works from the cluster's first segment.
   [SERVICE_NAMES.etcd, SERVICE_NAMES.pgbackrest],
   [SERVICE_NAMES.patroni],
-  [SERVICE_NAMES.haproxy, SERVICE_NAMES.router],
+  [SERVICE_NAMES.haproxy, SERVICE_NAMES.pgbouncer, SERVICE_NAMES.router],
 ];
 
 export interface HostPlan {

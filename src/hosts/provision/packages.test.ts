@@ -23,6 +23,7 @@ describe('packages', () => {
       'postgresql-client-15',
       'patroni',
       'haproxy',
+      'pgbouncer',
       'curl',
     ]);
     assert.deepEqual(packagesFor(spec, spec.hosts![2]!), [
@@ -32,6 +33,7 @@ describe('packages', () => {
       'etcd-server',
       'etcd-client',
       'haproxy',
+      'pgbouncer',
     ]);
   });
 

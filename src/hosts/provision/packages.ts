@@ -17,16 +17,17 @@ export function packagesFor(spec: Spec, host: HostConfig): string[] {
     // pgBackRest where its TLS server runs: the PostgreSQL hosts and the repository host.
     ...(runsPgbackrestServer(spec, host) ? ['pgbackrest'] : []),
     ...(has('haproxy') ? ['haproxy'] : []),
+    ...(has('haproxy') && spec.router.enabled && spec.pooler.enabled ? ['pgbouncer'] : []),
     ...(has('k3s-server') && spec.k3s?.enabled ? ['curl'] : []),
   ];
 }
 
 /** Debian units for packages gardenos runs under its own units: left enabled, they would take our ports at the next boot. */
-export const DEBIAN_UNITS_TO_DISABLE = ['etcd.service', 'haproxy.service', 'patroni.service'];
+export const DEBIAN_UNITS_TO_DISABLE = ['etcd.service', 'haproxy.service', 'patroni.service', 'pgbouncer.service'];
 
 /**
  * Prints `missing=<list>` then, after installing, `installed=<list>`. Debian's postinst scripts would
- * start etcd and HAProxy with their default configs and create a `main` PostgreSQL cluster on 5432:
+ * start etcd, HAProxy and PgBouncer with their default configs and create a `main` PostgreSQL cluster on 5432:
  * a policy-rc.d (ours only if none exists) stops the starts, createcluster.conf the cluster.
  */
 export function installScript(packages: readonly string[], init: 'systemd' | 'supervisor'): string {

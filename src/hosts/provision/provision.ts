@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { GardenError } from '../../errors.js';
 import { PATRONI_LAUNCHER } from '../../runtime/install-paths.js';
 import { renderHost } from '../../render/hosts/bundle.js';
+import { hostComponents } from '../../render/hosts/components.js';
+import { ensurePoolerAuth } from '../../pooler/index.js';
+import { pgClient } from '../../runtime/index.js';
 import { SERVICE_NAMES } from '../../render/hosts/paths.js';
 import { hostPorts, type HostConfig, type Spec } from '../../spec/index.js';
 import { AGENT_PROGRAM, buildAgentFiles } from '../agent/build.js';
@@ -182,6 +185,8 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
       } else if (spec.router.enabled) {
         await waitForRouters(spec, leader, { timeoutMs: waits.routers });
         o.report(`routers: every HAProxy sends the primary port to ${leader}`);
+        if (all.some((h) => hostComponents(spec, h).pgbouncer))
+          o.report(`pooler: ${await ensureHostsPoolerAuth(spec)}`);
       }
     }
     const k3sHosts = targets.filter((h) => k3sServerHere(spec, h));
@@ -225,6 +230,15 @@ async function ensureHostsArchiving(
   await ensureStanza(ctx, leader);
   await checkArchiving(ctx, leader);
   return `backup: stanza ${spec.name} in the repository on ${repo.name}, WAL archiving from ${leader} checked`;
+}
+
+/** PgBouncer's auth role and lookup function, through the primary endpoint as the superuser over TLS. */
+async function ensureHostsPoolerAuth(spec: Spec): Promise<string> {
+  const access = hostsAccess(spec);
+  const ca = readFileSync(access.caFile!);
+  return ensurePoolerAuth((database) =>
+    pgClient(spec, access.secrets, access.primaryEndpoint, 30_000, { ca, database }),
+  );
 }
 
 function k3sServerHere(spec: Spec, h: HostConfig): boolean {

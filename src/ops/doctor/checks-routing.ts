@@ -1,6 +1,7 @@
 // Checks of routing: HAProxy answers, its primary port reaches the leader, backends are up where they
-// should be, and PgBouncer points at the leader.
-import { BACKENDS } from '../../render/index.js';
+// should be, PgBouncer points at the leader and its auth_query can work.
+import { BACKENDS, ROLE_NAMES } from '../../render/index.js';
+import { POOLER_LOOKUP } from '../../render/pgbouncer.js';
 import { poolerFindings } from '../pooler-status.js';
 import { clusterView } from './checks-patroni.js';
 import type { Check, Problem } from './types.js';
@@ -116,10 +117,49 @@ export const poolerRoute: Check = {
   title: 'PgBouncer answers, routes to the leader only, and is not left paused',
   async run(ctx) {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
-    const pooler = await ctx.env.poolerStatus();
-    if (!pooler) return { skipped: 'pooler.enabled is off' };
+    const poolers = await ctx.env.poolers();
+    if (!poolers) return { skipped: 'pooler.enabled is off' };
     const leader = await leaderName(ctx);
-    return poolerFindings(pooler, leader).map((f) => ({ severity: 'error' as const, ...f }));
+    return poolers.flatMap((p) => poolerFindings(p, leader).map((f) => ({ severity: 'error' as const, ...f })));
+  },
+};
+
+export const poolerAuth: Check = {
+  id: 'routing.pooler-auth',
+  layer: 'routing',
+  title: "PgBouncer's auth role logs in and its lookup function is in every database",
+  async run(ctx) {
+    if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
+    const read = await ctx.env.poolerAuth();
+    if (!read) return { skipped: 'pooler.enabled is off' };
+    if (!read.ok) return { skipped: `the primary cannot be read as the superuser (${read.error})` };
+    const { role, databasesWithout } = read.value;
+    const recreate = `\`${ctx.heal}\` creates the role and the function again (idempotent), in every database`;
+    const problems: Problem[] = [];
+    if (role !== 'ok') {
+      problems.push({
+        severity: 'error',
+        title:
+          role === 'missing'
+            ? `PgBouncer's auth role ${ROLE_NAMES.pooler} does not exist: every pooled login fails`
+            : `PgBouncer's auth role ${ROLE_NAMES.pooler} may not log in (NOLOGIN): every pooled login fails`,
+        evidence: `pg_roles on the primary: ${role === 'missing' ? 'no such role' : 'rolcanlogin is false'}`,
+        cause:
+          "PgBouncer looks up each client's SCRAM secret through auth_query as this role; it was dropped or altered by hand (or the cluster was restored from a backup taken before the pooler existed)",
+        fix: recreate,
+      });
+    }
+    if (databasesWithout.length > 0) {
+      problems.push({
+        severity: 'error',
+        title: `PgBouncer's lookup function is missing (or not callable by ${ROLE_NAMES.pooler}) in ${databasesWithout.join(', ')}: pooled logins to ${databasesWithout.length === 1 ? 'it' : 'them'} fail`,
+        evidence: `to_regprocedure('${POOLER_LOOKUP}(text)') or EXECUTE for ${ROLE_NAMES.pooler} is absent in ${databasesWithout.join(', ')}`,
+        cause:
+          'PgBouncer runs auth_query in the database the client asks for; a database created from template0, or one where the function was dropped, has none',
+        fix: recreate,
+      });
+    }
+    return problems;
   },
 };
 

@@ -310,6 +310,26 @@ const CASES: Record<string, Case[]> = {
       expect: /PgBouncer \(:\d+\) does not answer/,
     },
   ],
+  'routing.pooler-auth': [
+    {
+      fault: (w) => {
+        w.poolerAuth = { role: 'missing', databasesWithout: [] };
+      },
+      expect: /auth role gardenos_pooler does not exist: every pooled login fails/,
+    },
+    {
+      fault: (w) => {
+        w.poolerAuth = { role: 'cannot-login', databasesWithout: [] };
+      },
+      expect: /gardenos_pooler may not log in \(NOLOGIN\)/,
+    },
+    {
+      fault: (w) => {
+        w.poolerAuth = { role: 'ok', databasesWithout: ['app'] };
+      },
+      expect: /lookup function is missing \(or not callable by gardenos_pooler\) in app: pooled logins to it fail/,
+    },
+  ],
   'routing.kernel-route': [
     {
       healthy: (w) => {

@@ -1,4 +1,5 @@
 // A DoctorEnv made of plain data, for the conformance suite: healthy by default, each fault one override away.
+import type { PoolerAuthState } from '../../pooler/index.js';
 import type { ScopeKey } from '../../dcs/index.js';
 import { layoutOf } from '../../local/index.js';
 import { GardenError } from '../../errors.js';
@@ -46,6 +47,8 @@ export interface FakeWorld {
   patroniAnswering: string[];
   haproxy: Maybe<{ backend: string; server: string; status: string }[]>;
   pooler: PoolerStatus | null;
+  /** PgBouncer's auth role and function on the primary; an Error: the read fails. */
+  poolerAuth: PoolerAuthState | Error;
   kernelRoute: KernelRouteStatus | null;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
   /** Ports whose server lets a plaintext session in. */
@@ -101,6 +104,7 @@ export function healthyWorld(): FakeWorld {
       longestWaitS: 0,
       serverConnections: [{ member: 'pg1', count: 2 }],
     },
+    poolerAuth: { role: 'ok', databasesWithout: [] },
     kernelRoute: null,
     pg: {
       [pg1!.pgPort]: { inRecovery: false },
@@ -156,7 +160,13 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
       }).read(),
     patroniAnswers: async (url) => w.patroniAnswering.includes(nameOfApi(url)),
     haproxyServers: async () => w.haproxy,
-    poolerStatus: async () => w.pooler,
+    poolers: async () => (w.pooler ? [w.pooler] : null),
+    poolerAuth: async () =>
+      !w.pooler
+        ? null
+        : w.poolerAuth instanceof Error
+          ? { ok: false, error: w.poolerAuth.message }
+          : { ok: true, value: w.poolerAuth },
     kernelRoute: async () => w.kernelRoute,
     pgProbe: async (at) => {
       const r = w.pg[typeof at === 'number' ? at : at.port];

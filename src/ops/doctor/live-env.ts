@@ -18,7 +18,8 @@ import {
   readStartTime,
   type Layout,
 } from '../../local/index.js';
-import { acceptsPlaintext, findOnPath } from '../../runtime/index.js';
+import { acceptsPlaintext, findOnPath, withPg } from '../../runtime/index.js';
+import { readPoolerAuth } from '../../pooler/index.js';
 import { request } from '../../net/http.js';
 import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
@@ -180,7 +181,19 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       }
     },
     haproxyServers: (socket) => maybe(() => showServers(socket)),
-    poolerStatus: () => localPoolerStatus(spec, opts.layout, true),
+    poolers: async () => {
+      const p = await localPoolerStatus(spec, opts.layout, true);
+      return p ? [p] : null;
+    },
+    poolerAuth: async () => {
+      if (!spec.pooler.enabled) return null;
+      const secrets = opts.secrets;
+      if (!secrets) return { ok: false, error: 'no secrets: the platform was never started' };
+      const ssl = serverCa ? { ca: serverCa } : {};
+      return maybe(() =>
+        readPoolerAuth((database, fn) => withPg(spec, secrets, spec.haproxy.primaryPort, fn, { ...ssl, database })),
+      );
+    },
     kernelRoute: () => kernelRouteState(spec),
     pgArchiver: (port) =>
       maybe(async () => {

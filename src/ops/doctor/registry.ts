@@ -5,7 +5,7 @@ import { binaries, dataDirs, patroniEtcdV2, portsInUse, secretFiles } from './ch
 import { k8sPatroniV2, noScheduleTaints, podDataPermissions, pvcStorageClass, serviceEndpoints } from './checks-k8s.js';
 import { patroniApi, patroniMembers, pgHba, pgPlaintext, replicationLag, walArchiving } from './checks-patroni.js';
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
-import { backendsDown, kernelRoute, poolerRoute, primaryRoute } from './checks-routing.js';
+import { backendsDown, kernelRoute, poolerAuth, poolerRoute, primaryRoute } from './checks-routing.js';
 import { rootProcesses } from './checks-processes.js';
 import type { Check } from './types.js';
 
@@ -29,6 +29,7 @@ export const CHECKS: readonly Check[] = [
   primaryRoute,
   backendsDown,
   poolerRoute,
+  poolerAuth,
   kernelRoute,
   pvcStorageClass,
   noScheduleTaints,
@@ -41,7 +42,7 @@ export const CHECKS: readonly Check[] = [
 
 /**
  * The checks of the hosts target: what any client sees over the network (etcd over TLS, the DCS, the
- * Patroni REST APIs, replication), what SSH sees on each host, and each host's HAProxy. The checks of
+ * Patroni REST APIs, replication), what SSH sees on each host, each host's HAProxy and PgBouncer. The checks of
  * this machine's files, binaries and ports belong to the local target; provision's preflight covers
  * the hosts' own.
  */
@@ -58,6 +59,8 @@ export const HOSTS_CHECKS: readonly Check[] = [
   replicationLag,
   walArchiving,
   hostsPrimaryRoutes,
+  poolerRoute,
+  poolerAuth,
   pvcStorageClass,
   noScheduleTaints,
   serviceEndpoints,

@@ -5,6 +5,7 @@ import type { Layout } from '../../local/index.js';
 import type { ClusterView } from '../../patroni/index.js';
 import type { PgAddress } from '../../render/index.js';
 import type { PoolerStatus } from '../pooler-status.js';
+import type { PoolerAuthState } from '../../pooler/index.js';
 import type { KernelRouteStatus } from '../status.js';
 import type { Spec } from '../../spec/index.js';
 
@@ -102,8 +103,10 @@ export interface DoctorEnv {
   /** Any HTTP answer from GET /patroni. */
   patroniAnswers(apiUrl: string): Promise<boolean>;
   haproxyServers(socket: string): Promise<Maybe<ServerStat[]>>;
-  /** PgBouncer's state from its admin console; null when pooler.enabled is off. */
-  poolerStatus(): Promise<PoolerStatus | null>;
+  /** Each PgBouncer's state from its admin console (one per haproxy host across hosts); null when pooler.enabled is off. */
+  poolers(): Promise<PoolerStatus[] | null>;
+  /** PgBouncer's auth role and lookup function on the primary (read as the superuser); null when pooler.enabled is off. */
+  poolerAuth(): Promise<Maybe<PoolerAuthState> | null>;
   /** Where the nftables kernel route sends writes; null when router.kernelRoute is off. */
   kernelRoute(): Promise<KernelRouteStatus | null>;
   /**

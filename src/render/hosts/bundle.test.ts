@@ -104,14 +104,25 @@ describe('renderHost', () => {
       'gardenos-etcd',
       'gardenos-patroni',
       'gardenos-haproxy',
+      'gardenos-pgbouncer',
       'gardenos-router',
       'gardenos-pgbackrest',
       'k3s',
     ]);
     assert.deepEqual(names(byName.get('split/e1')!), ['gardenos-etcd', 'k3s']);
-    assert.deepEqual(names(byName.get('split/e3')!), ['gardenos-etcd', 'gardenos-haproxy', 'gardenos-router']);
+    assert.deepEqual(names(byName.get('split/e3')!), [
+      'gardenos-etcd',
+      'gardenos-haproxy',
+      'gardenos-pgbouncer',
+      'gardenos-router',
+    ]);
     assert.deepEqual(names(byName.get('split/p1')!), ['gardenos-patroni']);
-    assert.deepEqual(names(byName.get('split/p2')!), ['gardenos-patroni', 'gardenos-haproxy', 'gardenos-router']);
+    assert.deepEqual(names(byName.get('split/p2')!), [
+      'gardenos-patroni',
+      'gardenos-haproxy',
+      'gardenos-pgbouncer',
+      'gardenos-router',
+    ]);
     for (const [name, bundle] of all) {
       const services = new Set(names(bundle));
       for (const f of bundle.files)
@@ -131,8 +142,12 @@ describe('renderHost', () => {
       HOST_PATHS.tls.endpointKey,
       HOST_PATHS.tls.key('postgres'),
     ]);
-    const noRouter = hostsSpec(THREE_HOSTS_YAML + 'router: { enabled: false }\n');
+    const noRouter = hostsSpec(THREE_HOSTS_YAML + 'router: { enabled: false }\npooler: { enabled: false }\n');
     assert.ok(!names(renderHost(noRouter, hostOf(noRouter, 's1'), fixtureInput('s1'))).includes('gardenos-router'));
+    const noPooler = hostsSpec(THREE_HOSTS_YAML + 'pooler: { enabled: false }\n');
+    const withoutPooler = renderHost(noPooler, hostOf(noPooler, 's1'), fixtureInput('s1'));
+    assert.ok(!names(withoutPooler).includes('gardenos-pgbouncer'));
+    assert.ok(!withoutPooler.files.some((f) => f.path.includes('pgbouncer')));
   });
 
   test('one fact, two renderings: services.json has the same exec, user and environment as each unit', () => {

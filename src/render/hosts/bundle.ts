@@ -14,6 +14,7 @@ import {
 import { HOST_PATHS } from './paths.js';
 import { renderPatroniFiles, renderPatroniService } from './patroni.js';
 import { renderPgbackrestFiles, renderPgbackrestService } from './pgbackrest.js';
+import { renderPgbouncerFiles, renderPgbouncerService } from './pgbouncer.js';
 import { renderRouterService } from './router.js';
 import { renderServicesManifest } from './supervisor.js';
 import { renderSystemdDropIn, renderSystemdUnit } from './systemd.js';
@@ -29,6 +30,7 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...(runs.etcd ? [renderEtcdService(spec, host, programs)] : []),
     ...(runs.patroni ? [renderPatroniService(spec, host, programs)] : []),
     ...(runs.haproxy ? [renderHaproxyService(spec, host, programs)] : []),
+    ...(runs.pgbouncer ? [renderPgbouncerService(spec, host, programs)] : []),
     ...(runs.router ? [renderRouterService(spec, host, programs)] : []),
     ...(runs.pgbackrest ? [renderPgbackrestService(spec, host, programs)] : []),
     ...(runs.k3s ? [renderK3sService(spec, host, programs)] : []),
@@ -37,6 +39,7 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...renderTlsFiles(runs, input.tls),
     ...(runs.patroni ? renderPatroniFiles(spec, host, programs, input.secrets, input.patroniLauncher) : []),
     ...(runs.haproxy ? renderHaproxyFiles(spec, host, input.secrets) : []),
+    ...(runs.pgbouncer ? renderPgbouncerFiles(spec, host) : []),
     ...(runs.pgbackrest ? renderPgbackrestFiles(spec, host, input.secrets) : []),
     ...(runs.k3s ? renderK3sFiles(spec, host, input.secrets) : []),
     ...services.map(unitFile),

@@ -7,6 +7,8 @@ export interface HostComponents {
   haproxy: boolean;
   /** The router follows the Patroni leader and routes this host's HAProxy. */
   router: boolean;
+  /** PgBouncer beside HAProxy; the router keeps it on the leader, so it needs the router. */
+  pgbouncer: boolean;
   k3s: boolean;
   /** pgBackRest's TLS server: on every PostgreSQL host and the repository host, with backups on. */
   pgbackrest: boolean;
@@ -19,6 +21,7 @@ export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
     patroni: has('postgres'),
     haproxy: has('haproxy'),
     router: has('haproxy') && spec.router.enabled,
+    pgbouncer: has('haproxy') && spec.router.enabled && spec.pooler.enabled,
     k3s: has('k3s-server') && spec.k3s?.enabled === true,
     pgbackrest: runsPgbackrestServer(spec, host),
   };

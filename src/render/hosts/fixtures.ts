@@ -58,13 +58,16 @@ const read = (file: string) => readFileSync(`${FIXTURES}${file}`, 'utf8');
 /** A throwaway CA and per-host certificates made by src/hosts/pki.ts for the journal spec (s1..s3). */
 export function fixtureTls(host: string): HostTlsMaterial {
   const name = ['s1', 's2', 's3'].includes(host) ? host : 's1';
-  // The fixtures have no endpoint certificate of their own; s1's stands in (only its bytes matter here).
+  // The fixtures have no endpoint or pooler certificate of their own; s1's and s2's stand in (only
+  // their bytes matter here).
   return {
     caCert: read('ca.crt'),
     cert: read(`${name}.crt`),
     key: read(`${name}.key`),
     endpointCert: read('s1.crt'),
     endpointKey: read('s1.key'),
+    poolerCert: read('s2.crt'),
+    poolerKey: read('s2.key'),
   };
 }
 

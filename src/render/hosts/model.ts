@@ -13,6 +13,8 @@ export interface HostFile {
   secret: boolean;
   /** Services (HostService.name) that must restart when this file's content changes. */
   restarts: string[];
+  /** Written only when missing: a service owns it from then on (PgBouncer's route file, the router's). */
+  createOnly?: boolean;
 }
 
 /** A directory a service needs before it starts, owned by the service's user and group. */
@@ -82,6 +84,9 @@ export interface HostTlsMaterial {
    */
   endpointCert: string;
   endpointKey: string;
+  /** PgBouncer's client certificate to PostgreSQL: CN gardenos_pooler, client auth only. */
+  poolerCert: string;
+  poolerKey: string;
 }
 
 /** Where the programs are on a host; Debian 12 packages by default. */
@@ -90,6 +95,7 @@ export interface HostPrograms {
   /** Runs Patroni through gardenos's launcher (the #! interpreter of Debian's patroni script). */
   python: string;
   haproxy: string;
+  pgbouncer: string;
   node: string;
   /** The gardenos program on the host (provisioning installs the agent bundle); the router runs as `<it> router`. */
   gardenos: string;
@@ -103,6 +109,7 @@ export const DEFAULT_HOST_PROGRAMS: HostPrograms = {
   etcd: '/usr/bin/etcd',
   python: '/usr/bin/python3',
   haproxy: '/usr/sbin/haproxy',
+  pgbouncer: '/usr/sbin/pgbouncer',
   node: '/usr/bin/node',
   // Where provisioning installs the agent (AGENT_PROGRAM in src/hosts/agent/build.ts; router.test.ts checks they agree).
   gardenos: '/var/lib/gardenos/bin/agent/gardenos-agent.cjs',

@@ -11,6 +11,8 @@ export const SERVICE_NAMES = {
   patroni: 'gardenos-patroni',
   haproxy: 'gardenos-haproxy',
   router: 'gardenos-router',
+  /** PgBouncer, the pooled primary endpoint, on every haproxy host (pooler.enabled). */
+  pgbouncer: 'gardenos-pgbouncer',
   /** pgBackRest's TLS server (`pgbackrest server`), with backups on. */
   pgbackrest: 'gardenos-pgbackrest',
   /** K3s's installer owns the unit; gardenos adds a drop-in. */
@@ -24,6 +26,9 @@ export const HOST_USERS = {
   haproxy: 'haproxy',
   // The router writes to HAProxy's admin socket (mode 600), so it runs as HAProxy's user: no group to create.
   router: 'haproxy',
+  // The router rewrites PgBouncer's route file and uses its admin console by peer auth over the socket
+  // (0700): both run as one user, as on the local target.
+  pgbouncer: 'haproxy',
   root: 'root',
 } as const;
 
@@ -43,6 +48,11 @@ export const HOST_PATHS = {
     /** PostgreSQL's server certificate and key: valid for every HAProxy address (see HostTlsMaterial). */
     endpointCert: `${TLS}/postgres-endpoint.crt`,
     endpointKey: `${TLS}/postgres-endpoint.key`,
+    /** PgBouncer's copy of the endpoint key: it terminates its clients' TLS with the same certificate. */
+    poolerEndpointKey: `${TLS}/pgbouncer-endpoint.key`,
+    /** PgBouncer's client certificate (CN gardenos_pooler): its auth role logs in to PostgreSQL by it, no password. */
+    poolerClientCert: `${TLS}/pgbouncer-client.crt`,
+    poolerClientKey: `${TLS}/pgbouncer-client.key`,
   },
   secrets: {
     patroni: `${SECRETS}/patroni.env`,
@@ -69,6 +79,16 @@ export const HOST_PATHS = {
     config: '/etc/gardenos/haproxy/haproxy.cfg',
     runDir: '/run/gardenos/haproxy',
     adminSocket: '/run/gardenos/haproxy/admin.sock',
+  },
+  pgbouncer: {
+    config: '/etc/gardenos/pgbouncer/pgbouncer.ini',
+    hba: '/etc/gardenos/pgbouncer/hba.conf',
+    users: '/etc/gardenos/pgbouncer/users.txt',
+    /** The router owns the route file (created once by provisioning, rewritten on every leader change). */
+    stateDir: '/var/lib/gardenos/pgbouncer',
+    routeFile: '/var/lib/gardenos/pgbouncer/route.ini',
+    /** The admin console's Unix socket. */
+    socketDir: '/run/gardenos/pgbouncer',
   },
   k3s: { config: '/etc/rancher/k3s/config.yaml' },
   unit: (service: string) => `/etc/systemd/system/${service}.service`,

@@ -95,7 +95,7 @@ describe('host patroni.yml', () => {
     ]);
   });
 
-  test('pg_hba: the socket lines first (Patroni uses the socket), then hostssl scram-sha-256 only', () => {
+  test("pg_hba: the socket lines first (Patroni uses the socket), then hostssl only: PgBouncer's auth role by certificate from the pooler hosts, scram-sha-256 for the rest", () => {
     assert.equal(at(config, 'postgresql', 'use_unix_socket'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket);
     assert.equal(at(config, 'postgresql', 'use_unix_socket_repl'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket_repl);
     const expected = [
@@ -103,6 +103,9 @@ describe('host patroni.yml', () => {
       'hostssl replication replicator 10.20.0.11/32 scram-sha-256',
       'hostssl replication replicator 10.20.0.12/32 scram-sha-256',
       'hostssl replication replicator 10.20.0.13/32 scram-sha-256',
+      'hostssl all gardenos_pooler 10.20.0.11/32 cert',
+      'hostssl all gardenos_pooler 10.20.0.12/32 cert',
+      'hostssl all gardenos_pooler 10.20.0.13/32 cert',
       'hostssl all all 10.42.0.0/16 scram-sha-256',
       'hostssl all all 10.20.0.11/32 scram-sha-256',
       'hostssl all all 10.20.0.12/32 scram-sha-256',
@@ -123,7 +126,12 @@ describe('host patroni.yml', () => {
       1 + 5,
       'the default 127.0.0.1/32 and all five hosts',
     );
-    assert.ok(hba.every((l) => l.endsWith(' scram-sha-256')));
+    assert.deepEqual(
+      hba.filter((l) => l.includes(' gardenos_pooler ')).map((l) => l.split(' ')[3]),
+      ['10.30.0.3/32', '10.30.0.5/32'],
+      'the auth role only from the haproxy hosts, where PgBouncer runs',
+    );
+    assert.ok(hba.every((l) => l.endsWith(' scram-sha-256') || / gardenos_pooler \S+ cert$/.test(l)));
   });
 
   test('synchronous mode and timings from spec.postgres, in bootstrap.dcs', () => {

@@ -5,6 +5,7 @@ import { ROLE_NAMES, type Spec, type HostConfig } from '../../spec/index.js';
 import { buildPatroniConfig, LOCAL_SOCKET_HBA } from '../patroni.js';
 import { archiveCommand, type PgbackrestPaths } from '../pgbackrest.js';
 import { hostsTopology } from '../topology.js';
+import { hostComponents } from './components.js';
 import { hostEtcdClient, hostPorts } from './etcd-client.js';
 import { renderEnvFile } from './env-file.js';
 import type { HostFile, HostPrograms, HostService, HostsSecrets } from './model.js';
@@ -38,14 +39,20 @@ function pgbackrestPaths(spec: Spec): PgbackrestPaths {
 export function renderHostsPgHba(spec: Spec): string[] {
   const hosts = spec.hosts ?? [];
   const pgNets = uniqueSorted(hosts.filter((h) => h.roles.includes('postgres')).map((h) => `${h.address}/32`));
-  const clientNets = [
-    ...new Set([...spec.postgres.allowedClientCidrs, ...uniqueSorted(hosts.map((h) => `${h.address}/32`))]),
-  ];
+  const poolerNets = uniqueSorted(hosts.filter((h) => hostComponents(spec, h).pgbouncer).map((h) => `${h.address}/32`));
   return [
     ...LOCAL_SOCKET_HBA,
     ...pgNets.map((net) => `hostssl replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
-    ...clientNets.map((net) => `hostssl all all ${net} scram-sha-256`),
+    // PgBouncer's auth role by its client certificate (CN gardenos_pooler), from the pooler hosts only.
+    ...poolerNets.map((net) => `hostssl all ${ROLE_NAMES.pooler} ${net} cert`),
+    ...hostsClientNets(spec).map((net) => `hostssl all all ${net} scram-sha-256`),
   ];
+}
+
+/** Where PostgreSQL's clients may come from: postgres.allowedClientCidrs and every host (PgBouncer admits the same). */
+export function hostsClientNets(spec: Spec): string[] {
+  const hosts = spec.hosts ?? [];
+  return [...new Set([...spec.postgres.allowedClientCidrs, ...uniqueSorted(hosts.map((h) => `${h.address}/32`))])];
 }
 
 export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: HostPrograms): Record<string, unknown> {

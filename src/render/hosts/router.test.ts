@@ -22,13 +22,22 @@ const ROUTER_OPTIONS = Object.fromEntries(
     'etcd-cert',
     'etcd-key',
     'patroni-ca',
+    'pgbouncer-socket-dir',
+    'pgbouncer-port',
+    'pgbouncer-route-file',
+    'pgbouncer-members',
+    'pgbouncer-pause-timeout-ms',
+    'pgbouncer-mode',
+    'pgbouncer-server-ca',
+    'pgbouncer-server-cert',
+    'pgbouncer-server-key',
   ].map((n) => [n, { type: 'string' as const }]),
 );
 
 describe('router on a host', () => {
   const spec = hostsSpec(THREE_HOSTS_YAML);
 
-  test('routes its own HAProxy from the Patroni leader key, over etcd https with a client certificate', () => {
+  test("routes its own HAProxy and PgBouncer from the Patroni leader key, over etcd https with a client certificate; PgBouncer's members over TLS by its own certificate", () => {
     const { values } = parseArgs({
       args: hostRouterFlags(spec, hostOf(spec, 's2')),
       options: ROUTER_OPTIONS,
@@ -43,13 +52,40 @@ describe('router on a host', () => {
       listen: { host: '10.20.0.12', port: 8010 },
       reconcileIntervalMs: 5000,
       haproxySocket: HOST_PATHS.haproxy.adminSocket,
+      pgbouncer: {
+        socketDir: HOST_PATHS.pgbouncer.socketDir,
+        port: 6432,
+        mode: 'transaction',
+        routeFile: HOST_PATHS.pgbouncer.routeFile,
+        members: [
+          { name: 's1', host: '10.20.0.11', port: 5432 },
+          { name: 's2', host: '10.20.0.12', port: 5432 },
+          { name: 's3', host: '10.20.0.13', port: 5432 },
+        ],
+        pauseTimeoutMs: spec.pooler.pauseTimeoutMs,
+        holdLimitMs: 30_000,
+        serverTls: {
+          caFile: HOST_PATHS.tls.ca,
+          certFile: HOST_PATHS.tls.poolerClientCert,
+          keyFile: HOST_PATHS.tls.poolerClientKey,
+        },
+      },
     });
+  });
+
+  test('with the pooler off, no PgBouncer flags and no PgBouncer to start after', () => {
+    const off = hostsSpec(`${THREE_HOSTS_YAML}\npooler:\n  enabled: false\n`);
+    const flags = hostRouterFlags(off, hostOf(off, 's2'));
+    assert.ok(!flags.some((f) => f.startsWith('--pgbouncer')), flags.join(' '));
+    const service = renderRouterService(off, hostOf(off, 's1'), DEFAULT_HOST_PROGRAMS);
+    assert.ok(!service.after.includes('gardenos-pgbouncer.service'));
   });
 
   test("runs as HAProxy's user (its admin socket is mode 600), after HAProxy, with no secret on its command line", () => {
     const service = renderRouterService(spec, hostOf(spec, 's1'), DEFAULT_HOST_PROGRAMS);
     assert.equal(service.user, 'haproxy');
     assert.ok(service.after.includes('gardenos-haproxy.service'));
+    assert.ok(service.after.includes('gardenos-pgbouncer.service'));
     assert.deepEqual(service.environmentFiles, []);
     assert.deepEqual(service.exec.slice(3, 5), [DEFAULT_HOST_PROGRAMS.gardenos, 'router']);
     assert.equal(DEFAULT_HOST_PROGRAMS.gardenos, AGENT_PROGRAM, 'the program provisioning installs');

@@ -1,8 +1,10 @@
 // The primary router on each haproxy host: follows the Patroni leader key in etcd and routes this host's HAProxy.
 import type { Spec, HostConfig } from '../../spec/index.js';
+import { hostComponents } from './components.js';
 import { hostEtcdClient } from './etcd-client.js';
 import type { HostPrograms, HostService } from './model.js';
 import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, SERVICE_NAMES } from './paths.js';
+import { hostPoolerMembers, POOLER_TLS } from './pgbouncer.js';
 
 /**
  * The flags `gardenos router` parses (src/router/settings.ts): everything it needs, so it never loads
@@ -34,11 +36,39 @@ export function hostRouterFlags(spec: Spec, host: HostConfig): string[] {
     // Patroni's REST API is https with a certificate from the same CA.
     '--patroni-ca',
     HOST_PATHS.tls.ca,
+    ...(hostComponents(spec, host).pgbouncer ? pgbouncerFlags(spec) : []),
+  ];
+}
+
+/** PgBouncer on the same host: its console, its route file, the members over TLS with its client certificate. */
+function pgbouncerFlags(spec: Spec): string[] {
+  return [
+    '--pgbouncer-socket-dir',
+    HOST_PATHS.pgbouncer.socketDir,
+    '--pgbouncer-port',
+    String(spec.pooler.port),
+    '--pgbouncer-route-file',
+    HOST_PATHS.pgbouncer.routeFile,
+    '--pgbouncer-members',
+    hostPoolerMembers(spec)
+      .map((m) => `${m.name}=${m.host}:${m.port}`)
+      .join(','),
+    '--pgbouncer-pause-timeout-ms',
+    String(spec.pooler.pauseTimeoutMs),
+    '--pgbouncer-mode',
+    spec.pooler.mode,
+    '--pgbouncer-server-ca',
+    POOLER_TLS.caFile,
+    '--pgbouncer-server-cert',
+    POOLER_TLS.certFile,
+    '--pgbouncer-server-key',
+    POOLER_TLS.keyFile,
   ];
 }
 
 export function renderRouterService(spec: Spec, host: HostConfig, programs: HostPrograms): HostService {
   const haproxy = `${SERVICE_NAMES.haproxy}.service`;
+  const pgbouncer = hostComponents(spec, host).pgbouncer ? [`${SERVICE_NAMES.pgbouncer}.service`] : [];
   return {
     name: SERVICE_NAMES.router,
     description: `gardenos primary router on ${host.name} (cluster ${spec.name})`,
@@ -55,8 +85,8 @@ export function renderRouterService(spec: Spec, host: HostConfig, programs: Host
     ],
     environmentFiles: [],
     environment: { ...BASE_ENVIRONMENT },
-    after: ['network-online.target', haproxy],
-    wants: ['network-online.target', haproxy],
+    after: ['network-online.target', haproxy, ...pgbouncer],
+    wants: ['network-online.target', haproxy, ...pgbouncer],
     restart: { policy: 'always', delaySec: 2 },
     limits: { noFile: 4096 },
     stop: { timeoutSec: 10, mainProcessOnly: false },

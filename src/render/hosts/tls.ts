@@ -26,7 +26,11 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
   if (readers.length === 0 && !components.haproxy) return [];
   const certUsers = readers.flatMap((r) => r.users);
   // HAProxy reads only the CA (it verifies Patroni's certificate in its checks).
-  const caUsers = [...certUsers, ...(components.haproxy ? [SERVICE_NAMES.haproxy] : [])];
+  const caUsers = [
+    ...certUsers,
+    ...(components.haproxy ? [SERVICE_NAMES.haproxy] : []),
+    ...(components.pgbouncer ? [SERVICE_NAMES.pgbouncer] : []),
+  ];
   const pub = (path: string, content: string, restarts: string[]): HostFile => ({
     path,
     content,
@@ -36,6 +40,17 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
     secret: false,
     restarts: sorted(restarts),
   });
+  const secretOf = (path: string, content: string, owner: string, restarts: string[]): HostFile => ({
+    path,
+    content,
+    mode: 0o600,
+    owner,
+    group: owner,
+    secret: true,
+    restarts,
+  });
+  const pooler = components.pgbouncer ? [SERVICE_NAMES.pgbouncer] : [];
+  const endpointUsers = [...(components.patroni ? [SERVICE_NAMES.patroni] : []), ...pooler];
   return [
     pub(HOST_PATHS.tls.ca, tls.caCert, caUsers),
     ...(readers.length > 0 ? [pub(HOST_PATHS.tls.cert, tls.cert, certUsers)] : []),
@@ -48,18 +63,16 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
       secret: true,
       restarts: sorted(r.users),
     })),
+    ...(endpointUsers.length > 0 ? [pub(HOST_PATHS.tls.endpointCert, tls.endpointCert, endpointUsers)] : []),
     ...(components.patroni
+      ? [secretOf(HOST_PATHS.tls.endpointKey, tls.endpointKey, HOST_USERS.postgres, [SERVICE_NAMES.patroni])]
+      : []),
+    // PgBouncer serves its clients with the endpoint certificate and logs in to PostgreSQL with its own.
+    ...(components.pgbouncer
       ? [
-          pub(HOST_PATHS.tls.endpointCert, tls.endpointCert, [SERVICE_NAMES.patroni]),
-          {
-            path: HOST_PATHS.tls.endpointKey,
-            content: tls.endpointKey,
-            mode: 0o600,
-            owner: HOST_USERS.postgres,
-            group: HOST_USERS.postgres,
-            secret: true,
-            restarts: [SERVICE_NAMES.patroni],
-          } satisfies HostFile,
+          secretOf(HOST_PATHS.tls.poolerEndpointKey, tls.endpointKey, HOST_USERS.pgbouncer, pooler),
+          pub(HOST_PATHS.tls.poolerClientCert, tls.poolerCert, pooler),
+          secretOf(HOST_PATHS.tls.poolerClientKey, tls.poolerKey, HOST_USERS.pgbouncer, pooler),
         ]
       : []),
   ];
