@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { cli, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
+import { cli, eventually, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
 import { missingAcked, Writer } from './writer.js';
 import { PoolerAdmin } from '../../src/pooler/index.js';
 import { layoutOf, readSecrets, readStoredSpec } from '../../src/local/index.js';
@@ -48,11 +48,30 @@ async function loginError(opts: Partial<pg.ClientConfig>): Promise<string> {
   }
 }
 
-async function leader(): Promise<string> {
+interface StatusJson {
+  health: string;
+  postgres: { leader: string | null; members: { role: string }[] };
+}
+
+async function status(): Promise<StatusJson> {
   const r = await cli(['status', '--json', ...flags]);
-  const s = JSON.parse(r.stdout) as { postgres: { leader: string | null } };
-  assert.ok(s.postgres.leader, `no leader in status: ${r.stdout}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+async function leader(): Promise<string> {
+  const s = await status();
+  assert.ok(s.postgres.leader, `no leader in status: ${JSON.stringify(s)}`);
   return s.postgres.leader;
+}
+
+/** The leader, once Patroni names a synchronous standby again: a switchover needs one to hand over to. */
+async function leaderReadyToSwitch(): Promise<string> {
+  const s = await eventually(
+    status,
+    (x) => x.health === 'healthy' && x.postgres.members.some((m) => m.role === 'sync_standby'),
+    90_000,
+  );
+  return s.postgres.leader!;
 }
 
 describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
@@ -143,13 +162,14 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
 async function switchoverUnderWriters(round: number, change: (from: string) => Promise<void>): Promise<void> {
   const owner = appClient();
   const idle = appClient();
+  let writers: Writer[] = [];
   try {
     await owner.connect();
     await owner.query('CREATE TABLE IF NOT EXISTS pooled_writes (id bigint PRIMARY KEY)');
     await idle.connect();
     await idle.query('SELECT 1');
-    const from = await leader();
-    const writers = Array.from(
+    const from = await leaderReadyToSwitch();
+    writers = Array.from(
       { length: 16 },
       (_, i) =>
         new Writer({
@@ -208,6 +228,7 @@ async function switchoverUnderWriters(round: number, change: (from: string) => P
       'off',
     );
   } finally {
-    await Promise.all([owner.end(), idle.end()].map((p) => p.catch(() => undefined)));
+    // Stopped here too when the change throws, or the writers' loops keep the test process alive.
+    await Promise.all([...writers.map((w) => w.stop()), owner.end(), idle.end()].map((p) => p.catch(() => undefined)));
   }
 }
