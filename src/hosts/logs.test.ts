@@ -14,6 +14,8 @@ describe('hosts logs: which logs a name selects', () => {
     assert.deepEqual(names(split, 'p1'), ['p1/patroni']);
     assert.deepEqual(names(split, 'etcd'), ['e1/etcd', 'e2/etcd', 'e3/etcd']);
     assert.deepEqual(names(split, 'haproxy'), ['e3/haproxy', 'p2/haproxy']);
+    // PgBouncer runs beside every HAProxy (pooler.enabled by default).
+    assert.deepEqual(names(split, 'pgbouncer'), ['e3/pgbouncer', 'p2/pgbouncer']);
     assert.deepEqual(names(three, 's2/patroni'), ['s2/patroni']);
   });
 

@@ -11,7 +11,16 @@ import { SUPERVISOR_LOG } from './provision/service-control.js';
 import { shellQuote, type HostShell } from './ssh.js';
 
 /** What `logs COMPONENT` may name besides a host: a kind of service, on every host that runs one. */
-export const LOG_KINDS = ['etcd', 'patroni', 'haproxy', 'router', 'pgbackrest', 'k3s', 'supervisor'] as const;
+export const LOG_KINDS = [
+  'etcd',
+  'patroni',
+  'haproxy',
+  'pgbouncer',
+  'router',
+  'pgbackrest',
+  'k3s',
+  'supervisor',
+] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
 export interface HostLogSource {
@@ -23,7 +32,9 @@ export interface HostLogSource {
 export function hostLogSources(spec: Spec): HostLogSource[] {
   return (spec.hosts ?? []).flatMap((host) => {
     const c = hostComponents(spec, host);
-    const kinds = (['etcd', 'patroni', 'haproxy', 'router', 'pgbackrest', 'k3s'] as const).filter((k) => c[k]);
+    const kinds = (['etcd', 'patroni', 'haproxy', 'pgbouncer', 'router', 'pgbackrest', 'k3s'] as const).filter(
+      (k) => c[k],
+    );
     return [...kinds, 'supervisor' as const].map((kind) => ({ host, kind }));
   });
 }
@@ -57,6 +68,7 @@ const UNIT: Record<Exclude<LogKind, 'supervisor'>, string> = {
   etcd: SERVICE_NAMES.etcd,
   patroni: SERVICE_NAMES.patroni,
   haproxy: SERVICE_NAMES.haproxy,
+  pgbouncer: SERVICE_NAMES.pgbouncer,
   router: SERVICE_NAMES.router,
   pgbackrest: SERVICE_NAMES.pgbackrest,
   k3s: SERVICE_NAMES.k3s,

@@ -57,5 +57,8 @@ test('across hosts a finding names the host and its fix the host’s services, n
     { ...onH2, reachable: true, routedTo: 'h1', clientsWaiting: 2, longestWaitS: 9 },
     'h1',
   );
-  assert.match(paused!.fix, /restart gardenos-pgbouncer on h2/);
+  assert.match(
+    paused!.fix,
+    /gardenos pooler resume. ends a pause left behind \(it resumes every host's PgBouncer over SSH\)/,
+  );
 });

@@ -75,7 +75,7 @@ export function poolerFindings(p: PoolerStatus, leader: string | null): PoolerFi
         start: `\`gardenos provision\` starts it again; \`gardenos logs ${p.host}/pgbouncer\` and \`gardenos logs ${p.host}/router\` show why it stopped`,
         router: `\`gardenos logs ${p.host}/router\` says why it did not route; \`gardenos provision\` restarts a stopped router`,
         restart: `the router closes them when it re-routes; if it keeps happening, restart gardenos-router on ${p.host}`,
-        resume: `restart gardenos-pgbouncer on ${p.host} to end a pause left behind (\`gardenos pooler resume\` works on one machine only)`,
+        resume: `\`gardenos pooler resume\` ends a pause left behind (it resumes every host's PgBouncer over SSH)`,
         evidence: `the router on ${p.host} read SHOW POOLS from the pgbouncer admin database`,
       }
     : {

@@ -41,6 +41,13 @@ test('the rule set: one DNAT rule naming the primary, resets for flows DNATed el
   assert.deepEqual(routedMembers(listed), ['pg2']);
 });
 
+test('nft exiting before it reads its stdin is an exit code and stderr, not an EPIPE that kills the process', async () => {
+  // A program that reads nothing and fails: the write of a large script hits a closed pipe.
+  const run = nftRunner(['sh', '-c', 'echo "nft: no such table" >&2; exit 1', 'nft']);
+  const r = await run(['-f', '-'], 'add table ip x\n'.repeat(200_000));
+  assert.deepEqual(r, { code: 1, stdout: '', stderr: 'nft: no such table\n' });
+});
+
 let netnsCount = 0;
 runRouteTargetConformance('nftables DNAT (in a network namespace)', async () => {
   requireNft();

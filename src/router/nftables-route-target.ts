@@ -32,6 +32,9 @@ export function nftRunner(argv: string[] = ['nft']): NftRunner {
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.once('error', reject);
       child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      // nft may exit before it reads its stdin (an error, or a command that takes none): the write then
+      // fails with EPIPE, and the exit code and stderr say why. Unhandled, it crashed the router.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? '');
     });
 }

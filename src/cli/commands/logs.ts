@@ -11,7 +11,7 @@ const command: Command = {
   usage: `Usage: gardenos logs [COMPONENT] [-f] [-n LINES] [options]
 
 COMPONENT is a member name (etcd1, pg2, haproxy, or a service name) or a kind (etcd, patroni, haproxy, service); default: all.
-With a hosts spec, COMPONENT is a host (s1), a service (etcd, patroni, haproxy, router, k3s, supervisor) or
+With a hosts spec, COMPONENT is a host (s1), a service (etcd, patroni, haproxy, pgbouncer, router, pgbackrest, k3s, supervisor) or
 HOST/SERVICE (s1/patroni); the logs are read over SSH, from the journal where systemd runs the units.
 
 ${PLATFORM_USAGE}

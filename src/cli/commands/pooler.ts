@@ -2,7 +2,7 @@
 import { GardenError } from '../../errors.js';
 import { layoutOf, localPoolerControl } from '../../local/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
-import { readPlatformSpec, readSpec } from '../spec-source.js';
+import { readPlatformSpec, readSpec, specDirOf } from '../spec-source.js';
 
 const command: Command = {
   name: 'pooler',
@@ -10,7 +10,8 @@ const command: Command = {
   usage: `Usage: gardenos pooler resume [options]
 
 Sends RESUME to the local platform's PgBouncer through its admin console, so clients queued behind a
-pause go on. \`gardenos switchover\` and the router resume it themselves; this is for a pause they
+pause go on. With a hosts spec, to every host's PgBouncer, over SSH (the gardenos agent on the host sends
+it as PgBouncer's OS user); an unreachable host does not keep the others paused. \`gardenos switchover\` and the router resume it themselves; this is for a pause they
 did not take (a PAUSE typed by hand, or a process killed mid-switchover). A pooler that is not paused
 is left as it is.
 
@@ -23,10 +24,33 @@ ${PLATFORM_USAGE}`,
         hint: 'the one action is `gardenos pooler resume`',
       });
     }
-    if (readSpec(ctx).spec.hosts) {
-      throw new GardenError('NOT_CONFIGURED', 'the hosts target has no pooler yet', {
-        hint: 'PgBouncer runs on the local target only; remove hosts: from the spec to act on the local platform',
+    const { spec: given } = readSpec(ctx);
+    if (given.hosts) {
+      const { hostsPoolerHosts, resumeHostsPoolers } = await import('../../hosts/pooler-resume.js');
+      if (hostsPoolerHosts(given).length === 0) {
+        throw new GardenError('NOT_CONFIGURED', `no host of ${given.name} runs PgBouncer`, {
+          hint: 'PgBouncer runs beside HAProxy when pooler.enabled and router.enabled: there is nothing to resume',
+        });
+      }
+      const outcomes = await resumeHostsPoolers(given, {
+        specDir: specDirOf(ctx),
+        stateDir: given.local.stateDir,
+        agentSocket: ctx.env.SSH_AUTH_SOCK,
       });
+      for (const o of outcomes.filter((x) => !x.error)) {
+        ctx.out.write(`PgBouncer on ${o.host} (:${given.pooler.port}) is not paused: queued clients go on\n`);
+      }
+      const failed = outcomes.filter((x) => x.error);
+      if (failed.length > 0) {
+        throw new GardenError(
+          'HOST_COMMAND_FAILED',
+          `PgBouncer did not take RESUME on ${failed.map((f) => `${f.host} (${f.error})`).join('; ')}`,
+          {
+            hint: `the others were resumed; \`gardenos status\` shows each pooler, \`gardenos logs ${failed[0]!.host}/pgbouncer\` why one is down; \`gardenos provision\` restarts a stopped one (a restart ends a pause too)`,
+          },
+        );
+      }
+      return 0;
     }
     const spec = readPlatformSpec(ctx);
     const control = localPoolerControl(spec);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import routerCommand from '../../cli/commands/router.js';
 import { formatError } from '../../cli/output.js';
 import { GardenError } from '../../errors.js';
+import { PgbouncerControl, PoolerAdmin } from '../../pooler/index.js';
 
 // grpc-js warns once per https etcd connection that an IP is not a TLS server name (DEP0123): noise in the router's log.
 process.removeAllListeners('warning');
@@ -14,6 +15,7 @@ process.on('warning', (w: Error & { code?: string }) => {
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
+    if (name === 'pooler-resume') return await poolerResume(rest);
     if (name !== 'router') {
       throw new GardenError('USAGE', `The gardenos agent on this host runs only \`router\`, not "${name ?? ''}".`, {
         hint: 'run other gardenos commands from your own machine, with the spec; they reach the hosts over SSH and the network',
@@ -42,6 +44,28 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(formatError(err, process.stderr, process.env));
     return err instanceof GardenError ? err.exitCode : 1;
   }
+}
+
+/**
+ * RESUME to this host's PgBouncer through its admin socket, for `gardenos pooler resume` over SSH: run as
+ * PgBouncer's OS user (the console admits it by peer authentication). A pooler not paused is left as it is.
+ */
+async function poolerResume(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'socket-dir': { type: 'string' }, port: { type: 'string' } },
+    strict: true,
+  });
+  const socketDir = values['socket-dir'];
+  const port = Number(values.port);
+  if (!socketDir || !Number.isInteger(port)) {
+    throw new GardenError('USAGE', 'pooler-resume needs --socket-dir DIR and --port N.', {
+      hint: "gardenos pooler resume runs it with the spec's values",
+    });
+  }
+  await new PgbouncerControl(new PoolerAdmin({ socketDir, port }, 10_000), []).resume();
+  process.stdout.write('resumed\n');
+  return 0;
 }
 
 void run(process.argv.slice(2)).then((code) => process.exit(code));
