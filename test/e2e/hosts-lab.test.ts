@@ -18,6 +18,8 @@ import { parse } from 'yaml';
 import { etcdMembersStatus } from '../../src/dcs/etcd-status.js';
 import { cutFlow, healHost, isolateHost, restoreFlow } from '../../src/lab/index.js';
 import { FAULTS } from '../../src/ops/verify/faults.js';
+import { connectAll } from '../../src/hosts/provision/connect.js';
+import { loadSpec } from '../../src/spec/load.js';
 import { requireBinary, sleep, waitFor } from '../support/processes.js';
 import { cli, requireStack } from './harness.js';
 
@@ -76,18 +78,18 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
       connectionTimeoutMillis: 2000,
       query_timeout: 2000,
     });
-  const pooledClient = (h: LabHost) =>
-    new pg.Client({
-      host: h.address,
-      port: 6432,
-      user: POOLED_ROLE,
-      password: POOLED_PASSWORD,
-      database: 'postgres',
-      ssl: { ca },
-      connectionTimeoutMillis: 5000,
-      // A paused pooler queues: the bound is PgBouncer's query_wait_timeout, not ours.
-      query_timeout: 60_000,
-    });
+  const pooledConfig = (h: LabHost): pg.ClientConfig => ({
+    host: h.address,
+    port: 6432,
+    user: POOLED_ROLE,
+    password: POOLED_PASSWORD,
+    database: 'postgres',
+    ssl: { ca },
+    connectionTimeoutMillis: 5000,
+    // A paused pooler queues: the bound is PgBouncer's query_wait_timeout, not ours.
+    query_timeout: 60_000,
+  });
+  const pooledClient = (h: LabHost) => new pg.Client(pooledConfig(h));
   async function pooledQuery<T extends pg.QueryResultRow>(h: LabHost, sql: string): Promise<T[]> {
     const c = pooledClient(h);
     c.on('error', () => undefined);
@@ -524,6 +526,72 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
       const metrics = await (await fetch(`http://${h.address}:8010/metrics`)).text();
       assert.match(metrics, /^gardenos_router_pooler_paused 0$/m, `${h.name}: ${hostLogs(h)}`);
       assert.match(metrics, /^gardenos_router_pooler_pauses_total\{outcome="paused"\} [1-9]/m, `${h.name} paused once`);
+    }
+  });
+
+  it('a PgBouncer paused by hand: a pooled query waits, status and doctor name it, `gardenos pooler resume` over SSH lets it go on', async () => {
+    const h = hosts[1]!;
+    // The spec resolved as the CLI resolves it: the host's SSH settings and its pinned key.
+    const spec = loadSpec(readFileSync(specFile, 'utf8'), {
+      source: specFile,
+      defaultStateDir: () => stateDir,
+      fromFile: true,
+    });
+    const shells = await connectAll(
+      spec.hosts!.filter((x) => x.name === h.name),
+      { specDir: work, stateDir, acceptNewHostKey: [] },
+    );
+    const shell = shells.get(h.name)!;
+    // Connected before the pause: a login to a paused PgBouncer waits too (its auth_query needs a server).
+    const c = new pg.Client({ ...pooledConfig(h), query_timeout: 600_000 });
+    c.on('error', () => undefined);
+    let held: Promise<unknown> | undefined;
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      // PAUSE by hand on the admin console, as PgBouncer's OS user (the console admits it by peer auth).
+      const pause = await shell.exec(
+        'cd / && setpriv --reuid=haproxy --regid=haproxy --init-groups -- psql -X -h /run/gardenos/pgbouncer -p 6432 -U haproxy -d pgbouncer -c PAUSE',
+        { sudo: true, timeoutMs: 30_000 },
+      );
+      assert.equal(pause.code, 0, pause.stderr);
+      let answered = false;
+      held = c.query<{ one: number }>('SELECT 1 AS one').then((r) => {
+        answered = true;
+        return r.rows;
+      });
+      type Pooler = { host: string; clientsWaiting: number; longestWaitS: number };
+      await poll(
+        `a pooled client waiting 5 s or more on ${h.name}'s paused PgBouncer`,
+        async () => {
+          const st = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as { poolers: Pooler[] };
+          const p = st.poolers.find((x) => x.host === h.name);
+          return p && p.clientsWaiting > 0 && p.longestWaitS >= 5;
+        },
+        60_000,
+        1000,
+      );
+      assert.equal(answered, false, 'a paused PgBouncer answered a query');
+      const doc = await cli(['doctor', '--json', ...flags]);
+      const findings = (JSON.parse(doc.stdout) as { findings: { id: string; title: string; fix: string }[] }).findings;
+      const paused = findings.find(
+        (f) => f.id === 'routing.pooler' && f.title.startsWith(`PgBouncer on ${h.name} has`),
+      );
+      assert.ok(paused, doc.stdout);
+      assert.match(paused.title, /waiting, the longest \d+ s: it is paused/);
+      assert.match(paused.fix, /gardenos pooler resume/);
+      const resume = await cli(['pooler', 'resume', ...flags]);
+      assert.equal(resume.code, 0, resume.stdout + resume.stderr);
+      for (const x of hosts)
+        assert.match(resume.stdout, new RegExp(`PgBouncer on ${x.name} \\(:6432\\) is not paused`));
+      assert.deepEqual(await held, [{ one: 1 }]);
+      held = undefined;
+    } finally {
+      // Never leave the lab's pooler paused for the tests after this one.
+      if (held) await cli(['pooler', 'resume', ...flags]);
+      await held?.catch(() => undefined);
+      await c.end().catch(() => undefined);
+      await shell.close();
     }
   });
 
