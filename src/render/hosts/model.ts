@@ -17,6 +17,11 @@ export interface HostFile {
   createOnly?: boolean;
 }
 
+/** A file anyone on the host may read (root's, 0644; no secret in it) that restarts `restarts` when it changes. */
+export function publicHostFile(path: string, content: string, restarts: readonly string[]): HostFile {
+  return { path, content, mode: 0o644, owner: 'root', group: 'root', secret: false, restarts: [...restarts] };
+}
+
 /** A directory a service needs before it starts, owned by the service's user and group. */
 export interface HostDirectory {
   /** Absolute, under /var/lib/gardenos, /var/log/gardenos or /run/gardenos (systemd's State-, Logs- and RuntimeDirectory). */

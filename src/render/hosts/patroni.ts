@@ -8,7 +8,7 @@ import { hostsTopology } from '../topology.js';
 import { hostComponents } from './components.js';
 import { hostEtcdClient, hostPorts } from './etcd-client.js';
 import { renderEnvFile } from './env-file.js';
-import type { HostFile, HostPrograms, HostService, HostsSecrets } from './model.js';
+import { publicHostFile, type HostFile, type HostPrograms, type HostService, type HostsSecrets } from './model.js';
 import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, HOSTS_HEADER, SERVICE_NAMES } from './paths.js';
 
 /** Patroni reads each password from its environment (and removes it there, so PostgreSQL never sees it). */
@@ -131,15 +131,7 @@ export function renderPatroniFiles(
   launcher: string,
 ): HostFile[] {
   const restarts = [SERVICE_NAMES.patroni];
-  const file = (path: string, content: string): HostFile => ({
-    path,
-    content,
-    mode: 0o644,
-    owner: 'root',
-    group: 'root',
-    secret: false,
-    restarts,
-  });
+  const file = (path: string, content: string) => publicHostFile(path, content, restarts);
   return [
     file(HOST_PATHS.patroni.config, renderHostPatroniConfig(spec, host, programs)),
     file(HOST_PATHS.patroni.launcher, launcher),

@@ -12,7 +12,7 @@ import {
 } from '../pgbouncer.js';
 import { hostsTopology } from '../topology.js';
 import { withHostsHeader } from './header.js';
-import type { HostFile, HostPrograms, HostService } from './model.js';
+import { publicHostFile, type HostFile, type HostPrograms, type HostService } from './model.js';
 import { hostsClientNets } from './patroni.js';
 import { BASE_ENVIRONMENT, HOST_PATHS, HOST_USERS, SERVICE_NAMES } from './paths.js';
 
@@ -50,16 +50,8 @@ export function hostPoolerMembers(spec: Spec): { name: string; host: string; por
 export function renderPgbouncerFiles(spec: Spec, host: HostConfig): HostFile[] {
   const input = hostPgbouncerInput(spec, host);
   const restarts = [SERVICE_NAMES.pgbouncer];
-  const file = (path: string, content: string): HostFile => ({
-    path,
-    content,
-    mode: 0o644,
-    owner: 'root',
-    group: 'root',
-    // No password in any of them: secrets come from the server through auth_query.
-    secret: false,
-    restarts,
-  });
+  // No password in any of them: secrets come from the server through auth_query.
+  const file = (path: string, content: string) => publicHostFile(path, content, restarts);
   return [
     file(HOST_PATHS.pgbouncer.config, withHostsHeader(renderPgbouncerIni(input), ';')),
     file(HOST_PATHS.pgbouncer.hba, withHostsHeader(renderPgbouncerHba(input))),

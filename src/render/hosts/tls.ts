@@ -1,5 +1,5 @@
 // The TLS files on a host: the CA, the host's certificate, and one 0600 copy of its key per reading user.
-import type { HostFile, HostTlsMaterial } from './model.js';
+import { publicHostFile, type HostFile, type HostTlsMaterial } from './model.js';
 import { HOST_PATHS, HOST_USERS, SERVICE_NAMES, type TlsReader } from './paths.js';
 import type { HostComponents } from './components.js';
 
@@ -31,15 +31,7 @@ export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial)
     ...(components.haproxy ? [SERVICE_NAMES.haproxy] : []),
     ...(components.pgbouncer ? [SERVICE_NAMES.pgbouncer] : []),
   ];
-  const pub = (path: string, content: string, restarts: string[]): HostFile => ({
-    path,
-    content,
-    mode: 0o644,
-    owner: 'root',
-    group: 'root',
-    secret: false,
-    restarts: sorted(restarts),
-  });
+  const pub = (path: string, content: string, restarts: string[]) => publicHostFile(path, content, sorted(restarts));
   const secretOf = (path: string, content: string, owner: string, restarts: string[]): HostFile => ({
     path,
     content,
