@@ -132,6 +132,46 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
     assert.match(metrics, /gardenos_pooler_up 1/);
   });
 
+  test('a transaction held open through the pooler: the pause times out (pooler.pauseTimeoutMs), is cancelled, and the switchover still completes; the pooler is not left paused', async () => {
+    const from = await leaderReadyToSwitch();
+    const holder = appClient();
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('INSERT INTO pooled_writes (id) VALUES (-100)');
+      // PAUSE waits for this transaction, which never ends: the bound (10 s by default) cuts the wait.
+      const sw = await cli(['switchover', '--yes', ...flags]);
+      assert.equal(sw.code, 0, sw.stderr);
+      assert.match(sw.stdout, new RegExp(`switched over from ${from} to pg\\d`));
+      assert.match(
+        sw.stderr,
+        /did not finish within pooler\.pauseTimeoutMs \(10000 ms\), so the switchover went ahead without the pause/,
+      );
+      assert.doesNotMatch(sw.stdout, /was paused across it/);
+    } finally {
+      await holder.end().catch(() => undefined);
+    }
+    assert.notEqual(await leader(), from);
+    // Not left paused: a new pooled client writes at once, on the new leader.
+    const c = appClient({ query_timeout: 5000 });
+    await c.connect();
+    try {
+      const r = await c.query<{ r: boolean }>(
+        'INSERT INTO pooled_writes (id) VALUES (-101) RETURNING pg_is_in_recovery() AS r',
+      );
+      assert.deepEqual(r.rows, [{ r: false }]);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+    // The held transaction was never committed.
+    const held = await query<{ n: string }>(
+      PRIMARY,
+      superPw,
+      'SELECT count(*) AS n FROM pooled_writes WHERE id = -100',
+    );
+    assert.equal(held[0]!.n, '0');
+  });
+
   test("a database without PgBouncer's lookup function (made from template0): pooled logins to it fail, doctor names it, up repairs it", async () => {
     await query(PRIMARY, superPw, 'CREATE DATABASE fresh TEMPLATE template0 OWNER app');
     const refused = await loginError({ database: 'fresh' });
