@@ -160,16 +160,12 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
         'INSERT INTO pooled_writes (id) VALUES (-101) RETURNING pg_is_in_recovery() AS r',
       );
       assert.deepEqual(r.rows, [{ r: false }]);
+      // The held transaction was never committed.
+      const held = await c.query<{ n: string }>('SELECT count(*) AS n FROM pooled_writes WHERE id = -100');
+      assert.equal(held.rows[0]!.n, '0');
     } finally {
       await c.end().catch(() => undefined);
     }
-    // The held transaction was never committed.
-    const held = await query<{ n: string }>(
-      PRIMARY,
-      superPw,
-      'SELECT count(*) AS n FROM pooled_writes WHERE id = -100',
-    );
-    assert.equal(held[0]!.n, '0');
   });
 
   test("a database without PgBouncer's lookup function (made from template0): pooled logins to it fail, doctor names it, up repairs it", async () => {
