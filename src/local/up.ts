@@ -1,33 +1,14 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
 import { readFileSync } from 'node:fs';
-import { PATRONI_LAUNCHER } from '../runtime/install-paths.js';
-import { dirname } from 'node:path';
 import { GardenError } from '../errors.js';
-import {
-  appRole,
-  archiveCommand,
-  etcdPeerUrl,
-  localTopology,
-  pgTlsOn,
-  renderHaproxyConfig,
-  renderPatroniConfig,
-  type PlatformSecrets,
-} from '../render/index.js';
+import { appRole, etcdPeerUrl, localTopology } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
-import { writeBackupFiles } from './backup-files.js';
-import { checkBinaries, type Binaries } from './binaries.js';
-import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerTls } from './certs.js';
+import { checkBinaries } from './binaries.js';
 import { MAX_SOCKET_PATH } from './layout.js';
 import { assertReachableBy, isRoot } from '../runtime/os-user.js';
 import { assertKernelRoutePossible } from './kernel-route.js';
 import { ensureAppRole } from './app-role.js';
-import {
-  ensureLocalPoolerAuth,
-  pooledLoginProbe,
-  repairPoolerAuth,
-  poolerOsUser,
-  writePoolerConfigs,
-} from './pooler.js';
+import { ensureLocalPoolerAuth, pooledLoginProbe, repairPoolerAuth } from './pooler.js';
 import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
@@ -52,9 +33,9 @@ import {
   readStateMarker,
   readStoredSpec,
 } from './state-dir.js';
-import { ensureOwnedDir, ensureOwnedTree, writeAtomic } from '../runtime/index.js';
 import type { SupervisedProcess } from './supervised-process.js';
 import { rollBack } from './up-rollback.js';
+import { writeConfigs } from './up-configs.js';
 
 export interface UpOptions {
   spec: Spec;
@@ -191,71 +172,6 @@ function preflightStateDir(platform: LocalPlatform, runAs: RunAs | undefined): b
     );
   }
   return !marker;
-}
-
-function writeConfigs(
-  platform: LocalPlatform,
-  binaries: Binaries,
-  secrets: PlatformSecrets,
-  runAs: RunAs | undefined,
-): void {
-  const { spec, layout } = platform;
-  const topology = localTopology(spec);
-  const pgUser = runAs?.postgres;
-  if (needsLocalPki(spec)) ensureLocalPki(spec, layout.certsDir, runAs);
-  // etcd's data: its user's alone. A platform started by an older gardenos, as root, is handed over.
-  ensureOwnedDir(dirname(layout.etcdDataDir('x')), 0o755);
-  for (const member of topology.etcd) ensureOwnedTree(layout.etcdDataDir(member.name), 0o700, runAs?.infra);
-  const etcdTls = spec.etcd.scheme === 'https' ? etcdTlsFiles(layout.certsDir, 'patroni') : undefined;
-  // The parent of the node dirs must stay enterable by the PostgreSQL user (0755, ours).
-  ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
-  const backup = writeBackupFiles(spec, layout, pgUser);
-  // PgBouncer's way to the servers: PostgreSQL's socket there, reachable by PgBouncer's group only.
-  const pooler = spec.pooler.enabled
-    ? { poolerOsUser: poolerOsUser(runAs), poolerSocketDir: layout.pgSocketDir }
-    : undefined;
-  if (pooler) {
-    ensureOwnedDir(
-      layout.pgSocketDir,
-      runAs ? 0o750 : 0o700,
-      runAs ? { ...runAs.postgres, gid: runAs.infra.gid } : undefined,
-    );
-    writePoolerConfigs(spec, layout, runAs);
-  }
-  if (binaries.patroniPython) writeAtomic(layout.patroniLauncher, readFileSync(PATRONI_LAUNCHER, 'utf8'), 0o644);
-  for (const node of topology.nodes) {
-    ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);
-    ensureOwnedDir(layout.nodeRunDir(node.name), 0o700, pgUser);
-    const text = renderPatroniConfig({
-      spec,
-      topology,
-      node,
-      secrets,
-      dataDir: layout.pgDataDir(node.name),
-      binDir: binaries.pgBinDir,
-      runDir: layout.nodeRunDir(node.name),
-      ...(etcdTls ? { etcdTls } : {}),
-      ...patroniServerTls(spec, layout.certsDir, node.name),
-      ...(backup ? { archiveCommand: archiveCommand(spec, backup) } : {}),
-      ...pooler,
-    });
-    // It holds passwords: readable by the PostgreSQL user only.
-    writeAtomic(layout.patroniConfig(node.name), text, 0o600, pgUser);
-  }
-  // HAProxy (as its user) creates its admin socket in here.
-  ensureOwnedDir(layout.haproxyDir, 0o755, runAs?.infra);
-  writeAtomic(
-    layout.haproxyConfig,
-    renderHaproxyConfig({
-      spec,
-      topology,
-      adminSocket: layout.adminSocket,
-      host: spec.local.bindAddress,
-      // Its health checks ask Patroni's REST API, over https unless postgres.tls is off.
-      ...(pgTlsOn(spec) ? { checkCaFile: localPkiAt(layout.certsDir).caFile } : {}),
-    }),
-    0o644,
-  );
 }
 
 async function startKind(
