@@ -6,7 +6,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { cli, eventually, makeStateParent, query, requireStack, superuserPassword } from './harness.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  pidAlive,
+  processPid,
+  query,
+  requireStack,
+  superuserPassword,
+} from './harness.js';
 import { missingAcked, Writer } from './writer.js';
 import { PoolerAdmin } from '../../src/pooler/index.js';
 import { layoutOf, readSecrets, readStoredSpec } from '../../src/local/index.js';
@@ -166,6 +175,29 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
     } finally {
       await c.end().catch(() => undefined);
     }
+  });
+
+  test('PgBouncer down: a switchover is refused (exit 2) before anything changed; up starts PgBouncer again, routed to the leader', async () => {
+    const from = await leaderReadyToSwitch();
+    // Read with the platform settled (leaderReadyToSwitch): the pid is the running PgBouncer's.
+    const pid = processPid(stateDir, 'pgbouncer');
+    assert.ok(pidAlive(pid), `pgbouncer pid ${pid} is not alive`);
+    process.kill(pid, 'SIGKILL');
+    await eventually(
+      async () => pidAlive(pid),
+      (alive) => !alive,
+      10_000,
+    );
+    const sw = await cli(['switchover', '--yes', ...flags]);
+    assert.equal(sw.code, 2, sw.stdout + sw.stderr);
+    assert.match(sw.stderr, /PgBouncer could not be paused for the switchover .*so nothing was changed/);
+    assert.match(sw.stderr, /gardenos up/);
+    assert.equal(await leader(), from, 'the leader changed although the switchover was refused');
+    const up = await cli(['up', ...flags]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(await loginError({}), 'connected');
+    const st = JSON.parse((await cli(['status', '--json', ...flags])).stdout) as { poolers: { routedTo: string }[] };
+    assert.equal(st.poolers[0]?.routedTo, from);
   });
 
   test("a database without PgBouncer's lookup function (made from template0): pooled logins to it fail, doctor names it, up repairs it", async () => {
