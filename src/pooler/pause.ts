@@ -42,12 +42,18 @@ export class PgbouncerControl implements PoolerControl {
 
   /** RESUME; a pooler that is not paused is already where we want it. */
   async resume(): Promise<void> {
+    await this.resumeIfPaused();
+  }
+
+  /** RESUME, saying whether there was a pause to end (false: not paused, left as it was). */
+  async resumeIfPaused(): Promise<boolean> {
     try {
       await this.admin.run('RESUME');
+      return true;
     } catch (err) {
       // PgBouncer 1.18 has no SHOW for a global pause, and answers a RESUME with nothing to resume
       // by this error (admin.c), the only way to tell it from a failure.
-      if (err instanceof PoolerAdminError && /pooler is not paused\/suspended/.test(err.message)) return;
+      if (err instanceof PoolerAdminError && /pooler is not paused\/suspended/.test(err.message)) return false;
       throw err;
     }
   }

@@ -11,6 +11,7 @@ import type { PoolerStatus } from '../ops/pooler-status.js';
 import { registerPoolerGauges } from './pooler-metrics.js';
 import type { RouterView } from './router.js';
 import type { PgbouncerSettings } from './settings.js';
+import { StalePauseGuard } from './stale-pause-guard.js';
 import { SwitchoverPause } from './switchover-pause.js';
 import type { DecisionLog, LeaderConfirmer } from './types.js';
 
@@ -31,6 +32,9 @@ export class DcsSwitchoverWatch {
   /** PgBouncer's state from its admin console, read at most once a second. */
   readonly poolerStatus: () => Promise<PoolerStatus>;
   private readonly key: EtcdLeaderSource;
+  private readonly stale: StalePauseGuard;
+  /** Patroni's failover key holds a request now. */
+  private requestPending = false;
 
   constructor(private readonly o: DcsSwitchoverWatchOptions) {
     const control = new PgbouncerControl(o.admin, o.pgbouncer.members);
@@ -52,6 +56,15 @@ export class DcsSwitchoverWatch {
       confirm: o.confirm,
       writable: (member) => outOfRecovery(o.pgbouncer, member),
     });
+    this.stale = new StalePauseGuard({
+      status: this.poolerStatus,
+      resumeIfPaused: () => control.resumeIfPaused(),
+      switchoverUnderWay: () => this.requestPending || this.pause.pausedSince !== null,
+      limitS: o.pgbouncer.stalePauseS,
+      intervalMs: 5000,
+      log: o.log,
+      resumed: o.metrics.poolerStalePauseResumes,
+    });
     // One key, watched as the leader key is (fresh read, then a watch from the next revision).
     this.key = new EtcdLeaderSource(o.etcd, `${o.prefix}failover`);
   }
@@ -60,14 +73,17 @@ export class DcsSwitchoverWatch {
     await this.key.start(
       (obs) => {
         const req = parseFailoverRequest(obs.leader);
+        this.requestPending = req !== null;
         // Only a change is a new request: a read after a rebuild may show one already handled.
         if (obs.event || req === null) this.pause.request(req);
       },
       (err) => this.o.log.warn(`watch on the failover key failed, rebuilding: ${err.message}`),
     );
+    this.stale.start();
   }
 
   async stop(): Promise<void> {
+    await this.stale.stop();
     await this.key.stop();
     await this.pause.stop();
   }

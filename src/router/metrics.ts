@@ -10,6 +10,7 @@ export interface RouterMetrics {
   poolerPaused: Gauge;
   poolerPauses: Counter<'outcome'>;
   poolerPauseSeconds: Histogram;
+  poolerStalePauseResumes: Counter;
   /** null clears it: the leader key is gone. */
   setLeader(name: string | null): void;
 }
@@ -56,6 +57,11 @@ export function createRouterMetrics(): RouterMetrics {
     buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60],
     registers: [registry],
   });
+  const poolerStalePauseResumes = new Counter({
+    name: 'gardenos_router_pooler_stale_pause_resumes_total',
+    help: 'Pauses left behind (clients waiting past the limit with no switchover under way) that the router ended',
+    registers: [registry],
+  });
   return {
     registry,
     routeChanges,
@@ -64,6 +70,7 @@ export function createRouterMetrics(): RouterMetrics {
     poolerPaused,
     poolerPauses,
     poolerPauseSeconds,
+    poolerStalePauseResumes,
     setLeader(name) {
       leader.reset();
       if (name !== null) leader.set({ member: name }, 1);

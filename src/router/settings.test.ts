@@ -44,6 +44,7 @@ describe('router settings from flags', () => {
       ],
       pauseTimeoutMs: 10_000,
       holdLimitMs: 30_000,
+      stalePauseS: 60,
     });
     assert.equal(routerSettingsFromFlags(local).pgbouncer, undefined);
   });

@@ -38,6 +38,8 @@ export interface PgbouncerSettings {
   pauseTimeoutMs: number;
   /** The longest a pause is held waiting for the new leader. */
   holdLimitMs: number;
+  /** Clients waiting this long (s) with no switchover under way: a pause left behind, which the router ends. */
+  stalePauseS: number;
   /** Members across the network (the hosts target): TLS, the server checked by this CA, and PgBouncer's client certificate. */
   serverTls?: { caFile: string; certFile: string; keyFile: string };
 }
@@ -191,6 +193,7 @@ function pgbouncerSettings(values: FlagValues, need: (name: string, example: str
     members,
     pauseTimeoutMs: positiveInt(values, 'pgbouncer-pause-timeout-ms', 10_000),
     holdLimitMs: positiveInt(values, 'pgbouncer-hold-limit-ms', 30_000),
+    stalePauseS: positiveInt(values, 'pgbouncer-stale-pause-s', 60),
     ...(tls.every(Boolean) ? { serverTls: { caFile: tls[0]!, certFile: tls[1]!, keyFile: tls[2]! } } : {}),
   };
 }

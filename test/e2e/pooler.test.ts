@@ -177,6 +177,28 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
     }
   });
 
+  test('a pause left behind (PAUSE with no switchover under way): the router resumes PgBouncer once clients have waited 60 s, and counts it', async () => {
+    const c = appClient({ query_timeout: 150_000 });
+    await c.connect();
+    try {
+      await c.query('SELECT 1');
+      await admin.run('PAUSE');
+      const t0 = performance.now();
+      const rows = (await c.query<{ one: number }>('SELECT 1 AS one')).rows;
+      const waitedS = (performance.now() - t0) / 1000;
+      assert.deepEqual(rows, [{ one: 1 }]);
+      // The limit is 60 s of waiting, looked at every 5 s (and PgBouncer's maxwait counts whole seconds).
+      assert.ok(waitedS >= 59 && waitedS < 110, `the query waited ${waitedS.toFixed(1)} s`);
+      const metrics = await fetch(`http://127.0.0.1:${BASE + 3}/metrics`).then((r) => r.text());
+      assert.match(metrics, /^gardenos_router_pooler_stale_pause_resumes_total 1$/m, metrics);
+      const log = readFileSync(join(stateDir, 'logs', 'router.log'), 'utf8');
+      assert.match(log, /a pause left behind.*resumed it/);
+    } finally {
+      await admin.run('RESUME').catch(() => undefined);
+      await c.end().catch(() => undefined);
+    }
+  });
+
   test('PgBouncer down: a switchover is refused (exit 2) before anything changed; up starts PgBouncer again, routed to the leader', async () => {
     const from = await leaderReadyToSwitch();
     // Read with the platform settled (leaderReadyToSwitch): the pid is the running PgBouncer's.

@@ -99,6 +99,8 @@ ${PLATFORM_USAGE}
                           (table ip T, gardenos's own; needs CAP_NET_ADMIN)
       --pgbouncer-pause-timeout-ms N   PAUSE's wait for in-flight transactions (default 10000)
       --pgbouncer-hold-limit-ms N      longest pause while waiting for the new leader (default 30000)
+      --pgbouncer-stale-pause-s N      clients waiting this long with no switchover under way mean a
+                                       pause left behind: the router resumes PgBouncer (default 60)
       --pgbouncer-mode M               transaction or session, as reported on /pooler (default transaction)
       --pgbouncer-server-ca F, --pgbouncer-server-cert F, --pgbouncer-server-key F
                                        members across the network: TLS, and log in as PgBouncer's
@@ -130,6 +132,7 @@ ${PLATFORM_USAGE}
     'pgbouncer-members': { type: 'string' },
     'pgbouncer-pause-timeout-ms': { type: 'string' },
     'pgbouncer-hold-limit-ms': { type: 'string' },
+    'pgbouncer-stale-pause-s': { type: 'string' },
     'pgbouncer-mode': { type: 'string' },
     'pgbouncer-server-ca': { type: 'string' },
     'pgbouncer-server-cert': { type: 'string' },

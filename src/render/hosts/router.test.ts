@@ -64,6 +64,7 @@ describe('router on a host', () => {
         ],
         pauseTimeoutMs: spec.pooler.pauseTimeoutMs,
         holdLimitMs: 30_000,
+        stalePauseS: 60,
         serverTls: {
           caFile: HOST_PATHS.tls.ca,
           certFile: HOST_PATHS.tls.poolerClientCert,
