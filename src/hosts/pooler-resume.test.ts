@@ -33,7 +33,28 @@ describe('hosts pooler resume', () => {
       stateDir: '/nonexistent',
       connect: connect as never,
     });
-    assert.deepEqual(outcomes, [{ host: 'e3', error: 'connect ECONNREFUSED' }, { host: 'p2' }]);
+    assert.deepEqual(outcomes, [
+      { host: 'e3', error: 'connect ECONNREFUSED' },
+      { host: 'p2', wasPaused: true },
+    ]);
     assert.deepEqual(ran, [`p2: pooler-resume --socket-dir '/run/gardenos/pgbouncer' --port ${spec.pooler.port}`]);
+  });
+
+  it("says whether the host's PgBouncer was paused (the agent prints not-paused), and names a host whose agent failed", async () => {
+    const answers: Record<string, { code: number; stdout: string; stderr: string }> = {
+      e3: { code: 0, stdout: 'not-paused\n', stderr: '' },
+      p2: { code: 1, stdout: '', stderr: 'error [NOT_RUNNING]: no such socket\n' },
+    };
+    const connect = async (target: { name: string }): Promise<HostShell> =>
+      ({ target, exec: async () => answers[target.name]!, close: async () => undefined }) as unknown as HostShell;
+    const outcomes = await resumeHostsPoolers(spec, {
+      specDir: '/nonexistent',
+      stateDir: '/nonexistent',
+      connect: connect as never,
+    });
+    assert.deepEqual(outcomes, [
+      { host: 'e3', wasPaused: false },
+      { host: 'p2', error: 'error [NOT_RUNNING]: no such socket' },
+    ]);
   });
 });

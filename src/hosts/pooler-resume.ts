@@ -26,7 +26,9 @@ export function poolerResumeCommand(spec: Spec): string {
 
 export interface PoolerResumeOutcome {
   host: string;
-  /** Why this host's PgBouncer was not resumed; absent when it was (or was not paused). */
+  /** It was paused, and this RESUME ended the pause (false: it was not paused; unset on an error). */
+  wasPaused?: boolean;
+  /** Why this host's PgBouncer could not be told; absent when it was resumed or was not paused. */
   error?: string;
 }
 
@@ -46,7 +48,7 @@ export async function resumeHostsPoolers(
         const shell = shells.get(h.name)!;
         try {
           const r = await shell.exec(cmd, { sudo: true, timeoutMs: 30_000 });
-          if (r.code === 0) return { host: h.name };
+          if (r.code === 0) return { host: h.name, wasPaused: r.stdout.trim() === 'resumed' };
           return { host: h.name, error: lastLine(r.stderr) || `the agent exited ${r.code}` };
         } finally {
           await shell.close();

@@ -13,13 +13,7 @@ import {
 import type { PlatformSecrets } from '../render/index.js';
 import { ensureOwnedDir, pgClient, withPg, writeAtomic, type OsUser, type Probe } from '../runtime/index.js';
 import type { Reporter } from '../runtime/reporter.js';
-import {
-  ensurePoolerAuth,
-  PgbouncerControl,
-  PoolerAdmin,
-  readPoolerAuth,
-  type PoolerControl,
-} from '../pooler/index.js';
+import { ensurePoolerAuth, PgbouncerControl, PoolerAdmin, readPoolerAuth } from '../pooler/index.js';
 import type { Spec } from '../spec/index.js';
 import { localPkiAt } from './certs.js';
 import { layoutOf, type Layout } from './layout.js';
@@ -158,7 +152,7 @@ export function pooledLoginProbe(
 }
 
 /** The pause and route view of the local PgBouncer, for planned switchovers (undefined: no pooler). */
-export function localPoolerControl(spec: Spec): PoolerControl | undefined {
+export function localPoolerControl(spec: Spec): PgbouncerControl | undefined {
   if (!spec.pooler.enabled) return undefined;
   const layout = layoutOf(spec.local.stateDir);
   const members = spec.nodes.map((n) => ({ name: n.name, host: layout.pgSocketDir, port: n.pgPort }));

@@ -13,7 +13,7 @@ Sends RESUME to the local platform's PgBouncer through its admin console, so cli
 pause go on. With a hosts spec, to every host's PgBouncer, over SSH (the gardenos agent on the host sends
 it as PgBouncer's OS user); an unreachable host does not keep the others paused. \`gardenos switchover\` and the router resume it themselves; this is for a pause they
 did not take (a PAUSE typed by hand, or a process killed mid-switchover). A pooler that is not paused
-is left as it is.
+is left as it is; the output says which it was.
 
 ${PLATFORM_USAGE}`,
   options: { ...PLATFORM_OPTIONS },
@@ -38,7 +38,7 @@ ${PLATFORM_USAGE}`,
         agentSocket: ctx.env.SSH_AUTH_SOCK,
       });
       for (const o of outcomes.filter((x) => !x.error)) {
-        ctx.out.write(`PgBouncer on ${o.host} (:${given.pooler.port}) is not paused: queued clients go on\n`);
+        ctx.out.write(`PgBouncer on ${o.host} (:${given.pooler.port}) ${resumedText(o.wasPaused === true)}\n`);
       }
       const failed = outcomes.filter((x) => x.error);
       if (failed.length > 0) {
@@ -59,17 +59,22 @@ ${PLATFORM_USAGE}`,
         hint: 'pooler.enabled is false in its spec: there is nothing to resume',
       });
     }
+    let wasPaused: boolean;
     try {
-      await control.resume();
+      wasPaused = await control.resumeIfPaused();
     } catch (err) {
       throw new GardenError('NOT_RUNNING', `PgBouncer (:${spec.pooler.port}) did not take RESUME`, {
         hint: `is it running? \`gardenos status\`; its admin socket is in ${layoutOf(spec.local.stateDir).pgbouncerDir}; \`gardenos up\` starts a stopped one`,
         cause: err,
       });
     }
-    ctx.out.write(`PgBouncer (:${spec.pooler.port}) is not paused: queued clients go on\n`);
+    ctx.out.write(`PgBouncer (:${spec.pooler.port}) ${resumedText(wasPaused)}\n`);
     return 0;
   },
 };
+
+function resumedText(wasPaused: boolean): string {
+  return wasPaused ? 'was paused: resumed, queued clients go on' : 'was not paused: left as it was';
+}
 
 export default command;

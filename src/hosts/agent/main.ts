@@ -63,8 +63,8 @@ async function poolerResume(args: string[]): Promise<number> {
       hint: "gardenos pooler resume runs it with the spec's values",
     });
   }
-  await new PgbouncerControl(new PoolerAdmin({ socketDir, port }, 10_000), []).resume();
-  process.stdout.write('resumed\n');
+  const ended = await new PgbouncerControl(new PoolerAdmin({ socketDir, port }, 10_000), []).resumeIfPaused();
+  process.stdout.write(ended ? 'resumed\n' : 'not-paused\n');
   return 0;
 }
 
