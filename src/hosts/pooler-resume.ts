@@ -6,7 +6,6 @@ import { HOST_PATHS, HOST_USERS } from '../render/hosts/paths.js';
 import type { Spec } from '../spec/index.js';
 import { connectAll, type ConnectAllOptions } from './provision/connect.js';
 import { hostsPoolerHosts } from './poolers.js';
-export { hostsPoolerHosts };
 import { shellQuote } from './ssh.js';
 
 /** The shell command, run as root over SSH, that resumes the host's PgBouncer (pure). */

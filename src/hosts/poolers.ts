@@ -1,7 +1,7 @@
 // Each haproxy host's PgBouncer as its router reports it (/pooler): PgBouncer's admin console is a Unix
 // socket on its host, and the router, which shares PgBouncer's OS user, reads it there.
 import { getJson } from '../net/http.js';
-import type { PoolerStatus } from '../ops/pooler-status.js';
+import { unreachablePooler, type PoolerStatus } from '../ops/pooler-status.js';
 import { hostComponents } from '../render/hosts/components.js';
 import type { HostConfig, Spec } from '../spec/index.js';
 
@@ -21,7 +21,7 @@ export async function hostsPoolers(spec: Spec, timeoutMs = 2000): Promise<Pooler
         const s = await getJson<PoolerStatus>(`http://${h.address}:${spec.router.port}/pooler`, { timeoutMs });
         return { ...s, ...at };
       } catch {
-        return { ...at, reachable: false, routedTo: null, clientsWaiting: 0, longestWaitS: 0, serverConnections: [] };
+        return unreachablePooler(at);
       }
     }),
   );

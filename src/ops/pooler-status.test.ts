@@ -1,7 +1,7 @@
 // The pooler's problems as sentences: unreachable, routed elsewhere, connections on a non-leader, left paused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { poolerFindings, poolerProblems, type PoolerStatus } from './pooler-status.js';
+import { poolerFindings, poolerProblems, unreachablePooler, type PoolerStatus } from './pooler-status.js';
 
 const healthy: PoolerStatus = {
   port: 15404,
@@ -61,4 +61,18 @@ test('across hosts a finding names the host and its fix the host’s services, n
     paused!.fix,
     /gardenos pooler resume. ends a pause left behind \(it resumes every host's PgBouncer over SSH\)/,
   );
+});
+
+test('an unreachable pooler carries where it is and nothing else (no admin handle leaks into status JSON)', () => {
+  const from = { port: 6432, mode: 'transaction' as const, admin: {}, memberAt: () => undefined };
+  assert.deepEqual(unreachablePooler(from), {
+    port: 6432,
+    mode: 'transaction',
+    reachable: false,
+    routedTo: null,
+    clientsWaiting: 0,
+    longestWaitS: 0,
+    serverConnections: [],
+  });
+  assert.equal(unreachablePooler({ ...from, host: 'h2' }).host, 'h2');
 });

@@ -27,6 +27,20 @@ export interface PoolerSource {
 
 const num = (v: AdminRow[string] | undefined) => Number(v ?? 0);
 
+/** A PgBouncer that did not answer (or whose router did not): nothing else is known of it. */
+export function unreachablePooler(at: Pick<PoolerStatus, 'host' | 'port' | 'mode'>): PoolerStatus {
+  return {
+    ...(at.host ? { host: at.host } : {}),
+    port: at.port,
+    mode: at.mode,
+    reachable: false,
+    routedTo: null,
+    clientsWaiting: 0,
+    longestWaitS: 0,
+    serverConnections: [],
+  };
+}
+
 export async function poolerStatus(src: PoolerSource): Promise<PoolerStatus> {
   const base = { port: src.port, mode: src.mode };
   try {
@@ -52,7 +66,7 @@ export async function poolerStatus(src: PoolerSource): Promise<PoolerStatus> {
         .sort((a, b) => a.member.localeCompare(b.member)),
     };
   } catch {
-    return { ...base, reachable: false, routedTo: null, clientsWaiting: 0, longestWaitS: 0, serverConnections: [] };
+    return unreachablePooler(base);
   }
 }
 

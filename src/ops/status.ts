@@ -13,7 +13,7 @@ import {
   type Layout,
   type LocalPlatform,
 } from '../local/index.js';
-import { poolerProblems, poolerStatus, type PoolerStatus } from './pooler-status.js';
+import { poolerProblems, poolerStatus, unreachablePooler, type PoolerStatus } from './pooler-status.js';
 import { withPg } from '../runtime/index.js';
 import { type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
@@ -253,17 +253,7 @@ export async function localPoolerStatus(spec: Spec, layout: Layout, anyRunning: 
     mode: spec.pooler.mode,
     memberAt: (port: number) => spec.nodes.find((n) => n.pgPort === port)?.name,
   };
-  if (!anyRunning) {
-    return {
-      port: src.port,
-      mode: src.mode,
-      reachable: false,
-      routedTo: null,
-      clientsWaiting: 0,
-      longestWaitS: 0,
-      serverConnections: [],
-    };
-  }
+  if (!anyRunning) return unreachablePooler(src);
   return poolerStatus(src);
 }
 

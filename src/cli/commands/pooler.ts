@@ -26,7 +26,8 @@ ${PLATFORM_USAGE}`,
     }
     const { spec: given } = readSpec(ctx);
     if (given.hosts) {
-      const { hostsPoolerHosts, resumeHostsPoolers } = await import('../../hosts/pooler-resume.js');
+      const { hostsPoolerHosts } = await import('../../hosts/poolers.js');
+      const { resumeHostsPoolers } = await import('../../hosts/pooler-resume.js');
       if (hostsPoolerHosts(given).length === 0) {
         throw new GardenError('NOT_CONFIGURED', `no host of ${given.name} runs PgBouncer`, {
           hint: 'PgBouncer runs beside HAProxy when pooler.enabled and router.enabled: there is nothing to resume',
