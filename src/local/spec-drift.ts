@@ -24,6 +24,8 @@ export function relevantDifferences(stored: unknown, spec: Spec): string[] {
     ...(oldPostgres && !('app' in oldPostgres) ? { postgres: { ...oldPostgres, app: DEFAULTS.postgres.app } } : {}),
     // From before the pooler: that platform runs none (turn pooler.enabled off to keep it, or recreate it).
     ...(old.pooler === undefined && Object.keys(old).length > 0 ? { pooler: { ...spec.pooler, enabled: false } } : {}),
+    // From before monitoring: `up` adds it to the running platform (it holds no data of the platform's).
+    monitoring: old.monitoring ?? spec.monitoring,
     ...(oldLocal && !('serviceUser' in oldLocal)
       ? { local: { ...oldLocal, serviceUser: DEFAULTS.local.serviceUser } }
       : {}),

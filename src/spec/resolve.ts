@@ -49,6 +49,7 @@ export interface Spec {
     readonly kernelRoute: { readonly enabled: boolean; readonly port: number };
   };
   readonly pooler: Readonly<ParsedSpec['pooler']> & { readonly port: number };
+  readonly monitoring: MonitoringSettings;
   readonly local: {
     readonly stateDir: string;
     readonly basePort: number;
@@ -71,6 +72,19 @@ export interface Spec {
   readonly hosts?: readonly HostConfig[];
   /** Present only on the hosts target. */
   readonly k3s?: Readonly<ParsedK3s>;
+}
+
+export interface MonitoringSettings {
+  readonly enabled: boolean;
+  readonly prometheusPort: number;
+  readonly dashboardPort: number;
+  readonly postgresExporterPort: number;
+  readonly pgbouncerExporterPort: number;
+  /** gardenos's own exporter: backup age and the free space of each data dir. */
+  readonly exporterPort: number;
+  readonly retention: string;
+  readonly scrapeIntervalS: number;
+  readonly alerts: Readonly<ParsedSpec['monitoring']['alerts']>;
 }
 
 export interface HostConfig {
@@ -180,6 +194,17 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       },
     },
     pooler: { ...parsed.pooler, port: parsed.pooler.port ?? base + 4 },
+    monitoring: {
+      enabled: parsed.monitoring.enabled,
+      prometheusPort: parsed.monitoring.prometheusPort ?? base + 6,
+      dashboardPort: parsed.monitoring.dashboardPort ?? base + 7,
+      postgresExporterPort: parsed.monitoring.postgresExporterPort ?? base + 8,
+      pgbouncerExporterPort: parsed.monitoring.pgbouncerExporterPort ?? base + 9,
+      exporterPort: parsed.monitoring.exporterPort ?? base + 24,
+      retention: parsed.monitoring.retention,
+      scrapeIntervalS: parsed.monitoring.scrapeIntervalS,
+      alerts: parsed.monitoring.alerts,
+    },
     local: {
       stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
       basePort: base,
@@ -252,6 +277,8 @@ function resolveHostsSpec(
     },
     router: { ...local.router, port: parsed.router.port ?? HOST_PORTS.router },
     pooler: { ...local.pooler, port: parsed.pooler.port ?? HOST_PORTS.pooler },
+    // Not provisioned on the hosts yet: off there, so no status or doctor row promises what is not running.
+    monitoring: { ...local.monitoring, enabled: false },
     ...(local.backup
       ? {
           backup: {
@@ -323,6 +350,27 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
     { path: ['haproxy', 'statsPort'], port: spec.haproxy.statsPort, owner: 'HAProxy stats' },
     ...(spec.router.enabled ? [{ path: ['router', 'port'], port: spec.router.port, owner: 'router' }] : []),
     ...(spec.pooler.enabled ? [{ path: ['pooler', 'port'], port: spec.pooler.port, owner: 'PgBouncer' }] : []),
+    ...(spec.monitoring.enabled
+      ? [
+          { path: ['monitoring', 'prometheusPort'], port: spec.monitoring.prometheusPort, owner: 'Prometheus' },
+          { path: ['monitoring', 'dashboardPort'], port: spec.monitoring.dashboardPort, owner: 'dashboard' },
+          {
+            path: ['monitoring', 'postgresExporterPort'],
+            port: spec.monitoring.postgresExporterPort,
+            owner: 'PostgreSQL exporter',
+          },
+          ...(spec.pooler.enabled
+            ? [
+                {
+                  path: ['monitoring', 'pgbouncerExporterPort'],
+                  port: spec.monitoring.pgbouncerExporterPort,
+                  owner: 'PgBouncer exporter',
+                },
+              ]
+            : []),
+          { path: ['monitoring', 'exporterPort'], port: spec.monitoring.exporterPort, owner: 'gardenos exporter' },
+        ]
+      : []),
     // Nothing listens there: the DNAT rule takes every local connection to it, so nothing else may use it.
     ...(spec.router.enabled && spec.router.kernelRoute.enabled
       ? [{ path: ['router', 'kernelRoute', 'port'], port: spec.router.kernelRoute.port, owner: 'kernel route' }]

@@ -211,6 +211,54 @@ const backupSpec = z.strictObject({
     ),
 });
 
+const monitoringSpec = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Run Prometheus, the PostgreSQL and PgBouncer exporters, gardenos\'s own exporter and the dashboard with the platform',
+    ),
+  prometheusPort: port.optional().describe('Prometheus port (default: local.basePort + 6)'),
+  dashboardPort: port.optional().describe('`gardenos dashboard` port (default: local.basePort + 7)'),
+  postgresExporterPort: port.optional().describe('prometheus-postgres-exporter port (default: local.basePort + 8)'),
+  pgbouncerExporterPort: port.optional().describe('prometheus-pgbouncer-exporter port (default: local.basePort + 9)'),
+  exporterPort: port
+    .optional()
+    .describe("gardenos's own exporter (backup age, data dir disk) port (default: local.basePort + 24)"),
+  retention: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}(h|d|w)$/, { error: 'must be a duration such as 12h, 7d or 2w' })
+    .default('7d')
+    .describe('How long Prometheus keeps samples'),
+  scrapeIntervalS: seconds(1, 300).default(5).describe('How often Prometheus scrapes and evaluates the alert rules'),
+  alerts: z
+    .strictObject({
+      forS: seconds(0, 3600)
+        .default(30)
+        .describe('How long a condition must hold before its alert fires (no leader fires after half of it)'),
+      replicaLagBytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(16 * 1024 * 1024)
+        .describe('Replay lag of a replica, in bytes, above which ReplicaLagHigh fires'),
+      backupMaxAgeHours: z
+        .number()
+        .min(0.01)
+        .max(24 * 90)
+        .default(26)
+        .describe('Age of the newest backup above which BackupTooOld fires (with backup.enabled)'),
+      diskFreePercent: z
+        .number()
+        .min(0)
+        .max(99)
+        .default(10)
+        .describe('Free space of a data dir\'s filesystem below which DataDiskNearlyFull fires'),
+    })
+    .prefault({})
+    .describe('Thresholds of the alert rules'),
+});
+
 const localSpec = z.strictObject({
   stateDir: z.string().min(1).optional().describe('Where data, configs, secrets and logs live'),
   basePort: port.default(15400).describe('First of the 50 ports the local platform uses'),
@@ -237,6 +285,7 @@ export const specSchema = z
     haproxy: haproxySpec.prefault({}),
     router: routerSpec.prefault({}),
     pooler: poolerSpec.prefault({}),
+    monitoring: monitoringSpec.prefault({}),
     local: localSpec.prefault({}),
     k8s: k8sSpec.prefault({}),
     supabase: supabaseSpec.prefault({}),
