@@ -24,6 +24,13 @@ export interface Layout {
   pgSocketDir: string;
   pgbouncerConfig: string;
   pgbouncerRouteFile: string;
+  /** Prometheus's config, rules and data, the exporters' files: the infrastructure user's. */
+  monitoringDir: string;
+  prometheusConfig: string;
+  prometheusRules: string;
+  prometheusDataDir: string;
+  /** The dashboard's access token (0600, the dashboard's user only); `gardenos dashboard --print-url` shows it. */
+  dashboardTokenFile: string;
   etcdDataDir(member: string): string;
   nodeDir(node: string): string;
   pgDataDir(node: string): string;
@@ -55,6 +62,11 @@ export function layoutOf(stateDir: string): Layout {
     pgSocketDir: join(root, 'pg', 'sockets'),
     pgbouncerConfig: join(root, 'pgbouncer', 'pgbouncer.ini'),
     pgbouncerRouteFile: join(root, 'pgbouncer', 'route.ini'),
+    monitoringDir: join(root, 'monitoring'),
+    prometheusConfig: join(root, 'monitoring', 'prometheus.yml'),
+    prometheusRules: join(root, 'monitoring', 'gardenos-rules.yml'),
+    prometheusDataDir: join(root, 'monitoring', 'prometheus-data'),
+    dashboardTokenFile: join(root, 'monitoring', 'dashboard-token'),
     etcdDataDir: (member) => join(root, 'etcd', member),
     nodeDir,
     pgDataDir: (node) => join(nodeDir(node), 'data'),
