@@ -47,6 +47,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'open psql on the primary (or --replica) endpoint',
     load: async () => (await import('./commands/psql.js')).default,
   },
+  exporter: {
+    summary: "run gardenos's own Prometheus exporter (data dir disk, backup age; started by `up`)",
+    load: async () => (await import('./commands/exporter.js')).default,
+  },
   router: {
     summary: 'run the primary router (started by `up`; watches the leader key, routes writes)',
     load: async () => (await import('./commands/router.js')).default,

@@ -15,7 +15,7 @@ import type { Spec } from '../spec/index.js';
 import { pgTlsOn } from '../render/index.js';
 
 /** Who presents a certificate to etcd: a member (server and peer), or one kind of client. */
-export type EtcdIdentity = { member: string } | 'patroni' | 'router' | 'gardenos';
+export type EtcdIdentity = { member: string } | 'patroni' | 'router' | 'gardenos' | 'prometheus';
 /** Who presents a certificate: one of etcd's identities, or a node's PostgreSQL and REST API. */
 export type CertIdentity = EtcdIdentity | { node: string } | 'pgbouncer';
 
@@ -69,7 +69,7 @@ export function ensureLocalPki(spec: Spec, certsDir: string, runAs?: RunAs): Pki
   const pki = localPkiAt(certsDir);
   const address = spec.local.bindAddress;
   const sans = [`IP:${address}`, 'IP:127.0.0.1', 'DNS:localhost'];
-  const client = (kind: 'patroni' | 'router' | 'gardenos', owner?: OsUser): LeafRequest => ({
+  const client = (kind: 'patroni' | 'router' | 'gardenos' | 'prometheus', owner?: OsUser): LeafRequest => ({
     id: kind,
     files: pki.files(kind),
     cn: `gardenos-${kind}`,
@@ -98,6 +98,8 @@ export function ensureLocalPki(spec: Spec, certsDir: string, runAs?: RunAs): Pki
             client('patroni', pgUser),
             client('router', infra),
             client('gardenos'),
+            // Prometheus reads etcd's /metrics on the client port, as the router's user (no new reader of the DCS).
+            ...(spec.monitoring.enabled ? [client('prometheus', infra)] : []),
           ]
         : []),
       // PostgreSQL and Patroni run as the PostgreSQL user, and read the key themselves.

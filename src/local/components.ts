@@ -1,4 +1,5 @@
-// The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy, PgBouncer, the router, services.
+// The processes of one local platform, in start order: etcd members, Patroni nodes, HAProxy, PgBouncer, the router,
+// services, then monitoring (exporters, Prometheus).
 import type { Spec } from '../spec/index.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import { localTopology, renderEtcdArgs } from '../render/index.js';
@@ -6,16 +7,21 @@ import { etcdTlsFiles } from './certs.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
+import type { RunAs } from './run-as.js';
 import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
 import { buildPoolerComponent } from './pooler.js';
 import { withNetAdmin } from './kernel-route.js';
+import { buildMonitoringComponents, type MonitoringBinaries } from './monitoring.js';
 import type { ComponentSpec } from './supervised-process.js';
 
 export interface ComponentContext {
   spec: Spec;
   layout: Layout;
   binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgbouncer' | 'pgBinDir'>;
+  /** Prometheus and the exporters, when monitoring is on (only `up` needs them; stop works from pid files). */
+  monitoringBinaries?: MonitoringBinaries;
+  runAs?: RunAs;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
   /** As root: the user etcd, HAProxy and the router run as. */
@@ -144,5 +150,10 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     ...pooler,
     ...router,
     ...buildServiceComponents(spec, layout, BASE_ENV, ctx.serviceUser),
+    ...buildMonitoringComponents(spec, layout, ctx.monitoringBinaries, BASE_ENV, {
+      ...(ctx.infraUser ? { infra: ctx.infraUser } : {}),
+      ...(ctx.pgUser ? { pg: ctx.pgUser } : {}),
+      ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+    }),
   ];
 }

@@ -22,7 +22,17 @@ export interface DownResult {
 }
 
 /** Grace periods: Patroni needs time for a fast shutdown and a checkpoint. */
-const GRACE_MS = { service: 10000, router: 3000, pgbouncer: 5000, haproxy: 5000, patroni: 30000, etcd: 10000 } as const;
+const GRACE_MS = {
+  dashboard: 3000,
+  prometheus: 10000,
+  exporter: 3000,
+  service: 10000,
+  router: 3000,
+  pgbouncer: 5000,
+  haproxy: 5000,
+  patroni: 30000,
+  etcd: 10000,
+} as const;
 const ORPHAN_GRACE_MS = 5000;
 /** Ports are released when their process exits; this covers the kernel catching up, not a process stopping. */
 const PORT_RELEASE_MS = 5000;
@@ -42,6 +52,10 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   const of = (kind: SupervisedProcess['spec']['kind']) => processesOf(platform, kind);
 
   // Services first (they hold database sessions), then the router: it would otherwise react to the members going away.
+  // Monitoring first: no alert about the platform going down on purpose, no scrape errors in the logs.
+  await stopAll(of('dashboard'), 'dashboard');
+  await stopAll(of('prometheus'), 'Prometheus');
+  await stopAll(of('exporter'), 'exporters');
   await stopAll(of('service'), 'services');
   await stopAll(of('router'), 'router');
   if (await removeKernelRoute(platform.spec)) opts.reporter.step('delete the kernel route (nftables table)')('done');

@@ -9,6 +9,7 @@ import type { ProcessRunner } from './process-runner.js';
 import { SupervisedProcess } from './supervised-process.js';
 import { etcdTlsFiles } from './certs.js';
 import type { EtcdTls } from '../dcs/index.js';
+import type { MonitoringBinaries } from './monitoring.js';
 
 export interface LocalPlatform {
   spec: Spec;
@@ -29,6 +30,7 @@ export function openPlatform(
     pgUser?: OsUser;
     /** Who each component runs as (as root); only `up` needs it, the others only stop and read. */
     runAs?: RunAs;
+    monitoringBinaries?: MonitoringBinaries;
   } = {},
 ): LocalPlatform {
   const layout = layoutOf(spec.local.stateDir);
@@ -38,8 +40,14 @@ export function openPlatform(
     binaries: opts.binaries ?? NO_BINARIES,
     ...(opts.pgUser ? { pgUser: opts.pgUser } : {}),
     ...(opts.runAs
-      ? { pgUser: opts.runAs.postgres, infraUser: opts.runAs.infra, serviceUser: opts.runAs.service }
+      ? {
+          pgUser: opts.runAs.postgres,
+          infraUser: opts.runAs.infra,
+          serviceUser: opts.runAs.service,
+          runAs: opts.runAs,
+        }
       : {}),
+    ...(opts.monitoringBinaries ? { monitoringBinaries: opts.monitoringBinaries } : {}),
   });
   return { spec, layout, processes: components.map((c) => new SupervisedProcess(c, runner)), runner };
 }

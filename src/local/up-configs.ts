@@ -18,6 +18,7 @@ import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerT
 import type { LocalPlatform } from './platform.js';
 import { poolerOsUser, writePoolerConfigs } from './pooler.js';
 import type { RunAs } from './run-as.js';
+import { writeMonitoringConfigs } from './monitoring.js';
 
 export function writeConfigs(
   platform: LocalPlatform,
@@ -37,17 +38,24 @@ export function writeConfigs(
   ensureOwnedDir(dirname(layout.nodeDir('x')), 0o755);
   const backup = writeBackupFiles(spec, layout, pgUser);
   // PgBouncer's way to the servers: PostgreSQL's socket there, reachable by PgBouncer's group only.
-  const pooler = spec.pooler.enabled
-    ? { poolerOsUser: poolerOsUser(runAs), poolerSocketDir: layout.pgSocketDir }
-    : undefined;
+  // The PostgreSQL exporter reaches the servers the same way, as the same (infrastructure) user.
+  const pooler =
+    spec.pooler.enabled || spec.monitoring.enabled
+      ? {
+          ...(spec.pooler.enabled ? { poolerOsUser: poolerOsUser(runAs) } : {}),
+          ...(spec.monitoring.enabled ? { monitorOsUser: poolerOsUser(runAs) } : {}),
+          poolerSocketDir: layout.pgSocketDir,
+        }
+      : undefined;
   if (pooler) {
     ensureOwnedDir(
       layout.pgSocketDir,
       runAs ? 0o750 : 0o700,
       runAs ? { ...runAs.postgres, gid: runAs.infra.gid } : undefined,
     );
-    writePoolerConfigs(spec, layout, runAs);
+    if (spec.pooler.enabled) writePoolerConfigs(spec, layout, runAs);
   }
+  if (spec.monitoring.enabled) writeMonitoringConfigs(spec, layout, runAs);
   if (binaries.patroniPython) writeAtomic(layout.patroniLauncher, readFileSync(PATRONI_LAUNCHER, 'utf8'), 0o644);
   for (const node of topology.nodes) {
     ensureOwnedDir(layout.nodeDir(node.name), 0o700, pgUser);

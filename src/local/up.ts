@@ -13,6 +13,7 @@ import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
+import { checkMonitoringBinaries, ensureMonitorRole, prometheusTargetsProbe, prometheusUrl } from './monitoring.js';
 import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
@@ -56,9 +57,14 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
   const t0 = Date.now();
   const done = reporter.step('preflight: binaries, state dir, ports');
   const binaries = checkBinaries(spec.postgres.version);
+  const monitoringBinaries = checkMonitoringBinaries(spec);
   const runAs = localRunAs(spec);
   assertKernelRoutePossible(spec, isRoot());
-  const platform = openPlatform(spec, runner, { binaries, ...(runAs ? { runAs } : {}) });
+  const platform = openPlatform(spec, runner, {
+    binaries,
+    ...(runAs ? { runAs } : {}),
+    ...(monitoringBinaries ? { monitoringBinaries } : {}),
+  });
   const { layout } = platform;
   const fresh = preflightStateDir(platform, runAs);
   // What a rollback of a new platform may delete: the dirs this run creates, or the contents of the empty dir it was given.
@@ -122,6 +128,17 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await startKind(platform, 'service', started, reporter);
     if (spec.services.some((s) => s.command))
       await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
+    if (spec.monitoring.enabled) {
+      const doneRole = reporter.step("the PostgreSQL exporter's role");
+      doneRole(await ensureMonitorRole(spec, secrets));
+      await startKind(platform, 'exporter', started, reporter);
+      await startKind(platform, 'prometheus', started, reporter);
+      await wait(
+        `Prometheus at ${prometheusUrl(spec)} scrapes every component`,
+        prometheusTargetsProbe(spec),
+        'prometheus',
+      );
+    }
   } catch (err) {
     throw await rollBack(platform, started, fresh ? { createdDir } : undefined, err);
   }

@@ -55,3 +55,13 @@ export {
   appDatabaseGrantsSql,
   psqlAppRoleScript,
 } from './app-role-sql.js';
+export {
+  renderPrometheusConfig,
+  buildPrometheusConfig,
+  renderAlertRules,
+  buildAlertRules,
+  alertNames,
+  renderPostgresExporterQueries,
+  type PrometheusInput,
+  type ScrapeTls,
+} from './prometheus.js';

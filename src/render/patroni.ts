@@ -44,6 +44,8 @@ export interface PatroniNodeInput {
   restoreCommand?: string;
   /** pooler.enabled: the OS user PgBouncer runs as, the only one that may log in as its auth role. */
   poolerOsUser?: string;
+  /** monitoring.enabled: the OS user the PostgreSQL exporter runs as, the only one that may log in as its role. */
+  monitorOsUser?: string;
   /** A second socket directory, where PgBouncer reaches the server (runDir stays the PostgreSQL user's alone). */
   poolerSocketDir?: string;
 }
@@ -70,7 +72,11 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
   const tls = input.serverTls;
   // Replication and pg_rewind reach the primary over TCP: TLS, and its certificate must name the address.
   const overTls = tls ? { sslmode: 'verify-full', sslrootcert: tls.caFile } : {};
-  const hba = [...poolerHba(input.poolerOsUser), ...renderPgHba(spec, topology)];
+  const hba = [...poolerHba(input.poolerOsUser), ...monitorHba(input.monitorOsUser), ...renderPgHba(spec, topology)];
+  const ident = [
+    ...(input.poolerOsUser ? [`${POOLER_IDENT_MAP} ${input.poolerOsUser} ${ROLE_NAMES.pooler}`] : []),
+    ...(input.monitorOsUser ? [`${MONITOR_IDENT_MAP} ${input.monitorOsUser} ${ROLE_NAMES.monitor}`] : []),
+  ];
   return {
     scope: spec.name,
     namespace: `${spec.etcd.namespace}/`,
@@ -138,7 +144,7 @@ export function buildPatroniConfig(input: PatroniNodeInput): Record<string, unkn
         ...(tls ? { ssl: 'on', ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile, ssl_ca_file: tls.caFile } : {}),
       },
       pg_hba: hba,
-      ...(input.poolerOsUser ? { pg_ident: [`${POOLER_IDENT_MAP} ${input.poolerOsUser} ${ROLE_NAMES.pooler}`] } : {}),
+      ...(ident.length > 0 ? { pg_ident: ident } : {}),
       use_pg_rewind: true,
       ...OWN_CONNECTIONS_OVER_SOCKET,
     },
@@ -173,6 +179,13 @@ const POOLER_IDENT_MAP = 'gardenos_pooler';
  */
 function poolerHba(osUser: string | undefined): string[] {
   return osUser ? [`local all ${ROLE_NAMES.pooler} peer map=${POOLER_IDENT_MAP}`] : [];
+}
+
+const MONITOR_IDENT_MAP = 'gardenos_monitor';
+
+/** The exporter's role the same way: peer auth from its OS user alone, no password anywhere. */
+function monitorHba(osUser: string | undefined): string[] {
+  return osUser ? [`local all ${ROLE_NAMES.monitor} peer map=${MONITOR_IDENT_MAP}`] : [];
 }
 
 /**

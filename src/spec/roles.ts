@@ -7,6 +7,8 @@ export const ROLE_NAMES = {
   restapi: 'gardenos',
   // PgBouncer's auth_user: it may only call the lookup function, and logs in over the socket by peer auth.
   pooler: 'gardenos_pooler',
+  // The PostgreSQL exporter's role: pg_monitor only, peer auth over the socket from the exporter's OS user.
+  monitor: 'gardenos_monitor',
 } as const;
 
 /** Roles the Supabase bootstrap creates (supabase_admin is upstream's own superuser name). */

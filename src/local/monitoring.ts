@@ -1,0 +1,226 @@
+// The local platform's monitoring: Prometheus, the PostgreSQL and PgBouncer exporters and gardenos's
+// own exporter as supervised processes, their files, the exporter's role, and "every target is up".
+import { GardenError } from '../errors.js';
+import {
+  localTopology,
+  renderAlertRules,
+  renderPostgresExporterQueries,
+  renderPrometheusConfig,
+  ROLE_NAMES,
+  stanzaOf,
+} from '../render/index.js';
+import { ensureOwnedDir, findOnPath, withPg, writeAtomic, type Probe } from '../runtime/index.js';
+import type { PlatformSecrets } from '../render/index.js';
+import { localPgSsl } from './server-clients.js';
+import { GARDENOS_BIN } from '../runtime/install-paths.js';
+import type { OsUser } from '../runtime/os-user.js';
+import type { Spec } from '../spec/index.js';
+import { localPkiAt } from './certs.js';
+import type { Layout } from './layout.js';
+import { poolerOsUser } from './pooler.js';
+import { pgbackrestPaths } from './backup-files.js';
+import type { RunAs } from './run-as.js';
+import type { ComponentSpec } from './supervised-process.js';
+import { join } from 'node:path';
+
+export interface MonitoringBinaries {
+  prometheus: string;
+  postgresExporter: string;
+  pgbouncerExporter?: string;
+}
+
+const PACKAGES = 'prometheus prometheus-postgres-exporter prometheus-pgbouncer-exporter';
+
+/** The exporters and Prometheus are needed only with monitoring on; missing ones stop `up` before anything starts. */
+export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefined {
+  if (!spec.monitoring.enabled) return undefined;
+  const want = {
+    prometheus: 'prometheus',
+    postgresExporter: 'prometheus-postgres-exporter',
+    ...(spec.pooler.enabled ? { pgbouncerExporter: 'prometheus-pgbouncer-exporter' } : {}),
+  };
+  const found = Object.fromEntries(Object.entries(want).map(([k, bin]) => [k, findOnPath(bin)]));
+  const missing = Object.entries(want)
+    .filter(([k]) => !found[k])
+    .map(([, bin]) => bin);
+  if (missing.length > 0) {
+    throw new GardenError('BINARY_MISSING', `monitoring.enabled needs ${missing.join(', ')}, which is not installed.`, {
+      hint: `install with \`sudo apt-get install -y ${PACKAGES}\` (or \`gardenos setup\`), or set monitoring.enabled: false`,
+    });
+  }
+  return found as unknown as MonitoringBinaries;
+}
+
+const postgresExporterQueries = (layout: Layout) => join(layout.monitoringDir, 'postgres-exporter-queries.yml');
+
+/** Writes Prometheus's config and rules and the exporter's queries (all readable: no secret in them). */
+export function writeMonitoringConfigs(spec: Spec, layout: Layout, runAs: RunAs | undefined): void {
+  const infra = runAs?.infra;
+  ensureOwnedDir(layout.monitoringDir, 0o755, infra);
+  ensureOwnedDir(layout.prometheusDataDir, 0o700, infra);
+  const pki = localPkiAt(layout.certsDir);
+  const etcdClient = pki.files('prometheus');
+  writeAtomic(layout.prometheusRules, renderAlertRules(spec), 0o644);
+  writeAtomic(
+    layout.prometheusConfig,
+    renderPrometheusConfig({
+      spec,
+      topology: localTopology(spec),
+      host: spec.local.bindAddress,
+      rulesFile: layout.prometheusRules,
+      tls: {
+        caFile: pki.caFile,
+        ...(spec.etcd.scheme === 'https' ? { etcdCertFile: etcdClient.certFile, etcdKeyFile: etcdClient.keyFile } : {}),
+      },
+    }),
+    0o644,
+  );
+  writeAtomic(postgresExporterQueries(layout), renderPostgresExporterQueries(), 0o644);
+}
+
+/** One DSN per node over the second socket dir, by peer auth as the exporter's role: no password. */
+function postgresDsns(spec: Spec, layout: Layout): string {
+  return spec.nodes
+    .map(
+      (n) => `host=${layout.pgSocketDir} port=${n.pgPort} user=${ROLE_NAMES.monitor} dbname=postgres sslmode=disable`,
+    )
+    .join(',');
+}
+
+export function buildMonitoringComponents(
+  spec: Spec,
+  layout: Layout,
+  bins: MonitoringBinaries | undefined,
+  baseEnv: Record<string, string>,
+  users: { infra?: OsUser; pg?: OsUser; runAs?: RunAs },
+): ComponentSpec[] {
+  if (!spec.monitoring.enabled) return [];
+  const m = spec.monitoring;
+  const host = spec.local.bindAddress;
+  const as = (u: OsUser | undefined) => (u ? { user: { uid: u.uid, gid: u.gid } } : {});
+  const component = (
+    id: string,
+    kind: ComponentSpec['kind'],
+    port: number,
+    launch: Omit<ComponentSpec['launch'], 'logFile' | 'cwd'>,
+  ): ComponentSpec => ({
+    id,
+    kind,
+    member: id,
+    pidFile: layout.pidFile(id),
+    ports: [port],
+    launch: { cwd: layout.monitoringDir, logFile: layout.logFile(id), ...launch },
+  });
+  const list: ComponentSpec[] = [
+    component('postgres-exporter', 'exporter', m.postgresExporterPort, {
+      command: bins?.postgresExporter ?? 'prometheus-postgres-exporter',
+      args: [
+        `--web.listen-address=${host}:${m.postgresExporterPort}`,
+        `--extend.query-path=${postgresExporterQueries(layout)}`,
+        '--disable-settings-metrics',
+        '--log.level=warn',
+      ],
+      env: { ...baseEnv, HOME: layout.monitoringDir, DATA_SOURCE_NAME: postgresDsns(spec, layout) },
+      ...as(users.infra),
+    }),
+    component('gardenos-exporter', 'exporter', m.exporterPort, {
+      command: process.execPath,
+      args: [
+        '--max-semi-space-size=1',
+        '--max-old-space-size=32',
+        GARDENOS_BIN,
+        'exporter',
+        '--listen',
+        `${host}:${m.exporterPort}`,
+        ...spec.nodes.flatMap((n) => ['--data-dir', `${n.name}=${layout.nodeDir(n.name)}`]),
+        ...(spec.backup?.enabled
+          ? ['--pgbackrest-config', pgbackrestPaths(layout).configFile, '--stanza', stanzaOf(spec)]
+          : []),
+      ],
+      env: { ...baseEnv, HOME: layout.monitoringDir },
+      // As the PostgreSQL user: pgBackRest's repository is its own.
+      ...as(users.pg),
+    }),
+  ];
+  if (spec.pooler.enabled) {
+    list.push(
+      component('pgbouncer-exporter', 'exporter', m.pgbouncerExporterPort, {
+        command: bins?.pgbouncerExporter ?? 'prometheus-pgbouncer-exporter',
+        // Over PgBouncer's socket by peer auth: its user is on admin_users, so no password.
+        args: [
+          '--host',
+          host,
+          '--port',
+          String(m.pgbouncerExporterPort),
+          '--pgbouncer-host',
+          layout.pgbouncerDir,
+          '--pgbouncer-port',
+          String(spec.pooler.port),
+          '--pgbouncer-user',
+          poolerOsUser(users.runAs),
+        ],
+        env: { ...baseEnv, HOME: layout.monitoringDir },
+        ...as(users.infra),
+      }),
+    );
+  }
+  list.push(
+    component('prometheus', 'prometheus', m.prometheusPort, {
+      command: bins?.prometheus ?? 'prometheus',
+      args: [
+        `--config.file=${layout.prometheusConfig}`,
+        `--storage.tsdb.path=${layout.prometheusDataDir}`,
+        `--storage.tsdb.retention.time=${m.retention}`,
+        `--web.listen-address=${host}:${m.prometheusPort}`,
+        '--log.level=warn',
+      ],
+      env: { ...baseEnv, HOME: layout.monitoringDir },
+      ...as(users.infra),
+    }),
+  );
+  return list;
+}
+
+/** The exporter's login role: pg_monitor's reads, nothing else; it logs in by peer auth only. */
+export const MONITOR_ROLE_SQL = `DO $gardenos$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE_NAMES.monitor}') THEN
+    CREATE ROLE ${ROLE_NAMES.monitor} LOGIN;
+  END IF;
+  ALTER ROLE ${ROLE_NAMES.monitor} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
+  GRANT pg_monitor TO ${ROLE_NAMES.monitor};
+  COMMENT ON ROLE ${ROLE_NAMES.monitor} IS 'gardenos: prometheus-postgres-exporter';
+END
+$gardenos$;`;
+
+/** Creates or repairs the exporter's role on the primary (it replicates to every node). */
+export async function ensureMonitorRole(spec: Spec, secrets: PlatformSecrets): Promise<string> {
+  await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => c.query(MONITOR_ROLE_SQL), localPgSsl(spec));
+  return `${ROLE_NAMES.monitor} (pg_monitor, peer auth only)`;
+}
+
+export function prometheusUrl(spec: Spec): string {
+  return `http://${spec.local.bindAddress}:${spec.monitoring.prometheusPort}`;
+}
+
+interface TargetsResponse {
+  data?: { activeTargets?: { labels?: Record<string, string>; health?: string; lastError?: string }[] };
+}
+
+/** Prometheus answers, knows every job, and its last scrape of every target worked. */
+export function prometheusTargetsProbe(spec: Spec): Probe {
+  return async () => {
+    const res = await fetch(`${prometheusUrl(spec)}/api/v1/targets?state=active`, {
+      signal: AbortSignal.timeout(2000),
+    }).catch((err: Error) => err);
+    if (res instanceof Error) return `Prometheus does not answer yet (${res.message})`;
+    if (!res.ok) return `Prometheus answers HTTP ${res.status}`;
+    const body = (await res.json()) as TargetsResponse;
+    const targets = body.data?.activeTargets ?? [];
+    const bad = targets.filter((t) => t.health !== 'up');
+    if (targets.length === 0) return 'Prometheus has no targets yet';
+    if (bad.length > 0)
+      return `not scraped yet: ${bad.map((t) => `${t.labels?.member ?? '?'} (${t.lastError || t.health || 'unknown'})`).join(', ')}`;
+    return undefined;
+  };
+}

@@ -1,0 +1,86 @@
+// Prometheus's files: every component scraped with the member label, rules promtool accepts, and
+// alerts that only exist for what the spec runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { loadSpec } from '../spec/index.js';
+import { localTopology } from './topology.js';
+import {
+  alertNames,
+  buildPrometheusConfig,
+  renderAlertRules,
+  renderPostgresExporterQueries,
+  renderPrometheusConfig,
+} from './prometheus.js';
+
+const load = (yaml: string) => loadSpec(yaml, { source: 'test', defaultStateDir: () => '/s' });
+const spec = load('monitoring: { scrapeIntervalS: 2, alerts: { forS: 10 } }');
+const input = (dir: string) => ({
+  spec,
+  topology: localTopology(spec),
+  host: '127.0.0.1',
+  rulesFile: join(dir, 'rules.yml'),
+  tls: { caFile: join(dir, 'ca.crt'), etcdCertFile: join(dir, 'p.crt'), etcdKeyFile: join(dir, 'p.key') },
+});
+
+test('scrape config: one job per component, each target labelled with its member', () => {
+  const cfg = buildPrometheusConfig(input('/m')) as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { member: string } }[] }[];
+  };
+  const jobs = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
+  assert.deepEqual(Object.keys(jobs).sort(), [
+    'etcd',
+    'gardenos',
+    'haproxy',
+    'patroni',
+    'pgbouncer',
+    'postgres',
+    'router',
+  ]);
+  assert.deepEqual(
+    jobs.patroni!.static_configs.map((s) => [s.labels.member, s.targets[0]]),
+    spec.nodes.map((n) => [n.name, `127.0.0.1:${n.apiPort}`]),
+  );
+  assert.deepEqual(
+    jobs.etcd!.static_configs.map((s) => s.targets[0]),
+    spec.etcd.members.map((m) => `127.0.0.1:${m.clientPort}`),
+  );
+  assert.equal(jobs.haproxy!.static_configs[0]!.targets[0], `127.0.0.1:${spec.haproxy.statsPort}`);
+  const noPooler = load('pooler: { enabled: false }\nrouter: { enabled: false }');
+  const jobs2 = (
+    buildPrometheusConfig({ ...input('/m'), spec: noPooler }) as { scrape_configs: { job_name: string }[] }
+  ).scrape_configs.map((j) => j.job_name);
+  assert.ok(!jobs2.includes('pgbouncer') && !jobs2.includes('router'));
+});
+
+test('alerts exist for what runs: backup alerts only with backup.enabled, replica alerts only with 2+ nodes', () => {
+  assert.ok(!alertNames(spec).includes('BackupTooOld'));
+  assert.ok(alertNames(load('backup: { enabled: true }')).includes('BackupTooOld'));
+  assert.ok(alertNames(spec).includes('ReplicaNotStreaming'));
+  assert.ok(!alertNames(load('nodes: 1')).includes('ReplicaNotStreaming'));
+  const rules = parse(renderAlertRules(spec)) as { groups: { rules: { alert?: string; for?: string }[] }[] };
+  const lag = rules.groups[0]!.rules.find((r) => r.alert === 'ReplicaLagHigh');
+  assert.equal(lag?.for, '10s');
+});
+
+test('promtool accepts the config, the rules (every alert of a full spec) and the exporter queries parse', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gardenos-prom-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const full = load('backup: { enabled: true }');
+  const i = { ...input(dir), spec: full };
+  for (const f of ['ca.crt', 'p.crt', 'p.key']) writeFileSync(join(dir, f), '');
+  writeFileSync(i.rulesFile, renderAlertRules(full));
+  writeFileSync(join(dir, 'prometheus.yml'), renderPrometheusConfig(i));
+  execFileSync('promtool', ['check', 'rules', i.rulesFile], { stdio: 'pipe' });
+  execFileSync('promtool', ['check', 'config', '--syntax-only', join(dir, 'prometheus.yml')], { stdio: 'pipe' });
+  const queries = parse(renderPostgresExporterQueries()) as Record<string, { query: string }>;
+  assert.deepEqual(Object.keys(queries).sort(), [
+    'pg_gardenos_archiver',
+    'pg_gardenos_recovery',
+    'pg_gardenos_replication',
+  ]);
+});

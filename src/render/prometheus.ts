@@ -1,0 +1,284 @@
+// Renders Prometheus's files: the scrape configuration for every component, the alert and recording
+// rules, and the PostgreSQL exporter's own queries. Pure: the addresses come from the topology.
+import { stringify } from 'yaml';
+import type { Spec } from '../spec/index.js';
+import { BACKENDS } from './haproxy.js';
+import { GENERATED_HEADER, type Topology } from './topology.js';
+
+/** The files Prometheus needs to reach the components that speak TLS. */
+export interface ScrapeTls {
+  /** The CA that signed the Patroni REST API and etcd certificates. */
+  caFile: string;
+  /** Prometheus's own etcd client certificate (etcd asks every client for one). */
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
+}
+
+export interface PrometheusInput {
+  spec: Spec;
+  topology: Topology;
+  /** The address the platform's own listeners (HAProxy, router, exporters) bind. */
+  host: string;
+  rulesFile: string;
+  tls?: ScrapeTls;
+}
+
+type StaticConfig = { targets: string[]; labels: Record<string, string> };
+
+/** The member label Prometheus puts on every series, so rules and charts name members, not ports. */
+const member = (name: string, target: string): StaticConfig => ({ targets: [target], labels: { member: name } });
+
+export function buildPrometheusConfig(input: PrometheusInput): Record<string, unknown> {
+  const { spec, topology, host, tls } = input;
+  const m = spec.monitoring;
+  const interval = `${m.scrapeIntervalS}s`;
+  const patroniHttps = topology.patroniScheme === 'https';
+  const jobs: Record<string, unknown>[] = [
+    {
+      job_name: 'patroni',
+      scheme: topology.patroniScheme,
+      ...(patroniHttps && tls ? { tls_config: { ca_file: tls.caFile } } : {}),
+      static_configs: topology.nodes.map((n) => member(n.name, `${n.host}:${n.apiPort}`)),
+    },
+    {
+      job_name: 'etcd',
+      scheme: spec.etcd.scheme,
+      ...(spec.etcd.scheme === 'https' && tls
+        ? {
+            tls_config: {
+              ca_file: tls.caFile,
+              ...(tls.etcdCertFile ? { cert_file: tls.etcdCertFile, key_file: tls.etcdKeyFile } : {}),
+            },
+          }
+        : {}),
+      static_configs: topology.etcd.map((e) => member(e.name, `${e.host}:${e.clientPort}`)),
+    },
+    { job_name: 'haproxy', static_configs: [member('haproxy', `${host}:${spec.haproxy.statsPort}`)] },
+    {
+      // One exporter for every node: each series carries the node's socket and port as `server`.
+      job_name: 'postgres',
+      static_configs: [member('postgres-exporter', `${host}:${m.postgresExporterPort}`)],
+      metric_relabel_configs: topology.nodes.map((n) => ({
+        source_labels: ['server'],
+        regex: `.*:${n.pgPort}`,
+        target_label: 'member',
+        replacement: n.name,
+      })),
+    },
+    { job_name: 'gardenos', static_configs: [member('gardenos-exporter', `${host}:${m.exporterPort}`)] },
+  ];
+  if (spec.router.enabled)
+    jobs.push({ job_name: 'router', static_configs: [member('router', `${host}:${spec.router.port}`)] });
+  if (spec.pooler.enabled)
+    jobs.push({ job_name: 'pgbouncer', static_configs: [member('pgbouncer', `${host}:${m.pgbouncerExporterPort}`)] });
+  return {
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      // Below the interval: a hung target must not make the next scrape of it wait.
+      scrape_timeout: `${Math.max(1, Math.min(m.scrapeIntervalS - 1 || 1, 4))}s`,
+      external_labels: { cluster: spec.name },
+    },
+    rule_files: [input.rulesFile],
+    scrape_configs: jobs,
+  };
+}
+
+export function renderPrometheusConfig(input: PrometheusInput): string {
+  return `# ${GENERATED_HEADER}\n` + stringify(buildPrometheusConfig(input), { lineWidth: 0 });
+}
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+const alert = (name: string, expr: string, forS: number, summary: string, fix: string): Rule => ({
+  alert: name,
+  expr,
+  ...(forS > 0 ? { for: `${forS}s` } : {}),
+  labels: { severity: 'critical' },
+  annotations: { summary, fix },
+});
+
+/** Every alert name the rules define, in the order `status` and `doctor` list them. */
+export function alertNames(spec: Spec): string[] {
+  return buildAlertRules(spec).flatMap((r) => (r.alert ? [r.alert] : []));
+}
+
+export function buildAlertRules(spec: Spec): Rule[] {
+  const a = spec.monitoring.alerts;
+  const nodes = spec.nodes.length;
+  const quorum = Math.floor(spec.etcd.members.length / 2) + 1;
+  // A window long enough for two scrapes whatever the interval.
+  const window = `${Math.max(4 * spec.monitoring.scrapeIntervalS, 20)}s`;
+  const recording: Rule[] = [
+    {
+      record: 'gardenos:commits_per_second',
+      expr: `sum by (member) (rate(pg_stat_database_xact_commit{job="postgres"}[${window}]))`,
+    },
+    { record: 'gardenos:connections', expr: 'sum by (member) (pg_stat_activity_count{job="postgres"})' },
+    {
+      // Seen from the primary, per replica (Patroni names each standby's application_name after it).
+      record: 'gardenos:replica_lag_bytes',
+      expr: 'max by (member) (label_replace(pg_gardenos_replication_replay_lag_bytes, "member", "$1", "application_name", "(.+)"))',
+    },
+    {
+      record: 'gardenos:replica_streaming',
+      expr: 'max by (member) (label_replace(pg_gardenos_replication_streaming, "member", "$1", "application_name", "(.+)"))',
+    },
+  ];
+  const alerts: Rule[] = [
+    alert(
+      'PatroniNoLeader',
+      '(sum(patroni_primary) or vector(0)) == 0',
+      Math.floor(a.forS / 2),
+      'No Patroni member is the primary: writes fail',
+      'run `gardenos doctor`; if etcd lost quorum bring its members back, else `gardenos failover --to NODE`',
+    ),
+    alert(
+      'MultiplePrimaries',
+      'count(pg_gardenos_recovery_in_recovery == 0) > 1 or sum(patroni_primary) > 1',
+      0,
+      'More than one PostgreSQL server takes writes (split brain)',
+      'stop the server that is not the leader in etcd (`gardenos status` names it); its writes since the change are not on the leader',
+    ),
+    alert(
+      'EtcdMemberDown',
+      'up{job="etcd"} == 0',
+      a.forS,
+      'etcd member {{ $labels.member }} does not answer',
+      'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
+    ),
+    alert(
+      'EtcdNoQuorum',
+      `(count(up{job="etcd"} == 1) or vector(0)) < ${quorum} or max(etcd_server_has_leader) == 0`,
+      0,
+      `etcd has fewer than ${quorum} members answering: Patroni cannot hold the leader lock`,
+      'start the stopped etcd members with `gardenos up`',
+    ),
+    alert(
+      'HaproxyPrimaryNoServer',
+      `(sum(haproxy_backend_active_servers{proxy="${BACKENDS.primary}"}) or vector(0)) == 0`,
+      a.forS,
+      'HAProxy has no UP server in the primary backend: writes through the primary port fail',
+      'run `gardenos doctor`: no leader, or HAProxy cannot reach the Patroni REST API',
+    ),
+    alert(
+      'PostgresExporterDown',
+      'up{job=~"postgres|pgbouncer|gardenos|patroni|haproxy"} == 0',
+      a.forS,
+      '{{ $labels.job }} target {{ $labels.member }} cannot be scraped',
+      'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
+    ),
+  ];
+  if (nodes >= 2) {
+    alerts.push(
+      alert(
+        'ReplicaLagHigh',
+        `gardenos:replica_lag_bytes > ${a.replicaLagBytes}`,
+        a.forS,
+        'Replica {{ $labels.member }} replays {{ $value | humanize1024 }}B behind the primary',
+        'look for a long query or a slow disk on that replica (`gardenos logs {{ $labels.member }}`)',
+      ),
+      alert(
+        'ReplicaNotStreaming',
+        `(count(gardenos:replica_streaming == 1) or vector(0)) < ${nodes - 1}`,
+        a.forS,
+        `Fewer than ${nodes - 1} replicas stream from the primary`,
+        'run `gardenos status`: a stopped node starts with `gardenos up`',
+      ),
+    );
+  }
+  if (spec.router.enabled) {
+    alerts.push(
+      alert(
+        'RouterDown',
+        'up{job="router"} == 0',
+        a.forS,
+        'The primary router does not answer: writes follow a new leader only at HAProxy health-check speed',
+        'start it with `gardenos up`; read `gardenos logs router`',
+      ),
+      alert(
+        'RouterWatchErrors',
+        `increase(gardenos_router_watch_errors_total[${window}]) > 0`,
+        0,
+        'The router lost its watch of the leader key',
+        'check etcd (`gardenos doctor`); the router rebuilds its watch by itself',
+      ),
+    );
+  }
+  if (spec.backup?.enabled) {
+    alerts.push(
+      alert(
+        'WalArchivingFailing',
+        'pg_gardenos_archiver_last_failed_time > pg_gardenos_archiver_last_archived_time',
+        a.forS,
+        'WAL archiving on {{ $labels.member }} fails: point-in-time recovery falls behind',
+        'read the pgBackRest error with `gardenos logs {{ $labels.member }}`; check the repository disk',
+      ),
+      alert(
+        'BackupTooOld',
+        `time() - gardenos_backup_last_completed_timestamp_seconds > ${Math.round(a.backupMaxAgeHours * 3600)} or gardenos_backup_count == 0`,
+        a.forS,
+        `The newest backup is older than ${a.backupMaxAgeHours} h`,
+        'run `gardenos backup` and schedule it',
+      ),
+    );
+  }
+  alerts.push(
+    alert(
+      'DataDiskNearlyFull',
+      `100 * gardenos_data_dir_free_bytes / gardenos_data_dir_size_bytes < ${a.diskFreePercent}`,
+      a.forS,
+      `The filesystem of {{ $labels.member }}'s data dir has less than ${a.diskFreePercent} % free`,
+      'free space or grow the disk before PostgreSQL stops on a full disk',
+    ),
+  );
+  return [...recording, ...alerts];
+}
+
+export function renderAlertRules(spec: Spec): string {
+  return (
+    `# ${GENERATED_HEADER}\n` +
+    stringify(
+      { groups: [{ name: 'gardenos', interval: `${spec.monitoring.scrapeIntervalS}s`, rules: buildAlertRules(spec) }] },
+      { lineWidth: 0 },
+    )
+  );
+}
+
+/** prometheus-postgres-exporter's extra queries (--extend.query-path): role, replication, archiving. */
+export function renderPostgresExporterQueries(): string {
+  const gauge = (description: string) => ({ usage: 'GAUGE', description });
+  const queries = {
+    pg_gardenos_recovery: {
+      query: 'SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS in_recovery',
+      metrics: [{ in_recovery: gauge('1 on a standby, 0 on a server that takes writes') }],
+    },
+    pg_gardenos_replication: {
+      query:
+        "SELECT application_name, COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0) AS replay_lag_bytes, CASE WHEN state = 'streaming' THEN 1 ELSE 0 END AS streaming FROM pg_stat_replication WHERE NOT pg_is_in_recovery()",
+      metrics: [
+        { application_name: { usage: 'LABEL', description: 'The standby (its Patroni name)' } },
+        { replay_lag_bytes: gauge('WAL bytes the standby has not replayed yet') },
+        { streaming: gauge('1 while the standby streams') },
+      ],
+    },
+    pg_gardenos_archiver: {
+      query:
+        'SELECT failed_count, archived_count, COALESCE(EXTRACT(EPOCH FROM last_failed_time), 0) AS last_failed_time, COALESCE(EXTRACT(EPOCH FROM last_archived_time), 0) AS last_archived_time FROM pg_stat_archiver',
+      metrics: [
+        { failed_count: { usage: 'COUNTER', description: 'Failed WAL archive attempts' } },
+        { archived_count: { usage: 'COUNTER', description: 'WAL files archived' } },
+        { last_failed_time: gauge('When archiving last failed (epoch seconds, 0 never)') },
+        { last_archived_time: gauge('When a WAL file was last archived (epoch seconds, 0 never)') },
+      ],
+    },
+  };
+  return `# ${GENERATED_HEADER}\n` + stringify(queries, { lineWidth: 0 });
+}
