@@ -96,6 +96,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       'hosts as network namespaces with their own sshd on this machine, for the hosts target (up, down, isolate, heal)',
     load: async () => (await import('./commands/lab.js')).default,
   },
+  dashboard: {
+    summary: 'serve the live dashboard page (topology, leader changes and write gaps, metrics); --print-url',
+    load: async () => (await import('./commands/dashboard.js')).default,
+  },
   verify: {
     summary: 'prove the running platform survives faults: writer, prober, one fault per round (--json)',
     load: async () => (await import('./commands/verify.js')).default,

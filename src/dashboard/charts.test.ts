@@ -37,7 +37,12 @@ describe('charts and alerts from Prometheus', () => {
     const alerts = firingAlerts([
       { labels: { alertname: 'B', severity: 'warning' }, annotations: { summary: 'b' }, state: 'firing' },
       { labels: { alertname: 'P', severity: 'critical' }, state: 'pending' },
-      { labels: { alertname: 'A', severity: 'critical' }, annotations: { description: 'a' }, state: 'firing', activeAt: 'T' },
+      {
+        labels: { alertname: 'A', severity: 'critical' },
+        annotations: { description: 'a' },
+        state: 'firing',
+        activeAt: 'T',
+      },
     ]);
     assert.deepEqual(alerts, [
       { name: 'A', severity: 'critical', summary: 'a', since: 'T' },
@@ -70,7 +75,8 @@ describe('charts and alerts from Prometheus', () => {
     const view = await new PrometheusMetricsSource('http://127.0.0.1:9', 5, 60, 1000, refused).read(Date.now());
     assert.equal(view.state, 'unreachable');
     assert.match(view.message, /Prometheus at http:\/\/127\.0\.0\.1:9 did not answer \(connect ECONNREFUSED\)/);
-    const bad = (() => Promise.resolve(new Response('{"status":"error","error":"parse error"}', { status: 400 }))) as typeof fetch;
+    const bad = (() =>
+      Promise.resolve(new Response('{"status":"error","error":"parse error"}', { status: 400 }))) as typeof fetch;
     const v2 = await new PrometheusMetricsSource('http://p:1', 5, 60, 1000, bad).read(Date.now());
     assert.match(v2.message, /parse error/);
     assert.equal((await monitoringOff.read(0)).state, 'off');

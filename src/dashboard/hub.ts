@@ -59,7 +59,10 @@ export class DashboardHub {
 
   async close(): Promise<void> {
     this.stop.abort();
-    await Promise.all(this.loops);
+    // A doctor run in flight may take its full 8 s deadline: do not hold a stopping process for it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.loops), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     await this.src.probe.close();
   }
 
@@ -86,7 +89,9 @@ export class DashboardHub {
     try {
       this.src.log('switchover asked from the dashboard');
       const r = await this.src.switchover();
-      this.src.log(`switchover from the dashboard: ${r.from ?? '?'} to ${r.to} in ${(r.elapsedMs / 1000).toFixed(2)} s`);
+      this.src.log(
+        `switchover from the dashboard: ${r.from ?? '?'} to ${r.to} in ${(r.elapsedMs / 1000).toFixed(2)} s`,
+      );
       return r;
     } finally {
       this.switching = false;

@@ -64,6 +64,7 @@ export const monitoringOff: MetricsSource = {
   read: () =>
     Promise.resolve({
       state: 'off',
-      message: 'monitoring off: monitoring.enabled is false in the spec, so there is no Prometheus for charts or alerts',
+      message:
+        'monitoring off: monitoring.enabled is false in the spec, so there is no Prometheus for charts or alerts',
     }),
 };

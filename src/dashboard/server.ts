@@ -51,8 +51,8 @@ export function createDashboardApp(opts: AppOptions): Hono {
       // Off the address bar and the history once the cookie holds it.
       if (c.req.method === 'GET') return c.redirect(c.req.path, 302);
     }
-    await next();
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    await next();
   });
 
   const asset = (body: string, type: string) => (c: Context) => c.body(body, 200, { 'Content-Type': type });
@@ -107,7 +107,10 @@ export function createDashboardApp(opts: AppOptions): Hono {
     const body = (await c.req.json().catch(() => undefined)) as { confirm?: unknown } | undefined;
     if (!c.req.header('content-type')?.startsWith('application/json') || body?.confirm !== 'switchover') {
       return c.json(
-        { error: 'A switchover needs the confirmation {"confirm":"switchover"} as JSON.', hint: 'use the page’s button' },
+        {
+          error: 'A switchover needs the confirmation {"confirm":"switchover"} as JSON.',
+          hint: 'use the page’s button',
+        },
         400,
       );
     }

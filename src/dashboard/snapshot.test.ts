@@ -28,7 +28,14 @@ function status(over: Partial<PlatformStatus> = {}): PlatformStatus {
     },
     haproxy: { statsURL: 'http://x', backends: [{ name: 'primary', servers: [{ name: 'pg1', status: 'UP' }] }] },
     endpoints: { primary: { host: '127.0.0.1', port: 20500 }, replicas: { host: '127.0.0.1', port: 20501 } },
-    router: { url: 'http://r', reachable: true, leader: 'pg1', routedTo: 'pg1', lastDecision: 'routed', watchErrors: 0 },
+    router: {
+      url: 'http://r',
+      reachable: true,
+      leader: 'pg1',
+      routedTo: 'pg1',
+      lastDecision: 'routed',
+      watchErrors: 0,
+    },
     poolers: [
       {
         port: 20504,

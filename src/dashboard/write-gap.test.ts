@@ -50,7 +50,12 @@ describe('write gap from probe samples', () => {
     assert.equal(t.current().since, null);
     t.observe(down(0));
     t.observe(down(100, 'timeout'));
-    assert.deepEqual(t.current(), { writable: false, member: null, since: new Date(0).toISOString(), error: 'timeout' });
+    assert.deepEqual(t.current(), {
+      writable: false,
+      member: null,
+      since: new Date(0).toISOString(),
+      error: 'timeout',
+    });
     assert.equal(t.observe(ok(200, 'pg1')), undefined);
   });
 

@@ -7,7 +7,6 @@ import { etcdTlsFiles } from './certs.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
-import type { RunAs } from './run-as.js';
 import { routerFlags } from './router-flags.js';
 import { buildServiceComponents } from './services.js';
 import { buildPoolerComponent } from './pooler.js';
@@ -21,7 +20,6 @@ export interface ComponentContext {
   binaries: Pick<Binaries, 'etcd' | 'patroni' | 'patroniPython' | 'haproxy' | 'pgbouncer' | 'pgBinDir'>;
   /** Prometheus and the exporters, when monitoring is on (only `up` needs them; stop works from pid files). */
   monitoringBinaries?: MonitoringBinaries;
-  runAs?: RunAs;
   /** Set when PostgreSQL must run as another user (we are root). */
   pgUser?: OsUser;
   /** As root: the user etcd, HAProxy and the router run as. */
@@ -153,7 +151,6 @@ export function buildComponents(ctx: ComponentContext): ComponentSpec[] {
     ...buildMonitoringComponents(spec, layout, ctx.monitoringBinaries, BASE_ENV, {
       ...(ctx.infraUser ? { infra: ctx.infraUser } : {}),
       ...(ctx.pgUser ? { pg: ctx.pgUser } : {}),
-      ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
     }),
   ];
 }

@@ -17,7 +17,6 @@ import type { OsUser } from '../runtime/os-user.js';
 import type { Spec } from '../spec/index.js';
 import { localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
-import { poolerOsUser } from './pooler.js';
 import { pgbackrestPaths } from './backup-files.js';
 import type { RunAs } from './run-as.js';
 import type { ComponentSpec } from './supervised-process.js';
@@ -26,10 +25,11 @@ import { join } from 'node:path';
 export interface MonitoringBinaries {
   prometheus: string;
   postgresExporter: string;
-  pgbouncerExporter?: string;
 }
 
-const PACKAGES = 'prometheus prometheus-postgres-exporter prometheus-pgbouncer-exporter';
+// No prometheus-pgbouncer-exporter: Debian's 1.7 fails on PgBouncer 1.18's SHOW STATS (KeyError
+// 'total_requests'); PgBouncer's figures (up, routed to, clients waiting, paused) come from the router.
+const PACKAGES = 'prometheus prometheus-postgres-exporter';
 
 /** The exporters and Prometheus are needed only with monitoring on; missing ones stop `up` before anything starts. */
 export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefined {
@@ -37,7 +37,6 @@ export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefi
   const want = {
     prometheus: 'prometheus',
     postgresExporter: 'prometheus-postgres-exporter',
-    ...(spec.pooler.enabled ? { pgbouncerExporter: 'prometheus-pgbouncer-exporter' } : {}),
   };
   const found = Object.fromEntries(Object.entries(want).map(([k, bin]) => [k, findOnPath(bin)]));
   const missing = Object.entries(want)
@@ -92,7 +91,7 @@ export function buildMonitoringComponents(
   layout: Layout,
   bins: MonitoringBinaries | undefined,
   baseEnv: Record<string, string>,
-  users: { infra?: OsUser; pg?: OsUser; runAs?: RunAs },
+  users: { infra?: OsUser; pg?: OsUser },
 ): ComponentSpec[] {
   if (!spec.monitoring.enabled) return [];
   const m = spec.monitoring;
@@ -142,28 +141,6 @@ export function buildMonitoringComponents(
       ...as(users.pg),
     }),
   ];
-  if (spec.pooler.enabled) {
-    list.push(
-      component('pgbouncer-exporter', 'exporter', m.pgbouncerExporterPort, {
-        command: bins?.pgbouncerExporter ?? 'prometheus-pgbouncer-exporter',
-        // Over PgBouncer's socket by peer auth: its user is on admin_users, so no password.
-        args: [
-          '--host',
-          host,
-          '--port',
-          String(m.pgbouncerExporterPort),
-          '--pgbouncer-host',
-          layout.pgbouncerDir,
-          '--pgbouncer-port',
-          String(spec.pooler.port),
-          '--pgbouncer-user',
-          poolerOsUser(users.runAs),
-        ],
-        env: { ...baseEnv, HOME: layout.monitoringDir },
-        ...as(users.infra),
-      }),
-    );
-  }
   list.push(
     component('prometheus', 'prometheus', m.prometheusPort, {
       command: bins?.prometheus ?? 'prometheus',

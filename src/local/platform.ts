@@ -44,7 +44,6 @@ export function openPlatform(
           pgUser: opts.runAs.postgres,
           infraUser: opts.runAs.infra,
           serviceUser: opts.runAs.service,
-          runAs: opts.runAs,
         }
       : {}),
     ...(opts.monitoringBinaries ? { monitoringBinaries: opts.monitoringBinaries } : {}),

@@ -32,15 +32,7 @@ test('scrape config: one job per component, each target labelled with its member
     scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { member: string } }[] }[];
   };
   const jobs = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
-  assert.deepEqual(Object.keys(jobs).sort(), [
-    'etcd',
-    'gardenos',
-    'haproxy',
-    'patroni',
-    'pgbouncer',
-    'postgres',
-    'router',
-  ]);
+  assert.deepEqual(Object.keys(jobs).sort(), ['etcd', 'gardenos', 'haproxy', 'patroni', 'postgres', 'router']);
   assert.deepEqual(
     jobs.patroni!.static_configs.map((s) => [s.labels.member, s.targets[0]]),
     spec.nodes.map((n) => [n.name, `127.0.0.1:${n.apiPort}`]),
@@ -54,7 +46,7 @@ test('scrape config: one job per component, each target labelled with its member
   const jobs2 = (
     buildPrometheusConfig({ ...input('/m'), spec: noPooler }) as { scrape_configs: { job_name: string }[] }
   ).scrape_configs.map((j) => j.job_name);
-  assert.ok(!jobs2.includes('pgbouncer') && !jobs2.includes('router'));
+  assert.ok(!jobs2.includes('router'));
 });
 
 test('alerts exist for what runs: backup alerts only with backup.enabled, replica alerts only with 2+ nodes', () => {

@@ -69,8 +69,6 @@ export function buildPrometheusConfig(input: PrometheusInput): Record<string, un
   ];
   if (spec.router.enabled)
     jobs.push({ job_name: 'router', static_configs: [member('router', `${host}:${spec.router.port}`)] });
-  if (spec.pooler.enabled)
-    jobs.push({ job_name: 'pgbouncer', static_configs: [member('pgbouncer', `${host}:${m.pgbouncerExporterPort}`)] });
   return {
     global: {
       scrape_interval: interval,
@@ -170,7 +168,7 @@ export function buildAlertRules(spec: Spec): Rule[] {
     ),
     alert(
       'PostgresExporterDown',
-      'up{job=~"postgres|pgbouncer|gardenos|patroni|haproxy"} == 0',
+      'up{job=~"postgres|gardenos|patroni|haproxy"} == 0',
       a.forS,
       '{{ $labels.job }} target {{ $labels.member }} cannot be scraped',
       'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',

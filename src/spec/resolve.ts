@@ -79,7 +79,6 @@ export interface MonitoringSettings {
   readonly prometheusPort: number;
   readonly dashboardPort: number;
   readonly postgresExporterPort: number;
-  readonly pgbouncerExporterPort: number;
   /** gardenos's own exporter: backup age and the free space of each data dir. */
   readonly exporterPort: number;
   readonly retention: string;
@@ -199,7 +198,6 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       prometheusPort: parsed.monitoring.prometheusPort ?? base + 6,
       dashboardPort: parsed.monitoring.dashboardPort ?? base + 7,
       postgresExporterPort: parsed.monitoring.postgresExporterPort ?? base + 8,
-      pgbouncerExporterPort: parsed.monitoring.pgbouncerExporterPort ?? base + 9,
       exporterPort: parsed.monitoring.exporterPort ?? base + 24,
       retention: parsed.monitoring.retention,
       scrapeIntervalS: parsed.monitoring.scrapeIntervalS,
@@ -359,15 +357,6 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
             port: spec.monitoring.postgresExporterPort,
             owner: 'PostgreSQL exporter',
           },
-          ...(spec.pooler.enabled
-            ? [
-                {
-                  path: ['monitoring', 'pgbouncerExporterPort'],
-                  port: spec.monitoring.pgbouncerExporterPort,
-                  owner: 'PgBouncer exporter',
-                },
-              ]
-            : []),
           { path: ['monitoring', 'exporterPort'], port: spec.monitoring.exporterPort, owner: 'gardenos exporter' },
         ]
       : []),

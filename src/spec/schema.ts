@@ -216,12 +216,11 @@ const monitoringSpec = z.strictObject({
     .boolean()
     .default(true)
     .describe(
-      'Run Prometheus, the PostgreSQL and PgBouncer exporters, gardenos\'s own exporter and the dashboard with the platform',
+      "Run Prometheus, the PostgreSQL and PgBouncer exporters, gardenos's own exporter and the dashboard with the platform",
     ),
   prometheusPort: port.optional().describe('Prometheus port (default: local.basePort + 6)'),
   dashboardPort: port.optional().describe('`gardenos dashboard` port (default: local.basePort + 7)'),
   postgresExporterPort: port.optional().describe('prometheus-postgres-exporter port (default: local.basePort + 8)'),
-  pgbouncerExporterPort: port.optional().describe('prometheus-pgbouncer-exporter port (default: local.basePort + 9)'),
   exporterPort: port
     .optional()
     .describe("gardenos's own exporter (backup age, data dir disk) port (default: local.basePort + 24)"),
@@ -253,7 +252,7 @@ const monitoringSpec = z.strictObject({
         .min(0)
         .max(99)
         .default(10)
-        .describe('Free space of a data dir\'s filesystem below which DataDiskNearlyFull fires'),
+        .describe("Free space of a data dir's filesystem below which DataDiskNearlyFull fires"),
     })
     .prefault({})
     .describe('Thresholds of the alert rules'),
