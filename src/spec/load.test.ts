@@ -443,6 +443,7 @@ describe('presenting the spec', () => {
       'k3s',
       'k8s',
       'local',
+      'monitoring',
       'name',
       'nodes',
       'pooler',

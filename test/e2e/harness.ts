@@ -8,7 +8,7 @@ import pg from 'pg';
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'gardenos.js');
 
-const REQUIRED = ['etcd', 'patroni', 'haproxy', 'pgbouncer'];
+const REQUIRED = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'prometheus', 'prometheus-postgres-exporter'];
 
 /** The real stack must be installed: fail (never skip) with the command that installs it. */
 export function requireStack(): void {
@@ -23,7 +23,7 @@ export function requireStack(): void {
   });
   if (missing.length > 0) {
     throw new Error(
-      `missing ${missing.join(', ')}: install with \`sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy pgbouncer postgresql-15\` (or \`npx gardenos setup\`)`,
+      `missing ${missing.join(', ')}: install with \`sudo apt-get update && sudo apt-get install -y etcd-server etcd-client patroni haproxy pgbouncer postgresql-15 prometheus prometheus-postgres-exporter\` (or \`npx gardenos setup\`)`,
     );
   }
 }

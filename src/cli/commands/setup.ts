@@ -19,9 +19,11 @@ const PACKAGES = [
   'openssh-server',
   'openssh-client',
   'nftables',
+  'prometheus',
+  'prometheus-postgres-exporter',
 ];
-/** What `gardenos lab` runs besides the platform's programs (checkBinaries covers those). */
-const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft'];
+/** What `gardenos lab` and monitoring run besides the platform's programs (checkBinaries covers those). */
+const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft', 'prometheus', 'prometheus-postgres-exporter'];
 
 const command: Command = {
   name: 'setup',
@@ -48,8 +50,8 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       createSystemUsers(users, ctx.err);
       ctx.out.write(
         users.length > 0
-          ? `✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables were installed; created the system user${users.length === 1 ? '' : 's'} ${users.join(', ')}.\n`
-          : '✓ etcd, Patroni, HAProxy, PostgreSQL 15, OpenSSH and nftables are installed; nothing to do.\n',
+          ? `✓ etcd, Patroni, HAProxy, PostgreSQL 15, Prometheus, OpenSSH and nftables were installed; created the system user${users.length === 1 ? '' : 's'} ${users.join(', ')}.\n`
+          : '✓ etcd, Patroni, HAProxy, PostgreSQL 15, Prometheus, OpenSSH and nftables are installed; nothing to do.\n',
       );
       return 0;
     }
@@ -59,7 +61,7 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       const lab = LAB_PROGRAMS.filter((p) => !findOnPath(p, ctx.env.PATH));
       throw new GardenError(
         'BINARY_MISSING',
-        `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` runs them).`,
+        `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` and monitoring run them).`,
         { hint: `run: ${command}` },
       );
     }
