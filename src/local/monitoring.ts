@@ -117,6 +117,10 @@ export function buildMonitoringComponents(
         `--web.listen-address=${host}:${m.postgresExporterPort}`,
         `--extend.query-path=${postgresExporterQueries(layout)}`,
         '--disable-settings-metrics',
+        // 0.11's collector package reports pg_scrape_collector_* once per DSN under the same labels, and
+        // the registry then fails every scrape (HTTP 500) with more than one node; nothing here reads them.
+        '--no-collector.database',
+        '--no-collector.bgwriter',
         '--log.level=warn',
       ],
       env: { ...baseEnv, HOME: layout.monitoringDir, DATA_SOURCE_NAME: postgresDsns(spec, layout) },
