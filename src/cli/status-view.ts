@@ -82,6 +82,22 @@ export function renderStatus(
           ])
         : `  ${c.red('not answering')}`,
     ]),
+    ...(s.monitoring
+      ? [
+          '',
+          c.bold('Monitoring') + c.dim(`  ${s.monitoring.prometheusURL}`),
+          !s.monitoring.reachable
+            ? `  ${c.red(`Prometheus not answering${s.monitoring.error ? ` (${s.monitoring.error})` : ''}`)}`
+            : s.monitoring.firingAlerts.length === 0
+              ? '  no alert firing'
+              : table(
+                  s.monitoring.firingAlerts.map((a) => [
+                    a.severity === 'critical' ? c.red(a.name) : a.name,
+                    `${a.severity}: ${a.summary}`,
+                  ]),
+                ),
+        ]
+      : []),
     '',
     c.bold('Endpoints'),
     table([
@@ -96,6 +112,10 @@ export function renderStatus(
         : []),
       ['primary (read/write)', `${s.endpoints.primary.host}:${s.endpoints.primary.port}`],
       ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
+      ...(s.endpoints.prometheus ? [['Prometheus', s.endpoints.prometheus]] : []),
+      ...(s.endpoints.dashboard
+        ? [['dashboard', `${s.endpoints.dashboard} (token: gardenos dashboard --print-url)`]]
+        : []),
     ]),
   ];
   if (s.problems.length > 0) lines.push('', c.bold('Problems'), ...s.problems.map((p) => `  - ${p}`));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alignMatrix, CHARTS, firingAlerts } from './charts.js';
+import { alignMatrix, CHARTS } from './charts.js';
 import { monitoringOff, PrometheusMetricsSource } from './prometheus-metrics-source.js';
 
 describe('charts and alerts from Prometheus', () => {
@@ -33,23 +33,6 @@ describe('charts and alerts from Prometheus', () => {
     });
   });
 
-  test('firingAlerts: firing only, critical first', () => {
-    const alerts = firingAlerts([
-      { labels: { alertname: 'B', severity: 'warning' }, annotations: { summary: 'b' }, state: 'firing' },
-      { labels: { alertname: 'P', severity: 'critical' }, state: 'pending' },
-      {
-        labels: { alertname: 'A', severity: 'critical' },
-        annotations: { description: 'a' },
-        state: 'firing',
-        activeAt: 'T',
-      },
-    ]);
-    assert.deepEqual(alerts, [
-      { name: 'A', severity: 'critical', summary: 'a', since: 'T' },
-      { name: 'B', severity: 'warning', summary: 'b', since: null },
-    ]);
-  });
-
   test('PrometheusMetricsSource asks each recording rule over the window and the alerts', async () => {
     const asked: string[] = [];
     const fake = (async (url: string) => {
@@ -66,7 +49,7 @@ describe('charts and alerts from Prometheus', () => {
       view.charts.map((c) => [c.id, c.data[0], c.data[1]]),
       CHARTS.map((c) => [c.id, [990, 995, 1000], [null, null, 7]]),
     );
-    assert.deepEqual(view.alerts, [{ name: 'ReplicaLagHigh', severity: 'warning', summary: '', since: null }]);
+    assert.deepEqual(view.alerts, [{ name: 'ReplicaLagHigh', severity: 'warning', summary: '', fix: '', since: null }]);
     assert.ok(asked.some((u) => u.includes('query=gardenos%3Acommits_per_second') && u.includes('step=5')));
   });
 

@@ -1,4 +1,7 @@
 // What the charts and alerts area shows, built from Prometheus's answers (pure: no network here).
+import type { AlertView } from '../monitoring/index.js';
+
+export { firingAlerts, type AlertView } from '../monitoring/index.js';
 
 /** The recording rules the platform's Prometheus evaluates; each has a `member` label. */
 export const CHARTS = [
@@ -22,13 +25,6 @@ export interface Chart {
   unit: string;
   members: string[];
   data: [number[], ...(number | null)[][]];
-}
-
-export interface AlertView {
-  name: string;
-  severity: string;
-  summary: string;
-  since: string | null;
 }
 
 export type MonitoringView =
@@ -64,25 +60,4 @@ export function alignMatrix(
     members,
     data: [xs, ...members.map((m) => byMember.get(m)!)],
   };
-}
-
-interface PromAlert {
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  state?: string;
-  activeAt?: string;
-}
-
-/** Firing alerts only (pending ones have not held for their `for:` yet), by severity then name. */
-export function firingAlerts(alerts: readonly PromAlert[]): AlertView[] {
-  const rank = (s: string) => (s === 'critical' ? 0 : s === 'warning' ? 1 : 2);
-  return alerts
-    .filter((a) => a.state === 'firing')
-    .map((a) => ({
-      name: a.labels?.alertname ?? '(unnamed)',
-      severity: a.labels?.severity ?? 'none',
-      summary: a.annotations?.summary ?? a.annotations?.description ?? '',
-      since: a.activeAt ?? null,
-    }))
-    .sort((a, b) => rank(a.severity) - rank(b.severity) || a.name.localeCompare(b.name));
 }

@@ -48,6 +48,7 @@ function status(over: Partial<PlatformStatus> = {}): PlatformStatus {
       },
     ],
     kernelRoute: null,
+    monitoring: null,
     ...over,
   };
 }

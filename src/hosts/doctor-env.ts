@@ -87,6 +87,8 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
         ? null
         : maybe(() => readPoolerAuth((database, fn) => access.withPg(access.primaryEndpoint, fn, database))),
     kernelRoute: async () => null,
+    // Monitoring is not provisioned on hosts yet (the spec turns it off there).
+    firingAlerts: async () => null,
     pgProbe: async (at) => {
       try {
         return { ok: true, value: await inRecovery(access, typeof at === 'number' ? access.primaryEndpoint : at) };

@@ -95,6 +95,8 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
     router,
     poolers: poolers ?? [],
     kernelRoute: null,
+    // Monitoring is not provisioned on hosts yet (the spec turns it off there).
+    monitoring: null,
   };
   status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];
   const nothing = processes.list.length > 0 && processes.list.every((p) => !p.running) && etcd.every((e) => !e.healthy);

@@ -6,3 +6,4 @@ export {
   type DataDir,
   type ExporterSources,
 } from './node-exporter.js';
+export { firingAlerts, readFiringAlerts, type AlertView, type AlertsRead, type PromAlert } from './alerts.js';

@@ -18,6 +18,7 @@ import { withPg } from '../runtime/index.js';
 import { type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
 import { etcdClientEndpoints, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
+import { readFiringAlerts, type AlertView } from '../monitoring/index.js';
 
 export interface PlatformStatus {
   name: string;
@@ -41,7 +42,14 @@ export interface PlatformStatus {
     }[];
   };
   haproxy: { statsURL: string; backends: { name: string; servers: { name: string; status: string }[] }[] };
-  endpoints: { primary: { host: string; port: number }; replicas: { host: string; port: number } };
+  endpoints: {
+    primary: { host: string; port: number };
+    replicas: { host: string; port: number };
+    /** Prometheus's web UI and API; only with monitoring.enabled. */
+    prometheus?: string;
+    /** The live dashboard (without its token: `gardenos dashboard --print-url` adds it); only with monitoring.enabled. */
+    dashboard?: string;
+  };
   /** The router's own view (GET /status), null when the router is disabled. */
   router: {
     url: string;
@@ -55,6 +63,17 @@ export interface PlatformStatus {
   poolers: PoolerStatus[];
   /** The nftables DNAT rule the router keeps (router.kernelRoute), null when it is off. */
   kernelRoute: KernelRouteStatus | null;
+  /** The platform's Prometheus and its firing alerts, null when monitoring.enabled is off. */
+  monitoring: MonitoringStatus | null;
+}
+
+export interface MonitoringStatus {
+  prometheusURL: string;
+  reachable: boolean;
+  /** Alerts that held for their `for:` (pending ones are left out), critical first. */
+  firingAlerts: AlertView[];
+  /** Why Prometheus could not be asked. */
+  error?: string;
 }
 
 export interface KernelRouteStatus {
@@ -73,7 +92,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   });
   const anyRunning = processes.some((p) => p.running);
 
-  const [etcd, cluster, servers, router, pooler, kernelRoute] = await Promise.all([
+  const [etcd, cluster, servers, router, pooler, kernelRoute, monitoring] = await Promise.all([
     anyRunning
       ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
       : Promise.resolve(
@@ -84,6 +103,7 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
     localPoolerStatus(spec, layout, anyRunning),
     kernelRouteState(spec),
+    monitoringStatus(spec, anyRunning),
   ]);
 
   const leaderName = cluster?.leader;
@@ -108,10 +128,12 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     endpoints: {
       primary: { host, port: spec.haproxy.primaryPort },
       replicas: { host, port: spec.haproxy.replicaPort },
+      ...monitoringEndpoints(spec),
     },
     router,
     poolers: pooler ? [pooler] : [],
     kernelRoute,
+    monitoring,
   };
   status.problems = findProblems(status, spec.postgres.maximumLagOnFailover);
   if (
@@ -240,6 +262,11 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
   }
   for (const p of s.poolers) problems.push(...poolerProblems(p, s.postgres.leader));
   if (s.kernelRoute) problems.push(...kernelRouteProblems(s.kernelRoute, s.postgres.leader));
+  // Firing alerts are shown beside the verdict, not in it: they hold for their `for:` and clear a scrape
+  // later, while the verdict is what is seen now; doctor turns each into a finding.
+  if (s.monitoring && !s.monitoring.reachable && s.processes.some((p) => p.kind === 'prometheus' && p.running)) {
+    problems.push(`Prometheus at ${s.monitoring.prometheusURL} does not answer (${s.monitoring.error ?? 'no answer'})`);
+  }
   return problems;
 }
 
@@ -255,6 +282,26 @@ export async function localPoolerStatus(spec: Spec, layout: Layout, anyRunning: 
   };
   if (!anyRunning) return unreachablePooler(src);
   return poolerStatus(src);
+}
+
+/** The URLs of Prometheus and the dashboard on this machine (loopback when the platform binds every address). */
+export function monitoringEndpoints(spec: Spec): { prometheus?: string; dashboard?: string } {
+  if (!spec.monitoring.enabled) return {};
+  const host = spec.local.bindAddress === '0.0.0.0' ? '127.0.0.1' : spec.local.bindAddress;
+  return {
+    prometheus: `http://${host}:${spec.monitoring.prometheusPort}`,
+    dashboard: `http://${host}:${spec.monitoring.dashboardPort}/`,
+  };
+}
+
+async function monitoringStatus(spec: Spec, anyRunning: boolean): Promise<MonitoringStatus | null> {
+  const url = monitoringEndpoints(spec).prometheus;
+  if (!url) return null;
+  if (!anyRunning) return { prometheusURL: url, reachable: false, firingAlerts: [] };
+  const read = await readFiringAlerts(url, 1500);
+  return read.ok
+    ? { prometheusURL: url, reachable: true, firingAlerts: read.alerts }
+    : { prometheusURL: url, reachable: false, firingAlerts: [], error: read.error };
 }
 
 /** What is wrong with the kernel route, given the leader. */

@@ -350,6 +350,37 @@ const CASES: Record<string, Case[]> = {
       expect: /the kernel route \(:15405\) cannot be read/,
     },
   ],
+  'monitoring.alerts': [
+    {
+      healthy: (w) => {
+        w.alerts = { ok: true, alerts: [] };
+      },
+      fault: (w) => {
+        w.alerts = {
+          ok: true,
+          alerts: [
+            {
+              name: 'ReplicaNotStreaming',
+              severity: 'critical',
+              summary: 'Fewer than 2 replicas stream from the primary',
+              fix: 'run `gardenos status`',
+              since: '2026-12-06T19:00:00Z',
+            },
+          ],
+        };
+      },
+      expect: /alert ReplicaNotStreaming is firing: Fewer than 2 replicas stream from the primary/,
+    },
+    {
+      healthy: (w) => {
+        w.alerts = { ok: true, alerts: [] };
+      },
+      fault: (w) => {
+        w.alerts = { ok: false, error: 'ECONNREFUSED' };
+      },
+      expect: /Prometheus at http:\/\/127\.0\.0\.1:15406 does not answer/,
+    },
+  ],
   'k8s.pvc-no-storageclass': [
     {
       healthy: (w) => {

@@ -1,5 +1,6 @@
 // A DoctorEnv made of plain data, for the conformance suite: healthy by default, each fault one override away.
 import type { PoolerAuthState } from '../../pooler/index.js';
+import type { AlertsRead } from '../../monitoring/index.js';
 import type { ScopeKey } from '../../dcs/index.js';
 import { layoutOf } from '../../local/index.js';
 import { GardenError } from '../../errors.js';
@@ -50,6 +51,8 @@ export interface FakeWorld {
   /** PgBouncer's auth role and function on the primary; an Error: the read fails. */
   poolerAuth: PoolerAuthState | Error;
   kernelRoute: KernelRouteStatus | null;
+  /** The firing alerts Prometheus answers with; null: monitoring off. */
+  alerts: AlertsRead | null;
   pg: Record<number, { inRecovery: boolean } | { code: string; message: string }>;
   /** Ports whose server lets a plaintext session in. */
   plaintextAccepted: number[];
@@ -106,6 +109,7 @@ export function healthyWorld(): FakeWorld {
     },
     poolerAuth: { role: 'ok', databasesWithout: [] },
     kernelRoute: null,
+    alerts: null,
     pg: {
       [pg1!.pgPort]: { inRecovery: false },
       [pg2!.pgPort]: { inRecovery: true },
@@ -168,6 +172,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
           ? { ok: false, error: w.poolerAuth.message }
           : { ok: true, value: w.poolerAuth },
     kernelRoute: async () => w.kernelRoute,
+    firingAlerts: async () => (w.alerts ? { url: 'http://127.0.0.1:15406', read: w.alerts } : null),
     pgProbe: async (at) => {
       const r = w.pg[typeof at === 'number' ? at : at.port];
       if (!r) return { ok: false, error: { message: 'ECONNREFUSED' } };

@@ -1,5 +1,6 @@
 // DoctorEnv on the real machine: files, sockets, etcd, Patroni, HAProxy, PostgreSQL, Docker, kubectl.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFiringAlerts } from '../../monitoring/index.js';
 import { networkInterfaces, userInfo } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
@@ -24,7 +25,7 @@ import { request } from '../../net/http.js';
 import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';
 import type { Spec } from '../../spec/index.js';
 import { execKubectl, readLiveObjects, readManifestDir } from './kube-objects.js';
-import { localPoolerStatus } from '../status.js';
+import { localPoolerStatus, monitoringEndpoints } from '../status.js';
 import type { ArchiverStat, DockerFacts, DoctorEnv, Maybe } from './types.js';
 
 export interface LiveEnvOptions {
@@ -195,6 +196,10 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
       );
     },
     kernelRoute: () => kernelRouteState(spec),
+    firingAlerts: async () => {
+      const url = monitoringEndpoints(spec).prometheus;
+      return url ? { url, read: await readFiringAlerts(url, 1500) } : null;
+    },
     pgArchiver: (port) =>
       maybe(async () => {
         if (!opts.secrets) throw new Error('no secrets: the platform was never started');

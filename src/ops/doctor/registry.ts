@@ -7,6 +7,7 @@ import { patroniApi, patroniMembers, pgHba, pgPlaintext, replicationLag, walArch
 import { hostsClock, hostsPrimaryRoutes, hostsReachable, hostsServices } from './checks-hosts.js';
 import { backendsDown, kernelRoute, poolerAuth, poolerRoute, primaryRoute } from './checks-routing.js';
 import { rootProcesses } from './checks-processes.js';
+import { firingAlerts } from './checks-monitoring.js';
 import type { Check } from './types.js';
 
 export const CHECKS: readonly Check[] = [
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   poolerRoute,
   poolerAuth,
   kernelRoute,
+  firingAlerts,
   pvcStorageClass,
   noScheduleTaints,
   serviceEndpoints,

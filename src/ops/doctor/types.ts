@@ -8,6 +8,7 @@ import type { PoolerStatus } from '../pooler-status.js';
 import type { PoolerAuthState } from '../../pooler/index.js';
 import type { KernelRouteStatus } from '../status.js';
 import type { Spec } from '../../spec/index.js';
+import type { AlertsRead } from '../../monitoring/index.js';
 
 export const LAYERS = [
   'spec',
@@ -17,6 +18,7 @@ export const LAYERS = [
   'patroni',
   'replication',
   'routing',
+  'monitoring',
   'kubernetes',
   'docker',
 ] as const;
@@ -109,6 +111,8 @@ export interface DoctorEnv {
   poolerAuth(): Promise<Maybe<PoolerAuthState> | null>;
   /** Where the nftables kernel route sends writes; null when router.kernelRoute is off. */
   kernelRoute(): Promise<KernelRouteStatus | null>;
+  /** The firing alerts of the platform's Prometheus; null when monitoring.enabled is off. */
+  firingAlerts(): Promise<{ url: string; read: AlertsRead } | null>;
   /**
    * Connects as the superuser as gardenos's clients do (TLS with the platform's CA when postgres.tls
    * is on) and asks pg_is_in_recovery(); a bare port is on the bind address (HAProxy).

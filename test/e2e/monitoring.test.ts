@@ -1,0 +1,277 @@
+// Monitoring on the real stack: Prometheus scrapes every component, and each alert rule fires when its
+// fault is injected into a running platform (and clears when the fault is gone); status and doctor show them.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runtimeCommand } from '../../src/haproxy/index.js';
+import {
+  cli,
+  eventually,
+  makeStateParent,
+  postmasterPid,
+  processPid,
+  query,
+  querySocket,
+  requireStack,
+} from './harness.js';
+import { superuserPassword } from './harness.js';
+
+const BASE = 21000;
+const PROMETHEUS = `http://127.0.0.1:${BASE + 6}`;
+const parent = makeStateParent('monitoring');
+const stateDir = join(parent, 'garden');
+const specFile = join(parent, 'gardenos.yaml');
+const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
+// The data dirs live on a tmpfs of their own, so "disk nearly full" is a real full disk, not a threshold trick.
+const TMPFS_MB = 1500;
+let mounted = false;
+let password = '';
+const paused = new Set<number>();
+
+interface Alert {
+  labels: Record<string, string>;
+  state: string;
+}
+
+async function alerts(): Promise<Alert[]> {
+  const res = await fetch(`${PROMETHEUS}/api/v1/alerts`, { signal: AbortSignal.timeout(2000) });
+  return ((await res.json()) as { data: { alerts: Alert[] } }).data.alerts;
+}
+const firing = async () =>
+  new Set(
+    (await alerts())
+      .filter((a) => a.state === 'firing')
+      .map((a) => a.labels.alertname!)
+      .sort(),
+  );
+const show = (s: Set<string>) => [...s].join(', ') || 'none';
+
+/** Waits until every one of `names` fires (generous: a busy machine scrapes late). */
+async function untilFiring(...names: string[]): Promise<Set<string>> {
+  return eventually(firing, (s) => names.every((n) => s.has(n)), 90_000);
+}
+/** Waits until none of `names` fires any more. */
+async function untilClear(...names: string[]): Promise<void> {
+  await eventually(firing, (s) => names.every((n) => !s.has(n)), 120_000);
+}
+
+function signal(pid: number, sig: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL' | 'SIGINT'): void {
+  process.kill(pid, sig);
+  if (sig === 'SIGSTOP') paused.add(pid);
+  if (sig === 'SIGCONT' || sig === 'SIGKILL') paused.delete(pid);
+}
+
+interface Status {
+  health: string;
+  postgres: { leader: string | null; members: { name: string; role: string; state: string; port: number }[] };
+  monitoring: { reachable: boolean; firingAlerts: { name: string }[] } | null;
+  endpoints: { prometheus?: string; dashboard?: string };
+}
+async function status(): Promise<Status> {
+  const r = await cli(['status', '--json', ...flags]);
+  return JSON.parse(r.stdout) as Status;
+}
+const healthy = () => eventually(status, (s) => s.health === 'healthy', 120_000);
+
+/** A streaming replica that is not the synchronous standby: stopping its replay delays no commit. */
+async function asyncReplica(): Promise<{ name: string; port: number }> {
+  const s = await eventually(
+    status,
+    (v) => v.health === 'healthy' && v.postgres.members.some((m) => m.role === 'replica'),
+  );
+  const m = s.postgres.members.find((x) => x.role === 'replica')!;
+  return { name: m.name, port: m.port };
+}
+
+/** The startup (recovery) process of a standby: the postmaster's child whose title says so. */
+function startupProcess(node: string): number {
+  const postmaster = postmasterPid(stateDir, node);
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+      if (Number(ppid) !== postmaster) continue;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('startup')) return Number(pid);
+    } catch {
+      // gone while we looked
+    }
+  }
+  throw new Error(`no startup process under ${node}'s postmaster ${postmaster}`);
+}
+
+describe('monitoring end to end: every alert rule fires on its fault', { timeout: 1_500_000 }, () => {
+  before(async () => {
+    requireStack();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MB}m,mode=0755`, 'gardenos-monitoring-test', parent]);
+    mounted = true;
+    writeFileSync(
+      specFile,
+      [
+        'backup: { enabled: true }',
+        'monitoring:',
+        '  scrapeIntervalS: 1',
+        '  alerts: { forS: 2, replicaLagBytes: 1048576 }',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    password = superuserPassword(stateDir);
+  });
+  after(async () => {
+    for (const pid of paused) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    }
+    await cli(['down', '--purge', '--yes', ...flags]);
+    if (mounted) execFileSync('umount', [parent]);
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  test('up waits until Prometheus scrapes every component; status names Prometheus and the dashboard', async () => {
+    const res = await fetch(`${PROMETHEUS}/api/v1/targets?state=active`);
+    const body = (await res.json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+    const jobs = [...new Set(body.data.activeTargets.map((t) => t.labels.job))].sort();
+    assert.deepEqual(jobs, ['etcd', 'gardenos', 'haproxy', 'patroni', 'postgres', 'router']);
+    const s = await status();
+    assert.equal(s.endpoints.prometheus, PROMETHEUS);
+    assert.equal(s.endpoints.dashboard, `http://127.0.0.1:${BASE + 7}/`);
+    assert.equal(s.monitoring?.reachable, true);
+  });
+
+  test('BackupTooOld fires while there is no backup, and clears after `gardenos backup`', async () => {
+    await untilFiring('BackupTooOld');
+    const r = await cli(['backup', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    await untilClear('BackupTooOld');
+    // A healthy platform with a backup fires nothing at all.
+    await eventually(firing, (s) => s.size === 0, 120_000);
+  });
+
+  test('RouterDown and HaproxyPrimaryNoServer: a stopped router, a primary backend with no server UP; status and doctor show them', async () => {
+    const leader = (await healthy()).postgres.leader!;
+    const router = processPid(stateDir, 'router');
+    signal(router, 'SIGSTOP');
+    const socket = join(stateDir, 'haproxy', 'admin.sock');
+    await runtimeCommand(socket, `set server primary/${leader} state maint`);
+    const now = await untilFiring('RouterDown', 'HaproxyPrimaryNoServer');
+    const s = await status();
+    assert.notEqual(s.health, 'healthy');
+    const shown = new Set(s.monitoring?.firingAlerts.map((a) => a.name));
+    assert.ok(shown.has('RouterDown') && shown.has('HaproxyPrimaryNoServer'), `status shows ${show(shown)}`);
+    const d = await cli(['doctor', '--json', ...flags]);
+    const findings = (JSON.parse(d.stdout) as { findings: { id: string; title: string }[] }).findings;
+    const titles = findings.filter((f) => f.id === 'monitoring.alerts').map((f) => f.title);
+    assert.ok(
+      titles.some((t) => t.startsWith('alert RouterDown is firing')),
+      `doctor: ${titles.join('; ')} (Prometheus: ${show(now)})`,
+    );
+    await runtimeCommand(socket, `set server primary/${leader} state ready`);
+    signal(router, 'SIGCONT');
+    await untilClear('RouterDown', 'HaproxyPrimaryNoServer');
+  });
+
+  test('EtcdMemberDown: one stopped member (quorum kept, so no EtcdNoQuorum)', async () => {
+    await healthy();
+    const etcd3 = processPid(stateDir, 'etcd-etcd3');
+    signal(etcd3, 'SIGSTOP');
+    const now = await untilFiring('EtcdMemberDown');
+    assert.ok(!now.has('EtcdNoQuorum'), `firing: ${show(now)}`);
+    signal(etcd3, 'SIGCONT');
+    await untilClear('EtcdMemberDown');
+  });
+
+  test('EtcdNoQuorum, RouterWatchErrors and PatroniNoLeader: every etcd member killed; `up` brings them back', async () => {
+    await healthy();
+    for (const m of ['etcd1', 'etcd2', 'etcd3']) signal(processPid(stateDir, `etcd-${m}`), 'SIGKILL');
+    // Without the DCS the leader cannot renew its lock and demotes itself (Patroni's retry_timeout).
+    await untilFiring('EtcdNoQuorum', 'RouterWatchErrors', 'PatroniNoLeader');
+    const r = await cli(['up', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    await untilClear('EtcdNoQuorum', 'EtcdMemberDown', 'RouterWatchErrors', 'PatroniNoLeader');
+  });
+
+  test('ReplicaLagHigh: a replica whose replay is stopped while the primary writes', async () => {
+    const replica = await asyncReplica();
+    const startup = startupProcess(replica.name);
+    signal(startup, 'SIGSTOP');
+    await query(BASE, password, 'CREATE TABLE IF NOT EXISTS lag_fill (id int, pad text)');
+    // About 4 MiB of WAL: well over the 1 MiB threshold of this spec.
+    await query(BASE, password, "INSERT INTO lag_fill SELECT g, repeat('x', 200) FROM generate_series(1, 15000) g");
+    await untilFiring('ReplicaLagHigh');
+    signal(startup, 'SIGCONT');
+    await untilClear('ReplicaLagHigh');
+  });
+
+  test('ReplicaNotStreaming: a replica whose PostgreSQL is stopped (its Patroni paused so it stays down)', async () => {
+    const replica = await asyncReplica();
+    const patroni = processPid(stateDir, `patroni-${replica.name}`);
+    signal(patroni, 'SIGSTOP');
+    const postmaster = postmasterPid(stateDir, replica.name);
+    signal(postmaster, 'SIGINT'); // fast shutdown
+    await untilFiring('ReplicaNotStreaming');
+    signal(patroni, 'SIGCONT'); // Patroni starts its PostgreSQL again
+    await untilClear('ReplicaNotStreaming');
+  });
+
+  test('WalArchivingFailing: a repository archive-push cannot write to', async () => {
+    await healthy();
+    const archive = join(stateDir, 'backup', 'repo', 'archive');
+    chmodSync(archive, 0o000);
+    try {
+      await query(BASE, password, 'CREATE TABLE IF NOT EXISTS archive_fill (id int)');
+      await eventually(
+        async () => {
+          await query(BASE, password, 'INSERT INTO archive_fill VALUES (1)');
+          await query(BASE, password, 'SELECT pg_switch_wal()');
+          return firing();
+        },
+        (s) => s.has('WalArchivingFailing'),
+        90_000,
+      );
+    } finally {
+      chmodSync(archive, 0o750);
+    }
+    await eventually(
+      async () => {
+        await query(BASE, password, 'INSERT INTO archive_fill VALUES (2)');
+        await query(BASE, password, 'SELECT pg_switch_wal()');
+        return firing();
+      },
+      (s) => !s.has('WalArchivingFailing'),
+      180_000,
+    );
+  });
+
+  test('DataDiskNearlyFull: the data dirs’ filesystem filled to over 90 %', async () => {
+    await healthy();
+    const fill = join(stateDir, 'disk-fill');
+    const fs = statfsSync(stateDir);
+    const size = fs.blocks * fs.bsize;
+    const free = fs.bavail * fs.bsize;
+    // Leave 5 % free: under the 10 % threshold, and room for PostgreSQL to keep working.
+    const bytes = Math.max(0, free - Math.floor(size * 0.05));
+    execFileSync('fallocate', ['-l', String(bytes), fill]);
+    try {
+      await untilFiring('DataDiskNearlyFull');
+    } finally {
+      rmSync(fill, { force: true });
+    }
+    await untilClear('DataDiskNearlyFull');
+  });
+
+  test('MultiplePrimaries: a replica promoted behind Patroni’s back (split brain)', async () => {
+    const replica = await asyncReplica();
+    const patroni = processPid(stateDir, `patroni-${replica.name}`);
+    // Paused, its Patroni cannot demote the server again; down --purge ends the test platform after.
+    signal(patroni, 'SIGSTOP');
+    await querySocket(join(stateDir, 'pg', 'sockets'), replica.port, password, 'SELECT pg_promote()');
+    await untilFiring('MultiplePrimaries');
+    signal(patroni, 'SIGCONT');
+  });
+});
