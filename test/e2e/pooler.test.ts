@@ -275,7 +275,14 @@ async function switchoverUnderWriters(round: number, change: (from: string) => P
         }),
     );
     for (const w of writers) w.start();
-    await new Promise((r) => setTimeout(r, 1000));
+    // Every writer holds its connection before the change: a first login during the pause waits for it
+    // (auth_query needs a server connection), and a busy machine can take seconds to log 16 in.
+    const started = performance.now();
+    await eventually(
+      async () => writers.every((w) => w.ackedSince(started) >= 5),
+      (all) => all,
+      60_000,
+    );
     const swAt = performance.now();
     await change(from);
     const swDone = performance.now();
