@@ -7,6 +7,7 @@ export { DashboardHub, INTERVALS, type HubSources } from './hub.js';
 export { createDashboardApp } from './server.js';
 export { listenDashboard, readDashboardAssets } from './listen.js';
 export { readOrCreateToken } from './token.js';
+export { dashboardReadyProbe } from './ready-probe.js';
 export { PgPrimaryProbe } from './pg-primary-probe.js';
 export { PrometheusMetricsSource, monitoringOff, type MetricsSource } from './prometheus-metrics-source.js';
 export { PROBE_INTERVAL_MS, TIMELINE_LENGTH } from './write-gap.js';

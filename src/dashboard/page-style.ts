@@ -7,7 +7,7 @@ header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1.25rem;
 h1 { font-size: 1.2rem; margin: 0; }
 h2 { font-size: .95rem; margin: .75rem 0 .4rem; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 main { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 1rem; padding: 1rem 1.25rem; }
-.card { background: var(--card); border-radius: 8px; padding: .5rem 1rem 1rem; }
+.card { background: var(--card); border-radius: 8px; padding: .5rem 1rem 1rem; min-width: 0; overflow-x: auto; }
 .wide { grid-column: 1 / -1; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .25rem .4rem; border-bottom: 1px solid #253040; white-space: nowrap; }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -32,6 +32,20 @@ describe('dashboard token', () => {
     writeFileSync(file, '\n', { mode: 0o600 });
     assert.throws(() => readOrCreateToken(file), /no usable token/);
   });
+
+  test(
+    'a token file of another user is refused: its owner knows the token',
+    { skip: process.getuid?.() !== 0 && 'needs root to give a file away' },
+    () => {
+      const file = join(dir, 'foreign');
+      writeFileSync(file, 'y'.repeat(40), { mode: 0o600 });
+      chownSync(file, 65534, 65534);
+      assert.throws(
+        () => readOrCreateToken(file),
+        (err: Error & { code?: string }) => err.code === 'STATE_DIR',
+      );
+    },
+  );
 
   test('tokensMatch: equal only, whatever the lengths', () => {
     assert.equal(tokensMatch('abc', 'abc'), true);

@@ -2,6 +2,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { GardenError } from '../errors.js';
 
 /** The cookie the page keeps the token in after the first `?token=` visit. */
 export const TOKEN_COOKIE = 'gardenos_dashboard';
@@ -20,8 +21,20 @@ export function readOrCreateToken(file: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  const st = statSync(file);
+  // Whoever owns the file knows the token (and could swap it): it must be the user the dashboard runs as.
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new GardenError(
+      'STATE_DIR',
+      `The dashboard's token file ${file} belongs to uid ${st.uid}, not to uid ${uid}, who serves the dashboard.`,
+      {
+        hint: `delete it (\`rm ${file}\`); \`gardenos up\` or \`gardenos dashboard --print-url\`, run as the user who runs the platform, makes a new one`,
+      },
+    );
+  }
   // A token others can read is no token: narrow a file copied in with looser permissions.
-  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  if ((st.mode & 0o077) !== 0) chmodSync(file, 0o600);
   const token = readFileSync(file, 'utf8').trim();
   if (token.length < 16) throw new Error(`${file} holds no usable token (fewer than 16 characters)`);
   return token;

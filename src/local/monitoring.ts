@@ -1,5 +1,6 @@
 // The local platform's monitoring: Prometheus, the PostgreSQL and PgBouncer exporters and gardenos's
 // own exporter as supervised processes, their files, the exporter's role, and "every target is up".
+import { dashboardLaunchArgs } from '../dashboard/index.js';
 import { GardenError } from '../errors.js';
 import {
   localTopology,
@@ -101,7 +102,7 @@ export function buildMonitoringComponents(
     id: string,
     kind: ComponentSpec['kind'],
     port: number,
-    launch: Omit<ComponentSpec['launch'], 'logFile' | 'cwd'>,
+    launch: Omit<ComponentSpec['launch'], 'logFile' | 'cwd'> & { cwd?: string },
   ): ComponentSpec => ({
     id,
     kind,
@@ -157,6 +158,14 @@ export function buildMonitoringComponents(
       ],
       env: { ...baseEnv, HOME: layout.monitoringDir },
       ...as(users.infra),
+    }),
+    // As the user running `up`, not the infra user: it reads secrets.json (0600, that user's) for the
+    // superuser's write probe and the REST API's switchover, and doctor reads the data dirs. The state
+    // dir is its only argument (no secret on its command line); cwd there, so no ./gardenos.yaml is read.
+    component('dashboard', 'dashboard', m.dashboardPort, {
+      ...dashboardLaunchArgs(layout),
+      cwd: layout.root,
+      env: { ...baseEnv, HOME: layout.root },
     }),
   );
   return list;

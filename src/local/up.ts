@@ -1,5 +1,6 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
 import { readFileSync } from 'node:fs';
+import { dashboardReadyProbe, dashboardUrl, readOrCreateToken } from '../dashboard/index.js';
 import { GardenError } from '../errors.js';
 import { appRole, etcdPeerUrl, localTopology } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
@@ -138,6 +139,11 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
         prometheusTargetsProbe(spec),
         'prometheus',
       );
+      // The token before the dashboard: made here by the user the dashboard runs as, so it owns the file.
+      const token = readOrCreateToken(layout.dashboardTokenFile);
+      await startKind(platform, 'dashboard', started, reporter);
+      const url = dashboardUrl(spec, spec.monitoring.dashboardPort);
+      await wait(`the dashboard answers at ${url}`, dashboardReadyProbe(url, token), 'dashboard');
     }
   } catch (err) {
     throw await rollBack(platform, started, fresh ? { createdDir } : undefined, err);
