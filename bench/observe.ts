@@ -18,8 +18,8 @@ const BASE = 20000;
 const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const MONITORING = ['prometheus', 'postgres-exporter', 'gardenos-exporter', 'dashboard'];
 const MODES = [
-  { name: 'monitoring on (default)', spec: '' },
-  { name: 'baseline: monitoring off', spec: 'monitoring: { enabled: false }\n' },
+  { name: 'monitoring on (default)', on: true, spec: 'monitoring: { enabled: true }\n' },
+  { name: 'baseline: monitoring off', on: false, spec: 'monitoring: { enabled: false }\n' },
 ] as const;
 
 function pgbench(args: string[], password: string): Promise<string> {
@@ -64,14 +64,14 @@ async function main(): Promise<void> {
       for (const mode of MODES) {
         const specFile = join(parent, 'gardenos.yaml');
         writeFileSync(specFile, mode.spec);
-        const stateDir = join(parent, `run-${i}-${mode.spec ? 'off' : 'on'}`);
+        const stateDir = join(parent, `run-${i}-${mode.on ? 'on' : 'off'}`);
         const flags = ['-f', specFile, '--state-dir', stateDir, '--base-port', String(BASE)];
         const t0 = performance.now();
         await must(['up', ...flags]);
         (upS[mode.name] ??= []).push((performance.now() - t0) / 1000);
         try {
           const password = superuserPassword(stateDir);
-          if (!mode.spec) {
+          if (mode.on) {
             for (const id of MONITORING) {
               if (!readdirSync(join(stateDir, 'run')).includes(`${id}.pid`)) continue;
               (rss[id] ??= []).push(rssMiB(processPid(stateDir, id)));
