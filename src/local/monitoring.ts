@@ -162,11 +162,16 @@ export function buildMonitoringComponents(
     // As the user running `up`, not the infra user: it reads secrets.json (0600, that user's) for the
     // superuser's write probe and the REST API's switchover, and doctor reads the data dirs. The state
     // dir is its only argument (no secret on its command line); cwd there, so no ./gardenos.yaml is read.
-    component('dashboard', 'dashboard', m.dashboardPort, {
-      ...dashboardLaunchArgs(layout),
-      cwd: layout.root,
-      env: { ...baseEnv, HOME: layout.root },
-    }),
+    // Only when up runs unprivileged: as root it would be the one component left running as root.
+    ...(users.infra
+      ? []
+      : [
+          component('dashboard', 'dashboard', m.dashboardPort, {
+            ...dashboardLaunchArgs(layout),
+            cwd: layout.root,
+            env: { ...baseEnv, HOME: layout.root },
+          }),
+        ]),
   );
   return list;
 }
