@@ -2,11 +2,11 @@
 // from a clean state dir, the RSS of every process monitoring adds, pgbench TPC-B through the primary
 // port; and `gardenos status` against `patronictl list` on the same platform.
 // Usage: npm run bench:observe [-- --runs 3 --seconds 10 --status-runs 7]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { median, must } from './support.js';
+import { median, must, pgbench as pgbenchAt } from './support.js';
 import { cli, makeStateParent, processPid, superuserPassword } from '../test/e2e/harness.js';
 
 const arg = (name: string, fallback: number) =>
@@ -14,28 +14,13 @@ const arg = (name: string, fallback: number) =>
 const runs = arg('runs', 3);
 const seconds = arg('seconds', 10);
 const statusRuns = arg('status-runs', 7);
+const pgbench = (args: string[], password: string) => pgbenchAt(BASE, args, password);
 const BASE = 20000;
-const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const MONITORING = ['prometheus', 'postgres-exporter', 'gardenos-exporter', 'dashboard'];
 const MODES = [
   { name: 'monitoring on (default)', on: true, spec: 'monitoring: { enabled: true }\n' },
   { name: 'baseline: monitoring off', on: false, spec: 'monitoring: { enabled: false }\n' },
 ] as const;
-
-function pgbench(args: string[], password: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PGBENCH, ['-h', '127.0.0.1', '-p', String(BASE), '-U', 'postgres', ...args, 'postgres'], {
-      env: { ...process.env, PGPASSWORD: password, PGSSLMODE: 'require' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`pgbench ${args.join(' ')} exited ${code}:\n${out}`)),
-    );
-  });
-}
 
 /** Resident memory of a process, in MiB (VmRSS). */
 function rssMiB(pid: number): number {

@@ -1,11 +1,10 @@
 // Benchmark: what synchronous replication costs. pgbench's TPC-B-like script through the primary port,
 // alternating asynchronous and synchronous mode on one platform in the same run (Patroni's dynamic
 // config), so both modes share the machine, the data and the cache. Usage: npm run bench:tpcb [-- --runs 3 --seconds 15]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { median, must } from './support.js';
+import { median, must, pgbench as pgbenchAt } from './support.js';
 import { cli, eventually, makeStateParent, query, superuserPassword } from '../test/e2e/harness.js';
 
 const arg = (name: string, fallback: number) =>
@@ -13,27 +12,11 @@ const arg = (name: string, fallback: number) =>
 const runs = arg('runs', 3);
 const seconds = arg('seconds', 15);
 const clients = arg('clients', 4);
+const pgbench = (args: string[], password: string) => pgbenchAt(BASE, args, password);
 const BASE = 18500;
-const PGBENCH = '/usr/lib/postgresql/15/bin/pgbench';
 const parent = makeStateParent('bench-tpcb');
 const stateDir = join(parent, 'garden');
 const flags = ['--state-dir', stateDir, '--base-port', String(BASE)];
-
-/** pgbench with the password in the environment, never on the command line. */
-function pgbench(args: string[], password: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PGBENCH, ['-h', '127.0.0.1', '-p', String(BASE), '-U', 'postgres', ...args, 'postgres'], {
-      env: { ...process.env, PGPASSWORD: password },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`pgbench ${args.join(' ')} exited ${code}:\n${out}`)),
-    );
-  });
-}
 
 async function setSynchronous(on: boolean, restapiPassword: string, password: string): Promise<void> {
   const leaderPort = await eventually(
