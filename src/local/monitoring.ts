@@ -10,7 +10,7 @@ import {
   ROLE_NAMES,
   stanzaOf,
 } from '../render/index.js';
-import { ensureOwnedDir, findOnPath, withPg, writeAtomic, type Probe } from '../runtime/index.js';
+import { ensureOwnedDir, findOnPath, isRoot, withPg, writeAtomic, type Probe } from '../runtime/index.js';
 import type { PlatformSecrets } from '../render/index.js';
 import { localPgSsl } from './server-clients.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
@@ -162,8 +162,8 @@ export function buildMonitoringComponents(
     // As the user running `up`, not the infra user: it reads secrets.json (0600, that user's) for the
     // superuser's write probe and the REST API's switchover, and doctor reads the data dirs. The state
     // dir is its only argument (no secret on its command line); cwd there, so no ./gardenos.yaml is read.
-    // Only when up runs unprivileged: as root it would be the one component left running as root.
-    ...(users.infra
+    // Only when gardenos runs unprivileged: as root it would be the one component running as root.
+    ...(isRoot()
       ? []
       : [
           component('dashboard', 'dashboard', m.dashboardPort, {
