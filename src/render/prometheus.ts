@@ -98,7 +98,7 @@ interface Rule {
 const alert = (name: string, expr: string, forS: number, summary: string, fix: string): Rule => ({
   alert: name,
   expr,
-  ...(forS > 0 ? { for: `${forS}s` } : {}),
+  for: `${forS}s`,
   labels: { severity: 'critical' },
   annotations: { summary, fix },
 });
@@ -114,6 +114,10 @@ export function buildAlertRules(spec: Spec): Rule[] {
   const quorum = Math.floor(spec.etcd.members.length / 2) + 1;
   // A window long enough for two scrapes whatever the interval.
   const window = `${Math.max(4 * spec.monitoring.scrapeIntervalS, 20)}s`;
+  // The shortest hold: two scrapes, so a target not scraped yet when Prometheus starts (no sample: the
+  // `or vector(0)` side) is pending, never firing, on a platform that is healthy a scrape later.
+  const urgent = 2 * spec.monitoring.scrapeIntervalS;
+  const hold = Math.max(a.forS, urgent);
   const recording: Rule[] = [
     {
       record: 'gardenos:commits_per_second',
@@ -134,42 +138,42 @@ export function buildAlertRules(spec: Spec): Rule[] {
     alert(
       'PatroniNoLeader',
       '(sum(patroni_primary) or vector(0)) == 0',
-      Math.floor(a.forS / 2),
+      Math.max(Math.floor(a.forS / 2), urgent),
       'No Patroni member is the primary: writes fail',
       'run `gardenos doctor`; if etcd lost quorum bring its members back, else `gardenos failover --to NODE`',
     ),
     alert(
       'MultiplePrimaries',
       'count(pg_gardenos_recovery_in_recovery == 0) > 1 or sum(patroni_primary) > 1',
-      0,
+      urgent,
       'More than one PostgreSQL server takes writes (split brain)',
       'stop the server that is not the leader in etcd (`gardenos status` names it); its writes since the change are not on the leader',
     ),
     alert(
       'EtcdMemberDown',
       'up{job="etcd"} == 0',
-      a.forS,
+      hold,
       'etcd member {{ $labels.member }} does not answer',
       'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
     ),
     alert(
       'EtcdNoQuorum',
       `(count(up{job="etcd"} == 1) or vector(0)) < ${quorum} or max(etcd_server_has_leader) == 0`,
-      0,
+      urgent,
       `etcd has fewer than ${quorum} members answering: Patroni cannot hold the leader lock`,
       'start the stopped etcd members with `gardenos up`',
     ),
     alert(
       'HaproxyPrimaryNoServer',
       `(sum(haproxy_backend_active_servers{proxy="${BACKENDS.primary}"}) or vector(0)) == 0`,
-      a.forS,
+      hold,
       'HAProxy has no UP server in the primary backend: writes through the primary port fail',
       'run `gardenos doctor`: no leader, or HAProxy cannot reach the Patroni REST API',
     ),
     alert(
       'PostgresExporterDown',
       'up{job=~"postgres|gardenos|patroni|haproxy"} == 0',
-      a.forS,
+      hold,
       '{{ $labels.job }} target {{ $labels.member }} cannot be scraped',
       'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
     ),
@@ -179,14 +183,14 @@ export function buildAlertRules(spec: Spec): Rule[] {
       alert(
         'ReplicaLagHigh',
         `gardenos:replica_lag_bytes > ${a.replicaLagBytes}`,
-        a.forS,
+        hold,
         'Replica {{ $labels.member }} replays {{ $value | humanize1024 }}B behind the primary',
         'look for a long query or a slow disk on that replica (`gardenos logs {{ $labels.member }}`)',
       ),
       alert(
         'ReplicaNotStreaming',
         `(count(gardenos:replica_streaming == 1) or vector(0)) < ${nodes - 1}`,
-        a.forS,
+        hold,
         `Fewer than ${nodes - 1} replicas stream from the primary`,
         'run `gardenos status`: a stopped node starts with `gardenos up`',
       ),
@@ -197,14 +201,14 @@ export function buildAlertRules(spec: Spec): Rule[] {
       alert(
         'RouterDown',
         'up{job="router"} == 0',
-        a.forS,
+        hold,
         'The primary router does not answer: writes follow a new leader only at HAProxy health-check speed',
         'start it with `gardenos up`; read `gardenos logs router`',
       ),
       alert(
         'RouterWatchErrors',
         `increase(gardenos_router_watch_errors_total[${window}]) > 0`,
-        0,
+        urgent,
         'The router lost its watch of the leader key',
         'check etcd (`gardenos doctor`); the router rebuilds its watch by itself',
       ),
@@ -215,14 +219,14 @@ export function buildAlertRules(spec: Spec): Rule[] {
       alert(
         'WalArchivingFailing',
         'pg_gardenos_archiver_last_failed_time > pg_gardenos_archiver_last_archived_time',
-        a.forS,
+        hold,
         'WAL archiving on {{ $labels.member }} fails: point-in-time recovery falls behind',
         'read the pgBackRest error with `gardenos logs {{ $labels.member }}`; check the repository disk',
       ),
       alert(
         'BackupTooOld',
         `time() - gardenos_backup_last_completed_timestamp_seconds > ${Math.round(a.backupMaxAgeHours * 3600)} or gardenos_backup_count == 0`,
-        a.forS,
+        hold,
         `The newest backup is older than ${a.backupMaxAgeHours} h`,
         'run `gardenos backup` and schedule it',
       ),
@@ -232,7 +236,7 @@ export function buildAlertRules(spec: Spec): Rule[] {
     alert(
       'DataDiskNearlyFull',
       `100 * gardenos_data_dir_free_bytes / gardenos_data_dir_size_bytes < ${a.diskFreePercent}`,
-      a.forS,
+      hold,
       `The filesystem of {{ $labels.member }}'s data dir has less than ${a.diskFreePercent} % free`,
       'free space or grow the disk before PostgreSQL stops on a full disk',
     ),

@@ -87,6 +87,8 @@ describe('local platform end to end', { timeout: 600_000 }, () => {
     assert.deepEqual(s.endpoints, {
       primary: { host: '127.0.0.1', port: PRIMARY },
       replicas: { host: '127.0.0.1', port: REPLICAS },
+      prometheus: `http://127.0.0.1:${BASE + 6}`,
+      dashboard: `http://127.0.0.1:${BASE + 7}/`,
     });
     const primary = s.haproxy.backends.find((b) => b.name === 'primary')!;
     assert.deepEqual(
