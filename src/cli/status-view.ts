@@ -114,7 +114,7 @@ export function renderStatus(
       ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
       ...(s.endpoints.prometheus ? [['Prometheus', s.endpoints.prometheus]] : []),
       ...(s.endpoints.dashboard
-        ? [['dashboard', `${s.endpoints.dashboard} (token: gardenos dashboard --print-url)`]]
+        ? [['dashboard', `${s.endpoints.dashboard} (served by gardenos dashboard; --print-url adds the token)`]]
         : []),
     ]),
   ];
