@@ -1,7 +1,6 @@
 // The live dashboard: a page of the platform's topology, leader changes with their write gap, metrics and findings.
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import type { Layout } from '../local/index.js';
-import type { Spec } from '../spec/index.js';
 
 export { DashboardHub, INTERVALS, type HubSources } from './hub.js';
 export { createDashboardApp } from './server.js';
@@ -11,12 +10,6 @@ export { dashboardReadyProbe } from './ready-probe.js';
 export { PgPrimaryProbe } from './pg-primary-probe.js';
 export { PrometheusMetricsSource, monitoringOff, type MetricsSource } from './prometheus-metrics-source.js';
 export { PROBE_INTERVAL_MS, TIMELINE_LENGTH } from './write-gap.js';
-
-/** The address the dashboard is reached at: the bind address, or loopback when it binds every address. */
-export function dashboardUrl(spec: Spec, port: number, token?: string): string {
-  const host = spec.local.bindAddress === '0.0.0.0' ? '127.0.0.1' : spec.local.bindAddress;
-  return `http://${host}:${port}/${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
-}
 
 /**
  * How the supervisor runs the dashboard: `node bin/gardenos.js dashboard --state-dir DIR`. The state

@@ -11,7 +11,7 @@ import {
   stanzaOf,
 } from '../render/index.js';
 import { ensureOwnedDir, findOnPath, isRoot, withPg, writeAtomic, type Probe } from '../runtime/index.js';
-import type { PlatformSecrets } from '../render/index.js';
+import { prometheusUrl, type PlatformSecrets } from '../render/index.js';
 import { localPgSsl } from './server-clients.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import type { OsUser } from '../runtime/os-user.js';
@@ -192,10 +192,6 @@ $gardenos$;`;
 export async function ensureMonitorRole(spec: Spec, secrets: PlatformSecrets): Promise<string> {
   await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => c.query(MONITOR_ROLE_SQL), localPgSsl(spec));
   return `${ROLE_NAMES.monitor} (pg_monitor, peer auth only)`;
-}
-
-export function prometheusUrl(spec: Spec): string {
-  return `http://${spec.local.bindAddress}:${spec.monitoring.prometheusPort}`;
 }
 
 interface TargetsResponse {

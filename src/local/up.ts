@@ -1,8 +1,8 @@
 // `gardenos up`: preflight everything, then start only what is missing, wait until writes and replication work.
 import { readFileSync } from 'node:fs';
-import { dashboardReadyProbe, dashboardUrl, readOrCreateToken } from '../dashboard/index.js';
+import { dashboardReadyProbe, readOrCreateToken } from '../dashboard/index.js';
 import { GardenError } from '../errors.js';
-import { appRole, etcdPeerUrl, localTopology } from '../render/index.js';
+import { appRole, dashboardUrl, etcdPeerUrl, localTopology, prometheusUrl } from '../render/index.js';
 import type { Spec } from '../spec/index.js';
 import { checkBinaries } from './binaries.js';
 import { MAX_SOCKET_PATH } from './layout.js';
@@ -14,7 +14,7 @@ import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
-import { checkMonitoringBinaries, ensureMonitorRole, prometheusTargetsProbe, prometheusUrl } from './monitoring.js';
+import { checkMonitoringBinaries, ensureMonitorRole, prometheusTargetsProbe } from './monitoring.js';
 import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
@@ -143,7 +143,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
         // The token before the dashboard: made here by the user the dashboard runs as, so it owns the file.
         const token = readOrCreateToken(layout.dashboardTokenFile);
         await startKind(platform, 'dashboard', started, reporter);
-        const url = dashboardUrl(spec, spec.monitoring.dashboardPort);
+        const url = dashboardUrl(spec);
         await wait(`the dashboard answers at ${url}`, dashboardReadyProbe(url, token), 'dashboard');
       } else {
         reporter.step('the dashboard')(

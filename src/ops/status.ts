@@ -17,7 +17,14 @@ import { poolerProblems, poolerStatus, unreachablePooler, type PoolerStatus } fr
 import { withPg } from '../runtime/index.js';
 import { type ClusterView } from '../patroni/index.js';
 import type { Spec } from '../spec/index.js';
-import { etcdClientEndpoints, patroniApiUrl, pgAddress, topologyOf } from '../render/index.js';
+import {
+  dashboardUrl,
+  etcdClientEndpoints,
+  patroniApiUrl,
+  pgAddress,
+  prometheusUrl,
+  topologyOf,
+} from '../render/index.js';
 import { readFiringAlerts, type AlertView } from '../monitoring/index.js';
 
 export interface PlatformStatus {
@@ -284,14 +291,10 @@ export async function localPoolerStatus(spec: Spec, layout: Layout, anyRunning: 
   return poolerStatus(src);
 }
 
-/** The URLs of Prometheus and the dashboard on this machine (loopback when the platform binds every address). */
+/** The URLs of Prometheus and the dashboard on this machine, when monitoring is on. */
 export function monitoringEndpoints(spec: Spec): { prometheus?: string; dashboard?: string } {
   if (!spec.monitoring.enabled) return {};
-  const host = spec.local.bindAddress === '0.0.0.0' ? '127.0.0.1' : spec.local.bindAddress;
-  return {
-    prometheus: `http://${host}:${spec.monitoring.prometheusPort}`,
-    dashboard: `http://${host}:${spec.monitoring.dashboardPort}/`,
-  };
+  return { prometheus: prometheusUrl(spec), dashboard: dashboardUrl(spec) };
 }
 
 async function monitoringStatus(spec: Spec, anyRunning: boolean): Promise<MonitoringStatus | null> {

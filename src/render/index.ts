@@ -15,6 +15,8 @@ export {
   etcdClientEndpoints,
   etcdPeerUrl,
   scopePrefix,
+  prometheusUrl,
+  dashboardUrl,
   pgTls,
   pgTlsOn,
   appRole,

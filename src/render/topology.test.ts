@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 import { GardenError } from '../errors.js';
 import { loadSpec } from '../spec/index.js';
 import {
+  dashboardUrl,
   etcdClientEndpoints,
   etcdClientUrls,
   nodeAt,
   patroniApis,
   patroniApiUrl,
   pgAddress,
+  prometheusUrl,
   topologyOf,
 } from './topology.js';
 
@@ -24,6 +26,17 @@ const hosts = loadSpec(
 );
 
 describe('topology', () => {
+  test('Prometheus and the dashboard: reached on the bind address, or on loopback when it binds every address', () => {
+    const base = local.local.basePort;
+    assert.equal(prometheusUrl(local), `http://127.0.0.1:${local.monitoring.prometheusPort}`);
+    assert.equal(dashboardUrl(local), `http://127.0.0.1:${local.monitoring.dashboardPort}/`);
+    assert.equal(dashboardUrl(local, base + 99, 'a b&c'), `http://127.0.0.1:${base + 99}/?token=a%20b%26c`);
+    const every = loadSpec('local: { bindAddress: 0.0.0.0 }\n', { source: 'test', defaultStateDir: () => '/s' });
+    assert.equal(prometheusUrl(every), `http://127.0.0.1:${every.monitoring.prometheusPort}`);
+    const lan = loadSpec('local: { bindAddress: 10.1.2.3 }\n', { source: 'test', defaultStateDir: () => '/s' });
+    assert.equal(dashboardUrl(lan), `http://10.1.2.3:${lan.monitoring.dashboardPort}/`);
+  });
+
   test('local: every member on the bind address, Patroni and etcd over https (the defaults), each on its own ports', () => {
     const [pg1, pg2] = local.nodes;
     assert.deepEqual(patroniApis(local), [

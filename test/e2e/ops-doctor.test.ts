@@ -416,7 +416,11 @@ describe('doctor and dcs on a real platform', { timeout: 480_000 }, () => {
     }
     const up = await cli(['up', ...flags]);
     assert.equal(up.code, 0, up.stderr);
-    assert.equal((await doctor()).report.verdict, 'healthy');
+    // Right after up only alerts may remain: they lag their cause by a scrape and a rule evaluation
+    // (PatroniNoLeader held while the stale leader key named pg9). Every other layer is healthy at once.
+    const atOnce = (await doctor()).report.findings.filter((f) => f.layer !== 'monitoring');
+    assert.deepEqual(atOnce, [], JSON.stringify(atOnce, null, 1));
+    await healthy();
     assert.ok(existsSync(join(stateDir, 'backups', 'dcs')));
   });
 });

@@ -6,7 +6,6 @@ import {
   PgPrimaryProbe,
   PrometheusMetricsSource,
   createDashboardApp,
-  dashboardUrl,
   listenDashboard,
   monitoringOff,
   readDashboardAssets,
@@ -16,6 +15,7 @@ import { NodeProcessRunner, layoutOf, localPgSsl, openPlatform, readSecrets } fr
 import { collectStatus, switchover } from '../../ops/index.js';
 import { localAccess } from '../../ops/access.js';
 import { CHECKS, liveEnv, runDoctor } from '../../ops/doctor/index.js';
+import { dashboardUrl, prometheusUrl } from '../../render/index.js';
 import { postgresRunAs } from '../../runtime/index.js';
 import type { Spec } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
@@ -84,10 +84,7 @@ ${PLATFORM_USAGE}
         ).findings,
       probe: new PgPrimaryProbe(spec, secrets, access.primaryEndpoint, localPgSsl(spec)),
       metrics: spec.monitoring.enabled
-        ? new PrometheusMetricsSource(
-            `http://${spec.local.bindAddress}:${spec.monitoring.prometheusPort}`,
-            Math.max(5, spec.monitoring.scrapeIntervalS),
-          )
+        ? new PrometheusMetricsSource(prometheusUrl(spec), Math.max(5, spec.monitoring.scrapeIntervalS))
         : monitoringOff,
       switchover: () => switchover(access, {}),
       log,
