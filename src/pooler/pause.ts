@@ -4,13 +4,16 @@ import { PoolerAdminError, type PoolerAdmin } from './admin-console.js';
 import { ROUTE_PROBE_DATABASE } from '../render/pgbouncer.js';
 import { memberOfRow, type PoolerMember } from './routes.js';
 
+export type PauseOutcome = 'paused' | 'timed-out' | 'cancelled';
+
 /** What a planned leader change needs of the pooler on its target. */
 export interface PoolerControl {
   /**
    * PAUSE: new transactions queue, and the pooler waits until every server connection is released
-   * (then closes them). 'timed-out' after timeoutMs, with the pause cancelled again (RESUME).
+   * (then closes them). 'timed-out' after timeoutMs, or 'cancelled' once `cancel` is aborted, with the
+   * unfinished pause called off again (RESUME) either way.
    */
-  pause(timeoutMs: number): Promise<'paused' | 'timed-out'>;
+  pause(timeoutMs: number, cancel?: AbortSignal): Promise<PauseOutcome>;
   resume(): Promise<void>;
   /** The member the pooler's loaded route names (null: none); from the route probe database. */
   routedTo(): Promise<string | null>;
@@ -22,21 +25,28 @@ export class PgbouncerControl implements PoolerControl {
     private readonly members: readonly PoolerMember[],
   ) {}
 
-  async pause(timeoutMs: number): Promise<'paused' | 'timed-out'> {
+  async pause(timeoutMs: number, cancel?: AbortSignal): Promise<PauseOutcome> {
     // PAUSE answers only once every server connection is released: the bound is ours.
     const pausing = this.admin.run('PAUSE', timeoutMs + 60_000).then(() => 'paused' as const);
     let timer: NodeJS.Timeout | undefined;
+    let onCancel: (() => void) | undefined;
     const late = new Promise<'timed-out'>((r) => (timer = setTimeout(() => r('timed-out'), timeoutMs)));
+    const cancelled = new Promise<'cancelled'>((r) => {
+      onCancel = () => r('cancelled');
+      if (cancel?.aborted) onCancel();
+      else cancel?.addEventListener('abort', onCancel, { once: true });
+    });
     try {
-      const outcome = await Promise.race([pausing, late]);
-      if (outcome === 'timed-out') {
+      const outcome = await Promise.race([pausing, late, cancelled]);
+      if (outcome !== 'paused') {
         pausing.catch(() => undefined);
-        // A PAUSE that did not finish keeps PgBouncer pausing: cancel it, so clients are not held.
+        // A PAUSE that did not finish keeps PgBouncer pausing: call it off, so clients are not held.
         await this.resume();
       }
       return outcome;
     } finally {
       clearTimeout(timer);
+      if (onCancel) cancel?.removeEventListener('abort', onCancel);
     }
   }
 
@@ -75,7 +85,8 @@ export async function withPoolerPaused<T>(
   change: (paused: 'paused' | 'timed-out') => Promise<T>,
   onResumeError: (err: Error) => void,
 ): Promise<T> {
-  const paused = await pooler.pause(timeoutMs);
+  // Without a cancel signal the outcome is one of these two.
+  const paused = (await pooler.pause(timeoutMs)) === 'paused' ? 'paused' : 'timed-out';
   try {
     return await change(paused);
   } finally {

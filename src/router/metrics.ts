@@ -47,7 +47,7 @@ export function createRouterMetrics(): RouterMetrics {
   });
   const poolerPauses = new Counter({
     name: 'gardenos_router_pooler_pauses_total',
-    help: 'Pauses for DCS switchover requests, by outcome (paused, timed-out, held-elsewhere, failed)',
+    help: 'Pauses for DCS switchover requests, by outcome (paused, timed-out, cancelled, held-elsewhere, failed)',
     labelNames: ['outcome'],
     registers: [registry],
   });

@@ -2,7 +2,7 @@
 // route, on a refused request or at the hold limit, never taken over someone else's, never left held.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoolerAdminError, type PoolerControl } from '../pooler/index.js';
+import { PoolerAdminError, type PauseOutcome, type PoolerControl } from '../pooler/index.js';
 import { createRouterMetrics } from './metrics.js';
 import { SwitchoverPause } from './switchover-pause.js';
 
@@ -12,9 +12,13 @@ class FakePooler implements PoolerControl {
   /** Set to make the next PAUSE wait until released, answer 'timed-out', or fail. */
   pauseGate: Promise<void> | undefined;
   pauseOutcome: 'paused' | 'timed-out' | Error = 'paused';
-  async pause(): Promise<'paused' | 'timed-out'> {
+  async pause(_timeoutMs: number, cancel?: AbortSignal): Promise<PauseOutcome> {
     this.calls.push('PAUSE');
-    await this.pauseGate;
+    const cancelled = new Promise<'cancelled'>((r) => cancel?.addEventListener('abort', () => r('cancelled')));
+    if ((await Promise.race([this.pauseGate, cancelled])) === 'cancelled') {
+      this.calls.push('RESUME'); // PgbouncerControl calls an unfinished PAUSE off by RESUME
+      return 'cancelled';
+    }
     if (this.pauseOutcome instanceof Error) throw this.pauseOutcome;
     this.paused = this.pauseOutcome === 'paused';
     return this.pauseOutcome;
@@ -159,6 +163,30 @@ test('a route that moved while PAUSE waited resumes right after it; a request na
   await until(() => other.lines.length > 0, 'a warning');
   assert.match(other.lines[0]!, /names pg3 as leader, but PgBouncer routes to pg1: not pausing/);
   assert.deepEqual(other.pooler.calls, []);
+});
+
+test('a PAUSE still waiting when the new leader takes writes is called off: clients go on to it, nothing is held', async () => {
+  const { pooler, pause, world, lines, metrics, gauge } = setup();
+  pooler.pauseGate = new Promise<void>(() => undefined); // an in-flight transaction that never ends
+  pause.request({ leader: 'pg1', member: 'pg2' });
+  await until(() => pooler.calls.length === 1, 'PAUSE sent');
+  pause.routed('pg1'); // still the old leader: nothing to call off
+  world.routedTo = 'pg2';
+  world.inRecovery.add('pg2');
+  pause.routed('pg2');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(pooler.calls, ['PAUSE'], 'called off while the new leader was still in recovery');
+  world.inRecovery.delete('pg2');
+  await until(() => pooler.calls.length === 2, 'the pause called off');
+  await until(() => lines.length > 0, 'the decision');
+  assert.deepEqual(pooler.calls, ['PAUSE', 'RESUME']);
+  assert.match(lines[0]!, /pg2 took writes before PAUSE finished .* so the pause was called off/);
+  assert.equal(pause.pausedSince, null);
+  assert.equal(await gauge(), 0);
+  const counted = (await metrics.poolerPauses.get()).values.find((v) => v.labels.outcome === 'cancelled');
+  assert.equal(counted?.value, 1);
+  await pause.stop();
+  assert.deepEqual(pooler.calls, ['PAUSE', 'RESUME'], 'stop() found no pause to end');
 });
 
 test('a scheduled switchover is paused for just before its time', async () => {

@@ -1,7 +1,7 @@
 // The router's part in a switchover it did not start (patronictl, Patroni's REST API): when Patroni's
 // failover key asks for one, pause PgBouncer (bounded), and resume once PgBouncer is routed to the new
 // leader, once the request is dropped with the leader unchanged, or at the hold limit; never left paused.
-import { PoolerAdminError, type PoolerControl } from '../pooler/index.js';
+import { PoolerAdminError, type PauseOutcome, type PoolerControl } from '../pooler/index.js';
 import type { FailoverRequest } from './failover-request.js';
 import type { RouterMetrics } from './metrics.js';
 import type { DecisionLog, LeaderConfirmer } from './types.js';
@@ -34,10 +34,19 @@ interface Hold {
   timer: NodeJS.Timeout;
 }
 
+/** A PAUSE sent and not answered yet. */
+interface PendingPause {
+  from: string | null;
+  cancel: AbortController;
+  /** The new leader that took writes first, when the pause was called off for it. */
+  cancelledFor?: string;
+}
+
 const ALREADY_PAUSED = /already suspended\/paused/;
 
 export class SwitchoverPause {
   private hold: Hold | undefined;
+  private pending: PendingPause | undefined;
   private chain: Promise<void> = Promise.resolve();
   private scheduled: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -70,6 +79,10 @@ export class SwitchoverPause {
 
   /** The router applied a route (or found one in place). */
   routed(member: string | null): void {
+    // Patroni does not wait for our PAUSE: once the new leader takes writes, a PAUSE still waiting for
+    // in-flight transactions (on the old leader) only holds clients, so it is called off.
+    const pending = this.pending;
+    if (pending && member !== null && member !== pending.from) void this.cancelOnceWritable(pending, member);
     this.enqueue(async () => {
       if (this.hold && member !== null && member !== this.hold.from) await this.resumeOnceWritable(member);
     });
@@ -97,9 +110,11 @@ export class SwitchoverPause {
       return;
     }
     const started = performance.now();
-    let outcome: 'paused' | 'timed-out';
+    let outcome: PauseOutcome;
+    const pending: PendingPause = { from, cancel: new AbortController() };
+    this.pending = pending;
     try {
-      outcome = await this.o.control.pause(this.o.pauseTimeoutMs);
+      outcome = await this.o.control.pause(this.o.pauseTimeoutMs, pending.cancel.signal);
     } catch (err) {
       if (err instanceof PoolerAdminError && ALREADY_PAUSED.test(err.message)) {
         // `gardenos switchover` pauses before it asks Patroni, and resumes by itself.
@@ -113,9 +128,17 @@ export class SwitchoverPause {
       throw new Error(
         `could not pause PgBouncer for the switchover, clients may see errors: ${(err as Error).message}`,
       );
+    } finally {
+      this.pending = undefined;
     }
     this.o.metrics.poolerPauses.inc({ outcome });
     const ms = Math.round(performance.now() - started);
+    if (outcome === 'cancelled') {
+      this.o.log.decision(
+        `switchover requested: ${pending.cancelledFor} took writes before PAUSE finished (in-flight transactions still open after ${ms} ms), so the pause was called off and clients go on to it`,
+      );
+      return;
+    }
     if (outcome === 'timed-out') {
       this.o.log.warn(
         `switchover requested: in-flight transactions did not finish within ${this.o.pauseTimeoutMs} ms, so PgBouncer was resumed and the switchover goes ahead without the pause`,
@@ -135,6 +158,17 @@ export class SwitchoverPause {
     // The route may have moved while PAUSE waited for in-flight transactions.
     const now = this.o.routedTo();
     if (now !== null && now !== from) await this.resumeOnceWritable(now);
+  }
+
+  private async cancelOnceWritable(pending: PendingPause, member: string): Promise<void> {
+    while (this.pending === pending && this.o.routedTo() === member) {
+      if (await this.o.writable(member).catch(() => false)) {
+        pending.cancelledFor = member;
+        pending.cancel.abort();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Waits (within the hold limit) until the new leader is out of recovery, then resumes. */

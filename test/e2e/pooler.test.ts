@@ -249,6 +249,14 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
 });
 
 /** 16 pooled writers and one idle client across `change`; round picks the ids, so rounds never collide. */
+/** The router's last decisions (pause, route, resume), for a failure message: the CI log keeps only the end of a run. */
+function routerLog(): string {
+  const lines = readFileSync(join(stateDir, 'logs', 'router.log'), 'utf8')
+    .trim()
+    .split('\n');
+  return `router.log (last 10 lines; performance.now() 0 was ${new Date(performance.timeOrigin).toISOString()}):\n${lines.slice(-10).join('\n')}`;
+}
+
 async function switchoverUnderWriters(round: number, change: (from: string) => Promise<void>): Promise<void> {
   const owner = appClient();
   const idle = appClient();
@@ -300,7 +308,7 @@ async function switchoverUnderWriters(round: number, change: (from: string) => P
     assert.equal(
       errors,
       0,
-      `writes failed through the pooler during the switchover (switchover from ${swAt.toFixed(0)} to ${swDone.toFixed(0)} ms): ${samples.join(' | ')}`,
+      `writes failed through the pooler during the switchover (switchover from ${swAt.toFixed(0)} to ${swDone.toFixed(0)} ms): ${samples.join(' | ')}\n${routerLog()}`,
     );
     const lost = await missingAcked(
       async (sql) => (await owner.query<{ id: string }>(sql)).rows,
