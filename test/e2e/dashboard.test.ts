@@ -46,7 +46,7 @@ async function status(): Promise<StatusJson> {
 function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `${CHROMIUM} is missing: the dashboard's browser test needs it; install with \`sudo apt-get install -y chromium\``,
+      `${CHROMIUM} is missing: the dashboard's browser test needs it; install with \`sudo apt-get install -y chromium\` (or \`gardenos setup --with-browser\`)`,
     );
   }
 }

@@ -24,6 +24,8 @@ const PACKAGES = [
 ];
 /** What `gardenos lab` and monitoring run besides the platform's programs (checkBinaries covers those). */
 const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft', 'prometheus', 'prometheus-postgres-exporter'];
+/** The dashboard's browser test drives Debian's Chromium (no browser download is possible there). */
+const BROWSER_PACKAGE = 'chromium';
 
 const command: Command = {
   name: 'setup',
@@ -33,13 +35,16 @@ const command: Command = {
 Installs ${PACKAGES.join(', ')} with apt-get (as root, or through sudo
 without a password prompt). Does nothing when they are already there. Otherwise prints the exact command.
 
+      --with-browser    also install Chromium, which the dashboard's browser test drives (npm test)
       --check           only report what is missing`,
-  options: { check: { type: 'boolean' } },
+  options: { check: { type: 'boolean' }, 'with-browser': { type: 'boolean' } },
   async run(ctx) {
+    const packages = ctx.values['with-browser'] ? [...PACKAGES, BROWSER_PACKAGE] : PACKAGES;
+    const programs = ctx.values['with-browser'] ? [...LAB_PROGRAMS, BROWSER_PACKAGE] : LAB_PROGRAMS;
     const missing = () => {
       try {
         checkBinaries(15, ctx.env);
-        return LAB_PROGRAMS.some((p) => !findOnPath(p, ctx.env.PATH));
+        return programs.some((p) => !findOnPath(p, ctx.env.PATH));
       } catch {
         return true;
       }
@@ -55,13 +60,13 @@ without a password prompt). Does nothing when they are already there. Otherwise 
       );
       return 0;
     }
-    const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${PACKAGES.join(' ')}`;
+    const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages.join(' ')}`;
     if (ctx.values.check) {
       checkBinaries(15, ctx.env);
-      const lab = LAB_PROGRAMS.filter((p) => !findOnPath(p, ctx.env.PATH));
+      const lab = programs.filter((p) => !findOnPath(p, ctx.env.PATH));
       throw new GardenError(
         'BINARY_MISSING',
-        `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\` and monitoring run them).`,
+        `${lab.join(', ')} ${lab.length === 1 ? 'is' : 'are'} not installed (\`gardenos lab\`, monitoring and the browser test run them).`,
         { hint: `run: ${command}` },
       );
     }
@@ -75,7 +80,7 @@ without a password prompt). Does nothing when they are already there. Otherwise 
         },
       );
     }
-    ctx.err.write(`installing with apt-get: ${PACKAGES.join(' ')}\n`);
+    ctx.err.write(`installing with apt-get: ${packages.join(' ')}\n`);
     try {
       execFileSync(sudo ? 'sudo' : 'sh', sudo ? ['sh', '-c', command] : ['-c', command], {
         stdio: 'inherit',
