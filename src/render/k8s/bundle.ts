@@ -7,6 +7,7 @@ import { renderNamespace, renderRbac, renderRouter, renderSecrets, renderStorage
 import { K8S_HEADER, type K8sComponent, type K8sInput, type K8sObject } from './meta.js';
 import { renderHostsPostgres } from './hosts-postgres.js';
 import { renderPostgres } from './postgres.js';
+import { renderPrometheusScrape } from './prometheus-scrape.js';
 import { renderRouting } from './routing.js';
 import { renderService } from './services.js';
 import { renderAppRoleJob } from './app-role.js';
@@ -36,18 +37,29 @@ const PLACEHOLDER_SUPABASE = {
 /** Every component in dependency order; empty components are left out. */
 export function renderK8s(input: K8sInput): K8sComponent[] {
   const { spec } = input;
-  const components: K8sComponent[] = [
-    { name: 'namespace', objects: renderNamespace(spec) },
-    { name: 'storage', objects: renderStorage(spec) },
-    // On the hosts target PostgreSQL and its router run on the servers; pods reach them through HAProxy.
-    { name: 'rbac', objects: spec.hosts ? [] : renderRbac(spec) },
-    { name: 'secrets', objects: renderSecrets(input) },
+  // Rendered in this order, so a spec with several mistakes hears about the same one first.
+  const namespace = renderNamespace(spec);
+  const storage = renderStorage(spec);
+  // On the hosts target PostgreSQL and its router run on the servers; pods reach them through HAProxy.
+  const rbac = spec.hosts ? [] : renderRbac(spec);
+  const secrets = renderSecrets(input);
+  const workloads: K8sComponent[] = [
     { name: 'postgres', objects: spec.hosts ? renderHostsPostgres(spec) : renderPostgres(spec) },
     { name: 'router', objects: spec.hosts ? [] : renderRouter(spec) },
     { name: 'supabase-bootstrap', objects: renderSupabaseBootstrap(spec) },
     { name: 'app-role', objects: renderAppRoleJob(spec) },
     ...renderSupabaseServices(spec),
     ...spec.services.map((svc, i) => ({ name: `service-${svc.name}`, objects: renderService(spec, svc, i) })),
+  ];
+  // What Prometheus scrapes is read from the pods above. Its allow policies go with the deny; its
+  // config and discovery RBAC with the router's RBAC, which `gardenos deploy` applies before any pod.
+  const scrape = renderPrometheusScrape(spec, allObjects(workloads));
+  const components: K8sComponent[] = [
+    { name: 'namespace', objects: [...namespace, ...scrape.policies] },
+    { name: 'storage', objects: storage },
+    { name: 'rbac', objects: [...rbac, ...scrape.objects] },
+    { name: 'secrets', objects: secrets },
+    ...workloads,
     { name: 'routing', objects: renderRouting(spec) },
   ];
   // After the rest: a spec without etcd endpoints hears about those first.

@@ -2,6 +2,7 @@
 export { assertRenderable, renderK8s, renderK8sFiles, componentYaml, kustomizationYaml, allObjects } from './bundle.js';
 export { buildK8sPatroniConfig, renderK8sPgHba } from './postgres.js';
 export { SUPABASE_PORTS } from './supabase.js';
+export { PROMETHEUS_FILES, PROMETHEUS_COMPONENT } from './prometheus-scrape.js';
 export {
   namesOf,
   K8S_HEADER,
