@@ -3,8 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { GardenError } from '../errors.js';
-import { layoutOf, readStateMarker, readStoredSpec } from '../local/index.js';
-import { isRoot } from '../runtime/index.js';
+import { layoutOf } from '../local/layout.js';
+import { readStateMarker, readStoredSpec } from '../local/state-dir.js';
+import { isRoot } from '../runtime/os-user.js';
 import { loadSpec, MAX_SPEC_BYTES, type Spec } from '../spec/index.js';
 import type { CommandContext } from './command.js';
 

@@ -1,11 +1,6 @@
 // etcd access for a Patroni scope.
-export {
-  etcdMembersStatus,
-  fastEtcdClient,
-  type EtcdMemberStatus,
-  type EtcdEndpoint,
-  type EtcdTls,
-} from './etcd-status.js';
+export { etcdMembersStatus, type EtcdMemberStatus, type EtcdEndpoint, type EtcdTls } from './etcd-status.js';
+export { fastEtcdClient } from './etcd-client.js';
 export {
   readScope,
   deleteScope,

@@ -1,6 +1,6 @@
 // The local platform's monitoring: Prometheus, the PostgreSQL and PgBouncer exporters and gardenos's
 // own exporter as supervised processes, their files, the exporter's role, and "every target is up".
-import { dashboardLaunchArgs } from '../dashboard/index.js';
+import { dashboardLaunchArgs } from '../dashboard/launch.js';
 import { GardenError } from '../errors.js';
 import {
   localTopology,

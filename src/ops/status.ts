@@ -1,22 +1,17 @@
 // Collects the whole state of a local platform: processes, etcd, Patroni, HAProxy, endpoints, and a verdict.
-import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/index.js';
-import { showServers } from '../haproxy/index.js';
 import { existsSync } from 'node:fs';
-import {
-  etcdClientTls,
-  localClusterReader,
-  localPgSsl,
-  localPoolerAdmin,
-  kernelRouteState,
-  localPoolerControl,
-  readSecrets,
-  type Layout,
-  type LocalPlatform,
-} from '../local/index.js';
-import { poolerProblems, poolerStatus, unreachablePooler, type PoolerStatus } from './pooler-status.js';
-import { withPg } from '../runtime/index.js';
-import { type ClusterView } from '../patroni/index.js';
-import type { Spec } from '../spec/index.js';
+// Imported from the modules themselves, not their barrels: `gardenos status` then loads none of the
+// dashboard's, gRPC's or prom-client's packages (test: src/cli/command-deps.test.ts).
+import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/etcd-status.js';
+import { showServers } from '../haproxy/runtime-api.js';
+import { kernelRouteState } from '../local/kernel-route.js';
+import type { Layout } from '../local/layout.js';
+import { etcdClientTls, type LocalPlatform } from '../local/platform.js';
+import { localPoolerAdmin, localPoolerControl } from '../local/pooler.js';
+import { localClusterReader, localPgSsl } from '../local/server-clients.js';
+import { readSecrets } from '../local/state-dir.js';
+import { readFiringAlerts, type AlertView } from '../monitoring/alerts.js';
+import type { ClusterView } from '../patroni/index.js';
 import {
   dashboardUrl,
   etcdClientEndpoints,
@@ -24,8 +19,10 @@ import {
   pgAddress,
   prometheusUrl,
   topologyOf,
-} from '../render/index.js';
-import { readFiringAlerts, type AlertView } from '../monitoring/index.js';
+} from '../render/topology.js';
+import { withPg } from '../runtime/pg-session.js';
+import type { Spec } from '../spec/index.js';
+import { poolerProblems, poolerStatus, unreachablePooler, type PoolerStatus } from './pooler-status.js';
 
 export interface PlatformStatus {
   name: string;

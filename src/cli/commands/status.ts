@@ -1,6 +1,7 @@
 // gardenos status
-import { NodeProcessRunner, openPlatform } from '../../local/index.js';
-import { collectStatus, type PlatformStatus } from '../../ops/index.js';
+import { NodeProcessRunner } from '../../local/node-process-runner.js';
+import { openPlatform } from '../../local/platform.js';
+import { collectStatus, type PlatformStatus } from '../../ops/status.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command } from '../command.js';
 import { readPlatformSpec, readSpec, specDirOf } from '../spec-source.js';
 import { renderStatus } from '../status-view.js';
