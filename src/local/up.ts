@@ -14,6 +14,7 @@ import { localRunAs, type RunAs } from './run-as.js';
 import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
+import { retryOnThePrimary } from './transient.js';
 import { checkMonitoringBinaries, ensureMonitorRole, prometheusTargetsProbe } from './monitoring.js';
 import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
@@ -83,7 +84,8 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
 
   if (missing.length === 0 && (await isReadyNow(platform))) {
     // Running and healthy, but a database made since (from template0, say) may lack PgBouncer's lookup.
-    if (spec.pooler.enabled) await repairPoolerAuth(spec, loadOrCreateSecrets(layout), reporter);
+    if (spec.pooler.enabled)
+      await retryOnThePrimary(() => repairPoolerAuth(spec, loadOrCreateSecrets(layout), reporter));
     return { outcome: 'already-running', started: [], elapsedMs: Date.now() - t0, platform };
   }
 
@@ -111,10 +113,10 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     await wait('Patroni reports every member running', patroniMembersProbe(spec), 'patroni');
     if (spec.router.enabled) await wait('router follows the leader', routerProbe(spec), 'router');
     const doneApp = reporter.step("the services' role and database");
-    doneApp(await ensureAppRole(spec, layout, secrets, runAs?.service));
+    doneApp(await retryOnThePrimary(() => ensureAppRole(spec, layout, secrets, runAs?.service)));
     if (spec.pooler.enabled) {
       const donePooler = reporter.step("PgBouncer's auth_query role");
-      donePooler(await ensureLocalPoolerAuth(spec, secrets));
+      donePooler(await retryOnThePrimary(() => ensureLocalPoolerAuth(spec, secrets)));
       const { role, database } = appRole(spec);
       await wait(
         `a pooled login through :${spec.pooler.port}`,
@@ -124,14 +126,14 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     }
     if (spec.supabase.enabled) {
       const doneSupabase = reporter.step('apply the Supabase DB bootstrap');
-      doneSupabase(await applyLocalSupabase(spec, layout, secrets));
+      doneSupabase(await retryOnThePrimary(() => applyLocalSupabase(spec, layout, secrets)));
     }
     await startKind(platform, 'service', started, reporter);
     if (spec.services.some((s) => s.command))
       await wait('services answer on their health paths', servicesHealthyProbe(spec), 'service');
     if (spec.monitoring.enabled) {
       const doneRole = reporter.step("the PostgreSQL exporter's role");
-      doneRole(await ensureMonitorRole(spec, secrets));
+      doneRole(await retryOnThePrimary(() => ensureMonitorRole(spec, secrets)));
       await startKind(platform, 'exporter', started, reporter);
       await startKind(platform, 'prometheus', started, reporter);
       await wait(

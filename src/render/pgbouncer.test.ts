@@ -39,6 +39,8 @@ test('pgbouncer.ini: listens on pooler.port, hba auth, auth_query through the au
   assert.match(ini, /^pool_mode = session$/m);
   assert.match(ini, /^default_pool_size = 7$/m);
   assert.match(ini, /^unix_socket_mode = 0700$/m);
+  // A pause no longer stalls queued clients for 15 s after RESUME (see the renderer).
+  assert.match(ini, /^server_login_retry = 0.5$/m);
   assert.doesNotMatch(ini, /client_tls/);
 });
 

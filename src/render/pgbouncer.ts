@@ -67,6 +67,11 @@ export function renderPgbouncerIni(input: PgbouncerInput): string {
     `default_pool_size = ${p.poolSize}`,
     `max_client_conn = ${p.maxClientConn}`,
     // Clients queued through a pause (a planned switchover) wait up to query_wait_timeout (120 s).
+    // PAUSE closes a server connection still logging in, and PgBouncer 1.18 counts that as a failed
+    // login (janitor.c per_loop_pause, objects.c disconnect_server): it then opens no connection to
+    // that pool for server_login_retry, 15 s by default, so every client queued through the pause
+    // waited 15 s after RESUME. Half a second keeps a dead server from being hammered all the same.
+    'server_login_retry = 0.5',
     'ignore_startup_parameters = extra_float_digits,options',
     ...(files.tls
       ? [
