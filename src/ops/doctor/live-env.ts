@@ -198,7 +198,8 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
     kernelRoute: () => kernelRouteState(spec),
     firingAlerts: async () => {
       const url = monitoringEndpoints(spec).prometheus;
-      return url ? { url, read: await readFiringAlerts(url, 1500) } : null;
+      // Doctor runs every check at once: on a busy machine its own event loop can hold a 1.5 s read past its deadline.
+      return url ? { url, read: await readFiringAlerts(url, 5000) } : null;
     },
     pgArchiver: (port) =>
       maybe(async () => {
