@@ -22,7 +22,11 @@ function newestSource(dir) {
   return newest;
 }
 
-if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(join(root, 'src'))) {
+const self = fileURLToPath(import.meta.url);
+if (
+  !existsSync(bundle) ||
+  statSync(bundle).mtimeMs < Math.max(newestSource(join(root, 'src')), statSync(self).mtimeMs)
+) {
   // Code splitting keeps each command's packages in its own chunk, loaded only when that command
   // runs (the router never loads pg or the Kubernetes client). Built aside and swapped in by rename,
   // because several gardenos processes may start at once.
@@ -36,6 +40,8 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(join(root, 's
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    // Tells the bundle it is one (src/spec/memo.ts keeps validated specs beside it).
+    define: { GARDENOS_BUNDLED: 'true' },
     outdir: tmp,
     logLevel: 'error',
   });

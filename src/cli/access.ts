@@ -5,9 +5,9 @@ import { localAccess, type PlatformAccess } from '../ops/access.js';
 import type { CommandContext } from './command.js';
 import { readPlatformSpec, readSpec } from './spec-source.js';
 
-export function openAccess(ctx: CommandContext): PlatformAccess {
-  const { spec } = readSpec(ctx);
+export async function openAccess(ctx: CommandContext): Promise<PlatformAccess> {
+  const { spec } = await readSpec(ctx);
   if (spec.hosts) return hostsAccess(spec);
-  const platformSpec = readPlatformSpec(ctx);
+  const platformSpec = await readPlatformSpec(ctx);
   return localAccess(platformSpec, readSecrets(layoutOf(platformSpec.local.stateDir)));
 }

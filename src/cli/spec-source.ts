@@ -6,7 +6,9 @@ import { GardenError } from '../errors.js';
 import { layoutOf } from '../local/layout.js';
 import { readStateMarker, readStoredSpec } from '../local/state-dir.js';
 import { isRoot } from '../runtime/os-user.js';
-import { loadSpec, MAX_SPEC_BYTES, type Spec } from '../spec/index.js';
+import { MAX_SPEC_BYTES } from '../spec/limits.js';
+import { loadSpecMemoized } from '../spec/memo.js';
+import type { Spec } from '../spec/resolve.js';
 import type { CommandContext } from './command.js';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv): (name: string) => string {
@@ -29,7 +31,7 @@ export function specDirOf(ctx: CommandContext): string {
 }
 
 /** Reads and validates the spec named by flags/env, or the built-in defaults. */
-export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
+export async function readSpec(ctx: CommandContext, fileArg?: string): Promise<SpecSource> {
   const file = fileArg ?? (ctx.values.file as string | undefined) ?? ctx.env.GARDENOS_FILE;
   const implicit = resolve(ctx.cwd, 'gardenos.yaml');
   let text = '';
@@ -59,7 +61,7 @@ export function readSpec(ctx: CommandContext, fileArg?: string): SpecSource {
       hint: 'for example --base-port 16000',
     });
   }
-  const spec = loadSpec(text, {
+  const spec = await loadSpecMemoized(text, {
     source,
     fromFile,
     defaultStateDir: defaultStateDir(ctx.env),
@@ -96,8 +98,8 @@ function readSpecFile(path: string): string {
  * For commands on a platform that already exists: the spec it was created with (its ports and
  * names) wins over the file, so `status` finds the platform even if gardenos.yaml changed since.
  */
-export function readPlatformSpec(ctx: CommandContext, command?: string): Spec {
-  const { spec, source } = readSpec(ctx);
+export async function readPlatformSpec(ctx: CommandContext, command?: string): Promise<Spec> {
+  const { spec, source } = await readSpec(ctx);
   if (spec.hosts) {
     throw new GardenError(
       'NOT_CONFIGURED',
@@ -113,5 +115,5 @@ export function readPlatformSpec(ctx: CommandContext, command?: string): Spec {
       hint: 'start one with `gardenos up`, or point at it with --state-dir / --file',
     });
   }
-  return readStoredSpec(layout) ?? spec;
+  return (await readStoredSpec(layout)) ?? spec;
 }

@@ -1,10 +1,11 @@
 // Files pgBackRest needs in the state dir: its config, repository, log and lock dirs, owned by the PostgreSQL user.
 import { join } from 'node:path';
-import { localTopology, renderPgbackrestConfig, type PgbackrestPaths } from '../render/index.js';
+import { localTopology } from '../render/topology.js';
+import { renderPgbackrestConfig, type PgbackrestPaths } from '../render/pgbackrest.js';
 import type { Spec } from '../spec/index.js';
 import type { Layout } from './layout.js';
 import type { OsUser } from '../runtime/os-user.js';
-import { ensureOwnedDir, writeAtomic } from '../runtime/index.js';
+import { ensureOwnedDir, writeAtomic } from '../runtime/files.js';
 
 export function pgbackrestPaths(layout: Layout): PgbackrestPaths {
   const dir = join(layout.root, 'backup');

@@ -12,7 +12,7 @@ import type { OsUser } from '../runtime/os-user.js';
 import type { RunAs } from './run-as.js';
 import { ensurePki, type LeafRequest, type PkiFiles, type PkiResult } from '../runtime/pki.js';
 import type { Spec } from '../spec/index.js';
-import { pgTlsOn } from '../render/index.js';
+import { pgTlsOn } from '../render/topology.js';
 
 /** Who presents a certificate to etcd: a member (server and peer), or one kind of client. */
 export type EtcdIdentity = { member: string } | 'patroni' | 'router' | 'gardenos' | 'prometheus';

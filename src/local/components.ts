@@ -2,7 +2,8 @@
 // services, then monitoring (exporters, Prometheus).
 import type { Spec } from '../spec/index.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
-import { localTopology, renderEtcdArgs } from '../render/index.js';
+import { renderEtcdArgs } from '../render/etcd.js';
+import { localTopology } from '../render/topology.js';
 import { etcdTlsFiles } from './certs.js';
 import type { Binaries } from './binaries.js';
 import type { Layout } from './layout.js';

@@ -3,7 +3,7 @@
 // as an ambient capability while it drops to the infra user (a uid change drops every other one).
 import { GardenError } from '../errors.js';
 import { NftablesRouteTarget } from '../router/nftables-route-target.js';
-import { findOnPath } from '../runtime/index.js';
+import { findOnPath } from '../runtime/find-on-path.js';
 import type { OsUser } from '../runtime/os-user.js';
 import type { Spec } from '../spec/index.js';
 import { kernelRouteTable } from './router-flags.js';

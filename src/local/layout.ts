@@ -28,6 +28,8 @@ export interface Layout {
   monitoringDir: string;
   prometheusConfig: string;
   prometheusRules: string;
+  /** The postgres exporter's extra queries (recovery, replication, archiver). */
+  postgresExporterQueries: string;
   prometheusDataDir: string;
   /** The dashboard's access token (0600, the dashboard's user only); `gardenos dashboard --print-url` shows it. */
   dashboardTokenFile: string;
@@ -65,6 +67,7 @@ export function layoutOf(stateDir: string): Layout {
     monitoringDir: join(root, 'monitoring'),
     prometheusConfig: join(root, 'monitoring', 'prometheus.yml'),
     prometheusRules: join(root, 'monitoring', 'gardenos-rules.yml'),
+    postgresExporterQueries: join(root, 'monitoring', 'postgres-exporter-queries.yml'),
     prometheusDataDir: join(root, 'monitoring', 'prometheus-data'),
     dashboardTokenFile: join(root, 'monitoring', 'dashboard-token'),
     etcdDataDir: (member) => join(root, 'etcd', member),

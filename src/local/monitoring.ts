@@ -2,26 +2,21 @@
 // own exporter as supervised processes, their files, the exporter's role, and "every target is up".
 import { dashboardLaunchArgs } from '../dashboard/launch.js';
 import { GardenError } from '../errors.js';
-import {
-  localTopology,
-  renderAlertRules,
-  renderPostgresExporterQueries,
-  renderPrometheusConfig,
-  ROLE_NAMES,
-  stanzaOf,
-} from '../render/index.js';
-import { ensureOwnedDir, findOnPath, isRoot, withPg, writeAtomic, type Probe } from '../runtime/index.js';
-import { prometheusUrl, type PlatformSecrets } from '../render/index.js';
+import { ROLE_NAMES } from '../spec/roles.js';
+import { stanzaOf } from '../render/pgbackrest.js';
+import { findOnPath } from '../runtime/find-on-path.js';
+import { isRoot } from '../runtime/os-user.js';
+import { withPg } from '../runtime/pg-session.js';
+import type { Probe } from '../runtime/wait.js';
+import { prometheusUrl } from '../render/topology.js';
+import type { PlatformSecrets } from '../render/patroni.js';
 import { localPgSsl } from './server-clients.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
 import type { OsUser } from '../runtime/os-user.js';
 import type { Spec } from '../spec/index.js';
-import { localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 import { pgbackrestPaths } from './backup-files.js';
-import type { RunAs } from './run-as.js';
 import type { ComponentSpec } from './supervised-process.js';
-import { join } from 'node:path';
 
 export interface MonitoringBinaries {
   prometheus: string;
@@ -49,33 +44,6 @@ export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefi
     });
   }
   return found as unknown as MonitoringBinaries;
-}
-
-const postgresExporterQueries = (layout: Layout) => join(layout.monitoringDir, 'postgres-exporter-queries.yml');
-
-/** Writes Prometheus's config and rules and the exporter's queries (all readable: no secret in them). */
-export function writeMonitoringConfigs(spec: Spec, layout: Layout, runAs: RunAs | undefined): void {
-  const infra = runAs?.infra;
-  ensureOwnedDir(layout.monitoringDir, 0o755, infra);
-  ensureOwnedDir(layout.prometheusDataDir, 0o700, infra);
-  const pki = localPkiAt(layout.certsDir);
-  const etcdClient = pki.files('prometheus');
-  writeAtomic(layout.prometheusRules, renderAlertRules(spec), 0o644);
-  writeAtomic(
-    layout.prometheusConfig,
-    renderPrometheusConfig({
-      spec,
-      topology: localTopology(spec),
-      host: spec.local.bindAddress,
-      rulesFile: layout.prometheusRules,
-      tls: {
-        caFile: pki.caFile,
-        ...(spec.etcd.scheme === 'https' ? { etcdCertFile: etcdClient.certFile, etcdKeyFile: etcdClient.keyFile } : {}),
-      },
-    }),
-    0o644,
-  );
-  writeAtomic(postgresExporterQueries(layout), renderPostgresExporterQueries(), 0o644);
 }
 
 /** One DSN per node over the second socket dir, by peer auth as the exporter's role: no password. */
@@ -116,7 +84,7 @@ export function buildMonitoringComponents(
       command: bins?.postgresExporter ?? 'prometheus-postgres-exporter',
       args: [
         `--web.listen-address=${host}:${m.postgresExporterPort}`,
-        `--extend.query-path=${postgresExporterQueries(layout)}`,
+        `--extend.query-path=${layout.postgresExporterQueries}`,
         '--disable-settings-metrics',
         // 0.11's collector package reports pg_scrape_collector_* once per DSN under the same labels, and
         // the registry then fails every scrape (HTTP 500) with more than one node; nothing here reads them.

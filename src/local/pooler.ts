@@ -11,9 +11,14 @@ import {
   type PgbouncerInput,
 } from '../render/pgbouncer.js';
 import type { PlatformSecrets } from '../render/index.js';
-import { ensureOwnedDir, pgClient, withPg, writeAtomic, type OsUser, type Probe } from '../runtime/index.js';
+import { ensureOwnedDir, writeAtomic } from '../runtime/files.js';
+import { pgClient, withPg } from '../runtime/pg-session.js';
+import type { OsUser } from '../runtime/os-user.js';
+import type { Probe } from '../runtime/wait.js';
 import type { Reporter } from '../runtime/reporter.js';
-import { ensurePoolerAuth, PgbouncerControl, PoolerAdmin, readPoolerAuth } from '../pooler/index.js';
+import { ensurePoolerAuth, readPoolerAuth } from '../pooler/auth.js';
+import { PgbouncerControl } from '../pooler/pause.js';
+import { PoolerAdmin } from '../pooler/admin-console.js';
 import type { Spec } from '../spec/index.js';
 import { localPkiAt } from './certs.js';
 import { layoutOf, type Layout } from './layout.js';

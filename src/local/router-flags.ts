@@ -1,6 +1,6 @@
 // The flags `gardenos up` starts the router with: everything it needs, so it never reads the spec.
 import type { Spec } from '../spec/index.js';
-import { etcdClientUrls, patroniApis, pgTlsOn } from '../render/index.js';
+import { etcdClientUrls, patroniApis, pgTlsOn } from '../render/topology.js';
 import { etcdTlsFiles, localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 

@@ -1,8 +1,9 @@
 // How gardenos's own processes reach the local platform's PostgreSQL and Patroni REST APIs: over TLS,
 // checked by the platform's CA, when postgres.tls is on (the default); plain when it is off.
 import type { TlsMaterial } from '../net/http.js';
-import { PatroniClient, PatroniClusterReader, type ClusterReader } from '../patroni/index.js';
-import { patroniApis } from '../render/index.js';
+import { PatroniClient } from '../patroni/client.js';
+import { PatroniClusterReader, type ClusterReader } from '../patroni/cluster-reader.js';
+import { patroniApis } from '../render/topology.js';
 import type { PgSsl } from '../runtime/index.js';
 import type { Spec } from '../spec/index.js';
 import { localServerCa } from './certs.js';

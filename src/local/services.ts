@@ -1,13 +1,13 @@
 // User services under the local supervisor: their launch specs (through the keeper) and a health probe.
 import { dirname } from 'node:path';
-import { pgTlsOn } from '../render/index.js';
+import { pgTlsOn } from '../render/topology.js';
 import type { Spec } from '../spec/index.js';
 import { localPkiAt } from './certs.js';
 import type { Layout } from './layout.js';
 import type { Probe } from '../runtime/index.js';
 import type { ComponentSpec } from './supervised-process.js';
 import type { OsUser } from '../runtime/os-user.js';
-import { appRole } from '../render/index.js';
+import { appRole } from '../render/topology.js';
 
 import { SERVICE_KEEPER as KEEPER } from '../runtime/install-paths.js';
 

@@ -4,9 +4,10 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, r
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { GardenError } from '../errors.js';
 import type { PlatformSecrets } from '../render/index.js';
-import { loadSpec, type Spec } from '../spec/index.js';
+import { loadSpecMemoized } from '../spec/memo.js';
+import type { Spec } from '../spec/resolve.js';
 import { STATE_FORMAT, type Layout } from './layout.js';
-import { writeAtomic } from '../runtime/index.js';
+import { writeAtomic } from '../runtime/files.js';
 
 export interface StateMarker {
   format: number;
@@ -124,10 +125,10 @@ function readdirSafe(dir: string): string[] {
  * The effective spec the platform was created with. It is validated again as spec input (an
  * effective spec is valid input), so fields added by a newer gardenos get their defaults.
  */
-export function readStoredSpec(layout: Layout): Spec | undefined {
+export async function readStoredSpec(layout: Layout): Promise<Spec | undefined> {
   if (!existsSync(layout.specFile)) return undefined;
   const text = readFileSync(layout.specFile, 'utf8');
-  const spec = loadSpec(text, { source: layout.specFile, defaultStateDir: () => layout.root });
+  const spec = await loadSpecMemoized(text, { source: layout.specFile, defaultStateDir: () => layout.root });
   // A platform made before the pooler existed runs none: its stored spec has no pooler key.
   const stored = JSON.parse(text) as { pooler?: unknown };
   return stored.pooler === undefined ? { ...spec, pooler: { ...spec.pooler, enabled: false } } : spec;

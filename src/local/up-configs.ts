@@ -18,7 +18,7 @@ import { ensureLocalPki, etcdTlsFiles, localPkiAt, needsLocalPki, patroniServerT
 import type { LocalPlatform } from './platform.js';
 import { poolerOsUser, writePoolerConfigs } from './pooler.js';
 import type { RunAs } from './run-as.js';
-import { writeMonitoringConfigs } from './monitoring.js';
+import { writeMonitoringConfigs } from './monitoring-files.js';
 
 export function writeConfigs(
   platform: LocalPlatform,

@@ -68,7 +68,7 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
     ...(monitoringBinaries ? { monitoringBinaries } : {}),
   });
   const { layout } = platform;
-  const fresh = preflightStateDir(platform, runAs);
+  const fresh = await preflightStateDir(platform, runAs);
   // What a rollback of a new platform may delete: the dirs this run creates, or the contents of the empty dir it was given.
   const createdDir = fresh ? firstMissingDir(layout.root) : undefined;
   const missing = platform.processes.filter((p) => !p.running());
@@ -165,12 +165,12 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
 }
 
 /** Returns whether the state dir is new. Refuses foreign dirs, other formats and a changed spec. */
-function preflightStateDir(platform: LocalPlatform, runAs: RunAs | undefined): boolean {
+async function preflightStateDir(platform: LocalPlatform, runAs: RunAs | undefined): Promise<boolean> {
   const { layout, spec } = platform;
   assertUsableStateDir(layout);
   const marker = readStateMarker(layout);
   if (marker) {
-    const stored = readStoredSpec(layout);
+    const stored = await readStoredSpec(layout);
     const diffs = relevantDifferences(stored, spec);
     if (diffs.length > 0) {
       throw new GardenError(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { firingAlerts, readFiringAlerts } from './alerts.js';
+import { firingAlerts, readFiringAlerts, type HttpGet } from './alerts.js';
 
 describe('firing alerts', () => {
   test('firingAlerts: firing only, critical first, with the fix annotation', () => {
@@ -21,24 +21,22 @@ describe('firing alerts', () => {
   });
 
   test('readFiringAlerts: an answer, an error answer and no answer, never a throw', async () => {
-    const ok = (() =>
-      Promise.resolve(
-        new Response(
-          JSON.stringify({
-            status: 'success',
-            data: { alerts: [{ labels: { alertname: 'RouterDown', severity: 'critical' }, state: 'firing' }] },
-          }),
-        ),
-      )) as typeof fetch;
+    const ok: HttpGet = () =>
+      Promise.resolve({
+        status: 200,
+        text: JSON.stringify({
+          status: 'success',
+          data: { alerts: [{ labels: { alertname: 'RouterDown', severity: 'critical' }, state: 'firing' }] },
+        }),
+      });
     const read = await readFiringAlerts('http://p:1', 500, ok);
     assert.deepEqual(read, {
       ok: true,
       alerts: [{ name: 'RouterDown', severity: 'critical', summary: '', fix: '', since: null }],
     });
-    const bad = (() =>
-      Promise.resolve(new Response('{"status":"error","error":"boom"}', { status: 503 }))) as typeof fetch;
+    const bad: HttpGet = () => Promise.resolve({ status: 503, text: '{"status":"error","error":"boom"}' });
     assert.deepEqual(await readFiringAlerts('http://p:1', 500, bad), { ok: false, error: 'HTTP 503: boom' });
-    const refused = (() => Promise.reject(new Error('connect ECONNREFUSED'))) as typeof fetch;
+    const refused: HttpGet = () => Promise.reject(new Error('connect ECONNREFUSED'));
     const none = await readFiringAlerts('http://p:1', 500, refused);
     assert.equal(none.ok, false);
     assert.match(none.ok ? '' : none.error, /ECONNREFUSED/);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 // dashboard's, gRPC's or prom-client's packages (test: src/cli/command-deps.test.ts).
 import { etcdMembersStatus, type EtcdMemberStatus } from '../dcs/etcd-status.js';
 import { showServers } from '../haproxy/runtime-api.js';
+import { getJson } from '../net/http.js';
 import { kernelRouteState } from '../local/kernel-route.js';
 import type { Layout } from '../local/layout.js';
 import { etcdClientTls, type LocalPlatform } from '../local/platform.js';
@@ -96,13 +97,16 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
   });
   const anyRunning = processes.some((p) => p.running);
 
-  const [etcd, cluster, servers, router, pooler, kernelRoute, monitoring] = await Promise.all([
+  const clusterRead = anyRunning ? localClusterReader(spec, 1500).read() : Promise.resolve(undefined);
+  const [etcd, cluster, liveLag, servers, router, pooler, kernelRoute, monitoring] = await Promise.all([
     anyRunning
       ? etcdMembersStatus(etcdClientEndpoints(spec), 1500, etcdClientTls(platform))
       : Promise.resolve(
           etcdClientEndpoints(spec).map((e): EtcdMemberStatus => ({ ...e, healthy: false, isLeader: false })),
         ),
-    anyRunning ? localClusterReader(spec, 1500).read() : Promise.resolve(undefined),
+    clusterRead,
+    // Asked as soon as the leader is known, while the other answers are still coming.
+    clusterRead.then((c) => (c?.leader ? replayLagFromLeader(platform, c.leader) : undefined)),
     anyRunning ? showServers(layout.adminSocket).catch(() => []) : Promise.resolve([]),
     spec.router.enabled ? routerView(`http://${host}:${spec.router.port}`, anyRunning) : Promise.resolve(null),
     localPoolerStatus(spec, layout, anyRunning),
@@ -110,8 +114,6 @@ export async function collectStatus(platform: LocalPlatform): Promise<PlatformSt
     monitoringStatus(spec, anyRunning),
   ]);
 
-  const leaderName = cluster?.leader;
-  const liveLag = leaderName ? await replayLagFromLeader(platform, leaderName) : undefined;
   const members = statusMembers(spec, cluster, liveLag);
   const backendNames = [...new Set(servers.map((s) => s.backend))].filter((b) => b !== 'stats');
   const status: PlatformStatus = {
@@ -223,13 +225,12 @@ export async function routerView(url: string, anyRunning: boolean): Promise<Plat
   const down = { url, reachable: false, leader: null, routedTo: null, lastDecision: null, watchErrors: 0 };
   if (!anyRunning) return down;
   try {
-    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
-    const v = (await res.json()) as {
+    const v = await getJson<{
       leader: string | null;
       routedTo: string | null;
       lastDecision: string | null;
       watchErrors: number;
-    };
+    }>(`${url}/status`, { timeoutMs: 1000 });
     return {
       url,
       reachable: true,

@@ -1,6 +1,7 @@
 // Renders one patroni.yml per node: etcd3 DCS (never the v2 `etcd` section), scram-sha-256 pg_hba, REST auth.
 import { stringify } from 'yaml';
-import { ROLE_NAMES, type Spec } from '../spec/index.js';
+import { ROLE_NAMES } from '../spec/roles.js';
+import type { Spec } from '../spec/resolve.js';
 import {
   GENERATED_HEADER,
   etcdClientAddress,

@@ -19,7 +19,8 @@ export { checkRules, isValidCidr, type SpecProblem, type SpecPath } from './rule
 export { loadSpec, SpecError, formatPath, formatProblem, type LoadOptions, type SpecOverrides } from './load.js';
 export { specJsonSchema, maskSecrets, renderEffectiveSpec } from './present.js';
 export { ROLE_NAMES, SUPABASE_ROLE_NAMES } from './roles.js';
-export { MAX_SPEC_BYTES } from './yaml-source.js';
+export { MAX_SPEC_BYTES } from './limits.js';
+export { loadSpecMemoized } from './memo.js';
 export { hostsWarnings } from './hosts-rules.js';
 export { HOST_ROLES, type HostRole } from './hosts-schema.js';
 export {

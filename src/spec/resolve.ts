@@ -2,6 +2,7 @@
 import type { K8sSettings, RoutingSettings, ServiceSettings, SupabaseSettings } from './app-schema.js';
 import type { HostRole, ParsedK3s } from './hosts-schema.js';
 import type { ParsedSpec } from './schema.js';
+import { deepFreeze } from './freeze.js';
 
 /** The ports a local platform may use, counted from local.basePort. */
 export const PORT_SPAN = 50;
@@ -293,14 +294,6 @@ function resolveHostsSpec(
 }
 
 const HOST_ROLE_ORDER: readonly HostRole[] = ['etcd', 'postgres', 'haproxy', 'k3s-server'];
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** Every port one host binds on the hosts target, by its roles. */
 export function hostPorts(spec: Spec, host: HostConfig): { path: (string | number)[]; port: number; owner: string }[] {

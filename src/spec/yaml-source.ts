@@ -15,8 +15,9 @@ import {
 import type { SpecPath, SpecProblem } from './rules.js';
 import { describeYamlError } from './yaml-errors.js';
 
-/** A spec is a few kilobytes; anything this big is the wrong file, and parsing it costs memory. */
-export const MAX_SPEC_BYTES = 1024 * 1024;
+import { MAX_SPEC_BYTES } from './limits.js';
+
+export { MAX_SPEC_BYTES };
 /**
  * How many nodes aliases may expand to. A spec has no use for more; a "billion laughs" document
  * (aliases of aliases) would otherwise expand to gigabytes.

@@ -130,7 +130,7 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
 
   test('a switchover asked of Patroni directly (as patronictl does): the router pauses PgBouncer, no write fails', async () => {
     const layout = layoutOf(stateDir);
-    const access = localAccess(readStoredSpec(layout)!, readSecrets(layout));
+    const access = localAccess((await readStoredSpec(layout))!, readSecrets(layout));
     await switchoverUnderWriters(2, async (from) => {
       // POST /switchover answers once the new leader holds the key, as patronictl waits for it.
       await access.patroni(from, 60_000).switchover({ leader: from });

@@ -45,8 +45,8 @@ ${PLATFORM_USAGE}
 
 /** The local platform's pgBackRest, or the repository host's over SSH for a hosts spec. */
 async function openBackupContext(ctx: CommandContext): Promise<{ ctx: BackupContext; close: () => Promise<void> }> {
-  const { spec } = readSpec(ctx);
-  if (!spec.hosts) return { ctx: backupContext(readPlatformSpec(ctx, 'backup')), close: async () => undefined };
+  const { spec } = await readSpec(ctx);
+  if (!spec.hosts) return { ctx: backupContext(await readPlatformSpec(ctx, 'backup')), close: async () => undefined };
   const [{ hostsAccess }, { hostsBackupContext, repoHostOf }, { connectAll }] = await Promise.all([
     import('../../hosts/access.js'),
     import('../../hosts/backup.js'),

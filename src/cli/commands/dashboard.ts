@@ -49,7 +49,7 @@ ${PLATFORM_USAGE}
       --print-url       print the URL with the token and exit (makes the token if there is none)`,
   options: { ...PLATFORM_OPTIONS, port: { type: 'string' }, 'print-url': { type: 'boolean' } },
   async run(ctx) {
-    const spec = readPlatformSpec(ctx, 'dashboard');
+    const spec = await readPlatformSpec(ctx, 'dashboard');
     const layout = layoutOf(spec.local.stateDir);
     const port = portOf(ctx, spec);
     const token = readOrCreateToken(layout.dashboardTokenFile);

@@ -108,7 +108,7 @@ ${PLATFORM_USAGE}
         { hint: 'use `gardenos dcs show` or `gardenos dcs reset`' },
       );
     }
-    const access = openAccess(ctx);
+    const access = await openAccess(ctx);
     return sub === 'show' ? show(ctx, access) : reset(ctx, access);
   },
 };

@@ -27,7 +27,7 @@ ${K8S_USAGE}`,
     timeout: { type: 'string' },
   },
   async run(ctx) {
-    const { spec } = readSpec(ctx);
+    const { spec } = await readSpec(ctx);
     const { secretsFile } = k8sPaths(ctx);
     const timeoutText = ctx.values.timeout as string | undefined;
     const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText) * 1000;

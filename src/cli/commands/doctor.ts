@@ -70,10 +70,10 @@ ${PLATFORM_USAGE}
     'lag-threshold': { type: 'string' },
   },
   async run(ctx) {
-    const { spec: fileSpec } = readSpec(ctx);
+    const { spec: fileSpec } = await readSpec(ctx);
     const layout = layoutOf(fileSpec.local.stateDir);
     const platformExists = readStateMarker(layout) !== undefined;
-    const spec = (platformExists ? readStoredSpec(layout) : undefined) ?? fileSpec;
+    const spec = (platformExists ? await readStoredSpec(layout) : undefined) ?? fileSpec;
     const extraCidrs = (ctx.values['client-cidr'] as string[] | undefined) ?? [];
     const badCidr = extraCidrs.find((x) => !isValidCidr(x));
     if (badCidr)

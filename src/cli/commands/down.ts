@@ -22,7 +22,7 @@ ${PLATFORM_USAGE}
       --yes             confirm --purge`,
   options: { ...PLATFORM_OPTIONS, purge: { type: 'boolean' }, yes: { type: 'boolean' } },
   async run(ctx) {
-    const spec = readPlatformSpec(ctx, 'down');
+    const spec = await readPlatformSpec(ctx, 'down');
     const purge = ctx.values.purge === true;
     if (purge && ctx.values.yes !== true) {
       throw new GardenError(

@@ -25,7 +25,7 @@ ${PLATFORM_USAGE}
       throw new GardenError('USAGE', 'failover needs --to NAME.', {
         hint: 'name the node to promote, e.g. `gardenos failover --to pg2`',
       });
-    const access = openAccess(ctx);
+    const access = await openAccess(ctx);
     const { spec } = access;
     await confirmPlan(ctx, 'gardenos failover', [
       `promote ${to} of ${spec.name} now, without waiting for the current leader (if any) to hand over`,

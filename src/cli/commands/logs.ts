@@ -26,7 +26,7 @@ ${PLATFORM_USAGE}
         hint: 'for example -n 200',
       });
     }
-    const { spec } = readSpec(ctx);
+    const { spec } = await readSpec(ctx);
     if (spec.hosts) {
       const { selectLogSources, showHostLogs } = await import('../../hosts/logs.js');
       await showHostLogs(spec, selectLogSources(spec, wanted), {
@@ -39,7 +39,7 @@ ${PLATFORM_USAGE}
       });
       return 0;
     }
-    const platform = openPlatform(readPlatformSpec(ctx), new NodeProcessRunner());
+    const platform = openPlatform(await readPlatformSpec(ctx), new NodeProcessRunner());
     const procs = platform.processes.filter(
       (p) => !wanted || p.spec.member === wanted || p.spec.kind === wanted || p.id === wanted,
     );

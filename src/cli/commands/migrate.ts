@@ -43,7 +43,7 @@ ${PLATFORM_USAGE}
         hint: 'for example PGPASSWORD=... gardenos migrate --from postgresql://app@10.0.0.5:5432/app',
       });
     parseSourceUrl(from); // refuses a bad URL (or one with a password) before asking for anything
-    const spec = readPlatformSpec(ctx, 'migrate');
+    const spec = await readPlatformSpec(ctx, 'migrate');
     const source = parseSourceUrl(from, await sourcePassword(ctx, from));
     const layout = layoutOf(spec.local.stateDir);
     const reporter = progressReporter(ctx.err, ctx.env);

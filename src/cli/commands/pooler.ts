@@ -24,7 +24,7 @@ ${PLATFORM_USAGE}`,
         hint: 'the one action is `gardenos pooler resume`',
       });
     }
-    const { spec: given } = readSpec(ctx);
+    const { spec: given } = await readSpec(ctx);
     if (given.hosts) {
       const { hostsPoolerHosts } = await import('../../hosts/poolers.js');
       const { resumeHostsPoolers } = await import('../../hosts/pooler-resume.js');
@@ -53,7 +53,7 @@ ${PLATFORM_USAGE}`,
       }
       return 0;
     }
-    const spec = readPlatformSpec(ctx);
+    const spec = await readPlatformSpec(ctx);
     const control = localPoolerControl(spec);
     if (!control) {
       throw new GardenError('NOT_CONFIGURED', `the platform ${spec.name} runs without a pooler`, {

@@ -25,7 +25,7 @@ ${PLATFORM_USAGE}
     'accept-new-host-key': { type: 'string', multiple: true },
   },
   async run(ctx) {
-    const { spec } = readSpec(ctx);
+    const { spec } = await readSpec(ctx);
     if (!spec.hosts) {
       throw new GardenError('NOT_CONFIGURED', 'This spec has no hosts section, so there is nothing to provision.', {
         hint: 'list your servers under hosts: (name, address, ssh, hostKey) — `gardenos lab up` writes a ready spec to try it on one machine — or use `gardenos up` for the one-machine platform',

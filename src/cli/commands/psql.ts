@@ -18,7 +18,7 @@ ${PLATFORM_USAGE}
       --replica         connect to the read-only replica endpoint`,
   options: { ...PLATFORM_OPTIONS, replica: { type: 'boolean' } },
   async run(ctx) {
-    const access = openAccess(ctx);
+    const access = await openAccess(ctx);
     const { spec, secrets } = access;
     const psql = findOnPath('psql', ctx.env.PATH);
     if (!psql)

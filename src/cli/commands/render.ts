@@ -71,7 +71,7 @@ ${K8S_USAGE}
           hint: `remove --${flag}; the k8s target keeps its secrets in --secrets FILE`,
         });
     }
-    const { spec, source } = readSpec(ctx);
+    const { spec, source } = await readSpec(ctx);
     const { outDir, secretsFile } = k8sPaths(ctx);
     const { components, createdSecrets } = await renderFor(spec, secretsFile, specDirOf(ctx));
     const files = new Map(components.map((c) => [`${c.name}.yaml`, componentYaml(c)]));
@@ -94,7 +94,7 @@ async function renderHostsTarget(ctx: CommandContext): Promise<number> {
     throw new GardenError('USAGE', '--secrets is an option of --target k8s.', {
       hint: 'the hosts target keeps its secrets in <stateDir>/hosts/secrets.json; choose the state dir with --state-dir',
     });
-  const { spec, source } = readSpec(ctx);
+  const { spec, source } = await readSpec(ctx);
   if (!spec.hosts) {
     throw new GardenError(
       'RENDER_INPUT',

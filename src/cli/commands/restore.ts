@@ -38,7 +38,7 @@ ${PLATFORM_USAGE}
     }
     const target: RestoreTarget =
       toTime !== undefined ? { kind: 'time', time: parseTargetTime(toTime) } : { kind: 'latest' };
-    const spec = readPlatformSpec(ctx, 'restore');
+    const spec = await readPlatformSpec(ctx, 'restore');
     const bctx = backupContext(spec);
     const plan = await planRestore(bctx, target);
     await confirmPlan(ctx, 'gardenos restore', [

@@ -39,7 +39,7 @@ async function settingsOf(ctx: CommandContext): Promise<RouterSettings> {
     import('../spec-source.js'),
     import('../../local/index.js'),
   ]);
-  const spec = readPlatformSpec(ctx, 'router');
+  const spec = await readPlatformSpec(ctx, 'router');
   const { values } = parseArgs({
     args: routerFlags(spec, layoutOf(spec.local.stateDir)),
     options: command.options,

@@ -29,10 +29,10 @@ ${PLATFORM_USAGE}
       --json            machine-readable, e.g. jq -r .superuser.password`,
   options: { ...PLATFORM_OPTIONS, show: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(ctx) {
-    const { spec: fileSpec } = readSpec(ctx);
+    const { spec: fileSpec } = await readSpec(ctx);
     const { credentials, file } = fileSpec.hosts
       ? await hostsCredentials(fileSpec)
-      : localCredentials(readPlatformSpec(ctx));
+      : localCredentials(await readPlatformSpec(ctx));
     const v = (x: string) => (ctx.values.show ? x : '********');
     // The file's mode, checked rather than assumed: one readable by others is said on stderr, whatever the output.
     const mode = statSync(file).mode & 0o777;

@@ -32,7 +32,7 @@ ${PLATFORM_USAGE}
     }
     if (sub === 'check') {
       try {
-        const { source, spec } = readSpec(ctx, file);
+        const { source, spec } = await readSpec(ctx, file);
         const c = colorsFor(ctx.out, ctx.env);
         const where = spec.hosts ? `${spec.hosts.length} hosts (etcd over https)` : `ports ${spec.local.basePort}+`;
         ctx.out.write(
@@ -52,7 +52,7 @@ ${PLATFORM_USAGE}
       }
     }
     if (sub === 'print') {
-      const { spec, source, text } = readSpec(ctx);
+      const { spec, source, text } = await readSpec(ctx);
       ctx.out.write(
         ctx.values.json
           ? JSON.stringify(maskSecrets(spec), null, 2) + '\n'

@@ -21,7 +21,7 @@ ${PLATFORM_USAGE}
       --watch           refresh every 2 s until interrupted`,
   options: { ...PLATFORM_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean' } },
   async run(ctx) {
-    const { spec } = readSpec(ctx);
+    const { spec } = await readSpec(ctx);
     const collect = spec.hosts
       ? async () =>
           (await import('../../hosts/status.js')).collectHostsStatus(spec, {
@@ -31,7 +31,7 @@ ${PLATFORM_USAGE}
       : (
           (platform) => () =>
             collectStatus(platform)
-        )(openPlatform(readPlatformSpec(ctx), new NodeProcessRunner()));
+        )(openPlatform(await readPlatformSpec(ctx), new NodeProcessRunner()));
     const show = async () => {
       const status = await collect();
       ctx.out.write(ctx.values.json ? JSON.stringify(status, null, 2) + '\n' : renderStatus(status, ctx.out, ctx.env));

@@ -19,7 +19,7 @@ ${PLATFORM_USAGE}
       --yes             confirm without asking`,
   options: { ...PLATFORM_OPTIONS, to: { type: 'string' }, yes: { type: 'boolean' } },
   async run(ctx) {
-    const access = openAccess(ctx);
+    const access = await openAccess(ctx);
     const { spec } = access;
     const to = ctx.values.to as string | undefined;
     await confirmPlan(ctx, 'gardenos switchover', [

@@ -20,7 +20,7 @@ ${PLATFORM_USAGE}
       --timeout SECS    how long to wait for each readiness step (default 120)`,
   options: { ...PLATFORM_OPTIONS, timeout: { type: 'string' } },
   async run(ctx) {
-    const { spec, source } = readSpec(ctx);
+    const { spec, source } = await readSpec(ctx);
     if (spec.hosts) {
       throw new GardenError(
         'USAGE',

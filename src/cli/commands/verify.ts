@@ -27,7 +27,7 @@ ${PLATFORM_USAGE}
   async run(ctx) {
     const faults = parseFaults(ctx.values.faults as string | undefined);
     const rounds = parseRounds(ctx.values.rounds as string | undefined);
-    const { spec: fileSpec } = readSpec(ctx);
+    const { spec: fileSpec } = await readSpec(ctx);
     const controller = new AbortController();
     const stop = (sig: NodeJS.Signals) => {
       if (!controller.signal.aborted) ctx.err.write(`${sig}: restoring what this round changed, then stopping\n`);
@@ -41,7 +41,7 @@ ${PLATFORM_USAGE}
           agentSocket: ctx.env.SSH_AUTH_SOCK,
           signal: controller.signal,
         })
-      : openVerifyEnv(readPlatformSpec(ctx, 'verify'), controller.signal);
+      : openVerifyEnv(await readPlatformSpec(ctx, 'verify'), controller.signal);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
