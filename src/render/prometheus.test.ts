@@ -76,3 +76,43 @@ test('promtool accepts the config, the rules (every alert of a full spec) and th
     'pg_gardenos_replication',
   ]);
 });
+
+test('promtool test rules: ReplicaNotStreaming fires for a replica that stopped streaming, not for an exporter that is down', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gardenos-prom-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rulesFile = join(dir, 'rules.yml');
+  writeFileSync(rulesFile, renderAlertRules(spec));
+  const rules = parse(renderAlertRules(spec)) as { groups: { rules: { alert?: string; annotations?: object }[] }[] };
+  const annotations = rules.groups[0]!.rules.find((r) => r.alert === 'ReplicaNotStreaming')!.annotations;
+  const exporter = (up: 0 | 1) => ({ series: 'up{job="postgres",member="postgres-exporter"}', values: `${up}x60` });
+  const streaming = (member: string) => ({
+    series: `pg_gardenos_replication_streaming{application_name="${member}",job="postgres"}`,
+    values: '1x60',
+  });
+  const expectAt50s = (fires: boolean) => [
+    {
+      eval_time: '50s',
+      alertname: 'ReplicaNotStreaming',
+      exp_alerts: fires ? [{ exp_labels: { severity: 'critical' }, exp_annotations: annotations }] : [],
+    },
+  ];
+  const tests = {
+    rule_files: [rulesFile],
+    evaluation_interval: '1s',
+    tests: [
+      // Both replicas stream: quiet.
+      {
+        interval: '1s',
+        input_series: [exporter(1), streaming('pg2'), streaming('pg3')],
+        alert_rule_test: expectAt50s(false),
+      },
+      // One replica stopped streaming while the exporter answers: fires.
+      { interval: '1s', input_series: [exporter(1), streaming('pg2')], alert_rule_test: expectAt50s(true) },
+      // The exporter is down, so no replication series at all: PostgresExporterDown's case, not this one.
+      { interval: '1s', input_series: [exporter(0)], alert_rule_test: expectAt50s(false) },
+    ],
+  };
+  const testFile = join(dir, 'tests.yml');
+  writeFileSync(testFile, JSON.stringify(tests));
+  execFileSync('promtool', ['test', 'rules', testFile], { stdio: 'pipe' });
+});

@@ -190,6 +190,21 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
     await untilClear('EtcdMemberDown');
   });
 
+  test('PostgresExporterDown: the postgres exporter stopped, and nothing else fires for it', async () => {
+    await healthy();
+    const exporter = processPid(stateDir, 'postgres-exporter');
+    signal(exporter, 'SIGSTOP');
+    try {
+      const now = await untilFiring('PostgresExporterDown');
+      for (const other of ['RouterDown', 'EtcdMemberDown', 'PatroniNoLeader', 'ReplicaNotStreaming']) {
+        assert.ok(!now.has(other), `firing: ${show(now)}`);
+      }
+    } finally {
+      signal(exporter, 'SIGCONT');
+    }
+    await untilClear('PostgresExporterDown');
+  });
+
   test('EtcdNoQuorum, RouterWatchErrors and PatroniNoLeader: every etcd member killed; `up` brings them back', async () => {
     await healthy();
     for (const m of ['etcd1', 'etcd2', 'etcd3']) signal(processPid(stateDir, `etcd-${m}`), 'SIGKILL');
