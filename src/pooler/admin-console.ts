@@ -58,7 +58,7 @@ export class PoolerAdmin {
     }
   }
 
-  show(what: 'DATABASES' | 'POOLS' | 'SERVERS' | 'CLIENTS' | 'STATE'): Promise<AdminRow[]> {
+  show(what: 'DATABASES' | 'POOLS' | 'SERVERS' | 'CLIENTS' | 'STATE' | 'STATS'): Promise<AdminRow[]> {
     return this.run(`SHOW ${what}`);
   }
 }

@@ -9,6 +9,7 @@ import { parseFailoverRequest } from './failover-request.js';
 import type { RouterMetrics } from './metrics.js';
 import type { PoolerStatus } from '../ops/pooler-status.js';
 import { registerPoolerGauges } from './pooler-metrics.js';
+import { registerPoolerTraffic } from './pooler-traffic.js';
 import type { RouterView } from './router.js';
 import type { PgbouncerSettings } from './settings.js';
 import { StalePauseGuard } from './stale-pause-guard.js';
@@ -45,6 +46,7 @@ export class DcsSwitchoverWatch {
       mode: o.pgbouncer.mode,
       memberAt: (port) => o.pgbouncer.members.find((m) => m.port === port)?.name,
     });
+    registerPoolerTraffic(o.metrics.registry, () => o.admin.show('STATS'));
     this.pause = new SwitchoverPause({
       control,
       pauseTimeoutMs: o.pgbouncer.pauseTimeoutMs,

@@ -139,6 +139,9 @@ describe('PgBouncer in front of the leader', { timeout: 600_000 }, () => {
     assert.match(metrics, /gardenos_router_pooler_pauses_total\{outcome="paused"\} 1/, metrics);
     assert.match(metrics, /gardenos_router_pooler_paused 0/);
     assert.match(metrics, /gardenos_pooler_up 1/);
+    // PgBouncer's SHOW STATS as counters (in place of Debian's exporter, which fails on 1.18).
+    const pooled = /gardenos_pooler_transactions_total\{database="([^"]+)"\} (\d+)/.exec(metrics);
+    assert.ok(pooled && Number(pooled[2]) > 0, `no pooled transactions counted:\n${metrics}`);
   });
 
   test('a transaction held open through the pooler: the pause times out (pooler.pauseTimeoutMs), is cancelled, and the switchover still completes; the pooler is not left paused', async () => {
