@@ -49,6 +49,16 @@ test('scrape config: one job per component, each target labelled with its member
   assert.ok(!jobs2.includes('router'));
 });
 
+test('the postgres job may take the whole interval (1 s per unreachable node), and the spec takes no interval below 2 s', () => {
+  const cfg = buildPrometheusConfig(input('/m')) as {
+    global: { scrape_timeout: string };
+    scrape_configs: { job_name: string; scrape_timeout?: string }[];
+  };
+  assert.equal(cfg.global.scrape_timeout, '1s');
+  assert.equal(cfg.scrape_configs.find((j) => j.job_name === 'postgres')?.scrape_timeout, '2s');
+  assert.throws(() => load('monitoring: { scrapeIntervalS: 1 }'), /scrapeIntervalS/);
+});
+
 test('alerts exist for what runs: backup alerts only with backup.enabled, replica alerts only with 2+ nodes', () => {
   assert.ok(!alertNames(spec).includes('BackupTooOld'));
   assert.ok(alertNames(load('backup: { enabled: true }')).includes('BackupTooOld'));

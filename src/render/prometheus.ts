@@ -56,7 +56,10 @@ export function buildPrometheusConfig(input: PrometheusInput): Record<string, un
     { job_name: 'haproxy', static_configs: [member('haproxy', `${host}:${spec.haproxy.statsPort}`)] },
     {
       // One exporter for every node: each series carries the node's socket and port as `server`.
+      // postgres_exporter 0.11 sleeps 1 s per scrape on each node it cannot reach (its GetServer retry),
+      // so this job may take the whole interval: a stopped node must not make the exporter seem down.
       job_name: 'postgres',
+      scrape_timeout: `${m.scrapeIntervalS}s`,
       static_configs: [member('postgres-exporter', `${host}:${m.postgresExporterPort}`)],
       metric_relabel_configs: topology.nodes.map((n) => ({
         source_labels: ['server'],

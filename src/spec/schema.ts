@@ -229,7 +229,11 @@ const monitoringSpec = z.strictObject({
     .regex(/^[1-9][0-9]{0,4}(h|d|w)$/, { error: 'must be a duration such as 12h, 7d or 2w' })
     .default('7d')
     .describe('How long Prometheus keeps samples'),
-  scrapeIntervalS: seconds(1, 300).default(5).describe('How often Prometheus scrapes and evaluates the alert rules'),
+  // At least 2: the postgres exporter sleeps 1 s per scrape on each node it cannot reach, so a shorter
+  // interval would turn one stopped node into an exporter that seems down (and hide ReplicaNotStreaming).
+  scrapeIntervalS: seconds(2, 300)
+    .default(5)
+    .describe('How often Prometheus scrapes and evaluates the alert rules (at least 2 s)'),
   alerts: z
     .strictObject({
       forS: seconds(0, 3600)

@@ -111,7 +111,7 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
       [
         'backup: { enabled: true }',
         'monitoring:',
-        '  scrapeIntervalS: 1',
+        '  scrapeIntervalS: 2',
         '  alerts: { forS: 2, replicaLagBytes: 1048576 }',
         '',
       ].join('\n'),
