@@ -11,7 +11,9 @@ describe('hosts logs: which logs a name selects', () => {
   const split = hostsSpec(SPLIT_ROLES_YAML);
 
   it('a host means its services, a kind means that service wherever it runs', () => {
-    assert.deepEqual(names(split, 'p1'), ['p1/patroni']);
+    assert.deepEqual(names(split, 'p1'), ['p1/patroni', 'p1/postgres-exporter', 'p1/exporter']);
+    // Prometheus on the first haproxy host.
+    assert.deepEqual(names(split, 'prometheus'), ['e3/prometheus']);
     assert.deepEqual(names(split, 'etcd'), ['e1/etcd', 'e2/etcd', 'e3/etcd']);
     assert.deepEqual(names(split, 'haproxy'), ['e3/haproxy', 'p2/haproxy']);
     // PgBouncer runs beside every HAProxy (pooler.enabled by default).

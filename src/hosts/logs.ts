@@ -2,7 +2,7 @@
 // runs the units, from /var/log/gardenos where gardenos's supervisor does. Lines are labelled
 // `host service | ` when more than one log is shown, as the local target labels them by member.
 import { GardenError } from '../errors.js';
-import { hostComponents } from '../render/hosts/components.js';
+import { hostComponents, type HostComponents } from '../render/hosts/components.js';
 import { HOST_PATHS, SERVICE_NAMES } from '../render/hosts/paths.js';
 import type { HostConfig, Spec } from '../spec/index.js';
 import { connectAll, type ConnectAllOptions } from './provision/connect.js';
@@ -18,10 +18,27 @@ export const LOG_KINDS = [
   'pgbouncer',
   'router',
   'pgbackrest',
+  'prometheus',
+  'postgres-exporter',
+  'exporter',
   'k3s',
   'supervisor',
 ] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
+
+/** Which of a host's components keeps each log, in the order a host's logs are shown. */
+const COMPONENT: Record<Exclude<LogKind, 'supervisor'>, keyof HostComponents> = {
+  etcd: 'etcd',
+  patroni: 'patroni',
+  haproxy: 'haproxy',
+  pgbouncer: 'pgbouncer',
+  router: 'router',
+  pgbackrest: 'pgbackrest',
+  prometheus: 'prometheus',
+  'postgres-exporter': 'postgresExporter',
+  exporter: 'gardenosExporter',
+  k3s: 'k3s',
+};
 
 export interface HostLogSource {
   host: HostConfig;
@@ -32,9 +49,7 @@ export interface HostLogSource {
 export function hostLogSources(spec: Spec): HostLogSource[] {
   return (spec.hosts ?? []).flatMap((host) => {
     const c = hostComponents(spec, host);
-    const kinds = (['etcd', 'patroni', 'haproxy', 'pgbouncer', 'router', 'pgbackrest', 'k3s'] as const).filter(
-      (k) => c[k],
-    );
+    const kinds = (Object.keys(COMPONENT) as Exclude<LogKind, 'supervisor'>[]).filter((k) => c[COMPONENT[k]]);
     return [...kinds, 'supervisor' as const].map((kind) => ({ host, kind }));
   });
 }
@@ -71,6 +86,9 @@ const UNIT: Record<Exclude<LogKind, 'supervisor'>, string> = {
   pgbouncer: SERVICE_NAMES.pgbouncer,
   router: SERVICE_NAMES.router,
   pgbackrest: SERVICE_NAMES.pgbackrest,
+  prometheus: SERVICE_NAMES.prometheus,
+  'postgres-exporter': SERVICE_NAMES.postgresExporter,
+  exporter: SERVICE_NAMES.gardenosExporter,
   k3s: SERVICE_NAMES.k3s,
 };
 

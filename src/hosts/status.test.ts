@@ -1,7 +1,8 @@
-// The HAProxy CSV stats of a host, as status reads them.
+// The HAProxy CSV stats of a host and its Prometheus's alerts, as status reads them.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatsCsv } from './status.js';
+import { hostsSpec, THREE_HOSTS_YAML } from '../render/hosts/fixtures.js';
+import { hostsMonitoringStatus, parseStatsCsv } from './status.js';
 
 describe('parseStatsCsv', () => {
   test('keeps the servers of the PostgreSQL backends, with their status', () => {
@@ -23,5 +24,34 @@ describe('parseStatsCsv', () => {
     ]);
     assert.deepEqual(parseStatsCsv(''), []);
     assert.deepEqual(parseStatsCsv('<html>401</html>'), []);
+  });
+});
+
+describe('hostsMonitoringStatus', () => {
+  const spec = hostsSpec(THREE_HOSTS_YAML);
+  test('asks Prometheus on the monitoring host and keeps the firing alerts; a Prometheus that does not answer says why', async () => {
+    const asked: string[] = [];
+    const up = await hostsMonitoringStatus(spec, async (url) => {
+      asked.push(url);
+      return {
+        ok: true,
+        alerts: [{ name: 'EtcdMemberDown', severity: 'critical', summary: 's', fix: 'f', since: null }],
+      };
+    });
+    assert.deepEqual(asked, ['http://10.20.0.11:9090']);
+    assert.equal(up?.reachable, true);
+    assert.deepEqual(
+      up?.firingAlerts.map((a) => a.name),
+      ['EtcdMemberDown'],
+    );
+    const down = await hostsMonitoringStatus(spec, async () => ({ ok: false, error: 'ECONNREFUSED' }));
+    assert.deepEqual(down, {
+      prometheusURL: 'http://10.20.0.11:9090',
+      reachable: false,
+      firingAlerts: [],
+      error: 'ECONNREFUSED',
+    });
+    const off = hostsSpec(`${THREE_HOSTS_YAML}monitoring: { enabled: false }\n`);
+    assert.equal(await hostsMonitoringStatus(off, async () => assert.fail('must not ask')), null);
   });
 });

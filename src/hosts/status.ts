@@ -9,13 +9,15 @@ import {
   statusEtcd,
   statusMembers,
   statusPostgres,
+  type MonitoringStatus,
   type PlatformStatus,
 } from '../ops/status.js';
+import { readFiringAlerts } from '../monitoring/alerts.js';
 import { PatroniClusterReader } from '../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../patroni/index.js';
 import { SERVICE_NAMES } from '../render/hosts/paths.js';
 import { STATS_USER } from '../render/hosts/haproxy.js';
-import { etcdClientEndpoints, patroniApis } from '../render/topology.js';
+import { etcdClientEndpoints, patroniApis, prometheusUrl } from '../render/topology.js';
 import { hostsWithRole, type Spec } from '../spec/index.js';
 import { getJson, type TlsMaterial } from '../net/http.js';
 import { hostsPoolers } from './poolers.js';
@@ -37,6 +39,10 @@ const KINDS: Record<string, string> = {
   [SERVICE_NAMES.pgbouncer]: 'pgbouncer',
   [SERVICE_NAMES.router]: 'router',
   [SERVICE_NAMES.pgbackrest]: 'pgbackrest',
+  // The local target's kinds, so the same problem rules (Prometheus running but not answering) apply.
+  [SERVICE_NAMES.prometheus]: 'prometheus',
+  [SERVICE_NAMES.postgresExporter]: 'exporter',
+  [SERVICE_NAMES.gardenosExporter]: 'exporter',
 };
 
 export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Promise<PlatformStatus> {
@@ -53,7 +59,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
   const haproxyHosts = hostsWithRole(spec, 'haproxy');
   const first = haproxyHosts[0];
 
-  const [etcd, cluster, processes, stats, router, poolers] = await Promise.all([
+  const [etcd, cluster, processes, stats, router, poolers, monitoring] = await Promise.all([
     etcdMembersStatus(etcdClientEndpoints(spec), 2000, { caFile: pki.caFile, ...pki.operator }),
     new PatroniClusterReader(patroniApis(spec), 2000, fetchCluster).read(),
     hostProcesses(spec, o, stateDir),
@@ -68,6 +74,7 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
       ? routerView(`http://${first.address}:${spec.router.port}`, true)
       : Promise.resolve(null),
     hostsPoolers(spec),
+    hostsMonitoringStatus(spec),
   ]);
   const members = statusMembers(spec, cluster);
   const servers = parseStatsCsv(stats);
@@ -91,17 +98,31 @@ export async function collectHostsStatus(spec: Spec, o: HostsStatusOptions): Pro
     endpoints: {
       primary: { host: first?.address ?? '', port: spec.haproxy.primaryPort },
       replicas: { host: first?.address ?? '', port: spec.haproxy.replicaPort },
+      // No dashboard on the hosts target: `gardenos dashboard` runs on your machine.
+      ...(monitoring ? { prometheus: monitoring.prometheusURL } : {}),
     },
     router,
     poolers: poolers ?? [],
     kernelRoute: null,
-    // Monitoring is not provisioned on hosts yet (the spec turns it off there).
-    monitoring: null,
+    monitoring,
   };
   status.problems = [...processes.problems, ...findProblems(status, spec.postgres.maximumLagOnFailover)];
   const nothing = processes.list.length > 0 && processes.list.every((p) => !p.running) && etcd.every((e) => !e.healthy);
   status.health = nothing ? 'down' : status.problems.length === 0 ? 'healthy' : 'degraded';
   return status;
+}
+
+/** Prometheus on the monitoring host and its firing alerts, as the local status reads them; null with monitoring off. */
+export async function hostsMonitoringStatus(
+  spec: Spec,
+  read: typeof readFiringAlerts = readFiringAlerts,
+): Promise<MonitoringStatus | null> {
+  if (!spec.monitoring.enabled) return null;
+  const url = prometheusUrl(spec);
+  const r = await read(url, 2000);
+  return r.ok
+    ? { prometheusURL: url, reachable: true, firingAlerts: r.alerts }
+    : { prometheusURL: url, reachable: false, firingAlerts: [], error: r.error };
 }
 
 /** `pxname,svname,...,status,...` rows of HAProxy's CSV stats, for the PostgreSQL backends' servers. */

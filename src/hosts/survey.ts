@@ -29,6 +29,9 @@ export function expectedServices(spec: Spec, host: HostConfig): string[] {
     ...(c.pgbouncer ? [SERVICE_NAMES.pgbouncer] : []),
     ...(c.router ? [SERVICE_NAMES.router] : []),
     ...(c.pgbackrest ? [SERVICE_NAMES.pgbackrest] : []),
+    ...(c.postgresExporter ? [SERVICE_NAMES.postgresExporter] : []),
+    ...(c.gardenosExporter ? [SERVICE_NAMES.gardenosExporter] : []),
+    ...(c.prometheus ? [SERVICE_NAMES.prometheus] : []),
   ];
 }
 

@@ -1,6 +1,7 @@
 // The local platform's monitoring files: Prometheus's config and rules and the postgres exporter's
 // queries, rendered from the spec (apart from the components, so `status` does not load the renderers).
-import { renderAlertRules, renderPostgresExporterQueries, renderPrometheusConfig } from '../render/prometheus.js';
+import { renderPostgresExporterQueries } from '../render/postgres-exporter-queries.js';
+import { renderAlertRules, renderPrometheusConfig } from '../render/prometheus.js';
 import { localTopology } from '../render/topology.js';
 import { ensureOwnedDir, writeAtomic } from '../runtime/files.js';
 import type { Spec } from '../spec/resolve.js';

@@ -9,6 +9,8 @@ import { isRoot } from '../runtime/os-user.js';
 import { withPg } from '../runtime/pg-session.js';
 import type { Probe } from '../runtime/wait.js';
 import { prometheusUrl } from '../render/topology.js';
+import { MONITOR_ROLE_SQL, monitorDsn, postgresExporterArgs } from '../render/postgres-exporter.js';
+import { prometheusTargetsProbe as targetsProbe } from '../monitoring/targets.js';
 import type { PlatformSecrets } from '../render/patroni.js';
 import { localPgSsl } from './server-clients.js';
 import { GARDENOS_BIN } from '../runtime/install-paths.js';
@@ -48,11 +50,7 @@ export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefi
 
 /** One DSN per node over the second socket dir, by peer auth as the exporter's role: no password. */
 function postgresDsns(spec: Spec, layout: Layout): string {
-  return spec.nodes
-    .map(
-      (n) => `host=${layout.pgSocketDir} port=${n.pgPort} user=${ROLE_NAMES.monitor} dbname=postgres sslmode=disable`,
-    )
-    .join(',');
+  return spec.nodes.map((n) => monitorDsn(layout.pgSocketDir, n.pgPort)).join(',');
 }
 
 export function buildMonitoringComponents(
@@ -82,16 +80,7 @@ export function buildMonitoringComponents(
   const list: ComponentSpec[] = [
     component('postgres-exporter', 'exporter', m.postgresExporterPort, {
       command: bins?.postgresExporter ?? 'prometheus-postgres-exporter',
-      args: [
-        `--web.listen-address=${host}:${m.postgresExporterPort}`,
-        `--extend.query-path=${layout.postgresExporterQueries}`,
-        '--disable-settings-metrics',
-        // 0.11's collector package reports pg_scrape_collector_* once per DSN under the same labels, and
-        // the registry then fails every scrape (HTTP 500) with more than one node; nothing here reads them.
-        '--no-collector.database',
-        '--no-collector.bgwriter',
-        '--log.level=warn',
-      ],
+      args: postgresExporterArgs(`${host}:${m.postgresExporterPort}`, layout.postgresExporterQueries),
       env: { ...baseEnv, HOME: layout.monitoringDir, DATA_SOURCE_NAME: postgresDsns(spec, layout) },
       ...as(users.infra),
     }),
@@ -144,42 +133,13 @@ export function buildMonitoringComponents(
   return list;
 }
 
-/** The exporter's login role: pg_monitor's reads, nothing else; it logs in by peer auth only. */
-export const MONITOR_ROLE_SQL = `DO $gardenos$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${ROLE_NAMES.monitor}') THEN
-    CREATE ROLE ${ROLE_NAMES.monitor} LOGIN;
-  END IF;
-  ALTER ROLE ${ROLE_NAMES.monitor} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL;
-  GRANT pg_monitor TO ${ROLE_NAMES.monitor};
-  COMMENT ON ROLE ${ROLE_NAMES.monitor} IS 'gardenos: prometheus-postgres-exporter';
-END
-$gardenos$;`;
-
 /** Creates or repairs the exporter's role on the primary (it replicates to every node). */
 export async function ensureMonitorRole(spec: Spec, secrets: PlatformSecrets): Promise<string> {
   await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => c.query(MONITOR_ROLE_SQL), localPgSsl(spec));
   return `${ROLE_NAMES.monitor} (pg_monitor, peer auth only)`;
 }
 
-interface TargetsResponse {
-  data?: { activeTargets?: { labels?: Record<string, string>; health?: string; lastError?: string }[] };
-}
-
 /** Prometheus answers, knows every job, and its last scrape of every target worked. */
 export function prometheusTargetsProbe(spec: Spec): Probe {
-  return async () => {
-    const res = await fetch(`${prometheusUrl(spec)}/api/v1/targets?state=active`, {
-      signal: AbortSignal.timeout(2000),
-    }).catch((err: Error) => err);
-    if (res instanceof Error) return `Prometheus does not answer yet (${res.message})`;
-    if (!res.ok) return `Prometheus answers HTTP ${res.status}`;
-    const body = (await res.json()) as TargetsResponse;
-    const targets = body.data?.activeTargets ?? [];
-    const bad = targets.filter((t) => t.health !== 'up');
-    if (targets.length === 0) return 'Prometheus has no targets yet';
-    if (bad.length > 0)
-      return `not scraped yet: ${bad.map((t) => `${t.labels?.member ?? '?'} (${t.lastError || t.health || 'unknown'})`).join(', ')}`;
-    return undefined;
-  };
+  return targetsProbe(prometheusUrl(spec));
 }

@@ -63,7 +63,10 @@ export {
   renderAlertRules,
   buildAlertRules,
   alertNames,
-  renderPostgresExporterQueries,
+  localTargets,
+  type PlatformTargets,
   type PrometheusInput,
   type ScrapeTls,
 } from './prometheus.js';
+export { MONITOR_ROLE_SQL, monitorDsn, postgresExporterArgs } from './postgres-exporter.js';
+export { renderPostgresExporterQueries } from './postgres-exporter-queries.js';

@@ -185,7 +185,7 @@ function poolerHba(osUser: string | undefined): string[] {
 const MONITOR_IDENT_MAP = 'gardenos_monitor';
 
 /** The exporter's role the same way: peer auth from its OS user alone, no password anywhere. */
-function monitorHba(osUser: string | undefined): string[] {
+export function monitorHba(osUser: string | undefined): string[] {
   return osUser ? [`local all ${ROLE_NAMES.monitor} peer map=${MONITOR_IDENT_MAP}`] : [];
 }
 

@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadSpec } from '../spec/index.js';
 import { localTopology } from './topology.js';
-import {
-  alertNames,
-  buildPrometheusConfig,
-  renderAlertRules,
-  renderPostgresExporterQueries,
-  renderPrometheusConfig,
-} from './prometheus.js';
+import { alertNames, buildPrometheusConfig, renderAlertRules, renderPrometheusConfig } from './prometheus.js';
+import { renderPostgresExporterQueries } from './postgres-exporter-queries.js';
 
 const load = (yaml: string) => loadSpec(yaml, { source: 'test', defaultStateDir: () => '/s' });
 const spec = load('monitoring: { scrapeIntervalS: 2, alerts: { forS: 10 } }');

@@ -1,9 +1,9 @@
-// Renders Prometheus's files: the scrape configuration for every component, the alert and recording
-// rules, and the PostgreSQL exporter's own queries. Pure: the addresses come from the topology.
+// Renders Prometheus's files: the scrape configuration for every component and the alert and recording
+// rules. Pure: the addresses come from the topology.
 import { stringify } from 'yaml';
 import type { Spec } from '../spec/index.js';
 import { BACKENDS } from './haproxy.js';
-import { GENERATED_HEADER, type Topology } from './topology.js';
+import { GENERATED_HEADER, type ScrapeTargetAt, type Topology } from './topology.js';
 
 /** The files Prometheus needs to reach the components that speak TLS. */
 export interface ScrapeTls {
@@ -17,20 +17,49 @@ export interface ScrapeTls {
 export interface PrometheusInput {
   spec: Spec;
   topology: Topology;
-  /** The address the platform's own listeners (HAProxy, router, exporters) bind. */
-  host: string;
+  /** Where HAProxy, the router and the exporters listen (default: every one on `host`, the local target). */
+  targets?: PlatformTargets;
+  /** The address the platform's own listeners (HAProxy, router, exporters) bind on one machine. */
+  host?: string;
   rulesFile: string;
   tls?: ScrapeTls;
+}
+
+/** The components besides etcd and Patroni (those come from the topology), each a member label and host:port. */
+export interface PlatformTargets {
+  haproxy: ScrapeTargetAt[];
+  routers: ScrapeTargetAt[];
+  postgresExporters: ScrapeTargetAt[];
+  /**
+   * One exporter for every node (the local target): each series carries the node's socket and port as
+   * `server`, and the member label is taken from it. Otherwise each exporter reads its own node only.
+   */
+  postgresMemberFromServer: boolean;
+  gardenosExporters: ScrapeTargetAt[];
+}
+
+/** The local target: one HAProxy, router and exporter of each kind, all on the bind address. */
+export function localTargets(spec: Spec, host: string): PlatformTargets {
+  const m = spec.monitoring;
+  return {
+    haproxy: [{ member: 'haproxy', address: `${host}:${spec.haproxy.statsPort}` }],
+    routers: spec.router.enabled ? [{ member: 'router', address: `${host}:${spec.router.port}` }] : [],
+    postgresExporters: [{ member: 'postgres-exporter', address: `${host}:${m.postgresExporterPort}` }],
+    postgresMemberFromServer: true,
+    gardenosExporters: [{ member: 'gardenos-exporter', address: `${host}:${m.exporterPort}` }],
+  };
 }
 
 type StaticConfig = { targets: string[]; labels: Record<string, string> };
 
 /** The member label Prometheus puts on every series, so rules and charts name members, not ports. */
 const member = (name: string, target: string): StaticConfig => ({ targets: [target], labels: { member: name } });
+const members = (list: readonly ScrapeTargetAt[]) => list.map((t) => member(t.member, t.address));
 
 export function buildPrometheusConfig(input: PrometheusInput): Record<string, unknown> {
-  const { spec, topology, host, tls } = input;
+  const { spec, topology, tls } = input;
   const m = spec.monitoring;
+  const targets = input.targets ?? localTargets(spec, input.host ?? spec.local.bindAddress);
   const interval = `${m.scrapeIntervalS}s`;
   const patroniHttps = topology.patroniScheme === 'https';
   const jobs: Record<string, unknown>[] = [
@@ -53,25 +82,27 @@ export function buildPrometheusConfig(input: PrometheusInput): Record<string, un
         : {}),
       static_configs: topology.etcd.map((e) => member(e.name, `${e.host}:${e.clientPort}`)),
     },
-    { job_name: 'haproxy', static_configs: [member('haproxy', `${host}:${spec.haproxy.statsPort}`)] },
+    { job_name: 'haproxy', static_configs: members(targets.haproxy) },
     {
-      // One exporter for every node: each series carries the node's socket and port as `server`.
       // postgres_exporter 0.11 sleeps 1 s per scrape on each node it cannot reach (its GetServer retry),
       // so this job may take the whole interval: a stopped node must not make the exporter seem down.
       job_name: 'postgres',
       scrape_timeout: `${m.scrapeIntervalS}s`,
-      static_configs: [member('postgres-exporter', `${host}:${m.postgresExporterPort}`)],
-      metric_relabel_configs: topology.nodes.map((n) => ({
-        source_labels: ['server'],
-        regex: `.*:${n.pgPort}`,
-        target_label: 'member',
-        replacement: n.name,
-      })),
+      static_configs: members(targets.postgresExporters),
+      ...(targets.postgresMemberFromServer
+        ? {
+            metric_relabel_configs: topology.nodes.map((n) => ({
+              source_labels: ['server'],
+              regex: `.*:${n.pgPort}`,
+              target_label: 'member',
+              replacement: n.name,
+            })),
+          }
+        : {}),
     },
-    { job_name: 'gardenos', static_configs: [member('gardenos-exporter', `${host}:${m.exporterPort}`)] },
+    { job_name: 'gardenos', static_configs: members(targets.gardenosExporters) },
   ];
-  if (spec.router.enabled)
-    jobs.push({ job_name: 'router', static_configs: [member('router', `${host}:${spec.router.port}`)] });
+  if (targets.routers.length > 0) jobs.push({ job_name: 'router', static_configs: members(targets.routers) });
   return {
     global: {
       scrape_interval: interval,
@@ -121,6 +152,8 @@ export function buildAlertRules(spec: Spec): Rule[] {
   // `or vector(0)` side) is pending, never firing, on a platform that is healthy a scrape later.
   const urgent = 2 * spec.monitoring.scrapeIntervalS;
   const hold = Math.max(a.forS, urgent);
+  // What starts a stopped component again: `up` on one machine, `provision` on the hosts target.
+  const heal = spec.hosts ? '`gardenos provision`' : '`gardenos up`';
   const recording: Rule[] = [
     {
       record: 'gardenos:commits_per_second',
@@ -157,14 +190,14 @@ export function buildAlertRules(spec: Spec): Rule[] {
       'up{job="etcd"} == 0',
       hold,
       'etcd member {{ $labels.member }} does not answer',
-      'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
+      `start it with ${heal}; read \`gardenos logs {{ $labels.member }}\``,
     ),
     alert(
       'EtcdNoQuorum',
       `(count(up{job="etcd"} == 1) or vector(0)) < ${quorum} or max(etcd_server_has_leader) == 0`,
       urgent,
       `etcd has fewer than ${quorum} members answering: Patroni cannot hold the leader lock`,
-      'start the stopped etcd members with `gardenos up`',
+      `start the stopped etcd members with ${heal}`,
     ),
     alert(
       'HaproxyPrimaryNoServer',
@@ -178,7 +211,7 @@ export function buildAlertRules(spec: Spec): Rule[] {
       'up{job=~"postgres|gardenos|patroni|haproxy"} == 0',
       hold,
       '{{ $labels.job }} target {{ $labels.member }} cannot be scraped',
-      'start it with `gardenos up`; read `gardenos logs {{ $labels.member }}`',
+      `start it with ${heal}; read \`gardenos logs {{ $labels.member }}\``,
     ),
   ];
   if (nodes >= 2) {
@@ -197,7 +230,7 @@ export function buildAlertRules(spec: Spec): Rule[] {
         `((count(gardenos:replica_streaming == 1) or vector(0)) < ${nodes - 1}) unless on() (up{job="postgres"} == 0)`,
         hold,
         `Fewer than ${nodes - 1} replicas stream from the primary`,
-        'run `gardenos status`: a stopped node starts with `gardenos up`',
+        `run \`gardenos status\`: a stopped node starts with ${heal}`,
       ),
     );
   }
@@ -208,7 +241,7 @@ export function buildAlertRules(spec: Spec): Rule[] {
         'up{job="router"} == 0',
         hold,
         'The primary router does not answer: writes follow a new leader only at HAProxy health-check speed',
-        'start it with `gardenos up`; read `gardenos logs router`',
+        `start it with ${heal}; read \`gardenos logs router\``,
       ),
       alert(
         'RouterWatchErrors',
@@ -257,35 +290,4 @@ export function renderAlertRules(spec: Spec): string {
       { lineWidth: 0 },
     )
   );
-}
-
-/** prometheus-postgres-exporter's extra queries (--extend.query-path): role, replication, archiving. */
-export function renderPostgresExporterQueries(): string {
-  const gauge = (description: string) => ({ usage: 'GAUGE', description });
-  const queries = {
-    pg_gardenos_recovery: {
-      query: 'SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS in_recovery',
-      metrics: [{ in_recovery: gauge('1 on a standby, 0 on a server that takes writes') }],
-    },
-    pg_gardenos_replication: {
-      query:
-        "SELECT application_name, COALESCE(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0) AS replay_lag_bytes, CASE WHEN state = 'streaming' THEN 1 ELSE 0 END AS streaming FROM pg_stat_replication WHERE NOT pg_is_in_recovery()",
-      metrics: [
-        { application_name: { usage: 'LABEL', description: 'The standby (its Patroni name)' } },
-        { replay_lag_bytes: gauge('WAL bytes the standby has not replayed yet') },
-        { streaming: gauge('1 while the standby streams') },
-      ],
-    },
-    pg_gardenos_archiver: {
-      query:
-        'SELECT failed_count, archived_count, COALESCE(EXTRACT(EPOCH FROM last_failed_time), 0) AS last_failed_time, COALESCE(EXTRACT(EPOCH FROM last_archived_time), 0) AS last_archived_time FROM pg_stat_archiver',
-      metrics: [
-        { failed_count: { usage: 'COUNTER', description: 'Failed WAL archive attempts' } },
-        { archived_count: { usage: 'COUNTER', description: 'WAL files archived' } },
-        { last_failed_time: gauge('When archiving last failed (epoch seconds, 0 never)') },
-        { last_archived_time: gauge('When a WAL file was last archived (epoch seconds, 0 never)') },
-      ],
-    },
-  };
-  return `# ${GENERATED_HEADER}\n` + stringify(queries, { lineWidth: 0 });
 }

@@ -1,5 +1,6 @@
 // Where each member runs: the addresses renderers put into URLs, derived from the spec.
 import { GardenError } from '../errors.js';
+import { monitoringOn } from '../spec/hosts-monitoring.js';
 import type { Spec } from '../spec/index.js';
 
 export interface EtcdMemberAt {
@@ -168,7 +169,48 @@ function reachableHost(bind: string): string {
 
 /** Base URL of the platform's Prometheus (no trailing slash): `GET ${url}/api/v1/alerts`. */
 export function prometheusUrl(spec: Spec): string {
+  if (spec.hosts) return `http://${hostsMonitoring(spec).prometheus.address}`;
   return `http://${reachableHost(spec.local.bindAddress)}:${spec.monitoring.prometheusPort}`;
+}
+
+/** One scrape target: the member label Prometheus puts on its series, and host:port. */
+export interface ScrapeTargetAt {
+  member: string;
+  address: string;
+}
+
+/**
+ * Where the monitoring processes of the hosts target listen and what Prometheus scrapes there, each on
+ * its host's private address: the exporters and Prometheus bind it, the config names it. Every member
+ * label is the host's name (the etcd member and Patroni node on it are named after it too).
+ */
+export interface HostsMonitoringAt {
+  prometheus: { host: string } & ScrapeTargetAt;
+  haproxy: ScrapeTargetAt[];
+  routers: ScrapeTargetAt[];
+  postgresExporters: ScrapeTargetAt[];
+  gardenosExporters: ScrapeTargetAt[];
+}
+
+export function hostsMonitoring(spec: Spec): HostsMonitoringAt {
+  const hosts = spec.hosts ?? [];
+  const m = spec.monitoring;
+  const at = (h: { name: string; address: string }, port: number) => ({
+    member: h.name,
+    address: `${h.address}:${port}`,
+  });
+  const promHost = hosts.find((h) => h.name === m.host) ?? hosts[0];
+  if (!promHost) throw new Error('hostsMonitoring: the spec has no hosts');
+  const haproxy = hosts.filter((h) => h.roles.includes('haproxy'));
+  return {
+    prometheus: { host: promHost.name, ...at(promHost, m.prometheusPort) },
+    haproxy: haproxy.map((h) => at(h, spec.haproxy.statsPort)),
+    routers: spec.router.enabled ? haproxy.map((h) => at(h, spec.router.port)) : [],
+    postgresExporters: hosts
+      .filter((h) => monitoringOn(spec, h).postgresExporter)
+      .map((h) => at(h, m.postgresExporterPort)),
+    gardenosExporters: hosts.filter((h) => monitoringOn(spec, h).gardenosExporter).map((h) => at(h, m.exporterPort)),
+  };
 }
 
 /** The dashboard's page URL on `port` (default monitoring.dashboardPort), with the token when given. */

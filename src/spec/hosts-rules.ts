@@ -11,15 +11,26 @@ import type { SpecPath, SpecProblem } from './rules.js';
 export function checkHostsInput(raw: unknown): SpecProblem[] {
   if (!isRecord(raw)) return [];
   if (raw.hosts === undefined) {
-    return isRecord(raw.backup) && raw.backup.repoHost !== undefined
-      ? [
-          {
-            path: ['backup', 'repoHost'],
-            message: 'backup.repoHost names the host that keeps the repository, and this spec has no hosts',
-            hint: 'remove backup.repoHost (on one machine the repository is backup.repoPath), or add a hosts section',
-          },
-        ]
-      : [];
+    return [
+      ...(isRecord(raw.backup) && raw.backup.repoHost !== undefined
+        ? [
+            {
+              path: ['backup', 'repoHost'],
+              message: 'backup.repoHost names the host that keeps the repository, and this spec has no hosts',
+              hint: 'remove backup.repoHost (on one machine the repository is backup.repoPath), or add a hosts section',
+            },
+          ]
+        : []),
+      ...(isRecord(raw.monitoring) && raw.monitoring.host !== undefined
+        ? [
+            {
+              path: ['monitoring', 'host'],
+              message: 'monitoring.host names the host that runs Prometheus, and this spec has no hosts',
+              hint: 'remove monitoring.host (on one machine Prometheus runs beside the platform), or add a hosts section',
+            },
+          ]
+        : []),
+    ];
   }
   const problems: SpecProblem[] = [];
   if (raw.nodes !== undefined) {
@@ -76,6 +87,19 @@ export function checkHostsRules(spec: Spec): SpecProblem[] {
     ...roleProblems(spec),
     ...hosts.flatMap((h, i) => portProblems(spec, h, i)),
     ...repoHostProblems(spec),
+    ...monitoringHostProblems(spec),
+  ];
+}
+
+function monitoringHostProblems(spec: Spec): SpecProblem[] {
+  const host = spec.monitoring.host;
+  if (host === undefined || spec.hosts?.some((h) => h.name === host)) return [];
+  return [
+    {
+      path: ['monitoring', 'host'],
+      message: `monitoring.host is "${host}", which is not a host of this spec`,
+      hint: `name one of the hosts: ${(spec.hosts ?? []).map((h) => h.name).join(', ')}, or leave it out to run Prometheus on the first haproxy host`,
+    },
   ];
 }
 

@@ -122,6 +122,29 @@ describe('hosts spec', () => {
     );
   });
 
+  test('monitoring on the hosts target: Prometheus on the first haproxy host, well-known ports; monitoring.host must name a host', () => {
+    const spec = loadSpec(threeHosts(), options);
+    assert.equal(spec.monitoring.enabled, true);
+    assert.equal(spec.monitoring.host, 's1');
+    assert.deepEqual(
+      [spec.monitoring.prometheusPort, spec.monitoring.postgresExporterPort, spec.monitoring.exporterPort],
+      [9090, 9187, 9188],
+    );
+    assert.equal(loadSpec(threeHosts('monitoring:\n  host: s3'), options).monitoring.host, 's3');
+    refused(threeHosts('monitoring:\n  host: s9'), ['monitoring', 'host'], /"s9", which is not a host.*s1, s2, s3/s);
+    let caught: unknown;
+    try {
+      loadSpec('monitoring:\n  host: s1\n', options);
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof SpecError && caught.exitCode === 2);
+    assert.match(
+      caught.problems.map((p) => `${p.message} ${p.hint}`).join('\n'),
+      /this spec has no hosts.*add a hosts section/s,
+    );
+  });
+
   test('a host without a pinned key is warned about with the ways to pin one (provision refuses it)', () => {
     const yaml = threeHosts().replace(`    hostKey: ${KEY1}\n  - name: s3`, '  - name: s3');
     assert.match(

@@ -15,6 +15,7 @@ export {
   type EtcdMemberConfig,
   type HostConfig,
 } from './resolve.js';
+export { monitoringOn } from './hosts-monitoring.js';
 export { checkRules, isValidCidr, type SpecProblem, type SpecPath } from './rules.js';
 export { loadSpec, SpecError, formatPath, formatProblem, type LoadOptions, type SpecOverrides } from './load.js';
 export { specJsonSchema, maskSecrets, renderEffectiveSpec } from './present.js';

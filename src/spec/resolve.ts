@@ -1,6 +1,7 @@
 // Turns a parsed spec into the effective spec: names and every port made concrete.
 import type { K8sSettings, RoutingSettings, ServiceSettings, SupabaseSettings } from './app-schema.js';
 import type { HostRole, ParsedK3s } from './hosts-schema.js';
+import { monitoringPorts } from './hosts-monitoring.js';
 import type { ParsedSpec } from './schema.js';
 import { deepFreeze } from './freeze.js';
 
@@ -77,6 +78,8 @@ export interface Spec {
 
 export interface MonitoringSettings {
   readonly enabled: boolean;
+  /** Hosts target only: the host that runs Prometheus (monitoring.host, default the first haproxy host). */
+  readonly host?: string;
   readonly prometheusPort: number;
   readonly dashboardPort: number;
   readonly postgresExporterPort: number;
@@ -110,6 +113,10 @@ export const HOST_PORTS = {
   pooler: 6432,
   /** pgBackRest's TLS server: archive-push to the repository host, backups from it to each PostgreSQL host. */
   pgbackrest: 8432,
+  /** Defaults of monitoring.prometheusPort, postgresExporterPort and exporterPort on the hosts target. */
+  prometheus: 9090,
+  postgresExporter: 9187,
+  gardenosExporter: 9188,
 } as const;
 
 /** Where the pgBackRest repository lives on its host when backup.repoPath is not set. */
@@ -276,8 +283,13 @@ function resolveHostsSpec(
     },
     router: { ...local.router, port: parsed.router.port ?? HOST_PORTS.router },
     pooler: { ...local.pooler, port: parsed.pooler.port ?? HOST_PORTS.pooler },
-    // Not provisioned on the hosts yet: off there, so no status or doctor row promises what is not running.
-    monitoring: { ...local.monitoring, enabled: false },
+    monitoring: {
+      ...local.monitoring,
+      host: parsed.monitoring.host ?? resolved.find((h) => h.roles.includes('haproxy'))?.name ?? resolved[0]!.name,
+      prometheusPort: parsed.monitoring.prometheusPort ?? HOST_PORTS.prometheus,
+      postgresExporterPort: parsed.monitoring.postgresExporterPort ?? HOST_PORTS.postgresExporter,
+      exporterPort: parsed.monitoring.exporterPort ?? HOST_PORTS.gardenosExporter,
+    },
     ...(local.backup
       ? {
           backup: {
@@ -330,6 +342,7 @@ export function hostPorts(spec: Spec, host: HostConfig): { path: (string | numbe
     ...(runsPgbackrestServer(spec, host)
       ? [{ path: ['backup'], port: HOST_PORTS.pgbackrest, owner: 'pgBackRest TLS server' }]
       : []),
+    ...monitoringPorts(spec, host),
   ];
 }
 

@@ -218,12 +218,23 @@ const monitoringSpec = z.strictObject({
     .describe(
       "Run Prometheus, the PostgreSQL and PgBouncer exporters, gardenos's own exporter and the dashboard with the platform",
     ),
-  prometheusPort: port.optional().describe('Prometheus port (default: local.basePort + 6)'),
+  host: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Hosts target: the host that runs Prometheus and evaluates the alert rules (default: the first haproxy host)',
+    ),
+  prometheusPort: port.optional().describe('Prometheus port (default: local.basePort + 6; on the hosts target 9090)'),
   dashboardPort: port.optional().describe('`gardenos dashboard` port (default: local.basePort + 7)'),
-  postgresExporterPort: port.optional().describe('prometheus-postgres-exporter port (default: local.basePort + 8)'),
+  postgresExporterPort: port
+    .optional()
+    .describe('prometheus-postgres-exporter port (default: local.basePort + 8; on the hosts target 9187)'),
   exporterPort: port
     .optional()
-    .describe("gardenos's own exporter (backup age, data dir disk) port (default: local.basePort + 24)"),
+    .describe(
+      "gardenos's own exporter (backup age, data dir disk) port (default: local.basePort + 24; on the hosts target 9188)",
+    ),
   retention: z
     .string()
     .regex(/^[1-9][0-9]{0,4}(h|d|w)$/, { error: 'must be a duration such as 12h, 7d or 2w' })

@@ -326,8 +326,8 @@ describe('hosts target on a 3-host lab', { timeout: 1_800_000 }, () => {
     assert.ok(status.etcd.members.every((m) => m.clientURL.startsWith('https://')));
     assert.equal(
       status.processes.filter((p) => p.running).length,
-      18,
-      "etcd, Patroni, HAProxy, PgBouncer, the router and pgBackRest's TLS server on 3 hosts",
+      25,
+      "etcd, Patroni, HAProxy, PgBouncer, the router, pgBackRest's TLS server and both exporters on 3 hosts, Prometheus on h1",
     );
   });
 

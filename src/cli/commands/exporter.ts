@@ -44,7 +44,12 @@ newest backup's time and the number of backup sets (pgBackRest info, read at mos
     const stanza = (ctx.values.stanza as string | undefined) ?? 'main';
     let readBackups;
     if (config) {
-      const { pgbackrestRunner, parseInfo } = await import('../../ops/backup/index.js');
+      // From the modules, not the backup barrel: that one reaches the local platform's modules, which the
+      // agent bundle (the exporter on the hosts target) cannot load.
+      const [{ pgbackrestRunner }, { parseInfo }] = await Promise.all([
+        import('../../ops/backup/pgbackrest-runner.js'),
+        import('../../ops/backup/info.js'),
+      ]);
       // As the PostgreSQL user, who owns the repository; info reads it and needs no password.
       const run = pgbackrestRunner(undefined, '');
       readBackups = async () => {

@@ -1,6 +1,8 @@
-// The gardenos program provisioning installs on each host: only what runs there (the router), bundled
-// with its packages into one file so the host needs node and nothing from npm.
+// The gardenos program provisioning installs on each host: only what runs there (the router and
+// gardenos's exporter), bundled with its packages into one file so the host needs node and nothing from npm.
 import { parseArgs } from 'node:util';
+import type { Command } from '../../cli/command.js';
+import exporterCommand from '../../cli/commands/exporter.js';
 import routerCommand from '../../cli/commands/router.js';
 import { formatError } from '../../cli/output.js';
 import { GardenError } from '../../errors.js';
@@ -12,26 +14,36 @@ process.on('warning', (w: Error & { code?: string }) => {
   if (w.code !== 'DEP0123') process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
+const COMMANDS: readonly Command[] = [routerCommand, exporterCommand];
+
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (name === 'pooler-resume') return await poolerResume(rest);
-    if (name !== 'router') {
-      throw new GardenError('USAGE', `The gardenos agent on this host runs only \`router\`, not "${name ?? ''}".`, {
-        hint: 'run other gardenos commands from your own machine, with the spec; they reach the hosts over SSH and the network',
-      });
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      throw new GardenError(
+        'USAGE',
+        `The gardenos agent on this host runs only ${COMMANDS.map((c) => `\`${c.name}\``).join(' and ')}, not "${name ?? ''}".`,
+        {
+          hint: 'run other gardenos commands from your own machine, with the spec; they reach the hosts over SSH and the network',
+        },
+      );
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`${routerCommand.usage}\n`);
+      process.stdout.write(`${command.usage}\n`);
       return 0;
     }
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: routerCommand.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     } catch (cause) {
-      throw new GardenError('USAGE', `${(cause as Error).message}.`, { hint: 'see `gardenos router --help`', cause });
+      throw new GardenError('USAGE', `${(cause as Error).message}.`, {
+        hint: `see \`gardenos ${command.name} --help\``,
+        cause,
+      });
     }
-    return await routerCommand.run({
+    return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,
       passthrough: [],

@@ -23,6 +23,8 @@ export const PHASES: readonly (readonly string[])[] = [
   [SERVICE_NAMES.etcd, SERVICE_NAMES.pgbackrest],
   [SERVICE_NAMES.patroni],
   [SERVICE_NAMES.haproxy, SERVICE_NAMES.pgbouncer, SERVICE_NAMES.router],
+  // Monitoring last: the exporters read what the phases above started (and the role made after them).
+  [SERVICE_NAMES.postgresExporter, SERVICE_NAMES.gardenosExporter, SERVICE_NAMES.prometheus],
 ];
 
 export interface HostPlan {
@@ -62,7 +64,8 @@ export function planHost(
       owner: 'root',
       group: 'root',
       secret: false,
-      restarts: a.path === SUPERVISOR_PROGRAM ? [] : [SERVICE_NAMES.router],
+      // The agent is the router's program and gardenos's exporter's.
+      restarts: a.path === SUPERVISOR_PROGRAM ? [] : [SERVICE_NAMES.router, SERVICE_NAMES.gardenosExporter],
     }));
   const all = [...own, ...agentFiles];
   const revised = reviseServices(runs, all);

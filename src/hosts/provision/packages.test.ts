@@ -6,10 +6,8 @@ import { loadSpec } from '../../spec/index.js';
 import { installScript, packagesFor, parsePackageOutput } from './packages.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHeh3iKpXsH+y6tMdkLyCYE+E0wv/Z4uz48LQhVRzzgE';
-const spec = loadSpec(
-  `hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}\n${i === 3 ? '    roles: [etcd, haproxy]\n' : ''}`).join('')}`,
-  { source: 't', defaultStateDir: () => '/x', fromFile: true },
-);
+const SPEC_YAML = `hosts:\n${[1, 2, 3].map((i) => `  - name: s${i}\n    address: 10.20.0.${10 + i}\n    hostKey: ${KEY}\n${i === 3 ? '    roles: [etcd, haproxy]\n' : ''}`).join('')}`;
+const spec = loadSpec(SPEC_YAML, { source: 't', defaultStateDir: () => '/x', fromFile: true });
 
 describe('packages', () => {
   test('roles decide the packages', () => {
@@ -25,7 +23,11 @@ describe('packages', () => {
       'haproxy',
       'pgbouncer',
       'curl',
+      // s1 is the first haproxy host, so Prometheus runs there; the exporter beside its PostgreSQL.
+      'prometheus',
+      'prometheus-postgres-exporter',
     ]);
+    assert.deepEqual(packagesFor(spec, spec.hosts![1]!).slice(-2), ['curl', 'prometheus-postgres-exporter']);
     assert.deepEqual(packagesFor(spec, spec.hosts![2]!), [
       'ca-certificates',
       'iproute2',
@@ -35,6 +37,8 @@ describe('packages', () => {
       'haproxy',
       'pgbouncer',
     ]);
+    const off = loadSpec(`monitoring: { enabled: false }\n${SPEC_YAML}`, { source: 't', defaultStateDir: () => '/x' });
+    assert.ok(!packagesFor(off, off.hosts![0]!).some((p) => p.startsWith('prometheus')));
   });
 
   test('the install script blocks service starts and the main cluster, and disables Debian units only under systemd', () => {

@@ -1,12 +1,13 @@
 // Debian packages on a host: what its roles need, and one idempotent script that installs only what is
 // missing, without letting Debian start its own etcd, HAProxy or a PostgreSQL cluster on our ports.
 import { GardenError } from '../../errors.js';
-import { runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
+import { monitoringOn, runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
 import { shellQuote, type HostShell } from '../ssh.js';
 
 export function packagesFor(spec: Spec, host: HostConfig): string[] {
   const has = (r: HostConfig['roles'][number]) => host.roles.includes(r);
   const v = spec.postgres.version;
+  const monitoring = monitoringOn(spec, host);
   return [
     // Every host: TLS roots, ss/ip, and node for gardenos's router and supervisor.
     'ca-certificates',
@@ -19,15 +20,24 @@ export function packagesFor(spec: Spec, host: HostConfig): string[] {
     ...(has('haproxy') ? ['haproxy'] : []),
     ...(has('haproxy') && spec.router.enabled && spec.pooler.enabled ? ['pgbouncer'] : []),
     ...(has('k3s-server') && spec.k3s?.enabled ? ['curl'] : []),
+    ...(monitoring.prometheus ? ['prometheus'] : []),
+    ...(monitoring.postgresExporter ? ['prometheus-postgres-exporter'] : []),
   ];
 }
 
 /** Debian units for packages gardenos runs under its own units: left enabled, they would take our ports at the next boot. */
-export const DEBIAN_UNITS_TO_DISABLE = ['etcd.service', 'haproxy.service', 'patroni.service', 'pgbouncer.service'];
+export const DEBIAN_UNITS_TO_DISABLE = [
+  'etcd.service',
+  'haproxy.service',
+  'patroni.service',
+  'pgbouncer.service',
+  'prometheus.service',
+  'prometheus-postgres-exporter.service',
+];
 
 /**
  * Prints `missing=<list>` then, after installing, `installed=<list>`. Debian's postinst scripts would
- * start etcd, HAProxy and PgBouncer with their default configs and create a `main` PostgreSQL cluster on 5432:
+ * start etcd, HAProxy, PgBouncer, Prometheus and its PostgreSQL exporter with their default configs and create a `main` PostgreSQL cluster on 5432:
  * a policy-rc.d (ours only if none exists) stops the starts, createcluster.conf the cluster.
  */
 export function installScript(packages: readonly string[], init: 'systemd' | 'supervisor'): string {

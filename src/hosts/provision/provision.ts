@@ -11,7 +11,9 @@ import { hostComponents } from '../../render/hosts/components.js';
 import { ensurePoolerAuth } from '../../pooler/index.js';
 import { pgClient } from '../../runtime/index.js';
 import { SERVICE_NAMES } from '../../render/hosts/paths.js';
-import { hostPorts, type HostConfig, type Spec } from '../../spec/index.js';
+import { MONITOR_ROLE_SQL } from '../../render/postgres-exporter.js';
+import { prometheusUrl } from '../../render/topology.js';
+import { hostPorts, ROLE_NAMES, type HostConfig, type Spec } from '../../spec/index.js';
 import { AGENT_PROGRAM, buildAgentFiles } from '../agent/build.js';
 import { ensureHostsPki, hostsPkiDir, readHostTls } from '../pki.js';
 import { hostsSecretsFile, loadOrCreateHostsSecrets } from '../secrets.js';
@@ -24,7 +26,7 @@ import { hostsBackupContext, repoHostOf } from '../backup.js';
 import type { HostShell } from '../ssh.js';
 import { installK3sServers, k3sNeedsInstall } from './k3s-install.js';
 import { MAX_CLOCK_SKEW_MS, checkFacts, gatherFacts } from './preflight.js';
-import { patroniTls, waitForEtcd, waitForPatroni, waitForRouters } from './waits.js';
+import { patroniTls, waitForEtcd, waitForPatroni, waitForPrometheus, waitForRouters } from './waits.js';
 import { PHASES, planHost, startPhase, type HostPlan } from './host-plan.js';
 
 export interface ProvisionOptions {
@@ -37,7 +39,7 @@ export interface ProvisionOptions {
   agentSocket?: string;
   report: (line: string) => void;
   connect?: ConnectAllOptions['connect'];
-  timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number; k3sMs: number }>;
+  timeouts?: Partial<{ etcdMs: number; patroniMs: number; routersMs: number; prometheusMs: number; k3sMs: number }>;
 }
 
 export interface ProvisionResult {
@@ -182,11 +184,18 @@ export async function provision(spec: Spec, o: ProvisionOptions): Promise<Provis
         leader = c.leader;
         o.report(`patroni: leader ${c.leader}, streaming ${c.replicas.join(', ') || 'none'}`);
         if (spec.backup) o.report(await ensureHostsArchiving(spec, shells, leader));
-      } else if (spec.router.enabled) {
-        await waitForRouters(spec, leader, { timeoutMs: waits.routers });
-        o.report(`routers: every HAProxy sends the primary port to ${leader}`);
-        if (all.some((h) => hostComponents(spec, h).pgbouncer))
-          o.report(`pooler: ${await ensureHostsPoolerAuth(spec)}`);
+      } else if (phase.includes(SERVICE_NAMES.router)) {
+        if (spec.router.enabled) {
+          await waitForRouters(spec, leader, { timeoutMs: waits.routers });
+          o.report(`routers: every HAProxy sends the primary port to ${leader}`);
+          if (all.some((h) => hostComponents(spec, h).pgbouncer))
+            o.report(`pooler: ${await ensureHostsPoolerAuth(spec)}`);
+        }
+        // Before the exporters start: their first scrape then logs in.
+        if (spec.monitoring.enabled) o.report(`monitoring: ${await ensureHostsMonitorRole(spec)}`);
+      } else if (phase.includes(SERVICE_NAMES.prometheus) && spec.monitoring.enabled) {
+        const targets = await waitForPrometheus(spec, { timeoutMs: o.timeouts?.prometheusMs ?? 120_000 });
+        o.report(`monitoring: Prometheus at ${prometheusUrl(spec)} scrapes ${targets} targets, every one up`);
       }
     }
     const k3sHosts = targets.filter((h) => k3sServerHere(spec, h));
@@ -239,6 +248,13 @@ async function ensureHostsPoolerAuth(spec: Spec): Promise<string> {
   return ensurePoolerAuth((database) =>
     pgClient(spec, access.secrets, access.primaryEndpoint, 30_000, { ca, database }),
   );
+}
+
+/** The PostgreSQL exporter's role (pg_monitor, peer auth only), through the primary endpoint over TLS. */
+async function ensureHostsMonitorRole(spec: Spec): Promise<string> {
+  const access = hostsAccess(spec);
+  await access.withPg(access.primaryEndpoint, (c) => c.query(MONITOR_ROLE_SQL));
+  return `${ROLE_NAMES.monitor} (pg_monitor, peer auth only from the exporter's OS user)`;
 }
 
 function k3sServerHere(spec: Spec, h: HostConfig): boolean {

@@ -1,10 +1,11 @@
 // What provisioning waits for between steps, asked over the network from the operator's machine the
 // way clients see it: etcd healthy over TLS, one Patroni leader with every replica streaming, every
-// router pointing its HAProxy at that leader. Each wait polls a state; none sleeps for a fixed time.
+// router pointing its HAProxy at that leader, Prometheus scraping every target. Each wait polls a state; none sleeps for a fixed time.
 import { readFileSync } from 'node:fs';
 import { etcdMembersStatus, type EtcdMemberStatus, type EtcdTls } from '../../dcs/etcd-status.js';
 import { GardenError } from '../../errors.js';
-import { etcdClientEndpoints, patroniApis } from '../../render/topology.js';
+import { prometheusTargetsProbe } from '../../monitoring/targets.js';
+import { etcdClientEndpoints, patroniApis, prometheusUrl } from '../../render/topology.js';
 import { hostsWithRole, type Spec } from '../../spec/index.js';
 import { PatroniClusterReader, type ClusterView } from '../../patroni/cluster-reader.js';
 import type { PatroniCluster } from '../../patroni/index.js';
@@ -126,5 +127,25 @@ export async function waitForRouters(spec: Spec, leader: string, o: WaitOptions)
     },
     o,
     'see the router log (/var/log/gardenos/gardenos-router.log) and HAProxy log on the hosts named above',
+  );
+}
+
+/** Prometheus on the monitoring host scrapes every target and the last scrape of each worked; resolves to their number. */
+export async function waitForPrometheus(spec: Spec, o: WaitOptions): Promise<number> {
+  const url = prometheusUrl(spec);
+  const probe = prometheusTargetsProbe(url);
+  const host = spec.monitoring.host ?? '';
+  return until<number>(
+    `Prometheus on ${host} (${url}) to scrape every target`,
+    async () => {
+      const bad = await probe();
+      if (bad !== undefined) return { state: bad };
+      const body = await getJson<{ data?: { activeTargets?: unknown[] } }>(`${url}/api/v1/targets?state=active`, {
+        timeoutMs: 2000,
+      });
+      return { done: body.data?.activeTargets?.length ?? 0 };
+    },
+    o,
+    `see /var/log/gardenos/gardenos-prometheus.log on ${host} and the log of the target named above (gardenos-postgres-exporter.log, gardenos-exporter.log); each target must be reachable from ${host}`,
   );
 }

@@ -50,7 +50,7 @@ describe('renderHost', () => {
         const foreign = FOREIGN_PATHS.some((r) => f.path.startsWith(r));
         assert.ok(own || foreign, `${name}: ${f.path}`);
         if (f.path.startsWith('/etc/systemd/system/'))
-          assert.match(f.path, /\/(gardenos-[a-z]+\.service|k3s\.service\.d\/gardenos\.conf)$/);
+          assert.match(f.path, /\/(gardenos-[a-z-]+\.service|k3s\.service\.d\/gardenos\.conf)$/);
       }
       for (const s of bundle.services) {
         for (const d of s.directories)
@@ -107,6 +107,10 @@ describe('renderHost', () => {
       'gardenos-pgbouncer',
       'gardenos-router',
       'gardenos-pgbackrest',
+      // s1 is the first haproxy host: Prometheus runs there, beside the exporters every postgres host has.
+      'gardenos-postgres-exporter',
+      'gardenos-exporter',
+      'gardenos-prometheus',
       'k3s',
     ]);
     assert.deepEqual(names(byName.get('split/e1')!), ['gardenos-etcd', 'k3s']);
@@ -115,13 +119,20 @@ describe('renderHost', () => {
       'gardenos-haproxy',
       'gardenos-pgbouncer',
       'gardenos-router',
+      'gardenos-prometheus',
     ]);
-    assert.deepEqual(names(byName.get('split/p1')!), ['gardenos-patroni']);
+    assert.deepEqual(names(byName.get('split/p1')!), [
+      'gardenos-patroni',
+      'gardenos-postgres-exporter',
+      'gardenos-exporter',
+    ]);
     assert.deepEqual(names(byName.get('split/p2')!), [
       'gardenos-patroni',
       'gardenos-haproxy',
       'gardenos-pgbouncer',
       'gardenos-router',
+      'gardenos-postgres-exporter',
+      'gardenos-exporter',
     ]);
     for (const [name, bundle] of all) {
       const services = new Set(names(bundle));

@@ -12,6 +12,7 @@ import {
   type HostService,
 } from './model.js';
 import { HOST_PATHS } from './paths.js';
+import { renderMonitoringFiles, renderMonitoringServices } from './monitoring.js';
 import { renderPatroniFiles, renderPatroniService } from './patroni.js';
 import { renderPgbackrestFiles, renderPgbackrestService } from './pgbackrest.js';
 import { renderPgbouncerFiles, renderPgbouncerService } from './pgbouncer.js';
@@ -33,6 +34,7 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...(runs.pgbouncer ? [renderPgbouncerService(spec, host, programs)] : []),
     ...(runs.router ? [renderRouterService(spec, host, programs)] : []),
     ...(runs.pgbackrest ? [renderPgbackrestService(spec, host, programs)] : []),
+    ...renderMonitoringServices(spec, host, programs),
     ...(runs.k3s ? [renderK3sService(spec, host, programs)] : []),
   ];
   const files: HostFile[] = [
@@ -42,6 +44,7 @@ export function renderHost(spec: Spec, host: HostConfig, input: HostRenderInput)
     ...(runs.pgbouncer ? renderPgbouncerFiles(spec, host) : []),
     ...(runs.pgbackrest ? renderPgbackrestFiles(spec, host, input.secrets) : []),
     ...(runs.k3s ? renderK3sFiles(spec, host, input.secrets) : []),
+    ...renderMonitoringFiles(spec, host),
     ...services.map(unitFile),
     // The supervisor re-reads its manifest itself and restarts what changed in it.
     {

@@ -1,5 +1,5 @@
 // Which of gardenos's services run on one host, from its roles and the spec's switches.
-import { runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
+import { monitoringOn, runsPgbackrestServer, type HostConfig, type Spec } from '../../spec/index.js';
 
 export interface HostComponents {
   etcd: boolean;
@@ -12,6 +12,10 @@ export interface HostComponents {
   k3s: boolean;
   /** pgBackRest's TLS server: on every PostgreSQL host and the repository host, with backups on. */
   pgbackrest: boolean;
+  /** monitoring.enabled: Prometheus on the monitoring host, the exporters beside what they read. */
+  prometheus: boolean;
+  postgresExporter: boolean;
+  gardenosExporter: boolean;
 }
 
 export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
@@ -24,5 +28,6 @@ export function hostComponents(spec: Spec, host: HostConfig): HostComponents {
     pgbouncer: has('haproxy') && spec.router.enabled && spec.pooler.enabled,
     k3s: has('k3s-server') && spec.k3s?.enabled === true,
     pgbackrest: runsPgbackrestServer(spec, host),
+    ...monitoringOn(spec, host),
   };
 }

@@ -106,6 +106,8 @@ export interface HostPrograms {
   gardenos: string;
   k3s: string;
   pgbackrest: string;
+  prometheus: string;
+  postgresExporter: string;
   /** PostgreSQL's bin dir for spec.postgres.version. */
   pgBinDir: (version: number) => string;
 }
@@ -120,6 +122,8 @@ export const DEFAULT_HOST_PROGRAMS: HostPrograms = {
   gardenos: '/var/lib/gardenos/bin/agent/gardenos-agent.cjs',
   k3s: '/usr/local/bin/k3s',
   pgbackrest: '/usr/bin/pgbackrest',
+  prometheus: '/usr/bin/prometheus',
+  postgresExporter: '/usr/bin/prometheus-postgres-exporter',
   pgBinDir: (version) => `/usr/lib/postgresql/${version}/bin`,
 };
 

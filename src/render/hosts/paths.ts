@@ -15,6 +15,12 @@ export const SERVICE_NAMES = {
   pgbouncer: 'gardenos-pgbouncer',
   /** pgBackRest's TLS server (`pgbackrest server`), with backups on. */
   pgbackrest: 'gardenos-pgbackrest',
+  /** Prometheus on the monitoring host (monitoring.enabled). */
+  prometheus: 'gardenos-prometheus',
+  /** prometheus-postgres-exporter beside each PostgreSQL server. */
+  postgresExporter: 'gardenos-postgres-exporter',
+  /** `gardenos exporter`: the data dir's disk on each PostgreSQL host, the backups' age on the repository host. */
+  gardenosExporter: 'gardenos-exporter',
   /** K3s's installer owns the unit; gardenos adds a drop-in. */
   k3s: 'k3s',
 } as const;
@@ -29,10 +35,14 @@ export const HOST_USERS = {
   // The router rewrites PgBouncer's route file and uses its admin console by peer auth over the socket
   // (0700): both run as one user, as on the local target.
   pgbouncer: 'haproxy',
+  // Debian's prometheus package creates it; the PostgreSQL exporter runs as it too (peer auth maps it
+  // to gardenos_monitor, its only role). gardenos's exporter runs as postgres: it reads the data dir's
+  // filesystem and pgBackRest's repository, which are postgres's.
+  prometheus: 'prometheus',
   root: 'root',
 } as const;
 
-export type TlsReader = 'etcd' | 'postgres' | 'router' | 'k3s';
+export type TlsReader = 'etcd' | 'postgres' | 'router' | 'k3s' | 'prometheus';
 
 const TLS = '/etc/gardenos/tls';
 const SECRETS = '/etc/gardenos/secrets';
@@ -91,6 +101,12 @@ export const HOST_PATHS = {
     socketDir: '/run/gardenos/pgbouncer',
   },
   k3s: { config: '/etc/rancher/k3s/config.yaml' },
+  prometheus: {
+    config: '/etc/gardenos/prometheus/prometheus.yml',
+    rules: '/etc/gardenos/prometheus/rules.yml',
+    dataDir: '/var/lib/gardenos/prometheus',
+  },
+  postgresExporter: { queries: '/etc/gardenos/postgres-exporter/queries.yml' },
   unit: (service: string) => `/etc/systemd/system/${service}.service`,
   /** What gardenos adds to a unit another installer owns (K3s's). */
   dropIn: (service: string) => `/etc/systemd/system/${service}.service.d/gardenos.conf`,

@@ -99,6 +99,8 @@ describe('host patroni.yml', () => {
     assert.equal(at(config, 'postgresql', 'use_unix_socket'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket);
     assert.equal(at(config, 'postgresql', 'use_unix_socket_repl'), OWN_CONNECTIONS_OVER_SOCKET.use_unix_socket_repl);
     const expected = [
+      // The exporter's role by peer auth from its OS user (pg_ident maps prometheus to it), before `local all all`.
+      'local all gardenos_monitor peer map=gardenos_monitor',
       ...LOCAL_SOCKET_HBA,
       'hostssl replication replicator 10.20.0.11/32 scram-sha-256',
       'hostssl replication replicator 10.20.0.12/32 scram-sha-256',
@@ -113,6 +115,7 @@ describe('host patroni.yml', () => {
     ];
     assert.deepEqual(at(config, 'postgresql', 'pg_hba'), expected);
     assert.deepEqual(at(config, 'bootstrap', 'pg_hba'), expected);
+    assert.deepEqual(at(config, 'postgresql', 'pg_ident'), ['gardenos_monitor prometheus gardenos_monitor']);
   });
 
   test('replication only from postgres hosts; clients from every host', () => {
@@ -131,7 +134,14 @@ describe('host patroni.yml', () => {
       ['10.30.0.3/32', '10.30.0.5/32'],
       'the auth role only from the haproxy hosts, where PgBouncer runs',
     );
-    assert.ok(hba.every((l) => l.endsWith(' scram-sha-256') || / gardenos_pooler \S+ cert$/.test(l)));
+    assert.ok(
+      hba.every(
+        (l) =>
+          l.endsWith(' scram-sha-256') ||
+          / gardenos_pooler \S+ cert$/.test(l) ||
+          l === 'local all gardenos_monitor peer map=gardenos_monitor',
+      ),
+    );
   });
 
   test('synchronous mode and timings from spec.postgres, in bootstrap.dcs', () => {

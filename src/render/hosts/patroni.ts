@@ -2,7 +2,7 @@
 // everywhere it crosses the network, WAL archived to the one pgBackRest repository when backups are on.
 import { stringify } from 'yaml';
 import { ROLE_NAMES, type Spec, type HostConfig } from '../../spec/index.js';
-import { buildPatroniConfig, LOCAL_SOCKET_HBA } from '../patroni.js';
+import { buildPatroniConfig, LOCAL_SOCKET_HBA, monitorHba } from '../patroni.js';
 import { archiveCommand, type PgbackrestPaths } from '../pgbackrest.js';
 import { hostsTopology } from '../topology.js';
 import { hostComponents } from './components.js';
@@ -41,12 +41,19 @@ export function renderHostsPgHba(spec: Spec): string[] {
   const pgNets = uniqueSorted(hosts.filter((h) => h.roles.includes('postgres')).map((h) => `${h.address}/32`));
   const poolerNets = uniqueSorted(hosts.filter((h) => hostComponents(spec, h).pgbouncer).map((h) => `${h.address}/32`));
   return [
+    // The PostgreSQL exporter's role by peer auth from its OS user alone, before `local all all` matches it.
+    ...monitorHba(monitorOsUser(spec)),
     ...LOCAL_SOCKET_HBA,
     ...pgNets.map((net) => `hostssl replication ${ROLE_NAMES.replication} ${net} scram-sha-256`),
     // PgBouncer's auth role by its client certificate (CN gardenos_pooler), from the pooler hosts only.
     ...poolerNets.map((net) => `hostssl all ${ROLE_NAMES.pooler} ${net} cert`),
     ...hostsClientNets(spec).map((net) => `hostssl all all ${net} scram-sha-256`),
   ];
+}
+
+/** The OS user the PostgreSQL exporter runs as, with monitoring on. */
+function monitorOsUser(spec: Spec): string | undefined {
+  return spec.monitoring.enabled ? HOST_USERS.prometheus : undefined;
 }
 
 /** Where PostgreSQL's clients may come from: postgres.allowedClientCidrs and every host (PgBouncer admits the same). */
@@ -69,6 +76,7 @@ export function buildHostPatroniConfig(spec: Spec, host: HostConfig, programs: H
     binDir: programs.pgBinDir(version),
     runDir: HOST_PATHS.patroni.runDir,
     etcdTls: etcd.tls,
+    ...(monitorOsUser(spec) ? { monitorOsUser: monitorOsUser(spec) } : {}),
     ...(spec.backup ? { archiveCommand: archiveCommand(spec, pgbackrestPaths(spec)) } : {}),
   }) as {
     restapi: Record<string, unknown>;

@@ -16,6 +16,8 @@ const READERS: { reader: TlsReader; owner: string; services: [keyof HostComponen
   },
   { reader: 'router', owner: HOST_USERS.router, services: [['router', SERVICE_NAMES.router]] },
   { reader: 'k3s', owner: HOST_USERS.root, services: [['k3s', SERVICE_NAMES.k3s]] },
+  // Prometheus's etcd client certificate is the host's (etcd checks every client's).
+  { reader: 'prometheus', owner: HOST_USERS.prometheus, services: [['prometheus', SERVICE_NAMES.prometheus]] },
 ];
 
 export function renderTlsFiles(components: HostComponents, tls: HostTlsMaterial): HostFile[] {
