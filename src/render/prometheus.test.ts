@@ -89,9 +89,14 @@ test('promtool test rules: ReplicaNotStreaming fires for a replica that stopped 
   writeFileSync(rulesFile, renderAlertRules(spec));
   const rules = parse(renderAlertRules(spec)) as { groups: { rules: { alert?: string; annotations?: object }[] }[] };
   const annotations = rules.groups[0]!.rules.find((r) => r.alert === 'ReplicaNotStreaming')!.annotations;
-  const exporter = (up: 0 | 1) => ({ series: 'up{job="postgres",member="postgres-exporter"}', values: `${up}x60` });
+  const exporterUp = (member: string, up: 0 | 1) => ({
+    series: `up{job="postgres",member="${member}"}`,
+    values: `${up}x60`,
+  });
+  // What the primary's exporter reports: its server is out of recovery.
+  const primary = { series: 'pg_gardenos_recovery_in_recovery{job="postgres",member="pg1"}', values: '0x60' };
   const streaming = (member: string) => ({
-    series: `pg_gardenos_replication_streaming{application_name="${member}",job="postgres"}`,
+    series: `pg_gardenos_replication_streaming{application_name="${member}",job="postgres",member="pg1"}`,
     values: '1x60',
   });
   const expectAt50s = (fires: boolean) => [
@@ -108,13 +113,23 @@ test('promtool test rules: ReplicaNotStreaming fires for a replica that stopped 
       // Both replicas stream: quiet.
       {
         interval: '1s',
-        input_series: [exporter(1), streaming('pg2'), streaming('pg3')],
+        input_series: [exporterUp('pg1', 1), primary, streaming('pg2'), streaming('pg3')],
         alert_rule_test: expectAt50s(false),
       },
-      // One replica stopped streaming while the exporter answers: fires.
-      { interval: '1s', input_series: [exporter(1), streaming('pg2')], alert_rule_test: expectAt50s(true) },
-      // The exporter is down, so no replication series at all: PostgresExporterDown's case, not this one.
-      { interval: '1s', input_series: [exporter(0)], alert_rule_test: expectAt50s(false) },
+      // One replica stopped streaming while the primary's exporter answers: fires.
+      {
+        interval: '1s',
+        input_series: [exporterUp('pg1', 1), primary, streaming('pg2')],
+        alert_rule_test: expectAt50s(true),
+      },
+      // The same with the stopped replica's own exporter down too (the hosts target, one per host): still fires.
+      {
+        interval: '1s',
+        input_series: [exporterUp('pg1', 1), exporterUp('pg3', 0), primary, streaming('pg2')],
+        alert_rule_test: expectAt50s(true),
+      },
+      // The (primary's) exporter is down, so no series at all: PostgresExporterDown's case, not this one.
+      { interval: '1s', input_series: [exporterUp('pg1', 0)], alert_rule_test: expectAt50s(false) },
     ],
   };
   const testFile = join(dir, 'tests.yml');

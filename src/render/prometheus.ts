@@ -225,9 +225,11 @@ export function buildAlertRules(spec: Spec): Rule[] {
       ),
       alert(
         'ReplicaNotStreaming',
-        // Only while the postgres exporter answers: its replication series vanish when it is down,
-        // which PostgresExporterDown reports; that is not a replica that stopped streaming.
-        `((count(gardenos:replica_streaming == 1) or vector(0)) < ${nodes - 1}) unless on() (up{job="postgres"} == 0)`,
+        // Only while the primary's exporter answers (some exporter reports a server out of recovery):
+        // the replication series come from the primary's, and vanish when it is down, which
+        // PostgresExporterDown reports; that is not a replica that stopped streaming. An exporter on
+        // a replica's host being down (the hosts target) does not silence it.
+        `((count(gardenos:replica_streaming == 1) or vector(0)) < ${nodes - 1}) unless on() absent(pg_gardenos_recovery_in_recovery == 0)`,
         hold,
         `Fewer than ${nodes - 1} replicas stream from the primary`,
         `run \`gardenos status\`: a stopped node starts with ${heal}`,
