@@ -2,15 +2,11 @@
 // a second, however many gauges ask).
 import { Gauge, type Registry } from 'prom-client';
 import { poolerStatus, type PoolerSource, type PoolerStatus } from '../ops/pooler-status.js';
+import { cachedFor } from './scrape-cache.js';
 
 /** Registers the gauges; returns the cached reader they share (the router's /pooler answers from it too). */
 export function registerPoolerGauges(registry: Registry, source: PoolerSource): () => Promise<PoolerStatus> {
-  let cached: { at: number; status: Promise<PoolerStatus> } | undefined;
-  const status = () => {
-    if (!cached || performance.now() - cached.at > 1000)
-      cached = { at: performance.now(), status: poolerStatus(source) };
-    return cached.status;
-  };
+  const status = cachedFor(1000, () => poolerStatus(source));
   new Gauge({
     name: 'gardenos_pooler_up',
     help: '1 when PgBouncer answers on its admin console',

@@ -3,6 +3,7 @@
 // console, exports them. Counters since PgBouncer started, per database (its own console left out).
 import { Counter, type Registry } from 'prom-client';
 import type { AdminRow } from '../pooler/admin-console.js';
+import { cachedFor } from './scrape-cache.js';
 
 export interface PoolerTraffic {
   database: string;
@@ -64,14 +65,8 @@ const COUNTERS: { field: Exclude<keyof PoolerTraffic, 'database'>; name: string;
 
 /** Registers the counters, all read by one SHOW STATS per scrape (cached for a second). */
 export function registerPoolerTraffic(registry: Registry, showStats: () => Promise<AdminRow[]>): void {
-  let cached: { at: number; traffic: Promise<PoolerTraffic[]> } | undefined;
-  const traffic = () => {
-    if (!cached || performance.now() - cached.at > 1000) {
-      // An unreachable console gives no series (gardenos_pooler_up says why), not zeros that look like a reset.
-      cached = { at: performance.now(), traffic: showStats().then(poolerTraffic, () => []) };
-    }
-    return cached.traffic;
-  };
+  // An unreachable console gives no series (gardenos_pooler_up says why), not zeros that look like a reset.
+  const traffic = cachedFor(1000, () => showStats().then(poolerTraffic, (): PoolerTraffic[] => []));
   for (const c of COUNTERS) {
     new Counter({
       name: c.name,

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { requireBinary, sleep } from '../support/processes.js';
-import { cli, requireStack } from './harness.js';
+import { requireBinary } from '../support/processes.js';
+import { cli, eventually, requireStack } from './harness.js';
 
 // Its own name and subnet: the other lab tests use 10.213.50 and .60.
 const LAB = 'mon1';
@@ -26,21 +26,6 @@ interface Target {
 interface Alert {
   labels: { alertname: string; member?: string };
   state: string;
-}
-
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
 describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, () => {
@@ -125,21 +110,15 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
           `/api/v1/query?query=${encodeURIComponent(q)}`,
         )
       ).result;
-    const pgUp = await poll(
-      'pg_up on every exporter',
-      async () => {
-        const r = await query('pg_up == 1');
-        return r.length === 3 ? r : undefined;
-      },
+    const pgUp = await eventually(
+      () => query('pg_up == 1'),
+      (r) => r.length === 3,
       30_000,
     );
     assert.deepEqual(pgUp.map((r) => r.metric.member).sort(), ['h1', 'h2', 'h3']);
-    const primaries = await poll(
-      'one server out of recovery',
-      async () => {
-        const r = await query('pg_gardenos_recovery_in_recovery == 0');
-        return r.length > 0 ? r : undefined;
-      },
+    const primaries = await eventually(
+      () => query('pg_gardenos_recovery_in_recovery == 0'),
+      (r) => r.length > 0,
       30_000,
     );
     assert.equal(primaries.length, 1);
@@ -152,12 +131,9 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
 
   it('status shows Prometheus (endpoints.prometheus, the monitoring row) and no firing alert on a healthy cluster', async () => {
     // No alert firing is a state to wait for: one that a start-up scrape made pending clears by itself.
-    const status = await poll(
-      'status with no firing alert',
-      async () => {
-        const s = await statusJson();
-        return s.monitoring?.reachable && s.monitoring.firingAlerts.length === 0 ? s : undefined;
-      },
+    const status = await eventually(
+      statusJson,
+      (s) => s.monitoring?.reachable === true && s.monitoring.firingAlerts.length === 0,
       60_000,
     );
     assert.equal(status.health, 'healthy', JSON.stringify(status.problems));
@@ -194,12 +170,9 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
     process.kill(etcd.pid, 'SIGSTOP');
     stopped = etcd.pid;
     try {
-      const down = await poll(
-        'EtcdMemberDown firing',
-        async () => {
-          const f = await firing('EtcdMemberDown');
-          return f.length > 0 ? f : undefined;
-        },
+      const down = await eventually(
+        () => firing('EtcdMemberDown'),
+        (f) => f.length > 0,
         60_000,
       );
       const fireS = (Date.now() - t0) / 1000;
@@ -218,14 +191,7 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
       const t1 = Date.now();
       process.kill(etcd.pid, 'SIGCONT');
       stopped = undefined;
-      await poll(
-        'EtcdMemberDown to clear',
-        async () => {
-          const a = (await alerts()).filter((x) => x.labels.alertname === 'EtcdMemberDown');
-          return a.length === 0 ? true : undefined;
-        },
-        60_000,
-      );
+      await eventually(alerts, (a) => !a.some((x) => x.labels.alertname === 'EtcdMemberDown'), 60_000);
       console.log(
         `etcd member h3 stopped: EtcdMemberDown firing after ${fireS.toFixed(1)} s; cleared ${((Date.now() - t1) / 1000).toFixed(1)} s after it resumed`,
       );
