@@ -6,7 +6,7 @@ import { formatError } from './output.js';
 import { fromSystemError } from '../os-errors.js';
 
 /** Commands load lazily: `gardenos spec check` never pays for the etcd or pg clients. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; internal?: true }> = {
   setup: {
     summary: 'install etcd, Patroni, HAProxy, PostgreSQL and pgBackRest with apt',
     load: async () => (await import('./commands/setup.js')).default,
@@ -100,21 +100,29 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve the live dashboard page (topology, leader changes and write gaps, metrics); --print-url',
     load: async () => (await import('./commands/dashboard.js')).default,
   },
+  'dashboard-web': {
+    summary: "the dashboard's web side, started by `gardenos dashboard` as root",
+    load: async () => (await import('./commands/dashboard-web.js')).default,
+    internal: true,
+  },
   verify: {
     summary: 'prove the running platform survives faults: writer, prober, one fault per round (--json)',
     load: async () => (await import('./commands/verify.js')).default,
   },
 };
 
+/** The commands a user runs; internal ones are started by gardenos itself. */
+const PUBLIC = Object.entries(COMMANDS).filter(([, c]) => !c.internal);
+
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const width = Math.max(...PUBLIC.map(([n]) => n.length));
   return (
     [
       'gardenos — a highly available PostgreSQL platform (etcd, Patroni, HAProxy) from one spec',
       '',
       'Usage: gardenos <command> [options]',
       '',
-      ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+      ...PUBLIC.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
       '',
       'Run `gardenos <command> --help` for its options.',
     ].join('\n') + '\n'
@@ -135,7 +143,7 @@ export async function main(argv: string[], io: Pick<CommandContext, 'out' | 'err
     const entry = COMMANDS[name];
     if (!entry) {
       throw new GardenError('USAGE', `Unknown command "${name}".`, {
-        hint: `run \`gardenos --help\` to see the commands: ${Object.keys(COMMANDS).join(', ')}`,
+        hint: `run \`gardenos --help\` to see the commands: ${PUBLIC.map(([n]) => n).join(', ')}`,
       });
     }
     const command = await entry.load();

@@ -1,7 +1,8 @@
 // The live dashboard: a page of the platform's topology, leader changes with their write gap, metrics and findings.
 export { DashboardHub, INTERVALS, type HubSources } from './hub.js';
 export { createDashboardApp } from './server.js';
-export { listenDashboard, readDashboardAssets } from './listen.js';
+export { bindDashboardPort, readDashboardAssets, serveDashboard } from './listen.js';
+export { startWebSide } from './privsep.js';
 export { readOrCreateToken } from './token.js';
 export { dashboardReadyProbe } from './ready-probe.js';
 export { PgPrimaryProbe } from './pg-primary-probe.js';

@@ -5,7 +5,6 @@ import { GardenError } from '../errors.js';
 import { ROLE_NAMES } from '../spec/roles.js';
 import { stanzaOf } from '../render/pgbackrest.js';
 import { findOnPath } from '../runtime/find-on-path.js';
-import { isRoot } from '../runtime/os-user.js';
 import { withPg } from '../runtime/pg-session.js';
 import type { Probe } from '../runtime/wait.js';
 import { prometheusUrl } from '../render/topology.js';
@@ -116,19 +115,16 @@ export function buildMonitoringComponents(
       env: { ...baseEnv, HOME: layout.monitoringDir },
       ...as(users.infra),
     }),
-    // As the user running `up`, not the infra user: it reads secrets.json (0600, that user's) for the
-    // superuser's write probe and the REST API's switchover, and doctor reads the data dirs. The state
-    // dir is its only argument (no secret on its command line); cwd there, so no ./gardenos.yaml is read.
-    // Only when gardenos runs unprivileged: as root it would be the one component running as root.
-    ...(isRoot()
-      ? []
-      : [
-          component('dashboard', 'dashboard', m.dashboardPort, {
-            ...dashboardLaunchArgs(layout),
-            cwd: layout.root,
-            env: { ...baseEnv, HOME: layout.root },
-          }),
-        ]),
+    // As the user running `up`: it reads secrets.json (0600, that user's) for the superuser's write
+    // probe and the REST API's switchover, and doctor reads the data dirs. As root, the process kept
+    // there listens on nothing: it serves through a web side of its own as gardenos-dashboard
+    // (dashboard/privsep.ts). The state dir is its only argument (no secret on its command line); cwd
+    // there, so no ./gardenos.yaml is read.
+    component('dashboard', 'dashboard', m.dashboardPort, {
+      ...dashboardLaunchArgs(layout),
+      cwd: layout.root,
+      env: { ...baseEnv, HOME: layout.root },
+    }),
   );
   return list;
 }

@@ -141,17 +141,11 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
         prometheusTargetsProbe(spec),
         'prometheus',
       );
-      if (platform.processes.some((p) => p.spec.kind === 'dashboard')) {
-        // The token before the dashboard: made here by the user the dashboard runs as, so it owns the file.
-        const token = readOrCreateToken(layout.dashboardTokenFile);
-        await startKind(platform, 'dashboard', started, reporter);
-        const url = dashboardUrl(spec);
-        await wait(`the dashboard answers at ${url}`, dashboardReadyProbe(url, token), 'dashboard');
-      } else {
-        reporter.step('the dashboard')(
-          'not started by up as root (it reads secrets.json, and every component up starts runs unprivileged); run `gardenos dashboard`',
-        );
-      }
+      // The token before the dashboard: made here by the user the dashboard's collector runs as, so it owns the file.
+      const token = readOrCreateToken(layout.dashboardTokenFile);
+      await startKind(platform, 'dashboard', started, reporter);
+      const url = dashboardUrl(spec);
+      await wait(`the dashboard answers at ${url}`, dashboardReadyProbe(url, token), 'dashboard');
     }
   } catch (err) {
     throw await rollBack(platform, started, fresh ? { createdDir } : undefined, err);

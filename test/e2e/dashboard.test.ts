@@ -3,12 +3,14 @@
 // measured write gap, shows a stopped replica as down, and does all of it over its event stream, without
 // a reload. Screenshots go to docs/dashboard.png and docs/dashboard-after-switchover.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BIN, cli, eventually, makeStateParent, pidAlive, processPid, requireStack } from './harness.js';
+import { DASHBOARD_USER } from '../../src/local/run-as.js';
+import { lookupUser } from '../../src/runtime/os-user.js';
+import { cli, eventually, makeStateParent, pidAlive, processPid, requireStack } from './harness.js';
 
 const BASE = 20500;
 const DASHBOARD = BASE + 7;
@@ -28,9 +30,8 @@ let browser: Browser | undefined;
 let page: Page;
 let upOutput = '';
 let token = '';
-/** As root `up` leaves the dashboard out (it would be the one root component): the test runs it as an operator would. */
+/** As root the dashboard is two processes: the collector (root, listens on nothing) and its web side. */
 const AS_ROOT = process.getuid?.() === 0;
-let foreground: ChildProcess | undefined;
 
 interface StatusJson {
   health: string;
@@ -81,6 +82,68 @@ async function assertNotReloaded(): Promise<void> {
   assert.deepEqual(await page.evaluate(IN_PAGE.navigations), { navigations: 1, marker: 'still here' });
 }
 
+/** A line of /proc/PID/status, after its name. */
+function procField(pid: number, name: string): string | undefined {
+  return new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim();
+}
+
+/** The socket inodes of every listening TCP socket (state 0A), IPv4 and IPv6; of one port if given. */
+function listeningInodes(port?: number): string[] {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+    readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[3] === '0A' && (port === undefined || Number.parseInt(f[1]!.split(':')[1]!, 16) === port))
+      .map((f) => f[9]!),
+  );
+}
+
+function socketInodesOf(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes; // it ended while the test looked
+  }
+  for (const fd of fds) {
+    const target = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })();
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m) inodes.add(m[1]!);
+  }
+  return inodes;
+}
+
+/** Every process holding a listening socket on the port. */
+function listeningPids(port: number): number[] {
+  const wanted = new Set(listeningInodes(port));
+  return processIds().filter((pid) => [...socketInodesOf(pid)].some((i) => wanted.has(i)));
+}
+
+function processIds(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => existsSync(`/proc/${pid}/fd`));
+}
+
+function processesOf(uid: number): number[] {
+  return processIds().filter((pid) => {
+    try {
+      return statSync(`/proc/${pid}`).uid === uid && pidAlive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
 const leaderOnPage = () => page.locator('[data-testid=leader]').innerText();
 
 describe('the live dashboard in a browser', { timeout: 900_000 }, () => {
@@ -90,27 +153,19 @@ describe('the live dashboard in a browser', { timeout: 900_000 }, () => {
     const r = await cli(['up', ...flags]);
     upOutput = r.stdout + r.stderr;
     assert.equal(r.code, 0, r.stderr);
-    if (AS_ROOT) {
-      foreground = spawn(process.execPath, [BIN, 'dashboard', ...flags], { stdio: 'ignore' });
-      await eventually(
-        () => fetch(`${ORIGIN}/`, { signal: AbortSignal.timeout(2000) }).then((res) => res.status),
-        (code) => code === 401,
-        60_000,
-      );
-    }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   after(async () => {
-    foreground?.kill('SIGTERM');
     await browser?.close();
     await cli(['down', '--purge', '--yes', ...flags]);
+    if (AS_ROOT) {
+      const left = processesOf(lookupUser(DASHBOARD_USER)!.uid);
+      assert.deepEqual(left, [], 'down leaves no process of the web side behind');
+    }
   });
 
   test('up started it behind its token: 401 and a message that says how to get in; no token on a command line or in up', async () => {
-    assert.match(
-      upOutput,
-      AS_ROOT ? /the dashboard — not started by up as root/ : new RegExp(`the dashboard answers at ${ORIGIN}/`),
-    );
+    assert.match(upOutput, new RegExp(`the dashboard answers at ${ORIGIN}/`));
     for (const path of ['/', '/api/snapshot', '/events', '/app.js']) {
       const res = await fetch(`${ORIGIN}${path}`, { signal: AbortSignal.timeout(5000) });
       assert.equal(res.status, 401, path);
@@ -122,8 +177,12 @@ describe('the live dashboard in a browser', { timeout: 900_000 }, () => {
     const st = statSync(file);
     assert.equal(st.mode & 0o777, 0o600);
     token = readFileSync(file, 'utf8').trim();
-    const pid = AS_ROOT ? foreground!.pid! : processPid(stateDir, 'dashboard');
-    assert.equal(statSync(`/proc/${pid}`).uid, st.uid, 'the token file belongs to the user the dashboard runs as');
+    const pid = processPid(stateDir, 'dashboard');
+    assert.equal(
+      statSync(`/proc/${pid}`).uid,
+      st.uid,
+      "the token file belongs to the user the dashboard's collector runs as",
+    );
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
     assert.match(cmdline, /gardenos\.js dashboard --state-dir /);
     assert.ok(!cmdline.includes(token), 'no token on the command line');
@@ -131,6 +190,42 @@ describe('the live dashboard in a browser', { timeout: 900_000 }, () => {
     const { stdout } = await cli(['status', ...flags]);
     assert.ok(!stdout.includes(token), 'status does not print the token');
   });
+
+  test(
+    "as root: the web server runs as gardenos-dashboard, a child of the collector, and can read none of the platform's secrets",
+    { skip: !AS_ROOT && 'the dashboard drops to its own user only when started as root' },
+    () => {
+      const collector = processPid(stateDir, 'dashboard');
+      const user = lookupUser(DASHBOARD_USER)!;
+      const holders = listeningPids(DASHBOARD);
+      assert.equal(holders.length, 1, `one process holds ${ORIGIN}: ${holders.join(', ')}`);
+      const web = holders[0]!;
+      assert.notEqual(web, collector, 'the collector does not serve');
+      assert.equal(procField(web, 'PPid'), String(collector), 'the web side is the collector’s child');
+      assert.equal(procField(web, 'Uid'), [user.uid, user.uid, user.uid, user.uid].join('\t'));
+      assert.equal(procField(web, 'Groups'), '', 'no supplementary group (root’s are dropped)');
+      assert.equal(procField(web, 'CapEff'), '0000000000000000');
+      assert.deepEqual(
+        listeningInodes().filter((inode) => socketInodesOf(collector).has(inode)),
+        [],
+        'the collector, which holds the secrets, listens on no TCP port',
+      );
+      const certs = join(stateDir, 'certs');
+      const secretFiles = [
+        join(stateDir, 'secrets.json'),
+        join(stateDir, 'monitoring', 'dashboard-token'),
+        ...readdirSync(certs)
+          .filter((f) => f.endsWith('.key'))
+          .map((f) => join(certs, f)),
+      ];
+      assert.ok(secretFiles.length >= 3, secretFiles.join(', '));
+      for (const file of secretFiles) {
+        const r = spawnSync('head', ['-c', '1', file], { uid: user.uid, gid: user.gid, encoding: 'utf8' });
+        assert.notEqual(r.status, 0, `${DASHBOARD_USER} read ${file}`);
+        assert.match(r.stderr, /Permission denied/, file);
+      }
+    },
+  );
 
   test('--print-url prints the URL with the token; a switchover needs a JSON confirmation', async () => {
     const r = await cli(['dashboard', '--print-url', ...flags]);

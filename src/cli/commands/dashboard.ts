@@ -5,8 +5,10 @@ import {
   DashboardHub,
   PgPrimaryProbe,
   PrometheusMetricsSource,
+  bindDashboardPort,
   createDashboardApp,
-  listenDashboard,
+  serveDashboard,
+  startWebSide,
   monitoringOff,
   readDashboardAssets,
   readOrCreateToken,
@@ -16,6 +18,7 @@ import { collectStatus, switchover } from '../../ops/index.js';
 import { localAccess } from '../../ops/access.js';
 import { CHECKS, liveEnv, runDoctor } from '../../ops/doctor/index.js';
 import { dashboardUrl, prometheusUrl } from '../../render/index.js';
+import { dashboardWebUser } from '../../local/run-as.js';
 import { postgresRunAs } from '../../runtime/index.js';
 import type { Spec } from '../../spec/index.js';
 import { PLATFORM_OPTIONS, PLATFORM_USAGE, type Command, type CommandContext } from '../command.js';
@@ -42,7 +45,9 @@ Serves one live page on the platform's bind address: etcd and Patroni members (r
 timeline, lag), HAProxy, PgBouncer and router routes, leader changes with the write gap measured
 through the primary endpoint, charts and firing alerts from Prometheus, doctor's findings, and a
 switchover button (asks first). Every request needs the token in the state dir (0600); the page
-URL with it comes from --print-url. Runs in the foreground until interrupted. See docs/dashboard.md.
+URL with it comes from --print-url. Runs in the foreground until interrupted. As root, the web server
+runs as the gardenos-dashboard user, in a process of its own that holds only the token; this one
+keeps the secrets and listens on nothing. See docs/dashboard.md.
 
 ${PLATFORM_USAGE}
       --port N          listen on N (default monitoring.dashboardPort, local.basePort + 7)
@@ -89,19 +94,33 @@ ${PLATFORM_USAGE}
       switchover: () => switchover(access, {}),
       log,
     });
-    const app = createDashboardApp({ token, port, hub, assets: readDashboardAssets() });
-    // Listen before any probe starts: a taken port ends the command with nothing else touched.
-    const server = await listenDashboard(app, spec.local.bindAddress, port);
+    // Checked before anything binds: as root, without its user, the dashboard does not start at all.
+    const webUser = dashboardWebUser();
+    const assets = readDashboardAssets();
+    // Bound before any probe starts: a taken port ends the command with nothing else touched.
+    const bound = await bindDashboardPort(spec.local.bindAddress, port);
+    const serving: { close(): Promise<void>; exited?: Promise<string> } = webUser
+      ? await startWebSide({ user: webUser, bound, token, port, assets, hub, log }).catch((err: unknown) => {
+          bound.close();
+          throw err;
+        })
+      : serveDashboard(createDashboardApp({ token, port, hub, assets }), bound);
     hub.start();
     log(
       `dashboard of ${spec.name} on ${dashboardUrl(spec, port)} (every request needs the token: \`gardenos dashboard --print-url\` prints the URL with it)`,
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const ended = await new Promise<string | undefined>((resolve) => {
+      process.once('SIGINT', () => resolve(undefined));
+      process.once('SIGTERM', () => resolve(undefined));
+      void serving.exited?.then(resolve);
     });
-    log('stopping the dashboard');
-    await Promise.all([server.close(), hub.close()]);
+    log(ended ? `the web side ${ended}: stopping the dashboard` : 'stopping the dashboard');
+    await Promise.all([serving.close(), hub.close()]);
+    if (ended) {
+      throw new GardenError('START_FAILED', `The dashboard's web side ${ended}, so the dashboard stopped.`, {
+        hint: 'its error is in the dashboard log (`gardenos logs dashboard`); `gardenos up` starts the dashboard again',
+      });
+    }
     return 0;
   },
 };
