@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
+import { connect, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { GardenError } from '../errors.js';
 import type { LeaderChange } from '../ops/leader-change.js';
@@ -44,6 +44,7 @@ describe('the dashboard split in two: collector and web side', { timeout: 120_00
   let bound: Server;
   let web: WebSide;
   let origin: string;
+  let early: Promise<string>;
   const get = (path: string, auth = true) =>
     fetch(`${origin}${path}`, {
       headers: auth ? { authorization: `Bearer ${TOKEN}` } : {},
@@ -55,8 +56,9 @@ describe('the dashboard split in two: collector and web side', { timeout: 120_00
     // The bundle made fresh by this user: `nobody` can read it, not write it (`up` runs from it, fresh).
     execFileSync(process.execPath, [GARDENOS_BIN, '--version']);
     bound = await bindDashboardPort('127.0.0.1', 0);
-    origin = `http://127.0.0.1:${(bound.address() as AddressInfo).port}`;
-    web = await startWebSide({
+    const port = (bound.address() as AddressInfo).port;
+    origin = `http://127.0.0.1:${port}`;
+    const starting = startWebSide({
       user,
       bound,
       token: TOKEN,
@@ -65,8 +67,18 @@ describe('the dashboard split in two: collector and web side', { timeout: 120_00
       hub,
       log: (l) => logs.push(l),
     });
+    // A client that comes before the web side serves (up's readiness probe does). startWebSide listened
+    // first, so this listener firing means the collector accepted it, not the web side.
+    const accepted = new Promise<void>((r) => bound.once('connection', () => r()));
+    early = rawRequest(port);
+    await accepted;
+    web = await starting;
   });
   after(() => web?.close());
+
+  test('a connection the collector accepted before the web side served is answered by the web side', async () => {
+    assert.match(await early, /^HTTP\/1\.1 401 [^]*needs its token/);
+  });
 
   test('the collector lets the socket go; the web side serves on it, behind the token', async () => {
     assert.equal(bound.listening, false, "the collector's copy is closed: it accepts nothing");
@@ -129,6 +141,31 @@ describe('the dashboard split in two: collector and web side', { timeout: 120_00
     await assert.rejects(get('/api/snapshot'), 'nothing listens any more');
   });
 });
+
+/**
+ * One HTTP/1.1 request on a raw socket kept alive, as fetch's are: the response once it is whole.
+ * A kept-alive connection handed over is what a collector waiting for its accepted connections to end
+ * would wait on for ever.
+ */
+function rawRequest(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      socket.write('GET /api/snapshot HTTP/1.1\r\nHost: x\r\n\r\n'),
+    );
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      text += d;
+      const length = /content-length: (\d+)/i.exec(text)?.[1];
+      const body = text.indexOf('\r\n\r\n');
+      if (length && body >= 0 && Buffer.byteLength(text.slice(body + 4)) >= Number(length)) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 
 async function eventuallyJson(fetchOnce: () => Promise<Response>): Promise<unknown> {
   for (;;) {

@@ -66,7 +66,9 @@ export async function startWebSide(o: WebSideOptions): Promise<WebSide> {
   }
   serving = true;
   for (const s of early.splice(0)) send(child, { type: 'connection' }, s);
-  await new Promise<void>((done) => o.bound.close(() => done()));
+  // Stops accepting here at once. Not awaited: the close callback waits for connections this process
+  // accepted, and one handed over is never counted as ended here.
+  o.bound.close();
 
   const unsubscribe = o.hub.subscribe((event) => send(child, { type: 'event', event }));
   child.on('message', (raw) => {

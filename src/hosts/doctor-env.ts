@@ -100,6 +100,8 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
     pgAcceptsPlaintext: (at) => acceptsPlaintext(access.spec, access.secrets, at),
     pgArchiver: () => maybe(() => access.withPg(access.primaryEndpoint, readArchiver)),
     portFree: async () => true,
+    // The dashboard is local only; the hosts' own processes are read by the survey, not from here.
+    listeners: () => [],
     processRunning: (id) => {
       const m = /^patroni-(.+)$/.exec(id);
       // A node is named after its host on this target.

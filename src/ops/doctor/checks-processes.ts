@@ -54,6 +54,22 @@ export const rootProcesses: Check = {
         fix: '`gardenos down` and `gardenos up` as root: each component is started as its own unprivileged user (`gardenos setup` creates gardenos and gardenos-app)',
       });
     }
+    // As root the dashboard's collector is root by design, and serves nothing: its web side, which
+    // holds the port, must not be (dashboard/privsep.ts).
+    const monitoring = ctx.spec.monitoring as Spec['monitoring'] | undefined;
+    if (monitoring?.enabled) {
+      const port = monitoring.dashboardPort;
+      for (const l of ctx.env.listeners(port).filter((x) => x.uids.includes(0))) {
+        problems.push({
+          severity: 'error',
+          title: `the dashboard's web server on port ${port} (pid ${l.pid}) runs as root`,
+          evidence: `/proc/${l.pid}/status: Uid ${l.uids.join(' ')}; it holds the listening socket of ${ctx.spec.local.bindAddress}:${port}`,
+          cause:
+            'a dashboard from a gardenos before its web side had a user of its own, or one run by hand some other way: a flaw in the web server is then a root shell with every secret',
+          fix: '`gardenos down` and `gardenos up` as root (the web side then runs as gardenos-dashboard, which `gardenos setup` creates)',
+        });
+      }
+    }
     return problems;
   },
 };

@@ -130,6 +130,16 @@ const CASES: Record<string, Case[]> = {
       },
       expect: /router \(pid 4242\) runs as root/,
     },
+    {
+      healthy: (w) => {
+        // The dashboard's web side as gardenos-dashboard holds the port; the collector (root) holds none.
+        w.listeners[SPEC.monitoring.dashboardPort] = [{ pid: 5151, uids: [994, 994, 994, 994] }];
+      },
+      fault: (w) => {
+        w.listeners[SPEC.monitoring.dashboardPort] = [{ pid: 5150, uids: [0, 0, 0, 0] }];
+      },
+      expect: /the dashboard's web server on port \d+ \(pid 5150\) runs as root/,
+    },
   ],
   'etcd.no-auth': [
     {

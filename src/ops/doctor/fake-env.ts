@@ -57,6 +57,8 @@ export interface FakeWorld {
   /** Ports whose server lets a plaintext session in. */
   plaintextAccepted: number[];
   takenPorts: number[];
+  /** Who listens on a port, as the process table would say. */
+  listeners: Record<number, { pid: number; uids: number[] }[]>;
   archiver: Maybe<ArchiverStat>;
   running: string[];
   binaryProblems: string[];
@@ -117,6 +119,7 @@ export function healthyWorld(): FakeWorld {
     },
     plaintextAccepted: [],
     takenPorts: [],
+    listeners: {},
     archiver: {
       ok: true,
       value: {
@@ -181,6 +184,7 @@ export function fakeEnv(w: FakeWorld): DoctorEnv {
     pgAcceptsPlaintext: async (at) => w.plaintextAccepted.includes(at.port),
     pgArchiver: async () => w.archiver,
     portFree: async (port) => !w.takenPorts.includes(port),
+    listeners: (port) => w.listeners[port] ?? [],
     processRunning: (id) => w.running.includes(id),
     binaryProblems: () => ({ problems: w.binaryProblems, hint: 'sudo apt-get install -y etcd-server' }),
     optionalTools: () =>

@@ -20,6 +20,7 @@ import {
   type Layout,
 } from '../../local/index.js';
 import { acceptsPlaintext, findOnPath, withPg } from '../../runtime/index.js';
+import { listeningPids, parseUids } from '../../runtime/proc-listeners.js';
 import { readPoolerAuth } from '../../pooler/index.js';
 import { request } from '../../net/http.js';
 import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';
@@ -228,6 +229,11 @@ export function liveEnv(opts: LiveEnvOptions): DoctorEnv {
     },
     pgAcceptsPlaintext: async (at) => (opts.secrets ? acceptsPlaintext(spec, opts.secrets, at) : undefined),
     portFree: (port) => isPortFree(spec.local.bindAddress, port),
+    listeners: (port) =>
+      listeningPids(port).flatMap((pid) => {
+        const uids = parseUids(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return uids ? [{ pid, uids }] : [];
+      }),
     processRunning: (id) => {
       try {
         const rec = JSON.parse(readFileSync(layout.pidFile(id), 'utf8')) as { pid: number; startTime: string };

@@ -123,6 +123,8 @@ export interface DoctorEnv {
   /** pg_stat_archiver on the server behind this port. */
   pgArchiver(port: number): Promise<Maybe<ArchiverStat>>;
   portFree(port: number): Promise<boolean>;
+  /** The processes listening on this TCP port, with their uids (real, effective, saved, filesystem). */
+  listeners(port: number): { pid: number; uids: number[] }[];
   /** The supervisor's view: is this component's recorded process alive? */
   processRunning(componentId: string): boolean;
   /** Version problems of the programs the platform needs; [] when all are fine. */
