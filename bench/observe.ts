@@ -22,6 +22,10 @@ const MODES = [
   { name: 'baseline: monitoring off', on: false, spec: 'monitoring: { enabled: false }\n' },
 ] as const;
 
+function childPids(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** Resident memory of a process, in MiB (VmRSS). */
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -61,7 +65,10 @@ async function main(): Promise<void> {
           if (mode.on) {
             for (const id of MONITORING) {
               if (!readdirSync(join(stateDir, 'run')).includes(`${id}.pid`)) continue;
-              (rss[id] ??= []).push(rssMiB(processPid(stateDir, id)));
+              const pid = processPid(stateDir, id);
+              (rss[id] ??= []).push(rssMiB(pid));
+              // As root the dashboard is two processes: its web side is the collector's child.
+              for (const child of childPids(pid)) (rss[`${id} (web side)`] ??= []).push(rssMiB(child));
             }
             // status and patronictl list on the same platform, alternating.
             const patroniYml = join(stateDir, 'pg', 'pg1', 'patroni.yml');

@@ -10,7 +10,8 @@ import { acceptsPlaintext } from '../runtime/index.js';
 import type { DoctorEnv, HostsFacts, Maybe, PgProbe } from '../ops/doctor/types.js';
 import { SERVICE_NAMES } from '../render/hosts/paths.js';
 import { STATS_USER } from '../render/hosts/haproxy.js';
-import { patroniApis, type PgAddress } from '../render/index.js';
+import { patroniApis, prometheusUrl, type PgAddress } from '../render/index.js';
+import { readFiringAlerts } from '../monitoring/alerts.js';
 import { getJson } from '../net/http.js';
 import type { Spec } from '../spec/index.js';
 import { hostsAccess } from './access.js';
@@ -87,8 +88,12 @@ export function hostsDoctorEnv(o: HostsDoctorOptions): DoctorEnv {
         ? null
         : maybe(() => readPoolerAuth((database, fn) => access.withPg(access.primaryEndpoint, fn, database))),
     kernelRoute: async () => null,
-    // Monitoring is not provisioned on hosts yet (the spec turns it off there).
-    firingAlerts: async () => null,
+    // Prometheus on the monitoring host, read from here as `status` reads it.
+    firingAlerts: async () => {
+      if (!spec.monitoring.enabled) return null;
+      const url = prometheusUrl(spec);
+      return { url, read: await readFiringAlerts(url, 5000) };
+    },
     pgProbe: async (at) => {
       try {
         return { ok: true, value: await inRecovery(access, typeof at === 'number' ? access.primaryEndpoint : at) };

@@ -188,6 +188,13 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
       );
       const text = await cli(['status', ...flags]);
       assert.match(text.stdout, /EtcdMemberDown/);
+      // doctor reads the same alerts from the monitoring host, each a finding with its fix.
+      const doc = await cli(['doctor', '--json', ...flags]);
+      const report = JSON.parse(doc.stdout) as { findings: { id: string; title: string }[] };
+      assert.ok(
+        report.findings.some((f) => f.id === 'monitoring.alerts' && /alert EtcdMemberDown is firing/.test(f.title)),
+        JSON.stringify(report.findings),
+      );
       const t1 = Date.now();
       process.kill(etcd.pid, 'SIGCONT');
       stopped = undefined;
