@@ -78,7 +78,8 @@ describe('doctor on the hosts target', () => {
   it('runs its own checks and the network ones, not those of this machine', () => {
     const ids = HOSTS_CHECKS.map((c) => c.id);
     for (const c of own) assert.ok(ids.includes(c.id), c.id);
-    for (const id of ['etcd.health', 'patroni.members', 'replication.lag']) assert.ok(ids.includes(id), id);
+    for (const id of ['etcd.health', 'patroni.members', 'replication.lag', 'monitoring.alerts'])
+      assert.ok(ids.includes(id), id);
     for (const id of ['host.binaries', 'host.ports-in-use', 'routing.backends-down', 'patroni.pg-hba'])
       assert.ok(!ids.includes(id), id);
   });

@@ -63,6 +63,7 @@ export const HOSTS_CHECKS: readonly Check[] = [
   hostsPrimaryRoutes,
   poolerRoute,
   poolerAuth,
+  firingAlerts,
   pvcStorageClass,
   noScheduleTaints,
   serviceEndpoints,
