@@ -24,8 +24,12 @@ const PACKAGES = [
 ];
 /** What `gardenos lab` and monitoring run besides the platform's programs (checkBinaries covers those). */
 const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft', 'prometheus', 'prometheus-postgres-exporter'];
-/** The dashboard's browser test drives Debian's Chromium (no browser download is possible there). */
-const BROWSER_PACKAGE = 'chromium';
+/**
+ * What the tests need besides: the dashboard's browser test drives Debian's Chromium (no browser
+ * download is possible there), and systemd-analyze (package systemd) verifies the hosts' units.
+ */
+const TEST_PACKAGES = ['chromium', 'systemd'];
+const TEST_PROGRAMS = ['chromium', 'systemd-analyze'];
 
 const command: Command = {
   name: 'setup',
@@ -35,12 +39,13 @@ const command: Command = {
 Installs ${PACKAGES.join(', ')} with apt-get (as root, or through sudo
 without a password prompt). Does nothing when they are already there. Otherwise prints the exact command.
 
-      --with-browser    also install Chromium, which the dashboard's browser test drives (npm test)
+      --with-browser    also install what the tests need (npm test): Chromium, which the dashboard's
+                        browser test drives, and systemd, whose systemd-analyze verifies the hosts' units
       --check           only report what is missing`,
   options: { check: { type: 'boolean' }, 'with-browser': { type: 'boolean' } },
   async run(ctx) {
-    const packages = ctx.values['with-browser'] ? [...PACKAGES, BROWSER_PACKAGE] : PACKAGES;
-    const programs = ctx.values['with-browser'] ? [...LAB_PROGRAMS, BROWSER_PACKAGE] : LAB_PROGRAMS;
+    const packages = ctx.values['with-browser'] ? [...PACKAGES, ...TEST_PACKAGES] : PACKAGES;
+    const programs = ctx.values['with-browser'] ? [...LAB_PROGRAMS, ...TEST_PROGRAMS] : LAB_PROGRAMS;
     const missing = () => {
       try {
         checkBinaries(15, ctx.env);

@@ -14,7 +14,7 @@ import { renderHost } from './bundle.js';
 import { fixtureInput, hostOf, hostsSpec, SPLIT_ROLES_YAML, THREE_HOSTS_YAML } from './fixtures.js';
 
 const INSTALL =
-  'apt-get install -y systemd etcd-server patroni haproxy pgbouncer pgbackrest prometheus prometheus-postgres-exporter (or `npx gardenos setup`)';
+  'apt-get install -y systemd etcd-server patroni haproxy pgbouncer pgbackrest prometheus prometheus-postgres-exporter (or `npx gardenos setup --with-browser`)';
 
 describe('the hosts’ systemd units, verified by systemd-analyze', () => {
   for (const [name, yaml] of [
