@@ -1,9 +1,10 @@
 // Monitoring on the hosts target, on a 3-host lab of its own: provision installs Prometheus on the first
 // haproxy host and the exporters beside each PostgreSQL server; Prometheus then reports every target up
 // (Patroni and etcd over TLS, HAProxy, the routers, both exporters on every host); status shows it; one
-// etcd member stopped makes EtcdMemberDown fire (and not EtcdNoQuorum), and it clears once the member runs.
+// etcd member stopped makes EtcdMemberDown fire (and not EtcdNoQuorum), and it clears once the member runs;
+// a replica's PostgreSQL stopped makes ReplicaNotStreaming fire; doctor names each firing alert.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +27,36 @@ interface Target {
 interface Alert {
   labels: { alertname: string; member?: string };
   state: string;
+}
+
+/** Every process below pid, each thread's children included (Patroni forks from its worker threads). */
+function descendants(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children = tasks.flatMap((t) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+  return children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** A postgres process whose parent is not one: the postmaster. */
+function isPostmaster(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const comm = (p: number) => readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+    return comm(pid) === 'postgres' && comm(ppid) !== 'postgres';
+  } catch {
+    return false;
+  }
 }
 
 describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, () => {
@@ -52,11 +83,26 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
     return JSON.parse(r.stdout) as {
       health: string;
       problems: string[];
+      postgres: { leader: string | null };
       processes: { id: string; kind: string; running: boolean; pid: number | null }[];
       endpoints: { prometheus?: string; dashboard?: string };
       monitoring: { prometheusURL: string; reachable: boolean; firingAlerts: { name: string }[] } | null;
     };
   };
+
+  const doctor = async () => {
+    const r = await cli(['doctor', '--json', ...flags]);
+    assert.ok(r.stdout.trim().startsWith('{'), r.stdout + r.stderr);
+    return JSON.parse(r.stdout) as {
+      findings: { id: string; title: string }[];
+      checks: { id: string; status: string }[];
+    };
+  };
+  const alertFindings = (report: Awaited<ReturnType<typeof doctor>>) =>
+    report.findings
+      .filter((f) => f.id === 'monitoring.alerts')
+      .map((f) => f.title)
+      .join('\n');
 
   before(async () => {
     requireStack();
@@ -138,6 +184,7 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
     );
     assert.equal(status.health, 'healthy', JSON.stringify(status.problems));
     assert.equal(status.endpoints.prometheus, prometheus);
+    assert.equal((await doctor()).checks.find((c) => c.id === 'monitoring.alerts')?.status, 'ok');
     assert.equal(status.endpoints.dashboard, undefined, 'no dashboard runs on the hosts');
     assert.equal(status.monitoring?.prometheusURL, prometheus);
     const monitoring = status.processes.filter((p) => ['prometheus', 'exporter'].includes(p.kind));
@@ -189,18 +236,50 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
       const text = await cli(['status', ...flags]);
       assert.match(text.stdout, /EtcdMemberDown/);
       // doctor reads the same alerts from the monitoring host, each a finding with its fix.
-      const doc = await cli(['doctor', '--json', ...flags]);
-      const report = JSON.parse(doc.stdout) as { findings: { id: string; title: string }[] };
-      assert.ok(
-        report.findings.some((f) => f.id === 'monitoring.alerts' && /alert EtcdMemberDown is firing/.test(f.title)),
-        JSON.stringify(report.findings),
-      );
+      assert.match(alertFindings(await doctor()), /alert EtcdMemberDown is firing/);
       const t1 = Date.now();
       process.kill(etcd.pid, 'SIGCONT');
       stopped = undefined;
       await eventually(alerts, (a) => !a.some((x) => x.labels.alertname === 'EtcdMemberDown'), 60_000);
       console.log(
         `etcd member h3 stopped: EtcdMemberDown firing after ${fireS.toFixed(1)} s; cleared ${((Date.now() - t1) / 1000).toFixed(1)} s after it resumed`,
+      );
+    } finally {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+      stopped = undefined;
+    }
+  });
+
+  it("a replica's PostgreSQL stopped (its Patroni held): ReplicaNotStreaming fires, though that host's exporter still answers; doctor names it; it clears", async () => {
+    const status = await eventually(
+      statusJson,
+      (x) => x.health === 'healthy' && x.monitoring?.firingAlerts.length === 0,
+      60_000,
+    );
+    const leader = status.postgres.leader;
+    assert.ok(leader, 'a leader');
+    const replica = ['h3', 'h2', 'h1'].find((h) => h !== leader)!;
+    const patroni = status.processes.find((p) => p.id === `gardenos-patroni@${replica}`);
+    assert.ok(patroni?.running && patroni.pid, JSON.stringify(status.processes));
+    const postmaster = descendants(patroni.pid).find((pid) => isPostmaster(pid));
+    assert.ok(postmaster, `the postmaster under Patroni (pid ${patroni.pid}) on ${replica}`);
+    const firing = async () =>
+      (await alerts()).filter((a) => a.labels.alertname === 'ReplicaNotStreaming' && a.state === 'firing');
+    const t0 = Date.now();
+    // Patroni held first, so it does not start PostgreSQL again; then PostgreSQL's own fast shutdown.
+    process.kill(patroni.pid, 'SIGSTOP');
+    stopped = patroni.pid;
+    try {
+      process.kill(postmaster, 'SIGINT');
+      await eventually(firing, (f) => f.length > 0, 90_000);
+      const fireS = (Date.now() - t0) / 1000;
+      assert.match(alertFindings(await doctor()), /alert ReplicaNotStreaming is firing/);
+      const t1 = Date.now();
+      process.kill(patroni.pid, 'SIGCONT');
+      stopped = undefined;
+      await eventually(alerts, (a) => !a.some((x) => x.labels.alertname === 'ReplicaNotStreaming'), 120_000);
+      console.log(
+        `PostgreSQL on replica ${replica} stopped: ReplicaNotStreaming firing after ${fireS.toFixed(1)} s; cleared ${((Date.now() - t1) / 1000).toFixed(1)} s after Patroni resumed`,
       );
     } finally {
       if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
