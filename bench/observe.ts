@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { childPids } from '../src/runtime/proc-table.js';
 import { median, must, pgbench as pgbenchAt } from './support.js';
 import { cli, makeStateParent, processPid, superuserPassword } from '../test/e2e/harness.js';
 
@@ -21,10 +22,6 @@ const MODES = [
   { name: 'monitoring on (default)', on: true, spec: 'monitoring: { enabled: true }\n' },
   { name: 'baseline: monitoring off', on: false, spec: 'monitoring: { enabled: false }\n' },
 ] as const;
-
-function childPids(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
 
 /** Resident memory of a process, in MiB (VmRSS). */
 function rssMiB(pid: number): number {

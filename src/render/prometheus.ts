@@ -23,6 +23,8 @@ export interface PrometheusInput {
   host?: string;
   rulesFile: string;
   tls?: ScrapeTls;
+  /** host:port of each Alertmanager Prometheus sends its alerts to (monitoring.alertmanager). */
+  alertmanagers?: string[];
 }
 
 /** The components besides etcd and Patroni (those come from the topology), each a member label and host:port. */
@@ -112,6 +114,9 @@ export function buildPrometheusConfig(input: PrometheusInput): Record<string, un
       external_labels: { cluster: spec.name },
     },
     rule_files: [input.rulesFile],
+    ...(input.alertmanagers?.length
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: input.alertmanagers }] }] } }
+      : {}),
     scrape_configs: jobs,
   };
 }

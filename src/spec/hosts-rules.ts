@@ -92,6 +92,16 @@ export function checkHostsRules(spec: Spec): SpecProblem[] {
 }
 
 function monitoringHostProblems(spec: Spec): SpecProblem[] {
+  if (spec.monitoring.alertmanager.enabled) {
+    return [
+      {
+        path: ['monitoring', 'alertmanager', 'enabled'],
+        message:
+          'monitoring.alertmanager runs on the local target only: provision does not install Alertmanager on hosts yet',
+        hint: 'leave monitoring.alertmanager out of a hosts spec; `gardenos status` and `gardenos doctor` show the firing alerts there',
+      },
+    ];
+  }
   const host = spec.monitoring.host;
   if (host === undefined || spec.hosts?.some((h) => h.name === host)) return [];
   return [

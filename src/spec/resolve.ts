@@ -88,6 +88,8 @@ export interface MonitoringSettings {
   readonly retention: string;
   readonly scrapeIntervalS: number;
   readonly alerts: Readonly<ParsedSpec['monitoring']['alerts']>;
+  /** Local target only (the hosts target refuses it). */
+  readonly alertmanager: Readonly<ParsedSpec['monitoring']['alertmanager'] & { port: number }>;
 }
 
 export interface HostConfig {
@@ -210,6 +212,7 @@ export function resolveSpec(parsed: ParsedSpec, defaultStateDir: (name: string) 
       retention: parsed.monitoring.retention,
       scrapeIntervalS: parsed.monitoring.scrapeIntervalS,
       alerts: parsed.monitoring.alerts,
+      alertmanager: { ...parsed.monitoring.alertmanager, port: parsed.monitoring.alertmanager.port ?? base + 9 },
     },
     local: {
       stateDir: parsed.local.stateDir ?? defaultStateDir(parsed.name),
@@ -364,6 +367,15 @@ export function listPorts(spec: Spec): { path: (string | number)[]; port: number
             owner: 'PostgreSQL exporter',
           },
           { path: ['monitoring', 'exporterPort'], port: spec.monitoring.exporterPort, owner: 'gardenos exporter' },
+          ...(spec.monitoring.alertmanager.enabled
+            ? [
+                {
+                  path: ['monitoring', 'alertmanager', 'port'],
+                  port: spec.monitoring.alertmanager.port,
+                  owner: 'Alertmanager',
+                },
+              ]
+            : []),
         ]
       : []),
     // Nothing listens there: the DNAT rule takes every local connection to it, so nothing else may use it.

@@ -40,6 +40,18 @@ export function checkRules(spec: Spec): SpecProblem[] {
     ...checkAppRules(spec),
     ...poolerNeedsRouter(spec),
     ...kernelRouteRules(spec),
+    ...alertmanagerRules(spec),
+  ];
+}
+
+function alertmanagerRules(spec: Spec): SpecProblem[] {
+  if (!spec.monitoring.alertmanager.enabled || spec.monitoring.enabled) return [];
+  return [
+    {
+      path: ['monitoring', 'alertmanager', 'enabled'],
+      message: 'monitoring.alertmanager sends on the alerts Prometheus evaluates, and monitoring.enabled is off',
+      hint: 'set monitoring.enabled: true (the default), or remove monitoring.alertmanager',
+    },
   ];
 }
 

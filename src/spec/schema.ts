@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { absolutePathProblem, checkedString } from './addresses.js';
 import { k8sSpec, routingSpec, serviceSpec, supabaseSpec } from './app-schema.js';
+import { alertmanagerSpec } from './alertmanager-schema.js';
+import { port, seconds } from './fields.js';
 import { hostSpec, k3sSpec } from './hosts-schema.js';
 
 /** What `gardenos spec print` says about synchronousMode when the node count decided it. */
@@ -11,15 +13,6 @@ export const SYNCHRONOUS_MODE_DEFAULT_NOTE =
 const dnsName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, {
   error: 'must be 1-32 characters of lowercase letters, digits and "-", starting with a letter',
 });
-
-const port = z
-  .number()
-  .int({ error: 'must be a whole number' })
-  .min(1024, { error: 'must be 1024 or higher (lower ports need root and clash with system services)' })
-  .max(65535, { error: 'must be 65535 or lower' });
-
-const seconds = (min: number, max: number) =>
-  z.number().int({ error: 'must be a whole number of seconds' }).min(min).max(max);
 
 const nodeSpec = z.strictObject({
   name: dnsName,
@@ -271,6 +264,7 @@ const monitoringSpec = z.strictObject({
     })
     .prefault({})
     .describe('Thresholds of the alert rules'),
+  alertmanager: alertmanagerSpec.describe('Alertmanager, which posts the alerts to webhooks (off by default)'),
 });
 
 const localSpec = z.strictObject({

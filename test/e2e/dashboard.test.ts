@@ -3,13 +3,14 @@
 // measured write gap, shows a stopped replica as down, and does all of it over its event stream, without
 // a reload. Screenshots go to docs/dashboard.png and docs/dashboard-after-switchover.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DASHBOARD_USER } from '../../src/local/run-as.js';
 import { lookupUser } from '../../src/runtime/os-user.js';
+import { listeningInodes, listeningPids, processIds, socketInodesOf } from '../../src/runtime/proc-table.js';
 import { cli, eventually, makeStateParent, pidAlive, processPid, requireStack } from './harness.js';
 
 const BASE = 20500;
@@ -87,53 +88,6 @@ function procField(pid: number, name: string): string | undefined {
   return new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim();
 }
 
-/** The socket inodes of every listening TCP socket (state 0A), IPv4 and IPv6; of one port if given. */
-function listeningInodes(port?: number): string[] {
-  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
-    readFileSync(table, 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/))
-      .filter((f) => f[3] === '0A' && (port === undefined || Number.parseInt(f[1]!.split(':')[1]!, 16) === port))
-      .map((f) => f[9]!),
-  );
-}
-
-function socketInodesOf(pid: number): Set<string> {
-  const inodes = new Set<string>();
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return inodes; // it ended while the test looked
-  }
-  for (const fd of fds) {
-    const target = (() => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    })();
-    const m = /^socket:\[(\d+)\]$/.exec(target);
-    if (m) inodes.add(m[1]!);
-  }
-  return inodes;
-}
-
-/** Every process holding a listening socket on the port. */
-function listeningPids(port: number): number[] {
-  const wanted = new Set(listeningInodes(port));
-  return processIds().filter((pid) => [...socketInodesOf(pid)].some((i) => wanted.has(i)));
-}
-
-function processIds(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => existsSync(`/proc/${pid}/fd`));
-}
-
 function processesOf(uid: number): number[] {
   return processIds().filter((pid) => {
     try {
@@ -206,7 +160,7 @@ describe('the live dashboard in a browser', { timeout: 900_000 }, () => {
       assert.equal(procField(web, 'Groups'), '', 'no supplementary group (root’s are dropped)');
       assert.equal(procField(web, 'CapEff'), '0000000000000000');
       assert.deepEqual(
-        listeningInodes().filter((inode) => socketInodesOf(collector).has(inode)),
+        [...listeningInodes()].filter((inode) => socketInodesOf(collector).has(inode)),
         [],
         'the collector, which holds the secrets, listens on no TCP port',
       );

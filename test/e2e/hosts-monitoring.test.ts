@@ -4,11 +4,12 @@
 // etcd member stopped makes EtcdMemberDown fire (and not EtcdNoQuorum), and it clears once the member runs;
 // a replica's PostgreSQL stopped makes ReplicaNotStreaming fire; doctor names each firing alert.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { descendantPids, parsePpid } from '../../src/runtime/proc-table.js';
 import { requireBinary } from '../support/processes.js';
 import { cli, eventually, requireStack } from './harness.js';
 
@@ -29,29 +30,11 @@ interface Alert {
   state: string;
 }
 
-/** Every process below pid, each thread's children included (Patroni forks from its worker threads). */
-function descendants(pid: number): number[] {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return [];
-  }
-  const children = tasks.flatMap((t) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  });
-  return children.flatMap((c) => [c, ...descendants(c)]);
-}
-
 /** A postgres process whose parent is not one: the postmaster. */
 function isPostmaster(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = parsePpid(stat);
     const comm = (p: number) => readFileSync(`/proc/${p}/comm`, 'utf8').trim();
     return comm(pid) === 'postgres' && comm(ppid) !== 'postgres';
   } catch {
@@ -261,7 +244,7 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
     const replica = ['h3', 'h2', 'h1'].find((h) => h !== leader)!;
     const patroni = status.processes.find((p) => p.id === `gardenos-patroni@${replica}`);
     assert.ok(patroni?.running && patroni.pid, JSON.stringify(status.processes));
-    const postmaster = descendants(patroni.pid).find((pid) => isPostmaster(pid));
+    const postmaster = descendantPids(patroni.pid).find((pid) => isPostmaster(pid));
     assert.ok(postmaster, `the postmaster under Patroni (pid ${patroni.pid}) on ${replica}`);
     const firing = async () =>
       (await alerts()).filter((a) => a.labels.alertname === 'ReplicaNotStreaming' && a.state === 'firing');

@@ -20,7 +20,7 @@ import {
   type Layout,
 } from '../../local/index.js';
 import { acceptsPlaintext, findOnPath, withPg } from '../../runtime/index.js';
-import { listeningPids, parseUids } from '../../runtime/proc-listeners.js';
+import { listeningPids, parseUids } from '../../runtime/proc-table.js';
 import { readPoolerAuth } from '../../pooler/index.js';
 import { request } from '../../net/http.js';
 import { etcdClientUrls, type PgAddress, type PlatformSecrets } from '../../render/index.js';

@@ -1,6 +1,7 @@
-// Which processes listen on a TCP port, read from /proc: the socket table gives the listening socket's
-// inode, each process's fd links name the inodes it holds. Used by doctor (no platform port may be
-// served by root) and by the tests that check who serves what.
+// The process table, read from /proc: which processes listen on a TCP port (the socket table gives the
+// listening socket's inode, each process's fd links name the inodes it holds), and whose children a
+// process has. Used by doctor (the dashboard's port must not be served by root), the benchmarks and
+// the tests that check who serves what.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 const TCP_LISTEN = '0A';
@@ -69,4 +70,28 @@ export function listeningPids(port: number): number[] {
 /** Real, effective, saved and filesystem uids of a process, from /proc/PID/status. */
 export function parseUids(status: string): number[] | undefined {
   return /^Uid:[ \t]*(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number);
+}
+
+/** The parent pid in a /proc/PID/stat line (the command name may hold spaces and parentheses). */
+export function parsePpid(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * Children of a process, by each process's parent in /proc/PID/stat (/proc/PID/task/TID/children is
+ * empty on some kernels, and lists only the children of one thread).
+ */
+export function childPids(pid: number): number[] {
+  return processIds().filter((p) => {
+    try {
+      return parsePpid(readFileSync(`/proc/${p}/stat`, 'utf8')) === pid;
+    } catch {
+      return false; // ended while we looked
+    }
+  });
+}
+
+/** Every process below pid. */
+export function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((c) => [c, ...descendantPids(c)]);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { listeningPids, parseListeningInodes, parseUids } from './proc-listeners.js';
+import { spawn } from 'node:child_process';
+import { childPids, descendantPids, listeningPids, parseListeningInodes, parsePpid, parseUids } from './proc-table.js';
 
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:3C2F 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41512 1 0000000000000000 100 0 0 10 0
@@ -30,4 +31,30 @@ test('this process, found as the one listening on a port it bound', async () => 
     await new Promise((r) => server.close(r));
   }
   assert.deepEqual(listeningPids(port), []);
+});
+
+test('the parent pid, whatever the command name holds', () => {
+  assert.equal(parsePpid('4242 (a (b) c) S 17 4242 4242 0 -1'), 17);
+});
+
+test('children and descendants of this process', async () => {
+  // sh, which starts sleep: a child and a grandchild.
+  const child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore' });
+  try {
+    for (;;) {
+      const below = descendantPids(process.pid);
+      if (below.length >= 2) {
+        assert.ok(childPids(process.pid).includes(child.pid!));
+        assert.ok(below.includes(child.pid!));
+        assert.ok(
+          below.some((p) => childPids(child.pid!).includes(p)),
+          'the grandchild too',
+        );
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
