@@ -113,6 +113,7 @@ export function renderStatus(
       ['primary (read/write)', `${s.endpoints.primary.host}:${s.endpoints.primary.port}`],
       ['replicas (read-only)', `${s.endpoints.replicas.host}:${s.endpoints.replicas.port}`],
       ...(s.endpoints.prometheus ? [['Prometheus', s.endpoints.prometheus]] : []),
+      ...(s.endpoints.alertmanager ? [['Alertmanager', s.endpoints.alertmanager]] : []),
       ...(s.endpoints.dashboard
         ? [['dashboard', `${s.endpoints.dashboard} (served by gardenos dashboard; --print-url adds the token)`]]
         : []),

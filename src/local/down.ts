@@ -25,6 +25,7 @@ export interface DownResult {
 const GRACE_MS = {
   dashboard: 3000,
   prometheus: 10000,
+  alertmanager: 5000,
   exporter: 3000,
   service: 10000,
   router: 3000,
@@ -55,6 +56,7 @@ export async function down(platform: LocalPlatform, opts: { purge: boolean; repo
   // Monitoring first: no alert about the platform going down on purpose, no scrape errors in the logs.
   await stopAll(of('dashboard'), 'dashboard');
   await stopAll(of('prometheus'), 'Prometheus');
+  await stopAll(of('alertmanager'), 'Alertmanager');
   await stopAll(of('exporter'), 'exporters');
   await stopAll(of('service'), 'services');
   await stopAll(of('router'), 'router');

@@ -31,6 +31,9 @@ export interface Layout {
   /** The postgres exporter's extra queries (recovery, replication, archiver). */
   postgresExporterQueries: string;
   prometheusDataDir: string;
+  /** Alertmanager's config (0600, its user's: the webhook URLs may hold tokens) and its data dir. */
+  alertmanagerConfig: string;
+  alertmanagerDataDir: string;
   /** The dashboard's access token (0600, the dashboard's user only); `gardenos dashboard --print-url` shows it. */
   dashboardTokenFile: string;
   etcdDataDir(member: string): string;
@@ -69,6 +72,8 @@ export function layoutOf(stateDir: string): Layout {
     prometheusRules: join(root, 'monitoring', 'gardenos-rules.yml'),
     postgresExporterQueries: join(root, 'monitoring', 'postgres-exporter-queries.yml'),
     prometheusDataDir: join(root, 'monitoring', 'prometheus-data'),
+    alertmanagerConfig: join(root, 'monitoring', 'alertmanager.yml'),
+    alertmanagerDataDir: join(root, 'monitoring', 'alertmanager-data'),
     dashboardTokenFile: join(root, 'monitoring', 'dashboard-token'),
     etcdDataDir: (member) => join(root, 'etcd', member),
     nodeDir,

@@ -1,8 +1,9 @@
 // The local platform's monitoring files: Prometheus's config and rules and the postgres exporter's
 // queries, rendered from the spec (apart from the components, so `status` does not load the renderers).
+import { renderAlertmanagerConfig } from '../render/alertmanager.js';
 import { renderPostgresExporterQueries } from '../render/postgres-exporter-queries.js';
 import { renderAlertRules, renderPrometheusConfig } from '../render/prometheus.js';
-import { localTopology } from '../render/topology.js';
+import { alertmanagerAddress, alertmanagerOf, localTopology } from '../render/topology.js';
 import { ensureOwnedDir, writeAtomic } from '../runtime/files.js';
 import type { Spec } from '../spec/resolve.js';
 import { localPkiAt } from './certs.js';
@@ -15,6 +16,7 @@ export function writeMonitoringConfigs(spec: Spec, layout: Layout, runAs: RunAs 
   ensureOwnedDir(layout.monitoringDir, 0o755, infra);
   ensureOwnedDir(layout.prometheusDataDir, 0o700, infra);
   const pki = localPkiAt(layout.certsDir);
+  const am = alertmanagerOf(spec);
   const etcdClient = pki.files('prometheus');
   writeAtomic(layout.prometheusRules, renderAlertRules(spec), 0o644);
   writeAtomic(
@@ -24,6 +26,7 @@ export function writeMonitoringConfigs(spec: Spec, layout: Layout, runAs: RunAs 
       topology: localTopology(spec),
       host: spec.local.bindAddress,
       rulesFile: layout.prometheusRules,
+      ...(am ? { alertmanagers: [alertmanagerAddress(spec, am)] } : {}),
       tls: {
         caFile: pki.caFile,
         ...(spec.etcd.scheme === 'https' ? { etcdCertFile: etcdClient.certFile, etcdKeyFile: etcdClient.keyFile } : {}),
@@ -32,4 +35,8 @@ export function writeMonitoringConfigs(spec: Spec, layout: Layout, runAs: RunAs 
     0o644,
   );
   writeAtomic(layout.postgresExporterQueries, renderPostgresExporterQueries(), 0o644);
+  if (am) {
+    ensureOwnedDir(layout.alertmanagerDataDir, 0o700, infra);
+    writeAtomic(layout.alertmanagerConfig, renderAlertmanagerConfig(spec), 0o600, infra);
+  }
 }

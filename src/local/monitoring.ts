@@ -4,10 +4,11 @@ import { dashboardLaunchArgs } from '../dashboard/launch.js';
 import { GardenError } from '../errors.js';
 import { ROLE_NAMES } from '../spec/roles.js';
 import { stanzaOf } from '../render/pgbackrest.js';
+import { request } from '../net/http.js';
 import { findOnPath } from '../runtime/find-on-path.js';
 import { withPg } from '../runtime/pg-session.js';
 import type { Probe } from '../runtime/wait.js';
-import { prometheusUrl } from '../render/topology.js';
+import { alertmanagerAddress, alertmanagerOf, prometheusUrl } from '../render/topology.js';
 import { MONITOR_ROLE_SQL, monitorDsn, postgresExporterArgs } from '../render/postgres-exporter.js';
 import { prometheusTargetsProbe as targetsProbe } from '../monitoring/targets.js';
 import type { PlatformSecrets } from '../render/patroni.js';
@@ -22,18 +23,22 @@ import type { ComponentSpec } from './supervised-process.js';
 export interface MonitoringBinaries {
   prometheus: string;
   postgresExporter: string;
+  /** With monitoring.alertmanager only. */
+  alertmanager?: string;
 }
 
 // No prometheus-pgbouncer-exporter: Debian's 1.7 fails on PgBouncer 1.18's SHOW STATS (KeyError
 // 'total_requests'); PgBouncer's figures (up, routed to, clients waiting, paused) come from the router.
 const PACKAGES = 'prometheus prometheus-postgres-exporter';
+const ALERTMANAGER = 'prometheus-alertmanager';
 
 /** The exporters and Prometheus are needed only with monitoring on; missing ones stop `up` before anything starts. */
 export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefined {
   if (!spec.monitoring.enabled) return undefined;
-  const want = {
+  const want: Record<string, string> = {
     prometheus: 'prometheus',
     postgresExporter: 'prometheus-postgres-exporter',
+    ...(alertmanagerOf(spec) ? { alertmanager: ALERTMANAGER } : {}),
   };
   const found = Object.fromEntries(Object.entries(want).map(([k, bin]) => [k, findOnPath(bin)]));
   const missing = Object.entries(want)
@@ -41,7 +46,7 @@ export function checkMonitoringBinaries(spec: Spec): MonitoringBinaries | undefi
     .map(([, bin]) => bin);
   if (missing.length > 0) {
     throw new GardenError('BINARY_MISSING', `monitoring.enabled needs ${missing.join(', ')}, which is not installed.`, {
-      hint: `install with \`sudo apt-get install -y ${PACKAGES}\` (or \`gardenos setup\`), or set monitoring.enabled: false`,
+      hint: `install with \`sudo apt-get install -y ${PACKAGES}${alertmanagerOf(spec) ? ` ${ALERTMANAGER}` : ''}\` (or \`gardenos setup\`), or set monitoring.enabled: false${alertmanagerOf(spec) ? ' (or monitoring.alertmanager.enabled: false)' : ''}`,
     });
   }
   return found as unknown as MonitoringBinaries;
@@ -102,6 +107,24 @@ export function buildMonitoringComponents(
       ...as(users.pg),
     }),
   ];
+  const am = alertmanagerOf(spec);
+  if (am) {
+    list.push(
+      component('alertmanager', 'alertmanager', am.port, {
+        command: bins?.alertmanager ?? ALERTMANAGER,
+        args: [
+          `--config.file=${layout.alertmanagerConfig}`,
+          `--storage.path=${layout.alertmanagerDataDir}`,
+          `--web.listen-address=${host}:${am.port}`,
+          // One Alertmanager, no gossip: its cluster port (9094 by default) would be one more listener.
+          '--cluster.listen-address=',
+          '--log.level=warn',
+        ],
+        env: { ...baseEnv, HOME: layout.monitoringDir },
+        ...as(users.infra),
+      }),
+    );
+  }
   list.push(
     component('prometheus', 'prometheus', m.prometheusPort, {
       command: bins?.prometheus ?? 'prometheus',
@@ -133,6 +156,16 @@ export function buildMonitoringComponents(
 export async function ensureMonitorRole(spec: Spec, secrets: PlatformSecrets): Promise<string> {
   await withPg(spec, secrets, spec.haproxy.primaryPort, (c) => c.query(MONITOR_ROLE_SQL), localPgSsl(spec));
   return `${ROLE_NAMES.monitor} (pg_monitor, peer auth only)`;
+}
+
+/** Alertmanager has read its config and answers /-/ready. */
+export function alertmanagerReadyProbe(spec: Spec, am: Spec['monitoring']['alertmanager']): Probe {
+  const url = `http://${alertmanagerAddress(spec, am)}/-/ready`;
+  return async () => {
+    const r = await request(url, { timeoutMs: 2000 }).catch((err: Error) => err);
+    if (r instanceof Error) return `Alertmanager does not answer yet (${r.message})`;
+    return r.status === 200 ? undefined : `Alertmanager answers ${url} with HTTP ${r.status}: ${r.text.trim()}`;
+  };
 }
 
 /** Prometheus answers, knows every job, and its last scrape of every target worked. */

@@ -3,7 +3,16 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { LaunchSpec, ProcessIdentity, ProcessRunner } from './process-runner.js';
 
 export type ComponentKind =
-  'etcd' | 'patroni' | 'haproxy' | 'pgbouncer' | 'router' | 'service' | 'exporter' | 'prometheus' | 'dashboard';
+  | 'etcd'
+  | 'patroni'
+  | 'haproxy'
+  | 'pgbouncer'
+  | 'router'
+  | 'service'
+  | 'exporter'
+  | 'prometheus'
+  | 'alertmanager'
+  | 'dashboard';
 
 export interface ComponentSpec {
   /** Stable id used for pid and log files, e.g. "etcd-etcd1", "patroni-pg1", "haproxy". */

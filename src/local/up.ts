@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dashboardReadyProbe, readOrCreateToken } from '../dashboard/index.js';
 import { GardenError } from '../errors.js';
 import { appRole, dashboardUrl, etcdPeerUrl, localTopology, prometheusUrl } from '../render/index.js';
+import { alertmanagerAddress, alertmanagerOf } from '../render/topology.js';
 import type { Spec } from '../spec/index.js';
 import { checkBinaries } from './binaries.js';
 import { MAX_SOCKET_PATH } from './layout.js';
@@ -15,7 +16,12 @@ import { etcdClientTls, openPlatform, type LocalPlatform } from './platform.js';
 import { assertPortsFree } from './ports.js';
 import { servicesHealthyProbe } from './services.js';
 import { retryOnThePrimary } from './transient.js';
-import { checkMonitoringBinaries, ensureMonitorRole, prometheusTargetsProbe } from './monitoring.js';
+import {
+  alertmanagerReadyProbe,
+  checkMonitoringBinaries,
+  ensureMonitorRole,
+  prometheusTargetsProbe,
+} from './monitoring.js';
 import { relevantDifferences } from './spec-drift.js';
 import { applyLocalSupabase } from './supabase-local.js';
 import type { ProcessRunner } from './process-runner.js';
@@ -135,6 +141,16 @@ export async function up({ spec, runner, reporter, timeoutMs = 120_000 }: UpOpti
       const doneRole = reporter.step("the PostgreSQL exporter's role");
       doneRole(await retryOnThePrimary(() => ensureMonitorRole(spec, secrets)));
       await startKind(platform, 'exporter', started, reporter);
+      const am = alertmanagerOf(spec);
+      if (am) {
+        // Before Prometheus: its first alerts then have somewhere to go.
+        await startKind(platform, 'alertmanager', started, reporter);
+        await wait(
+          `Alertmanager at ${alertmanagerAddress(spec, am)}`,
+          alertmanagerReadyProbe(spec, am),
+          'alertmanager',
+        );
+      }
       await startKind(platform, 'prometheus', started, reporter);
       await wait(
         `Prometheus at ${prometheusUrl(spec)} scrapes every component`,

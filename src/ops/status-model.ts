@@ -3,7 +3,14 @@
 import type { EtcdMemberStatus } from '../dcs/etcd-status.js';
 import type { AlertView } from '../monitoring/alerts.js';
 import type { ClusterView } from '../patroni/cluster-reader.js';
-import { dashboardUrl, patroniApiUrl, prometheusUrl, topologyOf } from '../render/topology.js';
+import {
+  alertmanagerAddress,
+  alertmanagerOf,
+  dashboardUrl,
+  patroniApiUrl,
+  prometheusUrl,
+  topologyOf,
+} from '../render/topology.js';
 import type { Spec } from '../spec/resolve.js';
 import { poolerProblems, type PoolerStatus } from './pooler-status.js';
 
@@ -36,6 +43,8 @@ export interface PlatformStatus {
     prometheus?: string;
     /** The live dashboard (without its token: `gardenos dashboard --print-url` adds it); only with monitoring.enabled. */
     dashboard?: string;
+    /** With monitoring.alertmanager.enabled (local target). */
+    alertmanager?: string;
   };
   /** The router's own view (GET /status), null when the router is disabled. */
   router: {
@@ -140,9 +149,14 @@ export function findProblems(s: PlatformStatus, maxLag: number): string[] {
 }
 
 /** The URLs of Prometheus and the dashboard on this machine, when monitoring is on. */
-export function monitoringEndpoints(spec: Spec): { prometheus?: string; dashboard?: string } {
+export function monitoringEndpoints(spec: Spec): { prometheus?: string; dashboard?: string; alertmanager?: string } {
   if (!spec.monitoring.enabled) return {};
-  return { prometheus: prometheusUrl(spec), dashboard: dashboardUrl(spec) };
+  const am = alertmanagerOf(spec);
+  return {
+    prometheus: prometheusUrl(spec),
+    dashboard: dashboardUrl(spec),
+    ...(am ? { alertmanager: `http://${alertmanagerAddress(spec, am)}/` } : {}),
+  };
 }
 
 /** What is wrong with the kernel route, given the leader. */

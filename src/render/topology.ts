@@ -173,6 +173,17 @@ export function prometheusUrl(spec: Spec): string {
   return `http://${reachableHost(spec.local.bindAddress)}:${spec.monitoring.prometheusPort}`;
 }
 
+/** monitoring.alertmanager when it runs; undefined when off (or in a spec stored before it existed). */
+export function alertmanagerOf(spec: Spec): Spec['monitoring']['alertmanager'] | undefined {
+  const am = spec.monitoring.alertmanager as Spec['monitoring']['alertmanager'] | undefined;
+  return spec.monitoring.enabled && am?.enabled ? am : undefined;
+}
+
+/** Alertmanager's address on the local target (the hosts target refuses it). */
+export function alertmanagerAddress(spec: Spec, am: Spec['monitoring']['alertmanager']): string {
+  return `${reachableHost(spec.local.bindAddress)}:${am.port}`;
+}
+
 /** One scrape target: the member label Prometheus puts on its series, and host:port. */
 export interface ScrapeTargetAt {
   member: string;

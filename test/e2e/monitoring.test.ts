@@ -1,9 +1,11 @@
 // Monitoring on the real stack: Prometheus scrapes every component, and each alert rule fires when its
-// fault is injected into a running platform (and clears when the fault is gone); status and doctor show them.
+// fault is injected into a running platform (and clears when the fault is gone); status and doctor show them;
+// Alertmanager posts one of them, and its end, to a webhook.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runtimeCommand } from '../../src/haproxy/index.js';
@@ -21,6 +23,22 @@ import { superuserPassword } from './harness.js';
 
 const BASE = 21000;
 const PROMETHEUS = `http://127.0.0.1:${BASE + 6}`;
+/** Where Alertmanager posts (outside the platform's 50 ports). */
+const HOOK_PORT = 21090;
+/** Every webhook post Alertmanager made, in order. */
+const posts: WebhookPost[] = [];
+let hook: Server | undefined;
+
+interface WebhookPost {
+  status: 'firing' | 'resolved';
+  alerts: { status: string; labels: Record<string, string> }[];
+}
+
+/** A post that carries `alertname` of `member` in `state`. */
+const posted = (alertname: string, member: string, state: 'firing' | 'resolved') =>
+  posts.some((p) =>
+    p.alerts.some((a) => a.status === state && a.labels.alertname === alertname && a.labels.member === member),
+  );
 const parent = makeStateParent('monitoring');
 const stateDir = join(parent, 'garden');
 const specFile = join(parent, 'gardenos.yaml');
@@ -68,7 +86,7 @@ interface Status {
   health: string;
   postgres: { leader: string | null; members: { name: string; role: string; state: string; port: number }[] };
   monitoring: { reachable: boolean; firingAlerts: { name: string }[] } | null;
-  endpoints: { prometheus?: string; dashboard?: string };
+  endpoints: { prometheus?: string; dashboard?: string; alertmanager?: string };
 }
 async function status(): Promise<Status> {
   const r = await cli(['status', '--json', ...flags]);
@@ -106,6 +124,15 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
     requireStack();
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MB}m,mode=0755`, 'gardenos-monitoring-test', parent]);
     mounted = true;
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as WebhookPost);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook!.listen(HOOK_PORT, '127.0.0.1', r));
     writeFileSync(
       specFile,
       [
@@ -113,6 +140,7 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
         'monitoring:',
         '  scrapeIntervalS: 2',
         '  alerts: { forS: 2, replicaLagBytes: 1048576 }',
+        `  alertmanager: { enabled: true, webhooks: ["http://127.0.0.1:${HOOK_PORT}/hook"], groupWaitS: 1, groupIntervalS: 2 }`,
         '',
       ].join('\n'),
     );
@@ -129,6 +157,7 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
       }
     }
     await cli(['down', '--purge', '--yes', ...flags]);
+    hook?.close();
     if (mounted) execFileSync('umount', [parent]);
     rmSync(parent, { recursive: true, force: true });
   });
@@ -141,6 +170,14 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
     const s = await status();
     assert.equal(s.endpoints.prometheus, PROMETHEUS);
     assert.equal(s.endpoints.dashboard, `http://127.0.0.1:${BASE + 7}/`);
+    assert.equal(s.endpoints.alertmanager, `http://127.0.0.1:${BASE + 9}/`);
+    // Prometheus sends to the Alertmanager up started, and finds it.
+    const am = await fetch(`${PROMETHEUS}/api/v1/alertmanagers`);
+    const active = (await am.json()) as { data: { activeAlertmanagers: { url: string }[] } };
+    assert.deepEqual(
+      active.data.activeAlertmanagers.map((a) => a.url),
+      [`http://127.0.0.1:${BASE + 9}/api/v2/alerts`],
+    );
     assert.equal(s.monitoring?.reachable, true);
   });
 
@@ -180,14 +217,30 @@ describe('monitoring end to end: every alert rule fires on its fault', { timeout
     await untilClear('RouterDown', 'HaproxyPrimaryNoServer');
   });
 
-  test('EtcdMemberDown: one stopped member (quorum kept, so no EtcdNoQuorum)', async () => {
+  test('EtcdMemberDown: one stopped member (quorum kept, so no EtcdNoQuorum); Alertmanager posts it to the webhook, then its end', async () => {
     await healthy();
     const etcd3 = processPid(stateDir, 'etcd-etcd3');
     signal(etcd3, 'SIGSTOP');
+    const t0 = Date.now();
     const now = await untilFiring('EtcdMemberDown');
     assert.ok(!now.has('EtcdNoQuorum'), `firing: ${show(now)}`);
+    await eventually(
+      async () => posted('EtcdMemberDown', 'etcd3', 'firing'),
+      (x) => x,
+      60_000,
+    );
+    const postedS = (Date.now() - t0) / 1000;
     signal(etcd3, 'SIGCONT');
+    const t1 = Date.now();
     await untilClear('EtcdMemberDown');
+    await eventually(
+      async () => posted('EtcdMemberDown', 'etcd3', 'resolved'),
+      (x) => x,
+      60_000,
+    );
+    console.log(
+      `etcd3 stopped: EtcdMemberDown posted to the webhook ${postedS.toFixed(1)} s later; resolved posted ${((Date.now() - t1) / 1000).toFixed(1)} s after it resumed`,
+    );
   });
 
   test('PostgresExporterDown: the postgres exporter stopped, and nothing else fires for it', async () => {

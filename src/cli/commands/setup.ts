@@ -21,6 +21,7 @@ const PACKAGES = [
   'nftables',
   'prometheus',
   'prometheus-postgres-exporter',
+  'prometheus-alertmanager',
 ];
 /** What `gardenos lab` and monitoring run besides the platform's programs (checkBinaries covers those). */
 const LAB_PROGRAMS = ['sshd', 'ssh-keygen', 'nft', 'prometheus', 'prometheus-postgres-exporter'];
