@@ -4,12 +4,12 @@
 // etcd member stopped makes EtcdMemberDown fire (and not EtcdNoQuorum), and it clears once the member runs;
 // a replica's PostgreSQL stopped makes ReplicaNotStreaming fire; doctor names each firing alert.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, chmodSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { descendantPids, parsePpid } from '../../src/runtime/proc-table.js';
+import { parsePpid, processIds } from '../../src/runtime/proc-table.js';
 import { requireBinary } from '../support/processes.js';
 import { cli, eventually, requireStack } from './harness.js';
 
@@ -244,8 +244,16 @@ describe('monitoring on the hosts target (3-host lab)', { timeout: 900_000 }, ()
     const replica = ['h3', 'h2', 'h1'].find((h) => h !== leader)!;
     const patroni = status.processes.find((p) => p.id === `gardenos-patroni@${replica}`);
     assert.ok(patroni?.running && patroni.pid, JSON.stringify(status.processes));
-    const postmaster = descendantPids(patroni.pid).find((pid) => isPostmaster(pid));
-    assert.ok(postmaster, `the postmaster under Patroni (pid ${patroni.pid}) on ${replica}`);
+    // Patroni starts PostgreSQL detached (init adopts the postmaster): found by the host's network namespace.
+    const netns = (pid: number) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`);
+      } catch {
+        return undefined; // ended while we looked
+      }
+    };
+    const postmaster = processIds().find((pid) => isPostmaster(pid) && netns(pid) === netns(patroni.pid!));
+    assert.ok(postmaster, `a postmaster in the network namespace of Patroni (pid ${patroni.pid}) on ${replica}`);
     const firing = async () =>
       (await alerts()).filter((a) => a.labels.alertname === 'ReplicaNotStreaming' && a.state === 'firing');
     const t0 = Date.now();
