@@ -32,6 +32,14 @@ describe('relevantDifferences', () => {
     assert.deepEqual(relevantDifferences(old, load('postgres: { app: { role: svc } }\n')), ['postgres.app.role']);
     assert.deepEqual(relevantDifferences(old, load('local: { serviceUser: nobody }\n')), ['local.serviceUser']);
   });
+  test('a spec stored before monitoring.alertmanager runs none: Alertmanager off is no change, on is one', () => {
+    const old = stored('');
+    delete (old.monitoring as Record<string, unknown>).alertmanager;
+    assert.deepEqual(relevantDifferences(old, load('')), []);
+    assert.deepEqual(relevantDifferences(old, load('monitoring: { alertmanager: { enabled: true } }\n')), [
+      'monitoring.alertmanager.enabled',
+    ]);
+  });
   test('a spec stored before the pooler runs none: the default (pooler on) is a change, pooler off is not', () => {
     const old = stored('local: { basePort: 16000 }\n');
     delete old.pooler;

@@ -16,6 +16,7 @@ export function relevantDifferences(stored: unknown, spec: Spec): string[] {
   const old = (stored ?? {}) as Record<string, unknown>;
   const oldPostgres = old.postgres as Record<string, unknown> | undefined;
   const oldLocal = old.local as Record<string, unknown> | undefined;
+  const oldMonitoring = old.monitoring as Record<string, unknown> | undefined;
   const filled = {
     ...old,
     supabase: old.supabase ?? (spec.supabase.enabled ? undefined : spec.supabase),
@@ -25,7 +26,12 @@ export function relevantDifferences(stored: unknown, spec: Spec): string[] {
     // From before the pooler: that platform runs none (turn pooler.enabled off to keep it, or recreate it).
     ...(old.pooler === undefined && Object.keys(old).length > 0 ? { pooler: { ...spec.pooler, enabled: false } } : {}),
     // From before monitoring: `up` adds it to the running platform (it holds no data of the platform's).
-    monitoring: old.monitoring ?? spec.monitoring,
+    // From before monitoring.alertmanager: that platform runs none.
+    monitoring: oldMonitoring
+      ? 'alertmanager' in oldMonitoring
+        ? oldMonitoring
+        : { ...oldMonitoring, alertmanager: { ...spec.monitoring.alertmanager, enabled: false } }
+      : spec.monitoring,
     ...(oldLocal && !('serviceUser' in oldLocal)
       ? { local: { ...oldLocal, serviceUser: DEFAULTS.local.serviceUser } }
       : {}),
