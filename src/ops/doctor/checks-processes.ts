@@ -29,7 +29,7 @@ export const rootProcesses: Check = {
   id: 'host.root-processes',
   layer: 'host',
   title:
-    'no component runs as root (PostgreSQL as postgres, etcd, HAProxy, PgBouncer and the router as gardenos, services as local.serviceUser)',
+    "no component runs as root (PostgreSQL as postgres, etcd, HAProxy, PgBouncer and the router as gardenos, services as local.serviceUser, the dashboard's web server as gardenos-dashboard)",
   async run(ctx) {
     if (!ctx.platformExists) return { skipped: `no platform in ${ctx.layout.root}` };
     const problems: Problem[] = [];
