@@ -18,7 +18,12 @@ export type ToWebSide =
   | { type: 'switchover-result'; id: number; ok: true; value: LeaderChange }
   | { type: 'switchover-result'; id: number; ok: false; error: WireError };
 
-export type FromWebSide = { type: 'ready' } | { type: 'serving' } | { type: 'switchover'; id: number };
+export type FromWebSide =
+  | { type: 'ready' }
+  | { type: 'serving' }
+  | { type: 'switchover'; id: number }
+  /** How many pages hold an event stream: status is read at the live pace only while one does. */
+  | { type: 'viewers'; count: number };
 
 /** A GardenError as data: the web side turns it back into one, so the page gets its message and hint. */
 export interface WireError {
@@ -30,8 +35,10 @@ export interface WireError {
 /** What the collector accepts from the web side: anything else is dropped, whatever it claims to be. */
 export function parseFromWebSide(m: unknown): FromWebSide | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
-  const { type, id } = m as { type?: unknown; id?: unknown };
+  const { type, id, count } = m as { type?: unknown; id?: unknown; count?: unknown };
   if (type === 'ready' || type === 'serving') return { type };
   if (type === 'switchover' && Number.isSafeInteger(id)) return { type, id: id as number };
+  if (type === 'viewers' && Number.isSafeInteger(count) && (count as number) >= 0)
+    return { type, count: count as number };
   return undefined;
 }

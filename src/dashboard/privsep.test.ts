@@ -21,9 +21,16 @@ const user = isRoot() ? lookupUser('nobody') : undefined;
 class FakeHub {
   readonly listeners = new Set<(e: HubEvent) => void>();
   switchovers = 0;
+  /** What the web side last said about its pages. */
+  remoteViewers = 0;
+  relays = 0;
+  setRemoteViewers(n: number): void {
+    this.remoteViewers = n;
+  }
   answer: () => Promise<LeaderChange> = () =>
     Promise.resolve({ from: 'pg1', to: 'pg2', elapsedMs: 1234 } as LeaderChange);
-  subscribe(l: (e: HubEvent) => void): () => void {
+  subscribe(l: (e: HubEvent) => void, opts: { viewer?: boolean } = {}): () => void {
+    if (opts.viewer === false) this.relays++;
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
@@ -113,7 +120,11 @@ describe('the dashboard split in two: collector and web side', { timeout: 120_00
     assert.match(text, /from the collector/);
     hub.push({ type: 'snapshot', data: snapshot('pg2') });
     await readUntil(reader, /"leader":"pg2"/);
+    // The open page counts as a viewer of the collector (status at the live pace); the feed does not.
+    assert.equal(hub.relays, 1);
+    await until(() => hub.remoteViewers === 1);
     await reader.cancel();
+    await until(() => hub.remoteViewers === 0);
   });
 
   test('a switchover asked of the web side runs in the collector; its refusal comes back with message and hint', async () => {
@@ -165,6 +176,11 @@ function rawRequest(port: number): Promise<string> {
     });
     socket.on('error', reject);
   });
+}
+
+/** Waits for a state the web side reports over its channel. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function eventuallyJson(fetchOnce: () => Promise<Response>): Promise<unknown> {

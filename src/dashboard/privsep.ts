@@ -21,7 +21,7 @@ export interface WebSideOptions {
   token: string;
   port: number;
   assets: DashboardAssets;
-  hub: Pick<DashboardHub, 'subscribe' | 'switchover'>;
+  hub: Pick<DashboardHub, 'subscribe' | 'switchover' | 'setRemoteViewers'>;
   log(line: string): void;
   /** How long the web side may take to load and serve, on a busy machine. */
   startTimeoutMs?: number;
@@ -70,9 +70,11 @@ export async function startWebSide(o: WebSideOptions): Promise<WebSide> {
   // accepted, and one handed over is never counted as ended here.
   o.bound.close();
 
-  const unsubscribe = o.hub.subscribe((event) => send(child, { type: 'event', event }));
+  // A relay, not a viewer: the web side says how many pages it serves.
+  const unsubscribe = o.hub.subscribe((event) => send(child, { type: 'event', event }), { viewer: false });
   child.on('message', (raw) => {
     const m = parseFromWebSide(raw);
+    if (m?.type === 'viewers') o.hub.setRemoteViewers(m.count);
     if (m?.type !== 'switchover') return;
     o.hub.switchover().then(
       (value) => send(child, { type: 'switchover-result', id: m.id, ok: true, value }),
@@ -87,7 +89,10 @@ export async function startWebSide(o: WebSideOptions): Promise<WebSide> {
         }),
     );
   });
-  void exited.then(unsubscribe);
+  void exited.then(() => {
+    unsubscribe();
+    o.hub.setRemoteViewers(0);
+  });
   o.log(`the web side serves ${who} (pid ${child.pid}); this process holds the secrets and listens on nothing`);
   return {
     pid: child.pid!,

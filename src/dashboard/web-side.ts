@@ -39,7 +39,10 @@ export class RemoteHub implements Pick<DashboardHub, 'subscribe' | 'latest' | 's
   subscribe(listener: (e: HubEvent) => void): () => void {
     for (const e of this.latestOfKind.values()) listener(e);
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.send({ type: 'viewers', count: this.listeners.size });
+    return () => {
+      if (this.listeners.delete(listener)) this.send({ type: 'viewers', count: this.listeners.size });
+    };
   }
 
   latest(): DashboardSnapshot | undefined {
@@ -77,7 +80,10 @@ export async function runWebSide(channel: NodeJS.Process = process): Promise<voi
   }
   // Ctrl-C reaches the whole foreground group: the collector stops this side, by closing the channel.
   channel.on('SIGINT', () => undefined);
-  const hub = new RemoteHub((m) => send(m));
+  // After the channel closed, the streams being cut still say goodbye: nobody hears it.
+  const hub = new RemoteHub((m) => {
+    if (channel.connected) send(m);
+  });
   let serving: { close(): Promise<void> } | undefined;
   let connections: ((s: Socket) => void) | undefined;
   const done = new Promise<void>((resolve) => channel.once('disconnect', resolve));
